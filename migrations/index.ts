@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261129000001_initial } from './Migration20261129000001_initial.js';
+
+/**
+ * Every migration, in order. Listed explicitly so the same code runs from `dist/` (tsc) and from
+ * sources (vitest) without globbing the file system. Append new migrations here.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261129000001_initial', class: Migration20261129000001_initial },
+];

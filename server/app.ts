@@ -1,0 +1,81 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyInstance } from 'fastify';
+import { registerAgendaRoutes } from './appointments/appointment.routes.js';
+import { CalcomGateway } from './calcom/calcom.gateway.js';
+import type { Config } from './config.js';
+import { migrate, openOrm, resolveDatabase, type Database } from './platform/database.js';
+import { createSchema } from './platform/graphql.js';
+import { createHttpServer } from './platform/http.js';
+import { Jobs } from './platform/jobs.js';
+import { createLogger, type Logger } from './platform/logger.js';
+import { createMetrics } from './platform/metrics.js';
+import { PgEventBus } from './platform/pubsub.js';
+import { createServices, type Services } from './platform/services.js';
+import { APPOINTMENT_TOPIC } from './appointments/appointment.service.js';
+
+export interface App {
+  config: Config;
+  log: Logger;
+  orm: MikroORM;
+  services: Services;
+  jobs: Jobs;
+  http: FastifyInstance | undefined;
+  /** Base URL of the HTTP server (when the role serves HTTP). */
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+}
+
+/**
+ * Composition root: config → database → services → http/ws → workers. `close()` stops in the
+ * reverse order: stop accepting, finish in-flight requests and jobs, close sockets and the database.
+ */
+export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const db: Database = await resolveDatabase(config, (msg) => log.info(msg));
+  const closers: Array<() => Promise<void>> = [() => db.stop()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((error) => log.error({ err: error }, 'error during shutdown'));
+    }
+  };
+  try {
+    const orm = await openOrm(db.url);
+    closers.push(() => orm.close(true));
+    const applied = await migrate(orm);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+
+    const metrics = createMetrics();
+    const events = new PgEventBus(db.url, log);
+    await events.start();
+    closers.push(() => events.stop());
+    events.onSubscriptionCount((delta) => metrics.activeSubscriptions.inc(delta));
+
+    const services = createServices({ config, metrics, events, calendar: new CalcomGateway({ metrics, config }) });
+    events.registerReload(APPOINTMENT_TOPIC, (companyId, ref) =>
+      services.appointments.reloadChange(orm.em.fork(), companyId, ref as never),
+    );
+
+    const jobs = new Jobs(db.url, log, metrics);
+    await jobs.start();
+    closers.push(() => jobs.stop());
+    // Queues are defined here by the domains (WhatsApp, Cal.com reconciliation) — see registerJobs.
+    if (config.role !== 'api') await jobs.work();
+
+    let http: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (config.role !== 'worker') {
+      const schema = await createSchema();
+      http = await createHttpServer({ log, orm, schema, services, routes: [(app) => registerAgendaRoutes(app, orm, services)] });
+      closers.push(() => http!.close());
+      url = await http.listen({ port: config.port, host: config.host });
+    }
+    return { config, log, orm, services, jobs, http, url, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,79 @@
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export const APPOINTMENT_STATUSES = ['PENDING', 'CONFIRMED', 'RESCHEDULED', 'CANCELLED'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+export const APPOINTMENT_SOURCES = ['WHATSAPP', 'ADMIN', 'API', 'CALCOM'] as const;
+export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
+
+/**
+ * A meeting. `id` is ours and stays stable when Cal.com reschedules (which creates a new booking uid).
+ * A partial unique index on (company_id, start_at) for non-cancelled rows makes double booking
+ * impossible at the database level.
+ */
+@Entity({ tableName: 'appointments' })
+export class Appointment {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid' })
+  companyId!: string;
+
+  @Property({ type: 'text' })
+  status: AppointmentStatus = 'PENDING';
+
+  @Property({ type: 'text' })
+  title: string = '';
+
+  @Property({ type: 'timestamptz' })
+  startAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  endAt!: Date;
+
+  @Property({ type: 'text' })
+  clientName: string = '';
+
+  /** Digits only, country code first (WhatsApp form). */
+  @Property({ type: 'text', nullable: true })
+  clientPhone: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  clientEmail: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  notes: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  meetingUrl: string | null = null;
+
+  @Property({ type: 'text' })
+  source!: AppointmentSource;
+
+  @Property({ type: 'text', nullable: true })
+  calBookingUid: string | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  calBookingId: number | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  cancellationReason: string | null = null;
+
+  /** `createdAt` of the last Cal.com webhook applied; older events must not overwrite newer state. */
+  @Property({ type: 'timestamptz', nullable: true })
+  calLastEventAt: Date | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  contactId: string | null = null;
+
+  /** Lower-case, accent-free client name + phone, for search (see text.ts). */
+  @Property({ type: 'text' })
+  searchText: string = '';
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

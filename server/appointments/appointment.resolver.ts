@@ -1,0 +1,69 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { tenantOf, type RequestContext } from '../platform/context.js';
+import { APPOINTMENT_TOPIC, MAX_PAGE } from './appointment.service.js';
+import {
+  AppointmentChange,
+  AppointmentConnection,
+  AppointmentFilter,
+  AppointmentView,
+  BookAppointmentInput,
+  SlotView,
+  appointmentFromWire,
+  mapAppointment,
+} from './appointment.types.js';
+
+@Resolver()
+export class AppointmentResolver {
+  @Query(() => AppointmentConnection, {
+    description: `Ordered by start time, then id. \`first\` is capped at ${MAX_PAGE}.`,
+    complexity: ({ args, childComplexity }) => 1 + childComplexity * Math.min(Number(args.first ?? 50), MAX_PAGE),
+  })
+  async appointments(
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => AppointmentFilter, { nullable: true }) filter?: AppointmentFilter,
+    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<AppointmentConnection> {
+    return ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first, after);
+  }
+
+  @Query(() => AppointmentView, { nullable: true })
+  async appointment(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<AppointmentView | null> {
+    const row = await ctx.services.appointments.get(ctx.em, tenantOf(ctx), id);
+    return row ? mapAppointment(row) : null;
+  }
+
+  @Query(() => [SlotView], { description: 'Free slots from Cal.com, in the future, within at most 62 days.' })
+  async availability(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: RequestContext): Promise<SlotView[]> {
+    return ctx.services.appointments.availability(ctx.em, tenantOf(ctx), from, to);
+  }
+
+  @Mutation(() => AppointmentView)
+  async bookAppointment(@Arg('input', () => BookAppointmentInput) input: BookAppointmentInput, @Ctx() ctx: RequestContext): Promise<AppointmentView> {
+    const tenant = tenantOf(ctx);
+    const row = await ctx.services.appointments.book(ctx.em, tenant, input, tenant.kind === 'user' ? 'ADMIN' : 'API');
+    return mapAppointment(row);
+  }
+
+  @Mutation(() => AppointmentView)
+  async cancelAppointment(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<AppointmentView> {
+    const tenant = tenantOf(ctx);
+    const row = await ctx.services.appointments.cancel(ctx.em, tenant, id, reason ?? null, tenant.kind === 'user' ? 'admin' : 'api');
+    return mapAppointment(row);
+  }
+
+  @Subscription(() => AppointmentChange, {
+    description: "Every create, update, reschedule and cancellation of the caller's company, from any source.",
+    subscribe: ({ context }) => {
+      const ctx = context as RequestContext;
+      return ctx.services.events.subscribe(APPOINTMENT_TOPIC, tenantOf(ctx).companyId);
+    },
+  })
+  appointmentChanged(@Root() change: { kind: AppointmentChange['kind']; appointment: Record<string, unknown> }): AppointmentChange {
+    return { kind: change.kind, appointment: appointmentFromWire(change.appointment) };
+  }
+}

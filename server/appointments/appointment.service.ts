@@ -1,0 +1,402 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { audit, type Actor } from '../audit/audit.service.js';
+import { requireWrite, type Tenant } from '../auth/tenant.js';
+import { CalendarError, type CalendarBooking, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
+import { isUuid, type CompanyIntegrations, type CompanyService } from '../companies/company.service.js';
+import { badInput, DomainError } from '../platform/errors.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { PgEventBus } from '../platform/pubsub.js';
+import { normalizePhone, toE164 } from '../whatsapp/phone.js';
+import { searchKey } from '../whatsapp/text.js';
+import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
+import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
+
+export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
+export const MAX_PAGE = 200;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_RANGE_DAYS = 62;
+
+/** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
+export interface Scope {
+  companyId: string;
+  actor: Actor;
+}
+
+export interface ListFilter {
+  from?: Date | null;
+  to?: Date | null;
+  search?: string | null;
+  status?: AppointmentStatus[] | null;
+}
+
+export interface BookInput {
+  start: Date;
+  clientName: string;
+  clientPhone?: string | null;
+  clientEmail?: string | null;
+  notes?: string | null;
+  contactId?: string | null;
+}
+
+export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
+
+export interface Page {
+  edges: { cursor: string; node: AppointmentView }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+export class AppointmentService {
+  constructor(
+    private readonly companies: CompanyService,
+    private readonly calendar: CalendarGateway,
+    private readonly events: PgEventBus,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async list(em: EntityManager, tenant: Tenant, filter: ListFilter = {}, first = 50, after?: string | null): Promise<Page> {
+    if (!Number.isInteger(first) || first < 0) throw badInput('`first` deve ser um inteiro não negativo.');
+    const limit = Math.min(first, MAX_PAGE);
+    const where: string[] = ['company_id = ?'];
+    const params: unknown[] = [tenant.companyId];
+    if (filter.from) {
+      where.push('start_at >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to) {
+      where.push('start_at < ?');
+      params.push(filter.to);
+    }
+    if (filter.from && filter.to && filter.from > filter.to) throw badInput('`from` deve ser anterior a `to`.');
+    if (filter.status?.length) {
+      where.push(`status in (${filter.status.map(() => '?').join(', ')})`);
+      params.push(...filter.status);
+    }
+    for (const term of searchTerms(filter.search)) {
+      where.push(`search_text like ? escape '\\'`);
+      params.push(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    const conn = em.getConnection();
+    const countRow = await conn.execute<{ n: string }[]>(`select count(*) as n from appointments where ${where.join(' and ')}`, params);
+    const totalCount = Number(countRow[0]?.n ?? 0);
+
+    const pageWhere = [...where];
+    const pageParams = [...params];
+    if (after) {
+      const cursor = decodeCursor(after);
+      pageWhere.push('(start_at, id) > (?, ?)');
+      pageParams.push(cursor.startAt, cursor.id);
+    }
+    const rows = await conn.execute<Record<string, unknown>[]>(
+      `select * from appointments where ${pageWhere.join(' and ')} order by start_at, id limit ?`,
+      [...pageParams, limit + 1],
+    );
+    const nodes = rows.slice(0, limit).map((row) => mapAppointment(em.map(Appointment, row)));
+    const edges = nodes.map((node) => ({ cursor: encodeCursor(node.startAt, node.id), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount,
+    };
+  }
+
+  async get(em: EntityManager, scope: Scope, id: string): Promise<Appointment | null> {
+    if (!isUuid(id)) return null;
+    return em.findOne(Appointment, { id, companyId: scope.companyId });
+  }
+
+  async availability(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<CalendarSlot[]> {
+    if (!(from < to)) throw badInput('`from` deve ser anterior a `to`.');
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw badInput(`O intervalo máximo é de ${MAX_RANGE_DAYS} dias.`);
+    const company = await this.integrations(em, scope.companyId);
+    const slots = await this.calendarCall(() => this.calendar.slots(company, from, to));
+    const now = Date.now();
+    return slots.filter((slot) => slot.start.getTime() > now);
+  }
+
+  /**
+   * Books through Cal.com. The slot is claimed first by inserting a PENDING row (the partial unique
+   * index turns a concurrent booking of the same slot into CONFLICT before Cal.com is called), then
+   * Cal.com is asked with our id in the metadata, then the row is confirmed. If Cal.com refuses,
+   * the claim is released and nothing confirmed remains.
+   */
+  async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource): Promise<Appointment> {
+    if ('canWrite' in scope) requireWrite(scope as Tenant);
+    const clean = validateBooking(input);
+    this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
+    const company = await this.integrations(em, scope.companyId);
+    if (!company.cal.apiKey || !company.cal.eventTypeId) {
+      this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
+      throw notConfigured();
+    }
+
+    const claim = await this.claim(em, scope, clean, source);
+    let booking: CalendarBooking;
+    try {
+      booking = await this.calendar.book(company, {
+        appointmentId: claim.id,
+        start: clean.start,
+        name: clean.clientName,
+        email: clean.clientEmail,
+        phone: clean.clientPhone ? toE164(clean.clientPhone) : null,
+        notes: clean.notes,
+      });
+    } catch (error) {
+      await this.release(em, scope, claim.id, error);
+      throw this.toDomainError(error, scope.companyId);
+    }
+    return this.confirm(em, scope, claim.id, booking, source);
+  }
+
+  async cancel(em: EntityManager, scope: Scope, id: string, reason: string | null, via: CancelVia): Promise<Appointment> {
+    if ('canWrite' in scope) requireWrite(scope as Tenant);
+    const cleanReason = reason?.trim().slice(0, 500) || null;
+    const current = await this.get(em, scope, id);
+    if (!current) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
+    if (current.status === 'CANCELLED') return current;
+    if (current.calBookingUid) {
+      const company = await this.integrations(em, scope.companyId);
+      await this.calendarCall(() => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
+    }
+    return em.transactional(async (tx) => {
+      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+      if (row.status === 'CANCELLED') return row; // a webhook got here first
+      row.status = 'CANCELLED';
+      row.cancellationReason = cleanReason;
+      audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via });
+      await tx.flush();
+      await this.publish(tx, row, AppointmentChangeKind.CANCELLED);
+      this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
+      return row;
+    });
+  }
+
+  /** Moves a booking to a new slot in Cal.com, keeping our appointment id. */
+  async reschedule(em: EntityManager, scope: Scope, id: string, start: Date, reason: string | null): Promise<Appointment> {
+    const current = await this.get(em, scope, id);
+    if (!current || current.status === 'CANCELLED') throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
+    if (!current.calBookingUid) throw new DomainError('CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.');
+    const company = await this.integrations(em, scope.companyId);
+    const booking = await this.calendarCall(() => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
+    return em.transactional(async (tx) => {
+      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 });
+      const previous = { start: row.startAt.toISOString(), uid: row.calBookingUid };
+      this.applyBooking(row, booking);
+      row.status = 'RESCHEDULED';
+      audit(tx, scope.companyId, scope.actor, 'appointment.rescheduled', `appointment:${row.id}`, {
+        from: previous,
+        to: { start: row.startAt.toISOString(), uid: row.calBookingUid },
+        reason,
+      });
+      await this.flushClaim(tx);
+      await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED);
+      return row;
+    });
+  }
+
+  async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
+    const view = mapAppointment(appointment);
+    await this.events.notify(
+      em,
+      { topic: APPOINTMENT_TOPIC, companyId: appointment.companyId, payload: { kind, appointment: view } },
+      { kind, id: appointment.id },
+    );
+  }
+
+  /** Loads a change that was too large for NOTIFY (see PgEventBus.registerReload). */
+  async reloadChange(em: EntityManager, companyId: string, ref: { kind: AppointmentChangeKind; id: string }) {
+    const row = await em.findOne(Appointment, { id: ref.id, companyId });
+    return row ? { kind: ref.kind, appointment: mapAppointment(row) } : null;
+  }
+
+  async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
+    const company = await this.companies.integrations(em, companyId);
+    if (!company) throw new DomainError('NOT_FOUND', 'Empresa não encontrada.');
+    return company;
+  }
+
+  applyBooking(row: Appointment, booking: CalendarBooking): void {
+    row.calBookingUid = booking.uid;
+    row.calBookingId = booking.id;
+    row.startAt = booking.start;
+    row.endAt = booking.end;
+    if (booking.meetingUrl) row.meetingUrl = booking.meetingUrl;
+    if (booking.title) row.title = booking.title;
+  }
+
+  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource): Promise<Appointment> {
+    try {
+      return await em.transactional(async (tx) => {
+        const row = tx.create(Appointment, {
+          companyId: scope.companyId,
+          status: 'PENDING',
+          title: `Reunião com ${input.clientName}`,
+          startAt: input.start,
+          // Cal.com returns the real end; until then assume a 30-minute event.
+          endAt: new Date(input.start.getTime() + 30 * 60_000),
+          clientName: input.clientName,
+          clientPhone: input.clientPhone,
+          clientEmail: input.clientEmail,
+          notes: input.notes,
+          source,
+          contactId: input.contactId ?? null,
+          searchText: appointmentSearchText(input.clientName, input.clientPhone, input.clientEmail),
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        });
+        audit(tx, scope.companyId, scope.actor, 'appointment.requested', `appointment:${row.id}`, {
+          start: input.start.toISOString(),
+          source,
+        });
+        await tx.flush();
+        return row;
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+      }
+      throw error;
+    }
+  }
+
+  private async release(em: EntityManager, scope: Scope, id: string, cause: unknown): Promise<void> {
+    await em.transactional(async (tx) => {
+      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 });
+      // A webhook may already have confirmed it (Cal.com accepted after all): keep that.
+      if (!row || row.status !== 'PENDING' || row.calBookingUid) return;
+      tx.remove(row);
+      audit(tx, scope.companyId, scope.actor, 'appointment.booking_failed', `appointment:${id}`, {
+        reason: cause instanceof Error ? cause.message : String(cause),
+        kind: cause instanceof CalendarError ? cause.kind : 'error',
+      });
+      await tx.flush();
+    });
+  }
+
+  private async confirm(em: EntityManager, scope: Scope, id: string, booking: CalendarBooking, source: AppointmentSource): Promise<Appointment> {
+    const row = await em.transactional(async (tx) => {
+      const current = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 });
+      const firstConfirmation = !current.calBookingUid;
+      this.applyBooking(current, booking);
+      if (current.status === 'PENDING') current.status = booking.status === 'pending' ? 'PENDING' : 'CONFIRMED';
+      audit(tx, scope.companyId, scope.actor, 'appointment.booked', `appointment:${current.id}`, {
+        uid: booking.uid,
+        start: booking.start.toISOString(),
+        meetingUrl: booking.meetingUrl,
+        source,
+      });
+      await this.flushClaim(tx);
+      if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED);
+      return current;
+    });
+    if (row.status === 'CONFIRMED') this.metrics.appointmentsConfirmed.inc({ company: scope.companyId, source: source.toLowerCase() });
+    if (!row.meetingUrl) this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'meeting_link_missing' });
+    return row;
+  }
+
+  private async flushClaim(tx: EntityManager): Promise<void> {
+    try {
+      await tx.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw new DomainError('CONFLICT', 'Já existe outro agendamento neste horário.');
+      }
+      throw error;
+    }
+  }
+
+  private async calendarCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw this.toDomainError(error, undefined);
+    }
+  }
+
+  private toDomainError(error: unknown, companyId: string | undefined): unknown {
+    if (!(error instanceof CalendarError)) return error;
+    switch (error.kind) {
+      case 'not_configured':
+        if (companyId) this.metrics.diagnostics.inc({ company: companyId, symptom: 'calendar_not_configured' });
+        return notConfigured();
+      case 'slot_taken':
+        return new DomainError('CONFLICT', 'Este horário não está mais disponível no Cal.com. Escolha outro horário.', { calcom: error.message });
+      case 'not_found':
+        return new DomainError('NOT_FOUND', 'A reserva não existe mais no Cal.com.', { calcom: error.message });
+      case 'rejected':
+        return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a operação: ${error.message}`, { calcom: error.message });
+      case 'unavailable':
+        if (companyId) this.metrics.diagnostics.inc({ company: companyId, symptom: 'calcom_unreachable' });
+        return new DomainError('CALCOM_UNAVAILABLE', 'O Cal.com não respondeu. Tente novamente em alguns instantes.', { calcom: error.message });
+    }
+  }
+}
+
+function notConfigured(): DomainError {
+  return new DomainError(
+    'CALCOM_NOT_CONFIGURED',
+    'A agenda não está configurada: preencha a chave de API e o tipo de evento do Cal.com em Configurações.',
+  );
+}
+
+interface ValidBooking {
+  start: Date;
+  clientName: string;
+  clientPhone: string | null;
+  clientEmail: string | null;
+  notes: string | null;
+  contactId?: string | null;
+}
+
+export function validateBooking(input: BookInput): ValidBooking {
+  const problems: Record<string, string> = {};
+  if (!(input.start instanceof Date) || Number.isNaN(input.start.getTime())) problems.start = 'Data/hora inválida.';
+  else if (input.start.getTime() < Date.now() - 60_000) problems.start = 'O horário escolhido já passou.';
+  const clientName = (input.clientName ?? '').trim();
+  if (!clientName) problems.clientName = 'Informe o nome do cliente.';
+  else if (clientName.length > 200) problems.clientName = 'O nome pode ter no máximo 200 caracteres.';
+  let clientPhone: string | null = null;
+  if (input.clientPhone?.trim()) {
+    clientPhone = normalizePhone(input.clientPhone);
+    if (!clientPhone) problems.clientPhone = 'Telefone inválido: use DDD e número, ex.: +55 11 99999-9999.';
+  }
+  const clientEmail = input.clientEmail?.trim().toLowerCase() || null;
+  if (clientEmail && (!EMAIL.test(clientEmail) || clientEmail.length > 254)) problems.clientEmail = 'E-mail inválido.';
+  if (!clientPhone && !clientEmail && !problems.clientPhone && !problems.clientEmail) {
+    problems.clientPhone = 'Informe o telefone ou o e-mail do cliente.';
+  }
+  const notes = input.notes?.trim() || null;
+  if (notes && notes.length > 2000) problems.notes = 'As observações podem ter no máximo 2000 caracteres.';
+  const fields = Object.keys(problems);
+  if (fields.length > 0) {
+    throw badInput(Object.values(problems).join(' '), { fields: problems });
+  }
+  return { start: input.start, clientName, clientPhone, clientEmail, notes, contactId: input.contactId ?? null };
+}
+
+export function appointmentSearchText(name: string, phone: string | null, email: string | null): string {
+  return [searchKey(name), phone ?? '', email ?? ''].filter(Boolean).join(' ');
+}
+
+function searchTerms(search: string | null | undefined): string[] {
+  if (!search?.trim()) return [];
+  if (search.length > 200) throw badInput('A busca pode ter no máximo 200 caracteres.');
+  const key = searchKey(search);
+  const terms = key.split(/\s+/).filter(Boolean);
+  // "(11) 99999-8888" → also match the phone's contiguous digits
+  const digits = search.replace(/\D/g, '');
+  if (digits.length >= 4 && terms.length > 1 && terms.every((t) => /^\d+$/.test(t))) return [digits.replace(/^0+/, '')];
+  return terms;
+}
+
+export function encodeCursor(startAt: Date, id: string): string {
+  return Buffer.from(`${startAt.toISOString()}|${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { startAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const startAt = new Date(iso ?? '');
+  if (!id || !isUuid(id) || Number.isNaN(startAt.getTime())) throw badInput('Cursor `after` inválido.');
+  return { startAt, id };
+}

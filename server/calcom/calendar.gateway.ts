@@ -1,0 +1,47 @@
+import type { CompanyIntegrations } from '../companies/company.service.js';
+
+export interface CalendarSlot {
+  start: Date;
+  end: Date;
+}
+
+export interface CalendarBooking {
+  uid: string;
+  id: number | null;
+  status: 'accepted' | 'pending' | 'cancelled' | 'rejected';
+  start: Date;
+  end: Date;
+  meetingUrl: string | null;
+  title: string;
+}
+
+export interface BookingRequest {
+  appointmentId: string;
+  start: Date;
+  name: string;
+  email: string | null;
+  /** E.164 with `+`. */
+  phone: string | null;
+  notes: string | null;
+}
+
+export type CalendarFailure = 'not_configured' | 'slot_taken' | 'rejected' | 'unavailable' | 'not_found';
+
+/** A Cal.com outcome the domain cares about, already classified (see calcom.gateway.ts). */
+export class CalendarError extends Error {
+  override name = 'CalendarError';
+  constructor(
+    readonly kind: CalendarFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the appointment service needs from the calendar; Cal.com implements it. */
+export interface CalendarGateway {
+  slots(company: CompanyIntegrations, from: Date, to: Date): Promise<CalendarSlot[]>;
+  book(company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking>;
+  cancel(company: CompanyIntegrations, uid: string, reason: string | null): Promise<void>;
+  reschedule(company: CompanyIntegrations, uid: string, start: Date, reason: string | null): Promise<CalendarBooking>;
+}

@@ -1,0 +1,186 @@
+import 'reflect-metadata';
+import { SYSTEM_ACTOR } from './audit/audit.service.js';
+import { AuthService } from './auth/auth.service.js';
+import { CompanyService, isUuid, type CompanySettings } from './companies/company.service.js';
+import { SecretBox } from './companies/secret-box.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrate, openOrm, resolveDatabase } from './platform/database.js';
+import { DomainError } from './platform/errors.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `Uso: npm run cli -- <comando>
+  company create --name N [--timezone TZ] [--cal-api-url U] [--cal-api-key K] [--cal-default-user-id ID]
+                 [--cal-event-type-id ID] [--cal-webhook-secret S] [--whaticket-url U] [--whaticket-token T]
+  company update <id> [as mesmas opções]
+  admin create --company ID --email E --password P [--name N]
+  apikey create --company ID [--scope read|write] [--name N]
+  migrate`;
+
+const COMPANY_FLAGS = {
+  name: 'name',
+  timezone: 'timezone',
+  'cal-api-url': 'calApiUrl',
+  'cal-api-key': 'calApiKey',
+  'cal-default-user-id': 'calDefaultUserId',
+  'cal-event-type-id': 'calEventTypeId',
+  'cal-webhook-secret': 'calWebhookSecret',
+  'whaticket-url': 'whaticketUrl',
+  'whaticket-token': 'whaticketToken',
+} as const;
+
+export type Command =
+  | { kind: 'company.create'; settings: CompanySettings & { name: string } }
+  | { kind: 'company.update'; id: string; settings: CompanySettings }
+  | { kind: 'admin.create'; companyId: string; email: string; password: string; name?: string }
+  | { kind: 'apikey.create'; companyId: string; scope: 'read' | 'write'; name?: string }
+  | { kind: 'migrate' };
+
+/** Parses argv (without node and script) into a command; every mistake is a UsageError with the reason. */
+export function parseCommand(argv: string[]): Command {
+  const [noun, verb, ...rest] = argv;
+  if (noun === 'migrate' && verb === undefined) return { kind: 'migrate' };
+  const key = `${noun ?? ''} ${verb ?? ''}`.trim();
+  switch (key) {
+    case 'company create': {
+      const { flags } = parseFlags(rest, Object.keys(COMPANY_FLAGS), 0);
+      if (!flags.name?.trim()) throw new UsageError('company create: --name é obrigatório');
+      return { kind: 'company.create', settings: { ...companySettings(flags), name: flags.name } };
+    }
+    case 'company update': {
+      const { flags, positional } = parseFlags(rest, Object.keys(COMPANY_FLAGS), 1);
+      const id = positional[0];
+      if (!id || !isUuid(id)) throw new UsageError(`company update: informe o id (uuid) da empresa${id ? `; "${id}" não é um uuid` : ''}`);
+      if (Object.keys(flags).length === 0) throw new UsageError('company update: nada para alterar; passe ao menos uma opção');
+      return { kind: 'company.update', id, settings: companySettings(flags) };
+    }
+    case 'admin create': {
+      const { flags } = parseFlags(rest, ['company', 'email', 'password', 'name'], 0);
+      const companyId = requireUuid(flags, 'company', 'admin create');
+      if (!flags.email) throw new UsageError('admin create: --email é obrigatório');
+      if (!flags.password) throw new UsageError('admin create: --password é obrigatório');
+      return { kind: 'admin.create', companyId, email: flags.email, password: flags.password, name: flags.name };
+    }
+    case 'apikey create': {
+      const { flags } = parseFlags(rest, ['company', 'scope', 'name'], 0);
+      const companyId = requireUuid(flags, 'company', 'apikey create');
+      const scope = flags.scope ?? 'read';
+      if (scope !== 'read' && scope !== 'write') throw new UsageError(`apikey create: --scope deve ser read ou write (recebido "${scope}")`);
+      return { kind: 'apikey.create', companyId, scope, name: flags.name };
+    }
+    default:
+      throw new UsageError(argv.length ? `comando desconhecido: "${argv.join(' ')}"` : 'nenhum comando informado');
+  }
+}
+
+function parseFlags(args: string[], allowed: string[], positionals: number) {
+  const flags: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (!allowed.includes(name)) throw new UsageError(`opção desconhecida: --${name} (válidas: ${allowed.map((a) => `--${a}`).join(', ')})`);
+    if (name in flags) throw new UsageError(`opção repetida: --${name}`);
+    const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`a opção --${name} precisa de um valor`);
+    flags[name] = value;
+  }
+  if (positional.length > positionals) throw new UsageError(`argumento inesperado: "${positional[positionals]}"`);
+  return { flags, positional };
+}
+
+function companySettings(flags: Record<string, string>): CompanySettings {
+  const settings: CompanySettings = {};
+  for (const [flag, value] of Object.entries(flags)) {
+    const field = COMPANY_FLAGS[flag as keyof typeof COMPANY_FLAGS];
+    if (field === 'calEventTypeId') {
+      if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--cal-event-type-id deve ser um inteiro positivo (recebido "${value}")`);
+      settings.calEventTypeId = Number(value);
+    } else {
+      settings[field] = value;
+    }
+  }
+  return settings;
+}
+
+function requireUuid(flags: Record<string, string>, name: string, command: string): string {
+  const value = flags[name];
+  if (!value) throw new UsageError(`${command}: --${name} é obrigatório`);
+  if (!isUuid(value)) throw new UsageError(`${command}: --${name} deve ser um uuid (recebido "${value}")`);
+  return value;
+}
+
+export async function runCommand(command: Command, config: Config): Promise<Record<string, unknown>> {
+  const db = await resolveDatabase(config, () => {});
+  const orm = await openOrm(db.url, 2);
+  try {
+    const applied = await migrate(orm);
+    const em = orm.em.fork();
+    const companies = new CompanyService(new SecretBox(config.appSecret));
+    const auth = new AuthService();
+    switch (command.kind) {
+      case 'migrate':
+        return { applied };
+      case 'company.create': {
+        const { company, inboundToken } = await companies.create(em, command.settings);
+        return { id: company.id, whaticketInboundToken: inboundToken };
+      }
+      case 'company.update': {
+        const company = await companies.update(em, command.id, command.settings, SYSTEM_ACTOR);
+        return { id: company.id };
+      }
+      case 'admin.create': {
+        await requireCompany(companies, em, command.companyId);
+        const user = await auth.createAdmin(em, command);
+        return { id: user.id };
+      }
+      case 'apikey.create': {
+        await requireCompany(companies, em, command.companyId);
+        const { key, token } = await auth.createApiKey(em, command);
+        return { id: key.id, key: token };
+      }
+    }
+  } finally {
+    await orm.close(true);
+    await db.stop();
+  }
+}
+
+async function requireCompany(companies: CompanyService, em: Parameters<CompanyService['integrations']>[0], id: string) {
+  if (!(await companies.integrations(em, id))) throw new DomainError('NOT_FOUND', `Empresa ${id} não encontrada.`);
+}
+
+async function main(): Promise<void> {
+  let command: Command;
+  try {
+    command = parseCommand(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`Erro: ${error.message}\n\n${USAGE}`);
+      process.exit(64); // EX_USAGE
+    }
+    throw error;
+  }
+  try {
+    const result = await runCommand(command, loadConfig());
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DomainError) {
+      console.error(`Erro: ${error.message}`);
+      process.exit(error instanceof ConfigError ? 78 : 65);
+    }
+    console.error(error);
+    process.exit(70);
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  await main();
+}

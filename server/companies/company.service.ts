@@ -1,0 +1,191 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
+import { audit, type Actor } from '../audit/audit.service.js';
+import { requireAdmin, type Tenant } from '../auth/tenant.js';
+import { hashToken, newToken } from '../auth/tokens.js';
+import { badInput, DomainError } from '../platform/errors.js';
+import { Company } from './company.entity.js';
+import type { CompanyView } from './company.types.js';
+import { maskSecret, SecretBox } from './secret-box.js';
+
+export interface CompanySettings {
+  name?: string | null;
+  timezone?: string | null;
+  calApiUrl?: string | null;
+  calApiKey?: string | null;
+  calDefaultUserId?: string | null;
+  calEventTypeId?: number | null;
+  calWebhookSecret?: string | null;
+  whaticketUrl?: string | null;
+  whaticketToken?: string | null;
+}
+
+/** Decrypted settings for talking to Cal.com and Whaticket; read fresh per use so edits apply at once. */
+export interface CompanyIntegrations {
+  companyId: string;
+  timezone: string;
+  cal: { apiUrl: string; apiKey: string | null; eventTypeId: number | null; defaultUserId: string | null; webhookSecret: string | null };
+  whaticket: { url: string | null; token: string | null };
+}
+
+export class CompanyService {
+  constructor(private readonly secrets: SecretBox) {}
+
+  async create(em: EntityManager, input: CompanySettings & { name: string }): Promise<{ company: Company; inboundToken: string }> {
+    const company = new Company();
+    this.apply(company, input);
+    if (!company.name) throw badInput('O nome da empresa é obrigatório.');
+    const inboundToken = newToken('swi');
+    company.whaticketInboundTokenHash = hashToken(inboundToken);
+    await em.persistAndFlush(company);
+    return { company, inboundToken };
+  }
+
+  /** Operator path (CLI): no tenant, the id is explicit. */
+  async update(em: EntityManager, id: string, input: CompanySettings, actor: Actor): Promise<Company> {
+    return em.transactional(async (tx) => {
+      const company = await tx.findOne(Company, { id });
+      if (!company) throw new DomainError('NOT_FOUND', `Empresa ${id} não encontrada.`);
+      const changed = this.apply(company, input);
+      audit(tx, company.id, actor, 'company.settings_updated', `company:${company.id}`, { changed });
+      return company;
+    });
+  }
+
+  async get(em: EntityManager, tenant: Tenant): Promise<Company> {
+    const company = await em.findOne(Company, { id: tenant.companyId });
+    if (!company) throw new DomainError('NOT_FOUND', 'Empresa não encontrada.');
+    return company;
+  }
+
+  async updateSettings(em: EntityManager, tenant: Tenant, input: CompanySettings): Promise<Company> {
+    requireAdmin(tenant);
+    return this.update(em, tenant.companyId, input, tenant.actor);
+  }
+
+  /** Returns a new inbound token (shown once) and invalidates the previous one. */
+  async rotateInboundToken(em: EntityManager, tenant: Tenant): Promise<string> {
+    requireAdmin(tenant);
+    const token = newToken('swi');
+    await em.transactional(async (tx) => {
+      const company = await this.get(tx, tenant);
+      company.whaticketInboundTokenHash = hashToken(token);
+      audit(tx, company.id, tenant.actor, 'company.inbound_token_rotated', `company:${company.id}`);
+    });
+    return token;
+  }
+
+  async findByInboundToken(em: EntityManager, companyId: string, token: string): Promise<Company | null> {
+    if (!isUuid(companyId)) return null;
+    return em.findOne(Company, { id: companyId, whaticketInboundTokenHash: hashToken(token) });
+  }
+
+  async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations | null> {
+    if (!isUuid(companyId)) return null;
+    const company = await em.findOne(Company, { id: companyId });
+    return company ? this.integrationsOf(company) : null;
+  }
+
+  integrationsOf(company: Company): CompanyIntegrations {
+    return {
+      companyId: company.id,
+      timezone: company.timezone,
+      cal: {
+        apiUrl: company.calApiUrl,
+        apiKey: this.secrets.decryptOptional(company.calApiKey),
+        eventTypeId: company.calEventTypeId,
+        defaultUserId: company.calDefaultUserId,
+        webhookSecret: this.secrets.decryptOptional(company.calWebhookSecret),
+      },
+      whaticket: { url: company.whaticketUrl, token: this.secrets.decryptOptional(company.whaticketToken) },
+    };
+  }
+
+  view(company: Company): CompanyView {
+    const s = this.integrationsOf(company);
+    return {
+      id: company.id,
+      name: company.name,
+      timezone: company.timezone,
+      calApiUrl: company.calApiUrl,
+      calApiKey: maskSecret(s.cal.apiKey),
+      calDefaultUserId: company.calDefaultUserId,
+      calEventTypeId: company.calEventTypeId,
+      calWebhookSecret: maskSecret(s.cal.webhookSecret),
+      whaticketUrl: company.whaticketUrl,
+      whaticketToken: maskSecret(s.whaticket.token),
+      whaticketInboundTokenSet: company.whaticketInboundTokenHash !== null,
+      calendarConfigured: Boolean(s.cal.apiKey && company.calEventTypeId),
+      webhookPath: '/api/agenda/webhook/cal',
+      whaticketInboundPath: `/api/whaticket/inbound/${company.id}`,
+    };
+  }
+
+  /** Validates and applies the given fields; returns the names of the fields that changed. */
+  private apply(company: Company, input: CompanySettings): string[] {
+    const changed: string[] = [];
+    const set = <K extends keyof Company>(key: K, value: Company[K]) => {
+      if (company[key] !== value) {
+        company[key] = value;
+        changed.push(String(key));
+      }
+    };
+    if (input.name != null) {
+      const name = input.name.trim();
+      if (!name || name.length > 200) throw badInput('O nome da empresa deve ter entre 1 e 200 caracteres.');
+      set('name', name);
+    }
+    if (input.timezone != null) {
+      if (!isTimeZone(input.timezone)) throw badInput(`Fuso horário desconhecido: "${input.timezone}" (use um nome IANA, ex.: America/Sao_Paulo).`);
+      set('timezone', input.timezone);
+    }
+    if (input.calApiUrl != null) set('calApiUrl', httpUrl('calApiUrl', input.calApiUrl) ?? 'https://api.cal.com');
+    if (input.calDefaultUserId !== undefined) set('calDefaultUserId', input.calDefaultUserId?.trim() || null);
+    if (input.calEventTypeId !== undefined) {
+      if (input.calEventTypeId !== null && (!Number.isInteger(input.calEventTypeId) || input.calEventTypeId <= 0)) {
+        throw badInput('calEventTypeId deve ser um número inteiro positivo.');
+      }
+      set('calEventTypeId', input.calEventTypeId);
+    }
+    if (input.whaticketUrl !== undefined) set('whaticketUrl', httpUrl('whaticketUrl', input.whaticketUrl ?? ''));
+    for (const key of ['calApiKey', 'calWebhookSecret', 'whaticketToken'] as const) {
+      const value = input[key];
+      if (value === undefined || value === null) continue;
+      if (value.length > 500) throw badInput(`${key} é longo demais.`);
+      company[key] = value.trim() ? this.secrets.encrypt(value.trim()) : null;
+      changed.push(key);
+    }
+    return changed;
+  }
+}
+
+function httpUrl(field: string, raw: string): string | null {
+  const value = raw.trim().replace(/\/+$/, '');
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badInput(`${field} não é uma URL válida: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`${field} deve começar com http:// ou https://`);
+  return value;
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export function generateWebhookSecret(): string {
+  return randomBytes(24).toString('base64url');
+}

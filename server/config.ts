@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type Role = 'all' | 'api' | 'worker';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset: an embedded PostgreSQL under `dataDir` is started. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  appSecret: string;
+  role: Role;
+  logLevel: LogLevel;
+  production: boolean;
+  /** Base URL people and Cal.com use to reach us (for webhook/inbound URLs shown in the panel). */
+  publicUrl: string | undefined;
+  /** `cal-api-version` sent on booking calls; self-hosted Cal.com on older images needs `2024-08-13`. */
+  calBookingsApiVersion: string;
+  corsOrigins: string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const ROLES: readonly Role[] = ['all', 'api', 'worker'];
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads the environment into a typed config. Collects every problem before failing so an operator
+ * fixes them all in one go. Side effect: outside production, APP_SECRET is generated once into DATA_DIR.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+
+  const port = parsePort(env.PORT, problems);
+  const role = oneOf('ROLE', env.ROLE ?? 'all', ROLES, problems);
+  const logLevel = oneOf('LOG_LEVEL', env.LOG_LEVEL ?? (production ? 'info' : 'info'), LOG_LEVELS, problems);
+  const dataDir = resolve(env.DATA_DIR?.trim() || '.data');
+
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with postgres:// or postgresql:// (got "${redactUrl(databaseUrl)}")`);
+  }
+
+  let appSecret = env.APP_SECRET?.trim() ?? '';
+  if (appSecret && appSecret.length < 32) {
+    problems.push('APP_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
+  if (!appSecret && production) {
+    problems.push('APP_SECRET is required when NODE_ENV=production (e.g. `openssl rand -hex 32`)');
+  }
+
+  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
+  if (publicUrl && !/^https?:\/\//.test(publicUrl)) problems.push('PUBLIC_URL must be an http(s) URL');
+
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  if (!appSecret) appSecret = readOrCreateDevSecret(dataDir);
+
+  return {
+    port,
+    host: env.HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1'),
+    databaseUrl,
+    dataDir,
+    appSecret,
+    role,
+    logLevel,
+    production,
+    publicUrl,
+    calBookingsApiVersion: env.CAL_BOOKINGS_API_VERSION?.trim() || '2026-02-25',
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+function parsePort(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined || raw.trim() === '') return 4000;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`PORT must be an integer between 0 and 65535 (got "${raw}")`);
+    return 4000;
+  }
+  return port;
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[], problems: string[]): T {
+  const value = raw.trim().toLowerCase() as T;
+  if (!allowed.includes(value)) {
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return allowed[0]!;
+  }
+  return value;
+}
+
+function readOrCreateDevSecret(dataDir: string): string {
+  const file = join(dataDir, 'app-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  try {
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    // Another process (the CLI beside the server) created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw error;
+  }
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:****@');
+}

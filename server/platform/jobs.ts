@@ -1,0 +1,100 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface QueueDefinition<T extends object> {
+  name: string;
+  /** Attempts after the first; pg-boss keeps the job across restarts until it completes or runs out. */
+  retryLimit: number;
+  retryDelaySeconds: number;
+  expireInSeconds?: number;
+  handler?: (data: T, job: { id: string; retryCount: number }) => Promise<void>;
+}
+
+/**
+ * Durable background work on pg-boss (same PostgreSQL). Every process can enqueue; only processes
+ * with a worker role run handlers. Sending wakes the local worker at once instead of waiting for
+ * the next poll.
+ */
+export class Jobs {
+  private readonly boss: PgBoss;
+  private readonly workers = new Map<string, string>();
+  private readonly queues = new Map<string, QueueDefinition<object>>();
+  private started = false;
+
+  constructor(
+    url: string,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.boss = new PgBoss({ connectionString: url, max: 4, application_name: 'secretaria-jobs', monitorStateIntervalSeconds: 15 });
+    this.boss.on('error', (error) => this.log.error({ err: error }, 'job queue error'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    this.started = true;
+  }
+
+  async define<T extends object>(queue: QueueDefinition<T>): Promise<void> {
+    await this.boss.createQueue(queue.name, {
+      name: queue.name,
+      retryLimit: queue.retryLimit,
+      retryDelay: queue.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: queue.expireInSeconds ?? 120,
+    });
+    this.queues.set(queue.name, queue as unknown as QueueDefinition<object>);
+  }
+
+  /** Starts handlers for every defined queue that has one (worker roles only). */
+  async work(): Promise<void> {
+    for (const queue of this.queues.values()) {
+      const handler = queue.handler;
+      if (!handler) continue;
+      const id = await this.boss.work<object>(
+        queue.name,
+        { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+        async ([job]) => {
+          if (!job) return;
+          try {
+            await handler(job.data, { id: job.id, retryCount: job.retryCount });
+            this.metrics.jobsCompleted.inc({ queue: queue.name });
+          } catch (error) {
+            this.metrics.jobsFailed.inc({ queue: queue.name });
+            this.log.warn({ err: error, queue: queue.name, jobId: job.id, retryCount: job.retryCount }, 'job failed');
+            throw error;
+          }
+        },
+      );
+      this.workers.set(queue.name, id);
+    }
+  }
+
+  async send<T extends object>(name: string, data: T, options: { singletonKey?: string; startAfterSeconds?: number } = {}): Promise<string | null> {
+    const id = await this.boss.send(name, data, {
+      singletonKey: options.singletonKey,
+      startAfter: options.startAfterSeconds,
+    });
+    const worker = this.workers.get(name);
+    if (worker && !options.startAfterSeconds) this.boss.notifyWorker(worker);
+    return id;
+  }
+
+  async schedule(name: string, cron: string): Promise<void> {
+    await this.boss.schedule(name, cron, {}, { singletonKey: name });
+  }
+
+  async sampleDepth(): Promise<void> {
+    for (const name of this.queues.keys()) {
+      this.metrics.jobQueueDepth.set({ queue: name }, await this.boss.getQueueSize(name));
+    }
+  }
+
+  /** Stops fetching, waits for running handlers (bounded), then closes the pool. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+  }
+}

@@ -1,0 +1,44 @@
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export type OutboundStatus = 'PENDING' | 'SENT' | 'FAILED' | 'CAPTURED';
+
+/**
+ * A reply to a WhatsApp contact. The row is the durable outbox: a job sends it and marks it SENT,
+ * so a retry after a success never sends twice. `dedupeKey` makes "reply to inbound X" unique.
+ */
+@Entity({ tableName: 'outbound_messages' })
+export class OutboundMessage {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid' })
+  companyId!: string;
+
+  @Property({ type: 'uuid', nullable: true })
+  contactId: string | null = null;
+
+  @Property({ type: 'text' })
+  phone!: string;
+
+  @Property({ type: 'text' })
+  body!: string;
+
+  @Property({ type: 'text' })
+  dedupeKey!: string;
+
+  @Property({ type: 'text' })
+  status: OutboundStatus = 'PENDING';
+
+  @Property({ type: 'integer' })
+  attempts: number = 0;
+
+  @Property({ type: 'text', nullable: true })
+  lastError: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  sentAt: Date | null = null;
+}

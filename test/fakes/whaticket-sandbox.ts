@@ -1,0 +1,304 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A Whaticket backend over real HTTP, shaped like the SaaS family (per-connection Bearer token,
+ * `{"mensagem":"Mensagem enviada"}`, errors as `{"error": …}`). Reference: shared/ref/whaticket-api.md §1.
+ */
+
+export interface SentMessage {
+  number: string;
+  body: string;
+  at: Date;
+  token: string;
+}
+
+export interface WhaticketRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  at: Date;
+}
+
+/** Success bodies of the forks: SaaS, canove community (empty), ticketz (queued), "gold". */
+export type WhaticketSuccessStyle = 'saas' | 'community' | 'ticketz' | 'gold';
+
+export interface WhaticketSandboxOptions {
+  tokens?: string[];
+  latencyMs?: number;
+  successStyle?: WhaticketSuccessStyle;
+  /** Numbers `onWhatsApp` does not know: answered 400 `ERR_CHECK_NUMBER`. */
+  unregisteredNumbers?: string[];
+}
+
+interface Fault {
+  kind: 'fail' | 'stall';
+  remaining: number;
+  status: number;
+  error: string;
+  ms: number;
+}
+
+interface Waiter {
+  count: number;
+  resolve: (messages: SentMessage[]) => void;
+}
+
+const SUCCESS_BODIES: Record<WhaticketSuccessStyle, string> = {
+  saas: JSON.stringify({ mensagem: 'Mensagem enviada' }),
+  community: '',
+  ticketz: JSON.stringify({ mensagem: 'Message added to queue' }),
+  gold: JSON.stringify({ status: 'SUCCESS' }),
+};
+
+const DEFAULT_ERRORS: Record<number, string> = {
+  400: 'ERR_SENDING_WAPP_MSG',
+  500: 'Internal server error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+export class WhaticketSandbox {
+  readonly requests: WhaticketRequest[] = [];
+  readonly tokens: Set<string>;
+  latencyMs: number;
+  successStyle: WhaticketSuccessStyle;
+  readonly unregisteredNumbers: Set<string>;
+  private readonly messages: SentMessage[] = [];
+  private faults: Fault[] = [];
+  private waiters: Waiter[] = [];
+  private server: Server | null = null;
+  private port = 0;
+  private host = '127.0.0.1';
+  private unavailable = false;
+
+  constructor(options: WhaticketSandboxOptions = {}) {
+    this.tokens = new Set(options.tokens ?? ['whaticket-test-token']);
+    this.latencyMs = options.latencyMs ?? 0;
+    this.successStyle = options.successStyle ?? 'saas';
+    this.unregisteredNumbers = new Set(options.unregisteredNumbers ?? []);
+  }
+
+  get url(): string {
+    if (!this.port) throw new Error('WhaticketSandbox is not started');
+    return `http://${this.host}:${this.port}`;
+  }
+
+  async start(options: { port?: number; host?: string } = {}): Promise<{ url: string }> {
+    this.host = options.host ?? '127.0.0.1';
+    await this.listen(options.port ?? 0);
+    return { url: this.url };
+  }
+
+  async stop(): Promise<void> {
+    await this.close();
+    this.port = 0;
+  }
+
+  sent(): SentMessage[] {
+    return this.messages.map((m) => ({ ...m }));
+  }
+
+  /** The next `n` sends answer `status` with `{"error": error}` and send nothing. */
+  failNext(n: number, status = 500, error?: string): void {
+    this.faults.push({ kind: 'fail', remaining: n, status, error: error ?? DEFAULT_ERRORS[status] ?? `HTTP ${status}`, ms: 0 });
+  }
+
+  /** The next `n` requests wait `ms` before being handled; one the client abandoned sends nothing. */
+  stallNext(n: number, ms: number): void {
+    this.faults.push({ kind: 'stall', remaining: n, status: 0, error: '', ms });
+  }
+
+  /** `refuse`: stop listening (connection refused); `unavailable`: answer 503 like a proxy with no backend. */
+  async down(mode: 'refuse' | 'unavailable' = 'refuse'): Promise<void> {
+    if (mode === 'unavailable') {
+      this.unavailable = true;
+      return;
+    }
+    await this.close();
+  }
+
+  async up(): Promise<void> {
+    this.unavailable = false;
+    if (!this.server && this.port) await this.listen(this.port);
+  }
+
+  waitForMessages(count: number, timeoutMs = 5_000): Promise<SentMessage[]> {
+    if (this.messages.length >= count) return Promise.resolve(this.sent());
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        count,
+        resolve: (messages) => {
+          clearTimeout(timer);
+          resolve(messages);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`expected ${count} WhatsApp messages within ${timeoutMs} ms, got ${this.messages.length}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  reset(): void {
+    this.messages.length = 0;
+    this.requests.length = 0;
+    this.faults = [];
+    this.unavailable = false;
+  }
+
+  private async listen(port: number): Promise<void> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => reply(res, 500, JSON.stringify({ error: String(error) })));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.host, () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  private async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    const body = parseJson(raw);
+    this.requests.push({ method: req.method ?? '', path, headers: { ...req.headers }, body: body ?? raw, at: new Date() });
+    if (this.latencyMs > 0) await delay(this.latencyMs);
+    if (this.unavailable) return reply(res, 503, JSON.stringify({ error: 'Service Unavailable' }));
+    // Express answers unknown routes with its HTML 404.
+    if (req.method !== 'POST' || path !== '/api/messages/send') return reply(res, 404, `Cannot ${req.method} ${path}`, 'text/html');
+
+    const token = bearer(req);
+    if (!token || !this.tokens.has(token)) return reply(res, 401, JSON.stringify({ error: 'Acesso não permitido' }));
+
+    const fault = this.takeFault();
+    if (fault?.kind === 'stall') {
+      await delay(fault.ms);
+      if (req.socket.destroyed) return;
+    }
+    if (fault?.kind === 'fail') return reply(res, fault.status, JSON.stringify({ error: fault.error }));
+    return this.send(res, token, body);
+  }
+
+  private send(res: ServerResponse, token: string, body: unknown): void {
+    if (body === undefined || typeof body !== 'object' || body === null) return reply(res, 400, JSON.stringify({ error: 'ERR_SYNTAX' }));
+    const { number, body: text } = body as { number?: unknown; body?: unknown };
+    if (number === undefined || number === null || number === '') {
+      return reply(res, 400, JSON.stringify({ error: 'O número é obrigatório' }));
+    }
+    const digits = String(number);
+    if (!/^\d{8,15}$/.test(digits) || this.unregisteredNumbers.has(digits)) {
+      return reply(res, 400, JSON.stringify({ error: 'ERR_CHECK_NUMBER' }));
+    }
+    this.messages.push({ number: digits, body: typeof text === 'string' ? text : '', at: new Date(), token });
+    this.notify();
+    reply(res, 200, SUCCESS_BODIES[this.successStyle]);
+  }
+
+  private takeFault(): Fault | undefined {
+    const fault = this.faults.find((f) => f.remaining > 0);
+    if (fault) fault.remaining--;
+    this.faults = this.faults.filter((f) => f.remaining > 0);
+    return fault;
+  }
+
+  private notify(): void {
+    const ready = this.waiters.filter((w) => this.messages.length >= w.count);
+    this.waiters = this.waiters.filter((w) => this.messages.length < w.count);
+    for (const waiter of ready) waiter.resolve(this.sent());
+  }
+}
+
+export interface InboundMessage {
+  /** Sender phone, digits with country code (`5511999999999`). */
+  from: string;
+  text: string;
+  id?: string;
+  name?: string;
+  form: 'baileys' | 'simple';
+  fromMe?: boolean;
+  /** Overrides the Baileys `remoteJid` (groups `…@g.us`, `status@broadcast`, `…@lid`). */
+  remoteJid?: string;
+  /** Baileys: `message.extendedTextMessage.text` instead of `message.conversation`. */
+  extendedText?: boolean;
+  timestamp?: Date;
+}
+
+/** A WhatsApp message id shaped like Baileys' (`3EB0…`). */
+export function newMessageId(): string {
+  return `3EB0${randomBytes(8).toString('hex').toUpperCase()}`;
+}
+
+/** The JSON Whaticket SaaS "webhook" integrations post (raw Baileys message), or our simple form. */
+export function buildInbound(message: InboundMessage & { id: string }): Record<string, unknown> {
+  if (message.form === 'simple') {
+    return { number: message.from, body: message.text, messageId: message.id, name: message.name ?? '' };
+  }
+  const text = message.extendedText ? { extendedTextMessage: { text: message.text } } : { conversation: message.text };
+  return {
+    key: { remoteJid: message.remoteJid ?? `${message.from}@s.whatsapp.net`, fromMe: message.fromMe ?? false, id: message.id },
+    messageTimestamp: Math.floor((message.timestamp ?? new Date()).getTime() / 1000),
+    pushName: message.name ?? '',
+    message: text,
+  };
+}
+
+/** POSTs an inbound message to our server (`/api/whaticket/inbound/:companyId`), as Whaticket would. */
+export async function sendInbound(
+  ourBaseUrl: string,
+  companyId: string,
+  token: string,
+  message: InboundMessage,
+): Promise<{ status: number; body: unknown; id: string }> {
+  const id = message.id ?? newMessageId();
+  const url = `${ourBaseUrl.replace(/\/+$/, '')}/api/whaticket/inbound/${encodeURIComponent(companyId)}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(buildInbound({ ...message, id })),
+  });
+  const text = await response.text();
+  return { status: response.status, body: parseJson(text) ?? text, id };
+}
+
+function bearer(req: IncomingMessage): string | null {
+  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1]?.trim() ?? null;
+}
+
+function reply(res: ServerResponse, status: number, body: string, type = 'application/json; charset=utf-8'): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, body ? { 'content-type': type } : {});
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
