@@ -16,7 +16,8 @@ export class AuthService {
 
   async login(em: EntityManager, email: string, password: string, ip: string): Promise<{ session: Session; token: string; user: User }> {
     const normalized = email.trim().toLowerCase();
-    const keys = [`ip:${ip}`, `email:${normalized}`];
+    // Per e-mail: stops guessing one account. Per IP, looser: stops spraying many accounts.
+    const keys = [{ key: `email:${normalized}`, max: 5 }, { key: `ip:${ip}`, max: 30 }];
     const wait = this.limiter.retryAfter(keys);
     if (wait > 0) {
       throw new DomainError('RATE_LIMITED', `Muitas tentativas de login. Tente novamente em ${Math.ceil(wait / 60)} min.`, { retryAfterSeconds: wait });
@@ -27,7 +28,7 @@ export class AuthService {
       this.limiter.fail(keys);
       throw new DomainError('UNAUTHENTICATED', 'E-mail ou senha incorretos.');
     }
-    this.limiter.succeed(keys);
+    this.limiter.succeed(keys.slice(0, 1));
     const token = newToken('svs');
     const session = em.create(Session, {
       userId: user.id,

@@ -110,6 +110,8 @@ const FIND_WINDOW_AFTER_MS = 24 * 3_600_000;
 const FIND_PAGE_SIZE = 100;
 const FIND_MAX_PAGES = 5;
 const SLOT_TAKEN = /already has booking|not available|no available users/i;
+/** Cal.com's default throttler block duration. */
+const THROTTLE_BLOCK_MS = 60_000;
 
 export class CalcomError extends Error {
   override name = 'CalcomError';
@@ -237,10 +239,26 @@ export class CalcomClient {
     return this.observed('book', async () => {
       const path = `/v2/bookings/${encodeURIComponent(uid)}/reschedule`;
       const body = reason === undefined ? { start: toUtcIso(start) } : { start: toUtcIso(start), reschedulingReason: reason };
-      return this.retrying(
-        async () => this.toBooking((await this.call({ method: 'POST', path, version: this.bookingsVersion, body })).json),
-        async (error) => (isAmbiguous(error) ? this.findReschedule(uid) : null),
-      );
+      const find = () => this.findReschedule(uid, start);
+      let uncertain = false;
+      try {
+        return await this.retrying(
+          async () => this.toBooking((await this.call({ method: 'POST', path, version: this.bookingsVersion, body })).json),
+          async (error) => {
+            if (!isAmbiguous(error)) return null;
+            uncertain = true;
+            return find().catch(() => {
+              throw error;
+            });
+          },
+        );
+      } catch (error) {
+        // After an uncertain attempt, a 400 is usually "already rescheduled" by that very attempt.
+        const recheck = error instanceof CalcomError && (isAmbiguous(error) || (uncertain && error.status === 400));
+        const found = recheck ? await find().catch(() => null) : null;
+        if (found) return found;
+        throw error;
+      }
     });
   }
 
@@ -293,10 +311,11 @@ export class CalcomClient {
     }
   }
 
-  /** A reschedule that went through left the old booking pointing at the new one. */
-  private async findReschedule(oldUid: string): Promise<CalcomBooking | null> {
+  /** A reschedule that went through left the old booking pointing at the new one (at our start). */
+  private async findReschedule(oldUid: string, start: Date): Promise<CalcomBooking | null> {
     const old = await this.getRaw(oldUid);
-    return old?.rescheduledToUid ? this.getRaw(old.rescheduledToUid) : null;
+    const next = old?.rescheduledToUid ? await this.getRaw(old.rescheduledToUid) : null;
+    return next && next.start.getTime() === start.getTime() ? next : null;
   }
 
   private async findRaw(appointmentId: string, around: Date): Promise<CalcomBooking | null> {
@@ -311,7 +330,8 @@ export class CalcomClient {
       matches.push(...bookings.filter((b) => b.metadata.appointmentId === appointmentId));
       if (bookings.length < FIND_PAGE_SIZE) break;
     }
-    return matches.find((b) => b.status === 'accepted' || b.status === 'pending') ?? matches[0] ?? null;
+    const live = matches.filter((b) => b.status === 'accepted' || b.status === 'pending');
+    return live.find((b) => b.start.getTime() === around.getTime()) ?? live[0] ?? matches[0] ?? null;
   }
 
   private async listRaw(filter: ListBookingsFilter): Promise<CalcomBooking[]> {
@@ -628,23 +648,25 @@ function httpError(response: Response, json: unknown, text: string): CalcomError
     code: typeof envelope?.code === 'string' ? envelope.code : undefined,
     details: envelope?.details,
     requestId: response.headers.get('x-request-id') ?? undefined,
-    retryAfterMs: kind === 'client' ? undefined : retryAfterMs(response.headers),
+    retryAfterMs: kind === 'client' ? undefined : retryAfterMs(response.headers, status === 429),
   });
 }
 
 /**
- * `Retry-After` (seconds or HTTP date), else Cal.com's `X-RateLimit-Reset-Default`: documented as
- * seconds until reset, described elsewhere as a Unix timestamp, so both readings are accepted.
+ * `Retry-After` (seconds or HTTP date); on a 429 also Cal.com's `X-RateLimit-Reset-Default`, which is
+ * sent on every response (so it means nothing on a 5xx): documented as seconds until reset, described
+ * elsewhere as a Unix timestamp, so both readings are accepted. A bare 429 means the 60 s block.
  */
-function retryAfterMs(headers: Headers): number | undefined {
+function retryAfterMs(headers: Headers, throttled: boolean): number | undefined {
   const retryAfter = headers.get('retry-after')?.trim();
   if (retryAfter) {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
     const at = Date.parse(retryAfter);
     if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
   }
+  if (!throttled) return undefined;
   const reset = Number(headers.get('x-ratelimit-reset-default'));
-  if (!Number.isFinite(reset) || reset <= 0) return undefined;
+  if (!Number.isFinite(reset) || reset <= 0) return THROTTLE_BLOCK_MS;
   return reset > 1e9 ? Math.max(0, reset * 1000 - Date.now()) : Math.round(reset * 1000);
 }
 

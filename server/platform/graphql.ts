@@ -1,7 +1,10 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { createRequire } from 'node:module';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ASTVisitor, Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+// The ESM build imports `graphql/index.mjs` explicitly, a second copy of graphql next to the CJS one
+// that Node resolves for everything else ("from another module or realm"); the CJS build shares ours.
+const complexity = createRequire(import.meta.url)('graphql-query-complexity') as typeof import('graphql-query-complexity');
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ArgumentValidationError, buildSchema } from 'type-graphql';
 import { AppointmentResolver } from '../appointments/appointment.resolver.js';
@@ -108,15 +111,15 @@ export function guardPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestCo
               extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
             });
           }
-          const complexity = getComplexity({
+          const cost = complexity.getComplexity({
             schema,
             query: document,
             operationName: request.operationName ?? undefined,
             variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            estimators: [complexity.fieldExtensionsEstimator(), complexity.simpleEstimator({ defaultComplexity: 1 })],
           });
-          if (complexity > MAX_COMPLEXITY) {
-            throw new GraphQLError(`A consulta é complexa demais (${complexity}; máximo ${MAX_COMPLEXITY}). Peça menos itens por página.`, {
+          if (cost > MAX_COMPLEXITY) {
+            throw new GraphQLError(`A consulta é complexa demais (${cost}; máximo ${MAX_COMPLEXITY}). Peça menos itens por página.`, {
               extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
             });
           }

@@ -168,7 +168,7 @@ async function registerSpa(app: FastifyInstance): Promise<void> {
       res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-  const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
+  const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   app.get('/', async (_req, reply) => sendIndex(reply));
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0]!;

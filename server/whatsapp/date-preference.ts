@@ -131,7 +131,15 @@ export const WEEKDAY_NAMES = [
   'sábado',
 ] as const;
 
-export const WEEKDAY_SHORT_NAMES = ['domingo', 'segunda', 'terça', 'quarta', 'quinta', 'sexta', 'sábado'] as const;
+export const WEEKDAY_SHORT_NAMES = [
+  'domingo',
+  'segunda',
+  'terça',
+  'quarta',
+  'quinta',
+  'sexta',
+  'sábado',
+] as const;
 
 /** "14h", "14h30", "9h". */
 export function clockLabel(minutes: number): string {
@@ -367,7 +375,7 @@ function readClock(m: RegExpMatchArray, offset: number, fallbackPeriod?: string)
   // Nobody books a business meeting at 2 a.m.: "às 2" means 14h unless "da manhã" says otherwise.
   else if (period === undefined && hour >= 1 && hour <= 6) hour += 12;
   if (hour > 23 || minute > 59) return null;
-  return { minutes: hour * 60 + minute, bare: colonMinutes === undefined && unit === undefined };
+  return { minutes: hour * 60 + minute, bare: colonMinutes === undefined && unit === undefined && !ownPeriod };
 }
 
 const TIME_PREFIX =
@@ -376,7 +384,9 @@ const TIME_PREFIX =
 // Without a preposition, "de 2 horas", "por 1 hora", "em 3h" are durations, not clock times.
 const NOT_A_DURATION = '(?<!(?<![\\p{L}])(?:por|de|durante|em|uns|umas|daqui\\s+a)\\s+)';
 
-const timeParser = factParser(new RegExp(`${BEFORE}(?:${TIME_PREFIX})?${NOT_A_DURATION}${CLOCK}${AFTER}`, 'iu'), (m) => {
+const TIME_PATTERN = new RegExp(`${BEFORE}(?:${TIME_PREFIX})?${NOT_A_DURATION}${CLOCK}${AFTER}`, 'iu');
+
+const timeParser = factParser(TIME_PATTERN, (m) => {
   const prefix = (m[1] ?? '').replace(/\s+/g, ' ');
   const clock = readClock(m, 2);
   if (!clock) return null;
@@ -460,7 +470,8 @@ function builtInFacts(result: chrono.ParsedResult): Fact[] {
   else if (result.start.isCertain('day') && result.start.isCertain('month')) {
     const day = result.start.get('day')!;
     const month = result.start.get('month')!;
-    facts.push(result.start.isCertain('year') ? { kind: 'date', day, month, year: result.start.get('year')! } : { kind: 'date', day, month });
+    const year = result.start.isCertain('year') ? result.start.get('year')! : undefined;
+    facts.push(year === undefined ? { kind: 'date', day, month } : { kind: 'date', day, month, year });
   }
   if (tags.has('casualReference/morning')) facts.push(MORNING);
   if (tags.has('casualReference/afternoon')) facts.push(AFTERNOON);
@@ -470,14 +481,18 @@ function builtInFacts(result: chrono.ParsedResult): Fact[] {
 }
 
 function ownFacts(result: chrono.ParsedResult): Fact[] {
-  return [...result.tags()].filter((t) => t.startsWith(TAG_PREFIX)).map((t) => JSON.parse(t.slice(TAG_PREFIX.length)) as Fact);
+  return [...result.tags()]
+    .filter((tag) => tag.startsWith(TAG_PREFIX))
+    .map((tag) => JSON.parse(tag.slice(TAG_PREFIX.length)) as Fact);
 }
 
 function extractFacts(text: string, today: LocalDate): Fact[] {
   // Chrono reads its reference with local getters; a local-noon Date carrying the company's calendar
   // day makes its implied year/month match the company, whatever the server zone.
   const reference = new Date(today.year, today.month - 1, today.day, 12, 0, 0);
-  return ptParser.parse(cleanText(text), reference).flatMap((result) => [...builtInFacts(result), ...ownFacts(result)]);
+  return ptParser
+    .parse(cleanText(text), reference)
+    .flatMap((result) => [...builtInFacts(result), ...ownFacts(result)]);
 }
 
 /** True when the text mentions a day, week or time of day, e.g. "amanhã às 10h", "sexta?". */
@@ -503,13 +518,13 @@ function singleDay(date: LocalDate, today: LocalDate): DayRange {
   return { first: date, end: addDays(date, 1), label: dayLabel(date, today) };
 }
 
-/** "hoje", "amanhã", "na sexta-feira, 4/12" within a week, else "no dia 15/12". */
+/** "hoje", "amanhã", "na sexta-feira, 4/12" up to a week ahead, else "no dia 15/12". */
 function dayLabel(date: LocalDate, today: LocalDate): string {
   const diff = daysBetween(today, date);
   if (diff === 0) return 'hoje';
   if (diff === 1) return 'amanhã';
   const weekday = weekdayOf(date);
-  if (diff > 1 && diff < 7) {
+  if (diff > 1 && diff <= 7) {
     const preposition = weekday === 0 || weekday === 6 ? 'no' : 'na';
     return `${preposition} ${WEEKDAY_NAMES[weekday]}, ${dayMonthLabel(date, today.year)}`;
   }
@@ -637,7 +652,11 @@ export function parseDatePreference(text: string, now: Date, timeZone: string): 
 
   const dateFacts = facts.filter((f): f is DateFact => f.kind !== 'time');
   const time = mergeTimes(facts.filter((f): f is TimeFact => f.kind === 'time'));
-  const days = resolveDays(dateFacts, today) ?? { first: today, end: addDays(today, DEFAULT_WINDOW_DAYS), label: '' };
+  const days = resolveDays(dateFacts, today) ?? {
+    first: today,
+    end: addDays(today, DEFAULT_WINDOW_DAYS),
+    label: '',
+  };
 
   const start = startOfLocalDay(days.first, timeZone);
   const to = startOfLocalDay(days.end, timeZone);

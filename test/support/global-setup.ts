@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../server/platform/embedded-postgres.js';
 
@@ -10,7 +13,8 @@ declare module 'vitest' {
 
 /**
  * One PostgreSQL for the whole run: TEST_DATABASE_URL when set (any database on a server where we
- * may CREATE DATABASE), otherwise an embedded cluster under .data-test/.
+ * may CREATE DATABASE), otherwise a throw-away embedded cluster of this run only (parallel runs
+ * must not share one: the first to finish would stop it under the others).
  */
 export default async function setup(project: TestProject) {
   const external = process.env.TEST_DATABASE_URL?.trim();
@@ -18,9 +22,12 @@ export default async function setup(project: TestProject) {
     project.provide('pgAdminUrl', external);
     return;
   }
-  const db = await startEmbeddedPostgres('.data-test', 'postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'sv-test-pg-'));
+  chmodSync(dir, 0o755); // as root, embedded-postgres runs the server as the `postgres` user
+  const db = await startEmbeddedPostgres(dir, 'postgres');
   project.provide('pgAdminUrl', db.adminUrl);
   return async () => {
     await db.stop();
+    rmSync(dir, { recursive: true, force: true });
   };
 }

@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../support/database.js';
+import { TEST_APP_SECRET } from '../support/app.js';
+
+const run = promisify(execFile);
+const CLI = 'dist/server/cli.js';
+
+describe('operator CLI (built, against a real database)', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const env = () => ({ ...process.env, DATABASE_URL: db.url, APP_SECRET: TEST_APP_SECRET, LOG_LEVEL: 'silent' });
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await run('node', [CLI, ...args], { env: env() });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  const count = async (table: string) => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return Number((await client.query(`select count(*) from ${table}`)).rows[0].count);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    expect(existsSync(CLI), 'run `npm run build` first (npm test does)').toBe(true);
+    db = await createTestDatabase('cli');
+  });
+  afterAll(async () => db?.drop());
+
+  it('creates a company, an admin and API keys, printing one JSON line each', async () => {
+    const company = await cli('company', 'create', '--name', 'Clínica Sorriso', '--cal-api-key', 'cal_live_1234567890', '--cal-event-type-id', '42');
+    expect(company.code).toBe(0);
+    expect(company.stdout.trim().split('\n')).toHaveLength(1);
+    const { id, whaticketInboundToken } = JSON.parse(company.stdout);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(whaticketInboundToken).toMatch(/^swi_/);
+
+    const admin = await cli('admin', 'create', '--company', id, '--email', 'Dona@Clinica.com.br', '--password', 'senha-forte-1');
+    expect(admin.code).toBe(0);
+    expect(JSON.parse(admin.stdout)).toEqual({ id: expect.any(String) });
+
+    const key = await cli('apikey', 'create', '--company', id, '--scope', 'write', '--name', 'ERP');
+    expect(key.code).toBe(0);
+    expect(JSON.parse(key.stdout)).toEqual({ id: expect.any(String), key: expect.stringMatching(/^svk_/) });
+
+    const updated = await cli('company', 'update', id, '--timezone', 'America/Manaus');
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toEqual({ id });
+
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const row = (await client.query('select timezone, cal_api_key from companies where id = $1', [id])).rows[0];
+    await client.end();
+    expect(row.timezone).toBe('America/Manaus');
+    expect(row.cal_api_key).not.toContain('cal_live_1234567890'); // encrypted at rest
+  });
+
+  it.each([
+    [['company', 'create'], /--name é obrigatório/, 64],
+    [['company', 'create', '--name', 'X', '--timezone', 'Mars/Olympus'], /Fuso horário desconhecido/, 65],
+    [['company', 'create', '--name', 'X', '--cal-api-url', 'ftp://x'], /http/, 65],
+    [['admin', 'create', '--company', '0b7f4a52-5d55-4f0e-9a0a-3c9d8f1e2a11', '--email', 'a@b.co', '--password', 'senha-forte-1'], /não encontrada/, 65],
+    [['apikey', 'create', '--company', 'nope'], /uuid/, 64],
+    [['bogus'], /comando desconhecido/, 64],
+  ])('rejects %j with a message, a non-zero exit and no writes', async (args, message, code) => {
+    const before = { companies: await count('companies'), users: await count('users'), keys: await count('api_keys') };
+    const result = await cli(...args);
+    expect(result.code).toBe(code);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect({ companies: await count('companies'), users: await count('users'), keys: await count('api_keys') }).toEqual(before);
+  });
+
+  it('refuses a second admin with the same e-mail', async () => {
+    const { id } = JSON.parse((await cli('company', 'create', '--name', 'Outra')).stdout);
+    expect((await cli('admin', 'create', '--company', id, '--email', 'dup@x.com', '--password', 'senha-forte-1')).code).toBe(0);
+    const again = await cli('admin', 'create', '--company', id, '--email', 'DUP@x.com', '--password', 'senha-forte-1');
+    expect(again.code).toBe(65);
+    expect(again.stderr).toMatch(/Já existe/);
+  });
+});

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session } from '../../server/auth/session.entity.js';
+import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
+import { insertAppointment } from '../support/factories.js';
+
+const LIST = `query($filter: AppointmentFilter, $first: Int, $after: String) {
+  appointments(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id clientName clientPhone status startAt } }
+  }
+}`;
+
+describe('GraphQL API: authentication, tenancy, pagination', () => {
+  let server: TestServer;
+  let a: Awaited<ReturnType<typeof seedCompany>>;
+  let b: Awaited<ReturnType<typeof seedCompany>>;
+  let adminA: string;
+  let adminB: string;
+  const day = (d: number, h = 12) => new Date(Date.UTC(2031, 2, d, h));
+
+  beforeAll(async () => {
+    server = await startTestServer('graphql');
+    a = await seedCompany(server.app, 'Clínica Alfa', { calApiKey: 'cal_live_alfa_secret_1234' });
+    b = await seedCompany(server.app, 'Escritório Beta');
+    adminA = await login(server.url, a.email, a.password);
+    adminB = await login(server.url, b.email, b.password);
+    await insertAppointment(server.app, a.company.id, { start: day(3), clientName: 'João Conceição', clientPhone: '5511988887777' });
+    await insertAppointment(server.app, a.company.id, { start: day(4), clientName: 'Maria Antônia', clientPhone: '5521977776666', status: 'CANCELLED' });
+    await insertAppointment(server.app, a.company.id, { start: day(5), clientName: 'JOSÉ ÁLVARES', clientPhone: '5531966665555', status: 'RESCHEDULED' });
+    for (let i = 0; i < 7; i++) await insertAppointment(server.app, a.company.id, { start: day(10, 8 + i), clientName: `Paginado ${i}` });
+    await insertAppointment(server.app, a.company.id, { start: day(10, 8), clientName: 'Mesmo horário cancelado', status: 'CANCELLED' });
+    await insertAppointment(server.app, b.company.id, { start: day(3), clientName: 'João da Beta', clientPhone: '5511988887777' });
+  });
+  afterAll(async () => server?.close());
+
+  describe('authentication', () => {
+    it('logs in and answers `me`', async () => {
+      const result = await gql(server.url, '{ me { email role companyId } }', {}, adminA);
+      expect(result.data).toEqual({ me: { email: a.email, role: 'ADMIN', companyId: a.company.id } });
+    });
+
+    it.each([
+      ['no credentials', undefined],
+      ['a malformed header value', 'not-a-token with spaces'],
+      ['an unknown session token', 'svs_unknown'],
+      ['an unknown API key', 'svk_unknown'],
+    ])('refuses %s with UNAUTHENTICATED', async (_case, token) => {
+      const result = await gql(server.url, '{ appointments { totalCount } }', {}, token);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(result.status).toBe(401);
+      expect(result.data).toBeNull();
+    });
+
+    it('refuses a wrong password, and the same message for an unknown e-mail', async () => {
+      const wrong = await gql(server.url, 'mutation { login(email: "x@y.z", password: "nope") { token } }');
+      expect(wrong.errors?.[0]).toMatchObject({ message: 'E-mail ou senha incorretos.', extensions: { code: 'UNAUTHENTICATED' } });
+      const known = await gql(server.url, `mutation { login(email: "${b.email}", password: "errada") { token } }`);
+      expect(known.errors?.[0]?.message).toBe('E-mail ou senha incorretos.');
+    });
+
+    it('rate-limits repeated failed logins per e-mail', async () => {
+      const email = a.email;
+      const attempts = [];
+      for (let i = 0; i < 6; i++) attempts.push(await gql(server.url, `mutation { login(email: "${email}", password: "errada-${i}") { token } }`));
+      expect(attempts.at(-1)?.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      // even the right password is refused while blocked
+      const right = await gql(server.url, `mutation { login(email: "${email}", password: "${a.password}") { token } }`);
+      expect(right.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    });
+
+    it('refuses an expired session', async () => {
+      const token = await login(server.url, b.email, b.password);
+      const em = server.app.orm.em.fork();
+      await em.nativeUpdate(Session, { userId: { $ne: null }, companyId: b.company.id }, { expiresAt: new Date(Date.now() - 1000) });
+      const result = await gql(server.url, '{ company { name } }', {}, token);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      adminB = await login(server.url, b.email, b.password);
+    });
+
+    it('refuses a revoked API key and records last use of a valid one', async () => {
+      const ok = await gql(server.url, '{ appointments { totalCount } }', {}, a.readKey);
+      expect(ok.errors).toBeUndefined();
+      const em = server.app.orm.em.fork();
+      const key = await em.findOneOrFail((await import('../../server/auth/api-key.entity.js')).ApiKey, { id: a.readKeyId });
+      expect(key.lastUsedAt).toBeInstanceOf(Date);
+      const temp = await server.app.services.auth.createApiKey(em, { companyId: a.company.id, scope: 'read' });
+      await server.app.services.auth.revokeApiKey(em, a.company.id, temp.key.id);
+      const revoked = await gql(server.url, '{ appointments { totalCount } }', {}, temp.token);
+      expect(revoked.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('forbids mutations with a read-only key, allows them with a write key', async () => {
+      const target = await insertAppointment(server.app, a.company.id, { start: day(20) });
+      const read = await gql(server.url, `mutation { cancelAppointment(id: "${target.id}") { status } }`, {}, a.readKey);
+      expect(read.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const write = await gql(server.url, `mutation { cancelAppointment(id: "${target.id}", reason: "cliente desistiu") { status cancellationReason } }`, {}, a.writeKey);
+      expect(write.data).toEqual({ cancelAppointment: { status: 'CANCELLED', cancellationReason: 'cliente desistiu' } });
+    });
+
+    it('lets a key introspect the schema but not an anonymous caller', async () => {
+      const anonymous = await gql(server.url, '{ __schema { queryType { name } } }');
+      expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      const withKey = await gql(server.url, '{ __schema { queryType { name } } }', {}, a.readKey);
+      expect(withKey.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    });
+
+    it('rejects too deep and too complex queries with a clear error', async () => {
+      const deep = await gql(server.url, '{ appointments { edges { node { id } } pageInfo { endCursor } } caller { user { email } } }', {}, adminA);
+      expect(deep.errors).toBeUndefined();
+      const fragmentLoop = `query { appointments { edges { node { ...A } } } } fragment A on Appointment { id }`;
+      expect((await gql(server.url, fragmentLoop, {}, adminA)).errors).toBeUndefined();
+      const complex = await gql(server.url, `{ a1: appointments(first: 200) { edges { node { id clientName clientPhone clientEmail status startAt endAt title source meetingUrl calBookingUid cancellationReason createdAt updatedAt notes } cursor } }
+        a2: appointments(first: 200) { edges { node { id clientName clientPhone clientEmail status startAt endAt title source meetingUrl calBookingUid cancellationReason createdAt updatedAt notes } cursor } }
+        a3: appointments(first: 200) { edges { node { id clientName clientPhone clientEmail status startAt endAt title source meetingUrl calBookingUid cancellationReason createdAt updatedAt notes } cursor } } }`, {}, adminA);
+      expect(complex.errors?.[0]?.message).toMatch(/complexa demais/);
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it('lists only the caller company appointments', async () => {
+      const listA = await gql(server.url, LIST, { filter: { search: 'joão' } }, adminA);
+      expect(listA.data!.appointments.edges.map((e: any) => e.node.clientName)).toEqual(['João Conceição']);
+      const listB = await gql(server.url, LIST, { filter: { search: 'joão' } }, b.readKey);
+      expect(listB.data!.appointments.edges.map((e: any) => e.node.clientName)).toEqual(['João da Beta']);
+    });
+
+    it('makes foreign ids look exactly like missing ones for every operation', async () => {
+      const foreign = await insertAppointment(server.app, b.company.id, { start: day(21) });
+      const missing = '00000000-0000-4000-8000-000000000000';
+      for (const id of [foreign.id, missing]) {
+        expect((await gql(server.url, `{ appointment(id: "${id}") { id } }`, {}, adminA)).data).toEqual({ appointment: null });
+        const cancel = await gql(server.url, `mutation { cancelAppointment(id: "${id}") { id } }`, {}, a.writeKey);
+        expect(cancel.errors?.[0]).toMatchObject({ message: 'Agendamento não encontrado.', extensions: { code: 'NOT_FOUND' } });
+      }
+      const rest = await fetch(`${server.url}/api/agenda/appointments/${foreign.id}/cancel`, {
+        method: 'POST', headers: { authorization: `Bearer ${a.writeKey}`, 'content-type': 'application/json' }, body: '{}',
+      });
+      expect(rest.status).toBe(404);
+      const still = await server.app.orm.em.fork().findOneOrFail((await import('../../server/appointments/appointment.entity.js')).Appointment, { id: foreign.id });
+      expect(still.status).toBe('CONFIRMED');
+    });
+
+    it("returns the caller's own company with secrets masked", async () => {
+      const result = await gql(server.url, '{ company { id name calApiKey calendarConfigured } }', {}, adminA);
+      expect(result.data).toEqual({ company: { id: a.company.id, name: 'Clínica Alfa', calApiKey: 'cal_live_****1234', calendarConfigured: false } });
+      expect(JSON.stringify(result)).not.toContain('alfa_secret');
+    });
+
+    it('lets only admins update settings, and only their own company', async () => {
+      const byKey = await gql(server.url, 'mutation { updateCompanySettings(input: { name: "Hack" }) { name } }', {}, a.writeKey);
+      expect(byKey.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const byAdmin = await gql(server.url, 'mutation { updateCompanySettings(input: { timezone: "America/Manaus", calEventTypeId: 99 }) { id timezone calEventTypeId } }', {}, adminB);
+      expect(byAdmin.data).toEqual({ updateCompanySettings: { id: b.company.id, timezone: 'America/Manaus', calEventTypeId: 99 } });
+      const companyA = await gql(server.url, '{ company { timezone calEventTypeId } }', {}, adminA);
+      expect(companyA.data).toEqual({ company: { timezone: 'America/Sao_Paulo', calEventTypeId: null } });
+      const invalid = await gql(server.url, 'mutation { updateCompanySettings(input: { timezone: "Lua/Cheia" }) { id } }', {}, adminB);
+      expect(invalid.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('appointments listing', () => {
+    it('filters by date range and status, with totalCount', async () => {
+      const range = await gql(server.url, LIST, { filter: { from: day(3, 0).toISOString(), to: day(6, 0).toISOString() } }, adminA);
+      expect(range.data!.appointments.totalCount).toBe(3);
+      const status = await gql(server.url, LIST, { filter: { from: day(3, 0).toISOString(), to: day(6, 0).toISOString(), status: ['CANCELLED', 'RESCHEDULED'] } }, adminA);
+      expect(status.data!.appointments.edges.map((e: any) => e.node.status)).toEqual(['CANCELLED', 'RESCHEDULED']);
+    });
+
+    it('searches names accent- and case-insensitively, and phones by digits', async () => {
+      const names = async (search: string) => (await gql(server.url, LIST, { filter: { search } }, adminA)).data!.appointments.edges.map((e: any) => e.node.clientName);
+      expect(await names('jose alvares')).toEqual(['JOSÉ ÁLVARES']);
+      expect(await names('ANTÔNIA')).toEqual(['Maria Antônia']);
+      expect(await names('antonia')).toEqual(['Maria Antônia']);
+      expect(await names('(21) 97777-6666')).toEqual(['Maria Antônia']);
+      expect(await names('88887777')).toEqual(['João Conceição']);
+      expect(await names('zz%')).toEqual([]);
+    });
+
+    it('pages with stable cursors ordered by start time then id, including equal start times', async () => {
+      const filter = { from: day(10, 0).toISOString(), to: day(11, 0).toISOString() };
+      const seen: string[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      for (;;) {
+        const result: any = await gql(server.url, LIST, { filter, first: 3, after }, adminA);
+        expect(result.errors).toBeUndefined();
+        expect(result.data.appointments.totalCount).toBe(8);
+        seen.push(...result.data.appointments.edges.map((e: any) => e.node.clientName));
+        pages += 1;
+        if (!result.data.appointments.pageInfo.hasNextPage) break;
+        after = result.data.appointments.pageInfo.endCursor;
+      }
+      expect(pages).toBe(3);
+      expect(seen).toHaveLength(8);
+      expect(new Set(seen).size).toBe(8);
+      expect(seen.indexOf('Paginado 0')).toBeLessThan(seen.indexOf('Paginado 1'));
+    });
+
+    it('handles page edges: first 0, exact end, cap at 200, bad cursors and negative first', async () => {
+      const filter = { from: day(10, 0).toISOString(), to: day(11, 0).toISOString() };
+      const zero: any = await gql(server.url, LIST, { filter, first: 0 }, adminA);
+      expect(zero.data.appointments).toMatchObject({ edges: [], totalCount: 8, pageInfo: { hasNextPage: true, endCursor: null } });
+      const exact: any = await gql(server.url, LIST, { filter, first: 8 }, adminA);
+      expect(exact.data.appointments.pageInfo.hasNextPage).toBe(false);
+      const big: any = await gql(server.url, LIST, { first: 5000 }, adminA);
+      expect(big.errors).toBeUndefined();
+      expect(big.data.appointments.edges.length).toBeLessThanOrEqual(200);
+      const bad = await gql(server.url, LIST, { after: 'garbage' }, adminA);
+      expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const negative = await gql(server.url, LIST, { first: -1 }, adminA);
+      expect(negative.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    });
+
+    it('serves the same listing over the REST shim', async () => {
+      const response = await fetch(`${server.url}/api/agenda/appointments?search=jose&first=5`, { headers: { authorization: `Bearer ${a.readKey}` } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as any;
+      expect(body.edges.map((e: any) => e.node.clientName)).toEqual(['JOSÉ ÁLVARES']);
+      const bad = await fetch(`${server.url}/api/agenda/appointments?first=abc`, { headers: { authorization: `Bearer ${a.readKey}` } });
+      expect(bad.status).toBe(400);
+      const anonymous = await fetch(`${server.url}/api/agenda/appointments`);
+      expect(anonymous.status).toBe(401);
+    });
+  });
+});

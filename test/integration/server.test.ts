@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printCommittedSchema } from '../../server/platform/schema-file.js';
+import { startTestServer, type TestServer } from '../support/app.js';
+
+describe('HTTP server', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('server');
+  });
+  afterAll(async () => server?.close());
+
+  it('answers /healthz and /readyz once migrations ran', async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const tables = await server.app.orm.em.fork().getConnection().execute<{ table_name: string }[]>(
+      `select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining([
+      'api_keys', 'appointments', 'audit_log', 'companies', 'contacts', 'conversations', 'inbound_messages', 'sessions', 'users', 'webhook_deliveries',
+    ]));
+  });
+
+  it('exposes Prometheus metrics including the product metrics', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    for (const name of ['process_cpu_user_seconds_total', 'secretaria_appointments_total', 'secretaria_appointments_confirmed_total',
+      'secretaria_appointments_cancelled_total', 'secretaria_appointments_latency_seconds']) {
+      expect(text).toContain(`# TYPE ${name}`);
+    }
+  });
+
+  it('echoes or assigns a request id and sets security headers', async () => {
+    const given = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const assigned = await fetch(`${server.url}/healthz`);
+    expect(assigned.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(assigned.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('answers unknown API routes with a JSON 404 and serves the SPA for client-side routes', async () => {
+    const api = await fetch(`${server.url}/api/nope`);
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ error: expect.stringContaining('/api/nope') });
+    const page = await fetch(`${server.url}/agenda`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(await page.text()).toContain('<div id="root">');
+  });
+
+  it('refuses bodies over 1 MiB with 413', async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', pad: 'x'.repeat(1024 * 1024) }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('keeps schema.graphql in sync with the resolvers (run `npm run schema` after changing them)', async () => {
+    expect(readFileSync('schema.graphql', 'utf8')).toBe(await printCommittedSchema());
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, UsageError } from '../../server/cli.js';
+
+const ID = '0b7f4a52-5d55-4f0e-9a0a-3c9d8f1e2a11';
+
+describe(parseCommand.name, () => {
+  it('parses company create with every flag', () => {
+    expect(
+      parseCommand(['company', 'create', '--name', 'Clínica Sorriso', '--timezone', 'America/Recife', '--cal-api-url', 'https://cal.example.com',
+        '--cal-api-key', 'cal_live_x', '--cal-default-user-id', '7', '--cal-event-type-id', '123', '--cal-webhook-secret', 's',
+        '--whaticket-url', 'https://wt.example.com', '--whaticket-token', 't']),
+    ).toEqual({
+      kind: 'company.create',
+      settings: {
+        name: 'Clínica Sorriso', timezone: 'America/Recife', calApiUrl: 'https://cal.example.com', calApiKey: 'cal_live_x',
+        calDefaultUserId: '7', calEventTypeId: 123, calWebhookSecret: 's', whaticketUrl: 'https://wt.example.com', whaticketToken: 't',
+      },
+    });
+  });
+
+  it('accepts --flag=value', () => {
+    expect(parseCommand(['apikey', 'create', `--company=${ID}`, '--scope=write'])).toEqual({ kind: 'apikey.create', companyId: ID, scope: 'write', name: undefined });
+  });
+
+  it('parses company update, admin create and apikey create', () => {
+    expect(parseCommand(['company', 'update', ID, '--timezone', 'UTC'])).toEqual({ kind: 'company.update', id: ID, settings: { timezone: 'UTC' } });
+    expect(parseCommand(['admin', 'create', '--company', ID, '--email', 'a@b.co', '--password', 'segredo123'])).toMatchObject({ kind: 'admin.create', companyId: ID, email: 'a@b.co' });
+    expect(parseCommand(['apikey', 'create', '--company', ID])).toMatchObject({ kind: 'apikey.create', scope: 'read' });
+  });
+
+  it.each([
+    [[], 'nenhum comando informado'],
+    [['company', 'delete'], 'comando desconhecido'],
+    [['company', 'create'], '--name é obrigatório'],
+    [['company', 'create', '--name'], 'precisa de um valor'],
+    [['company', 'create', '--name', 'A', '--nme', 'B'], 'opção desconhecida: --nme'],
+    [['company', 'create', '--name', 'A', '--name', 'B'], 'opção repetida'],
+    [['company', 'create', '--name', 'A', '--cal-event-type-id', 'abc'], 'inteiro positivo'],
+    [['company', 'create', '--name', 'A', 'extra'], 'argumento inesperado'],
+    [['company', 'update', 'not-a-uuid', '--name', 'A'], 'não é um uuid'],
+    [['company', 'update', ID], 'nada para alterar'],
+    [['admin', 'create', '--company', ID, '--email', 'a@b.co'], '--password é obrigatório'],
+    [['admin', 'create', '--email', 'a@b.co', '--password', 'x'], '--company é obrigatório'],
+    [['apikey', 'create', '--company', 'abc'], 'deve ser um uuid'],
+    [['apikey', 'create', '--company', ID, '--scope', 'admin'], '--scope deve ser read ou write'],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseCommand(argv)).toThrow(UsageError);
+    expect(() => parseCommand(argv)).toThrow(message);
+  });
+});
