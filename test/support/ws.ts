@@ -27,6 +27,7 @@ export function subscribe<T = { kind: string; appointment: Record<string, any> }
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
     lazy: false,
+    onNonLazyError: (error) => onFail(error),
     on: { connected: () => setTimeout(onReady, 50), closed: (e) => onFail(e) },
   });
   const listeners: Array<() => void> = [];

@@ -608,11 +608,12 @@ describe(CalcomClient.name, () => {
       sandbox.acceptThenDropNext();
       const moved = await sut.rescheduleBooking(created.uid, MONDAY_1400_BRT);
       sandbox.rescheduleBookingDirectly(moved.uid, '2026-01-05T18:00:00Z');
+      sandbox.acceptThenDropNext();
 
       const error = await rejectionOf(sut.rescheduleBooking(moved.uid, new Date('2026-01-05T19:00:00Z')));
 
       expect(moved).toMatchObject({ rescheduledFromUid: created.uid, start: MONDAY_1400_BRT });
-      expect(error).toMatchObject({ kind: 'client', status: 400 });
+      expect(error).toMatchObject({ kind: 'network', retryable: true });
     });
   });
 

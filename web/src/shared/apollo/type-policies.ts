@@ -1,0 +1,39 @@
+import type { TypePolicies } from '@apollo/client';
+
+interface EdgeLike {
+  node: unknown;
+}
+interface ConnectionLike {
+  edges: EdgeLike[];
+}
+
+/**
+ * Cursor connections are cached per filter; a page fetched with `after` is appended to the pages
+ * already loaded, a fetch without `after` replaces them (first load, refetch after a reconnect).
+ */
+function cursorConnection() {
+  return {
+    keyArgs: ['filter'],
+    merge(existing: ConnectionLike | undefined, incoming: ConnectionLike, { args, readField }: { args: Record<string, unknown> | null; readField: (field: string, from: unknown) => unknown }) {
+      if (!existing || !args?.after) return incoming;
+      const seen = new Set(existing.edges.map((edge) => readField('id', edge.node)));
+      return { ...incoming, edges: [...existing.edges, ...incoming.edges.filter((edge) => !seen.has(readField('id', edge.node)))] };
+    },
+  };
+}
+
+export const typePolicies: TypePolicies = {
+  Query: {
+    fields: {
+      appointments: cursorConnection(),
+      auditLog: cursorConnection(),
+      simulatorTranscript: { keyArgs: ['phone'], merge: (_existing, incoming) => incoming },
+      webhookDiagnostics: { keyArgs: false, merge: (_existing, incoming) => incoming },
+    },
+  },
+  // Sessions and diagnostics have no id; the rest are normalized by `id`.
+  Session: { keyFields: false },
+  WebhookDiagnostic: { keyFields: false },
+  CalcomConnectionTest: { keyFields: false },
+  Slot: { keyFields: false },
+};
