@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { registerAgendaRoutes } from './appointments/appointment.routes.js';
 import { CalcomGateway } from './calcom/calcom.gateway.js';
+import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
 import type { Config } from './config.js';
 import { migrate, openOrm, resolveDatabase, type Database } from './platform/database.js';
 import { createSchema } from './platform/graphql.js';
@@ -69,7 +70,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     let url: string | undefined;
     if (config.role !== 'worker') {
       const schema = await createSchema();
-      http = await createHttpServer({ log, orm, schema, services, routes: [(app) => registerAgendaRoutes(app, orm, services)] });
+      http = await createHttpServer({ log, orm, schema, services, routes: [
+        (app) => registerAgendaRoutes(app, orm, services),
+        (app) => registerCalcomWebhook(app, orm, services),
+      ] });
       closers.push(() => http!.close());
       url = await http.listen({ port: config.port, host: config.host });
     }

@@ -2,21 +2,89 @@ import type { Config } from '../config.js';
 import type { CompanyIntegrations } from '../companies/company.service.js';
 import type { Metrics } from '../platform/metrics.js';
 import { CalendarError, type BookingRequest, type CalendarBooking, type CalendarGateway, type CalendarSlot } from './calendar.gateway.js';
+import { CalcomClient, CalcomError, type CalcomBooking, type CalcomClientOptions } from './calcom.client.js';
 
-/** Cal.com implementation of the calendar seam. (Placeholder until the Cal.com client lands.) */
+/**
+ * Cal.com implementation of the calendar seam. A client is built per call from the company's
+ * current settings, so a changed key or event type applies to the very next request.
+ */
 export class CalcomGateway implements CalendarGateway {
-  constructor(private readonly deps: { metrics: Metrics; config: Config }) {}
+  constructor(
+    private readonly deps: { metrics: Metrics; config: Config; clientOptions?: Partial<CalcomClientOptions> },
+  ) {}
 
-  async slots(_company: CompanyIntegrations, _from: Date, _to: Date): Promise<CalendarSlot[]> {
-    throw new CalendarError('unavailable', 'not implemented');
+  client(company: CompanyIntegrations): CalcomClient {
+    const { apiKey, eventTypeId, apiUrl, defaultUserId } = company.cal;
+    if (!apiKey || !eventTypeId) {
+      throw new CalendarError('not_configured', 'Cal.com API key or event type id missing');
+    }
+    const { metrics } = this.deps;
+    return new CalcomClient({
+      apiUrl,
+      apiKey,
+      eventTypeId,
+      defaultUserId: defaultUserId ?? undefined,
+      bookingsApiVersion: this.deps.config.calBookingsApiVersion,
+      observe: (operation, outcome, seconds) => {
+        metrics.calcomRequests.inc({ company: company.companyId, operation, outcome });
+        if (operation === 'book') metrics.appointmentsLatency.observe({ company: company.companyId, outcome }, seconds);
+      },
+      ...this.deps.clientOptions,
+    });
   }
-  async book(_company: CompanyIntegrations, _request: BookingRequest): Promise<CalendarBooking> {
-    throw new CalendarError('unavailable', 'not implemented');
+
+  async slots(company: CompanyIntegrations, from: Date, to: Date): Promise<CalendarSlot[]> {
+    const slots = await this.call(() => this.client(company).getSlots({ start: from, end: to, timeZone: company.timezone }));
+    if (slots.length === 0) this.deps.metrics.diagnostics.inc({ company: company.companyId, symptom: 'slots_empty' });
+    return slots;
   }
-  async cancel(_company: CompanyIntegrations, _uid: string, _reason: string | null): Promise<void> {
-    throw new CalendarError('unavailable', 'not implemented');
+
+  async book(company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking> {
+    const booking = await this.call(() =>
+      this.client(company).createBooking({
+        start: request.start,
+        attendee: {
+          name: request.name,
+          email: request.email,
+          phoneNumber: request.phone,
+          timeZone: company.timezone,
+          language: 'pt-BR',
+        },
+        metadata: { appointmentId: request.appointmentId },
+        notes: request.notes ?? undefined,
+      }),
+    );
+    return toCalendarBooking(booking);
   }
-  async reschedule(_company: CompanyIntegrations, _uid: string, _start: Date, _reason: string | null): Promise<CalendarBooking> {
-    throw new CalendarError('unavailable', 'not implemented');
+
+  async cancel(company: CompanyIntegrations, uid: string, reason: string | null): Promise<void> {
+    await this.call(() => this.client(company).cancelBooking(uid, reason ?? undefined));
   }
+
+  async reschedule(company: CompanyIntegrations, uid: string, start: Date, reason: string | null): Promise<CalendarBooking> {
+    return toCalendarBooking(await this.call(() => this.client(company).rescheduleBooking(uid, start, reason ?? undefined)));
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+export function toCalendarBooking(b: CalcomBooking): CalendarBooking {
+  return { uid: b.uid, id: b.id, status: b.status, start: b.start, end: b.end, meetingUrl: b.meetingUrl, title: b.title };
+}
+
+function classify(error: unknown): unknown {
+  if (!(error instanceof CalcomError)) return error;
+  if (error.kind !== 'client') return new CalendarError('unavailable', error.message);
+  if (error.slotUnavailable) return new CalendarError('slot_taken', error.message);
+  if (error.status === 401 || error.status === 403) {
+    return new CalendarError('rejected', `chave de API do Cal.com recusada (${error.status}); confira-a em Configurações`);
+  }
+  if (error.status === 404) return new CalendarError('not_found', error.message);
+  return new CalendarError('rejected', error.message);
 }

@@ -1,12 +1,13 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-
-function App() {
-  return <h1>Secretaria Virtual</h1>;
-}
+import { App } from './App';
+import { LiveAnnouncerProvider } from './shared/components/LiveAnnouncer';
+import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <LiveAnnouncerProvider>
+      <App />
+    </LiveAnnouncerProvider>
   </StrictMode>,
 );

@@ -1,0 +1,24 @@
+import { gql, type TypedDocumentNode } from '@apollo/client';
+import { COMPANY_FIELDS, type Company } from './company-fields.fragment';
+
+/** Omitted fields stay as they are; for secrets an empty string clears the value. */
+export interface CompanySettingsInput {
+  name?: string;
+  timezone?: string;
+  calApiUrl?: string;
+  calApiKey?: string;
+  calDefaultUserId?: string | null;
+  calEventTypeId?: number | null;
+  calWebhookSecret?: string;
+  whaticketUrl?: string | null;
+  whaticketToken?: string;
+}
+
+export const UPDATE_COMPANY_SETTINGS_MUTATION: TypedDocumentNode<{ updateCompanySettings: Company }, { input: CompanySettingsInput }> = gql`
+  mutation UpdateCompanySettings($input: CompanySettingsInput!) {
+    updateCompanySettings(input: $input) {
+      ...CompanyFields
+    }
+  }
+  ${COMPANY_FIELDS}
+`;
