@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000001_initial } from './Migration20261129000001_initial.js';
+import { Migration20261129000002_booking_aliases } from './Migration20261129000002_booking_aliases.js';
 
 /**
  * Every migration, in order. Listed explicitly so the same code runs from `dist/` (tsc) and from
@@ -7,4 +8,5 @@ import { Migration20261129000001_initial } from './Migration20261129000001_initi
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000001_initial', class: Migration20261129000001_initial },
+  { name: 'Migration20261129000002_booking_aliases', class: Migration20261129000002_booking_aliases },
 ];

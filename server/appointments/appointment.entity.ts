@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
 export const APPOINTMENT_STATUSES = ['PENDING', 'CONFIRMED', 'RESCHEDULED', 'CANCELLED'] as const;
@@ -14,6 +14,8 @@ export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
  */
 @Entity({ tableName: 'appointments' })
 export class Appointment {
+  [OptionalProps]?: 'calPreviousUids' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -56,6 +58,10 @@ export class Appointment {
 
   @Property({ type: 'integer', nullable: true })
   calBookingId: number | null = null;
+
+  /** Uids this appointment had before Cal.com reschedules gave it new ones. */
+  @Property({ type: ArrayType, columnType: 'text[]' })
+  calPreviousUids: string[] = [];
 
   @Property({ type: 'text', nullable: true })
   cancellationReason: string | null = null;

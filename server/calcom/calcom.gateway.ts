@@ -9,9 +9,12 @@ import { CalcomClient, CalcomError, type CalcomBooking, type CalcomClientOptions
  * current settings, so a changed key or event type applies to the very next request.
  */
 export class CalcomGateway implements CalendarGateway {
-  constructor(
-    private readonly deps: { metrics: Metrics; config: Config; clientOptions?: Partial<CalcomClientOptions> },
-  ) {}
+  /** Overrides for every client (timeouts, backoff); tests shorten them. */
+  clientOptions: Partial<CalcomClientOptions>;
+
+  constructor(private readonly deps: { metrics: Metrics; config: Config; clientOptions?: Partial<CalcomClientOptions> }) {
+    this.clientOptions = deps.clientOptions ?? {};
+  }
 
   client(company: CompanyIntegrations): CalcomClient {
     const { apiKey, eventTypeId, apiUrl, defaultUserId } = company.cal;
@@ -29,7 +32,7 @@ export class CalcomGateway implements CalendarGateway {
         metrics.calcomRequests.inc({ company: company.companyId, operation, outcome });
         if (operation === 'book') metrics.appointmentsLatency.observe({ company: company.companyId, outcome }, seconds);
       },
-      ...this.deps.clientOptions,
+      ...this.clientOptions,
     });
   }
 

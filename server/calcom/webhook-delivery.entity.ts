@@ -24,6 +24,10 @@ export class WebhookDelivery {
   @Property({ type: 'text' })
   outcome!: WebhookOutcome;
 
+  /** Why it was stale or ignored, for the diagnostics panel. */
+  @Property({ type: 'text', nullable: true })
+  reason: string | null = null;
+
   @Property({ type: 'timestamptz', nullable: true })
   eventCreatedAt: Date | null = null;
 

@@ -1,6 +1,8 @@
 import { AppointmentService } from '../appointments/appointment.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { CalendarGateway } from '../calcom/calendar.gateway.js';
+import { CalcomSyncService } from '../calcom/calcom-sync.service.js';
+import { RejectedWebhooks } from '../calcom/webhook-diagnostics.js';
 import { CompanyService } from '../companies/company.service.js';
 import { SecretBox } from '../companies/secret-box.js';
 import type { Config } from '../config.js';
@@ -16,14 +18,19 @@ export interface Services {
   companies: CompanyService;
   appointments: AppointmentService;
   calendar: CalendarGateway;
+  calcomSync: CalcomSyncService;
+  webhookRejections: RejectedWebhooks;
 }
 
 export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway }): Services {
   const companies = new CompanyService(new SecretBox(deps.config.appSecret));
+  const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics);
   return {
     ...deps,
     auth: new AuthService(),
     companies,
-    appointments: new AppointmentService(companies, deps.calendar, deps.events, deps.metrics),
+    appointments,
+    calcomSync: new CalcomSyncService(appointments, deps.metrics),
+    webhookRejections: new RejectedWebhooks(),
   };
 }

@@ -24,7 +24,7 @@ export function AppShell({ user }: { user: SessionUser }) {
   const route = useRoute();
   const logout = useLogout();
   const { company } = useCompany();
-  const [visited, setVisited] = useState<Set<Route>>(() => new Set([route]));
+  const [visited, setVisited] = useState<Set<Route>>(() => new Set<Route>(['agenda', route]));
   const firstRender = useRef(true);
 
   useEffect(() => {

@@ -36,14 +36,16 @@ interface Props {
   retryLabel?: string;
   onDismiss?: () => void;
   className?: string;
+  /** Off on the Configurações screen itself. */
+  settingsLink?: boolean;
 }
 
 /** An error that says what happened and offers the next step (settings link, retry, reload slots…). */
-export function ErrorAlert({ error, onRetry, retryLabel, onDismiss, className }: Props) {
+export function ErrorAlert({ error, onRetry, retryLabel, onDismiss, className, settingsLink = true }: Props) {
   if (!error) return null;
   const explanation = EXPLANATIONS[error.code];
   const actions =
-    explanation.action === 'settings' ? (
+    explanation.action === 'settings' && settingsLink ? (
       <RouteLink to="settings" className="button button--small button--secondary">
         <Icon name="settings" /> Abrir Configurações
       </RouteLink>

@@ -1,0 +1,87 @@
+import { normalizePhone } from '../whatsapp/phone.js';
+
+export const BOOKING_TRIGGERS = ['BOOKING_CREATED', 'BOOKING_REQUESTED', 'BOOKING_RESCHEDULED', 'BOOKING_CANCELLED', 'BOOKING_REJECTED'] as const;
+export type BookingTrigger = (typeof BOOKING_TRIGGERS)[number];
+
+/** A booking change from Cal.com, from a webhook or from reconciliation, in our terms. */
+export interface BookingEvent {
+  trigger: BookingTrigger;
+  /** When Cal.com produced it; older than the last applied event means stale. */
+  at: Date;
+  uid: string;
+  bookingId: number | null;
+  /** On BOOKING_RESCHEDULED: the uid of the booking it replaces. */
+  rescheduleUid: string | null;
+  title: string;
+  start: Date;
+  end: Date;
+  clientName: string;
+  clientEmail: string | null;
+  clientPhone: string | null;
+  meetingUrl: string | null;
+  reason: string | null;
+  /** Our appointment id, when the booking was made by us (metadata round trip). */
+  appointmentId: string | null;
+}
+
+export class InvalidEvent extends Error {
+  override name = 'InvalidEvent';
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
+const httpUrl = (v: unknown): string | null => (typeof v === 'string' && /^https?:\/\/\S+$/i.test(v.trim()) ? v.trim() : null);
+
+function date(v: unknown, field: string): Date {
+  const d = typeof v === 'string' ? new Date(v) : null;
+  if (!d || Number.isNaN(d.getTime())) throw new InvalidEvent(`campo ${field} ausente ou inválido`);
+  return d;
+}
+
+/**
+ * Parses the standard webhook envelope (`{triggerEvent, createdAt, payload}`, version 2021-10-20).
+ * Returns `{trigger}` alone for PING and triggers we do not handle.
+ */
+export function parseWebhook(body: unknown): { trigger: string; event: BookingEvent | null } {
+  if (!isObject(body)) throw new InvalidEvent('o corpo deve ser um objeto JSON');
+  const trigger = str(body.triggerEvent);
+  if (!trigger) throw new InvalidEvent('campo triggerEvent ausente');
+  if (!(BOOKING_TRIGGERS as readonly string[]).includes(trigger)) return { trigger, event: null };
+  const payload = body.payload;
+  if (!isObject(payload)) throw new InvalidEvent('campo payload ausente');
+  const uid = str(payload.uid);
+  if (!uid || uid.length > 200) throw new InvalidEvent('campo payload.uid ausente ou inválido');
+  const at = body.createdAt === undefined ? new Date() : date(body.createdAt, 'createdAt');
+  const start = date(payload.startTime, 'payload.startTime');
+  const end = date(payload.endTime, 'payload.endTime');
+  if (end <= start) throw new InvalidEvent('payload.endTime deve ser posterior a payload.startTime');
+  const attendees = Array.isArray(payload.attendees) ? payload.attendees.filter(isObject) : [];
+  const booker = attendees[0] ?? {};
+  const responses = isObject(payload.responses) ? payload.responses : {};
+  const response = (key: string) => (isObject(responses[key]) ? (responses[key] as Json).value : undefined);
+  const metadata = isObject(payload.metadata) ? payload.metadata : {};
+  const videoCallData = isObject(payload.videoCallData) ? payload.videoCallData : {};
+  const phone = str(booker.phoneNumber) ?? str(response('attendeePhoneNumber')) ?? str(payload.smsReminderNumber);
+  const bookingId = typeof payload.bookingId === 'number' && Number.isInteger(payload.bookingId) ? payload.bookingId : null;
+  return {
+    trigger,
+    event: {
+      trigger: trigger as BookingTrigger,
+      at,
+      uid,
+      bookingId,
+      rescheduleUid: str(payload.rescheduleUid),
+      title: (str(payload.title) ?? '').slice(0, 300),
+      start,
+      end,
+      clientName: (str(booker.name) ?? str(response('name')) ?? '').slice(0, 200),
+      clientEmail: (str(booker.email) ?? str(response('email')))?.toLowerCase().slice(0, 254) ?? null,
+      clientPhone: phone ? normalizePhone(phone) : null,
+      // Release notes: the link comes from meetingUrl, else a URL location, else metadata.videoCallUrl.
+      meetingUrl: httpUrl(payload.meetingUrl) ?? httpUrl(payload.location) ?? httpUrl(metadata.videoCallUrl) ?? httpUrl(videoCallData.url),
+      reason: (str(payload.cancellationReason) ?? str(payload.rejectionReason))?.slice(0, 500) ?? null,
+      appointmentId: str(metadata.appointmentId),
+    },
+  };
+}

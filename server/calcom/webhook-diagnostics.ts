@@ -1,0 +1,31 @@
+export interface WebhookDiagnostic {
+  at: Date;
+  trigger: string | null;
+  outcome: 'applied' | 'duplicate' | 'stale' | 'ignored' | 'rejected';
+  reason: string | null;
+  bookingUid: string | null;
+}
+
+/**
+ * Rejected deliveries are never written to the database (a 4xx changes nothing), so the panel's
+ * "last rejected webhooks" come from this bounded per-company memory of this instance.
+ */
+export class RejectedWebhooks {
+  private readonly byCompany = new Map<string, WebhookDiagnostic[]>();
+
+  constructor(private readonly keep = 20, private readonly maxCompanies = 10_000) {}
+
+  add(companyId: string, entry: WebhookDiagnostic): void {
+    const list = this.byCompany.get(companyId) ?? [];
+    list.unshift(entry);
+    list.length = Math.min(list.length, this.keep);
+    if (!this.byCompany.has(companyId) && this.byCompany.size >= this.maxCompanies) {
+      this.byCompany.delete(this.byCompany.keys().next().value!);
+    }
+    this.byCompany.set(companyId, list);
+  }
+
+  list(companyId: string): WebhookDiagnostic[] {
+    return this.byCompany.get(companyId) ?? [];
+  }
+}

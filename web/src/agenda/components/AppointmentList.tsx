@@ -1,0 +1,133 @@
+import { Fragment } from 'react';
+import { Icon } from '../../shared/components/Icon';
+import { formatPhone } from '../../shared/format/phone';
+import { formatShortDate, formatTime } from '../../shared/time/zoned-time';
+import type { Appointment, AppointmentChangeKind } from '../model/appointment';
+import { CHANGE_LABELS, SOURCE_LABELS } from '../model/labels';
+import { AppointmentHistory } from './AppointmentHistory';
+import { StatusBadge } from './StatusBadge';
+
+interface Props {
+  appointments: Appointment[];
+  zone: string;
+  multiDay: boolean;
+  highlights: Record<string, AppointmentChangeKind>;
+  expandedHistory: string | null;
+  onToggleHistory: (id: string) => void;
+  onCancel: (appointment: Appointment, trigger: HTMLButtonElement) => void;
+}
+
+const COLUMNS = 7;
+
+/**
+ * A table on wide screens; below 720 px the same markup is laid out as cards by CSS (each cell shows
+ * its column name from `data-label`). Roles are explicit so the table semantics survive `display`.
+ */
+export function AppointmentList({ appointments, zone, multiDay, highlights, expandedHistory, onToggleHistory, onCancel }: Props) {
+  return (
+    <table className="appointments" role="table" aria-label="Agendamentos">
+      <thead role="rowgroup">
+        <tr role="row">
+          <th role="columnheader" scope="col">
+            Horário
+          </th>
+          <th role="columnheader" scope="col">
+            Cliente
+          </th>
+          <th role="columnheader" scope="col">
+            Telefone
+          </th>
+          <th role="columnheader" scope="col">
+            Status
+          </th>
+          <th role="columnheader" scope="col">
+            Link
+          </th>
+          <th role="columnheader" scope="col">
+            Origem
+          </th>
+          <th role="columnheader" scope="col">
+            <span className="visually-hidden">Ações</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody role="rowgroup">
+        {appointments.map((appointment) => {
+          const highlight = highlights[appointment.id];
+          const historyOpen = expandedHistory === appointment.id;
+          const historyId = `historico-${appointment.id}`;
+          const time = `${formatTime(appointment.startAt, zone)} – ${formatTime(appointment.endAt, zone)}`;
+          const cancelled = appointment.status === 'CANCELLED';
+          return (
+            <Fragment key={appointment.id}>
+              <tr
+                role="row"
+                className={`appointment${highlight ? ' appointment--highlight' : ''}${cancelled ? ' appointment--cancelled' : ''}`}
+                data-appointment-id={appointment.id}
+                data-highlight={highlight ?? undefined}
+              >
+                <td role="cell" data-label="Horário" className="appointment__time">
+                  {multiDay ? <span className="appointment__date">{formatShortDate(appointment.startAt, zone)}</span> : null}
+                  <span>{time}</span>
+                  {highlight ? <span className="tag tag--live">{CHANGE_LABELS[highlight]}</span> : null}
+                </td>
+                <td role="cell" data-label="Cliente" className="appointment__client">
+                  <span className="appointment__name">{appointment.clientName}</span>
+                  {appointment.clientEmail ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
+                </td>
+                <td role="cell" data-label="Telefone" className="appointment__phone">
+                  {appointment.clientPhone ? formatPhone(appointment.clientPhone) : <span className="muted">—</span>}
+                </td>
+                <td role="cell" data-label="Status">
+                  <StatusBadge status={appointment.status} />
+                  {cancelled && appointment.cancellationReason ? (
+                    <span className="appointment__reason">Motivo: {appointment.cancellationReason}</span>
+                  ) : null}
+                </td>
+                <td role="cell" data-label="Link">
+                  {appointment.meetingUrl ? (
+                    <a href={appointment.meetingUrl} target="_blank" rel="noopener noreferrer" className="link-external">
+                      <Icon name="link" /> Abrir reunião<span className="visually-hidden"> (abre em nova aba)</span>
+                    </a>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td role="cell" data-label="Origem">
+                  {SOURCE_LABELS[appointment.source] ?? appointment.source}
+                </td>
+                <td role="cell" data-label="Ações" className="appointment__actions">
+                  <button
+                    type="button"
+                    className="button button--small button--ghost"
+                    aria-expanded={historyOpen}
+                    aria-controls={historyOpen ? historyId : undefined}
+                    onClick={() => onToggleHistory(appointment.id)}
+                  >
+                    <Icon name="history" /> Histórico<span className="visually-hidden"> de {appointment.clientName}</span>
+                  </button>
+                  {!cancelled ? (
+                    <button
+                      type="button"
+                      className="button button--small button--danger-ghost"
+                      onClick={(event) => onCancel(appointment, event.currentTarget)}
+                    >
+                      <Icon name="x" /> Cancelar<span className="visually-hidden"> agendamento de {appointment.clientName}</span>
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+              {historyOpen ? (
+                <tr role="row" className="appointment-history-row">
+                  <td role="cell" colSpan={COLUMNS} id={historyId}>
+                    <AppointmentHistory appointmentId={appointment.id} clientName={appointment.clientName} zone={zone} />
+                  </td>
+                </tr>
+              ) : null}
+            </Fragment>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

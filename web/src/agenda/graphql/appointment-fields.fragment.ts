@@ -1,0 +1,21 @@
+import { gql } from '@apollo/client';
+
+export const APPOINTMENT_FIELDS = gql`
+  fragment AppointmentFields on Appointment {
+    id
+    status
+    title
+    startAt
+    endAt
+    clientName
+    clientPhone
+    clientEmail
+    notes
+    meetingUrl
+    source
+    calBookingUid
+    cancellationReason
+    createdAt
+    updatedAt
+  }
+`;

@@ -1,0 +1,50 @@
+export type AppointmentStatus = 'PENDING' | 'CONFIRMED' | 'RESCHEDULED' | 'CANCELLED';
+export type AppointmentSource = 'WHATSAPP' | 'ADMIN' | 'API' | 'CALCOM';
+export type AppointmentChangeKind = 'CREATED' | 'UPDATED' | 'RESCHEDULED' | 'CANCELLED';
+
+export const APPOINTMENT_STATUSES: readonly AppointmentStatus[] = ['CONFIRMED', 'PENDING', 'RESCHEDULED', 'CANCELLED'];
+
+export interface Appointment {
+  __typename?: 'Appointment';
+  id: string;
+  status: AppointmentStatus;
+  title: string;
+  startAt: string;
+  endAt: string;
+  clientName: string;
+  clientPhone: string | null;
+  clientEmail: string | null;
+  notes: string | null;
+  meetingUrl: string | null;
+  source: AppointmentSource;
+  calBookingUid: string | null;
+  cancellationReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AppointmentEdge {
+  __typename?: 'AppointmentEdge';
+  cursor: string;
+  node: Appointment;
+}
+
+export interface AppointmentConnection {
+  __typename?: 'AppointmentConnection';
+  edges: AppointmentEdge[];
+  pageInfo: { __typename?: 'PageInfo'; hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+export interface AppointmentChange {
+  kind: AppointmentChangeKind;
+  appointment: Appointment;
+}
+
+/** What the list shows: the `AppointmentFilter` sent to the server, with ISO instants. */
+export interface ListFilter {
+  from: string;
+  to: string;
+  search: string | null;
+  status: AppointmentStatus[] | null;
+}

@@ -1,0 +1,100 @@
+import { ErrorAlert } from '../../shared/components/ErrorAlert';
+import { Icon, type IconName } from '../../shared/components/Icon';
+import { Spinner } from '../../shared/components/Spinner';
+import { formatDateTime } from '../../shared/time/zoned-time';
+import { useWebhookDiagnostics } from '../hooks/useWebhookDiagnostics';
+
+const OUTCOMES: Record<string, { label: string; icon: IconName; tone: string }> = {
+  applied: { label: 'Aplicado', icon: 'check', tone: 'confirmed' },
+  duplicate: { label: 'Duplicado', icon: 'repeat', tone: 'neutral' },
+  stale: { label: 'Desatualizado', icon: 'clock', tone: 'neutral' },
+  ignored: { label: 'Ignorado', icon: 'info', tone: 'neutral' },
+  rejected: { label: 'Rejeitado', icon: 'x', tone: 'cancelled' },
+};
+
+const REASONS: Record<string, string> = {
+  'invalid-signature': 'Assinatura inválida: confira se o segredo no Cal.com é o mesmo gerado aqui.',
+  'missing-signature': 'Entrega sem assinatura: configure o segredo no webhook do Cal.com.',
+  'no-secret-provided': 'Nenhum segredo configurado aqui: gere um segredo acima.',
+  'unknown-company': 'Empresa desconhecida: confira o cabeçalho X-Cal-Company.',
+  'invalid-json': 'Corpo inválido (não é JSON).',
+  'missing-fields': 'Faltam campos obrigatórios no corpo.',
+};
+
+const TRIGGERS: Record<string, string> = {
+  BOOKING_CREATED: 'Reserva criada',
+  BOOKING_REQUESTED: 'Reserva solicitada',
+  BOOKING_RESCHEDULED: 'Reserva reagendada',
+  BOOKING_CANCELLED: 'Reserva cancelada',
+  BOOKING_REJECTED: 'Reserva recusada',
+  PING: 'Teste (PING)',
+};
+
+export function DiagnosticsSection({ active, zone }: { active: boolean; zone: string }) {
+  const { diagnostics, loading, error, refetch } = useWebhookDiagnostics(active);
+  return (
+    <section className="panel" aria-labelledby="secao-diagnostico">
+      <div className="panel__header">
+        <h2 id="secao-diagnostico" className="panel__title">
+          Diagnóstico de webhooks
+        </h2>
+        <button type="button" className="button button--small button--ghost" onClick={() => refetch().catch(() => {})}>
+          <Icon name="refresh" /> Atualizar
+        </button>
+      </div>
+      <p className="muted">Últimas entregas do Cal.com recebidas por esta empresa, aceitas e recusadas.</p>
+      {loading ? <Spinner label="Carregando diagnóstico…" /> : null}
+      <ErrorAlert error={error} onRetry={() => refetch().catch(() => {})} settingsLink={false} />
+      {!loading && !error && diagnostics.length === 0 ? <p className="muted">Nenhum webhook recebido ainda.</p> : null}
+      {diagnostics.length > 0 ? (
+        <table className="diagnostics" aria-label="Últimos webhooks">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th role="columnheader" scope="col">
+                Recebido em
+              </th>
+              <th role="columnheader" scope="col">
+                Evento
+              </th>
+              <th role="columnheader" scope="col">
+                Resultado
+              </th>
+              <th role="columnheader" scope="col">
+                Motivo
+              </th>
+              <th role="columnheader" scope="col">
+                Reserva
+              </th>
+            </tr>
+          </thead>
+          <tbody role="rowgroup">
+            {diagnostics.map((d, index) => {
+              const outcome = OUTCOMES[d.outcome] ?? { label: d.outcome, icon: 'info' as IconName, tone: 'neutral' };
+              return (
+                <tr role="row" key={`${d.at}-${index}`} data-outcome={d.outcome}>
+                  <td role="cell" data-label="Recebido em">
+                    {formatDateTime(d.at, zone)}
+                  </td>
+                  <td role="cell" data-label="Evento">
+                    {d.trigger ? (TRIGGERS[d.trigger] ?? d.trigger) : <span className="muted">—</span>}
+                  </td>
+                  <td role="cell" data-label="Resultado">
+                    <span className={`badge badge--${outcome.tone}`}>
+                      <Icon name={outcome.icon} size={14} /> {outcome.label}
+                    </span>
+                  </td>
+                  <td role="cell" data-label="Motivo">
+                    {d.reason ? (REASONS[d.reason] ?? d.reason) : <span className="muted">—</span>}
+                  </td>
+                  <td role="cell" data-label="Reserva" className="mono">
+                    {d.bookingUid ?? <span className="muted">—</span>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,20 @@
+/** Brazilian zones first, with the names people use; any other IANA zone still shows if already set. */
+export const BRAZIL_TIME_ZONES: { zone: string; label: string }[] = [
+  { zone: 'America/Sao_Paulo', label: 'Brasília (SP, RJ, MG, Sul, GO, DF…)' },
+  { zone: 'America/Bahia', label: 'Bahia' },
+  { zone: 'America/Fortaleza', label: 'Fortaleza (CE, RN, PB, PI, MA)' },
+  { zone: 'America/Recife', label: 'Recife (PE)' },
+  { zone: 'America/Maceio', label: 'Maceió (AL, SE)' },
+  { zone: 'America/Belem', label: 'Belém (PA leste, AP)' },
+  { zone: 'America/Santarem', label: 'Santarém (PA oeste)' },
+  { zone: 'America/Araguaina', label: 'Araguaína (TO)' },
+  { zone: 'America/Noronha', label: 'Fernando de Noronha' },
+  { zone: 'America/Campo_Grande', label: 'Campo Grande (MS)' },
+  { zone: 'America/Cuiaba', label: 'Cuiabá (MT)' },
+  { zone: 'America/Manaus', label: 'Manaus (AM leste)' },
+  { zone: 'America/Porto_Velho', label: 'Porto Velho (RO)' },
+  { zone: 'America/Boa_Vista', label: 'Boa Vista (RR)' },
+  { zone: 'America/Rio_Branco', label: 'Rio Branco (AC)' },
+  { zone: 'America/Eirunepe', label: 'Eirunepé (AM oeste)' },
+  { zone: 'UTC', label: 'UTC' },
+];
