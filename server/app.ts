@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { registerAgendaRoutes } from './appointments/appointment.routes.js';
 import { CalcomGateway } from './calcom/calcom.gateway.js';
+import { defineCalcomJobs } from './calcom/calcom.jobs.js';
 import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
 import type { Config } from './config.js';
 import { migrate, openOrm, resolveDatabase, type Database } from './platform/database.js';
@@ -13,6 +14,8 @@ import { createMetrics } from './platform/metrics.js';
 import { PgEventBus } from './platform/pubsub.js';
 import { createServices, type Services } from './platform/services.js';
 import { APPOINTMENT_TOPIC } from './appointments/appointment.service.js';
+import { registerWhatsappInbound } from './whatsapp/inbound.route.js';
+import { registerWhatsappJobs } from './whatsapp/whatsapp.jobs.js';
 
 export interface App {
   config: Config;
@@ -63,7 +66,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const jobs = new Jobs(db.url, log, metrics);
     await jobs.start();
     closers.push(() => jobs.stop());
-    // Queues are defined here by the domains (WhatsApp, Cal.com reconciliation) — see registerJobs.
+    // The domains define their queues first; then worker roles start handling them.
+    await defineCalcomJobs(jobs, orm, services, log);
+    await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, log });
     if (config.role !== 'api') await jobs.work();
 
     let http: FastifyInstance | undefined;
@@ -73,6 +78,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       http = await createHttpServer({ log, orm, schema, services, routes: [
         (app) => registerAgendaRoutes(app, orm, services),
         (app) => registerCalcomWebhook(app, orm, services),
+        (app) => registerWhatsappInbound(app, orm, services),
       ] });
       closers.push(() => http!.close());
       url = await http.listen({ port: config.port, host: config.host });

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireWrite, type Tenant } from '../auth/tenant.js';
@@ -160,7 +160,7 @@ export class AppointmentService {
       await this.calendarCall(() => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
     }
     return em.transactional(async (tx) => {
-      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (row.status === 'CANCELLED') return row; // a webhook got here first
       row.status = 'CANCELLED';
       row.cancellationReason = cleanReason;
@@ -180,7 +180,7 @@ export class AppointmentService {
     const company = await this.integrations(em, scope.companyId);
     const booking = await this.calendarCall(() => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
     return em.transactional(async (tx) => {
-      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 });
+      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const previous = { start: row.startAt.toISOString(), uid: row.calBookingUid };
       this.applyBooking(row, booking);
       row.status = 'RESCHEDULED';
@@ -262,7 +262,7 @@ export class AppointmentService {
 
   private async release(em: EntityManager, scope: Scope, id: string, cause: unknown): Promise<void> {
     await em.transactional(async (tx) => {
-      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 });
+      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // A webhook may already have confirmed it (Cal.com accepted after all): keep that.
       if (!row || row.status !== 'PENDING' || row.calBookingUid) return;
       tx.remove(row);
@@ -276,7 +276,7 @@ export class AppointmentService {
 
   private async confirm(em: EntityManager, scope: Scope, id: string, booking: CalendarBooking, source: AppointmentSource): Promise<Appointment> {
     const row = await em.transactional(async (tx) => {
-      const current = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: 4 });
+      const current = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const firstConfirmation = !current.calBookingUid;
       this.applyBooking(current, booking);
       if (current.status === 'PENDING') current.status = booking.status === 'pending' ? 'PENDING' : 'CONFIRMED';

@@ -10,6 +10,7 @@ import { ArgumentValidationError, buildSchema } from 'type-graphql';
 import { AppointmentResolver } from '../appointments/appointment.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { CompanyResolver } from '../companies/company.resolver.js';
+import { WhatsappResolver } from '../whatsapp/whatsapp.resolver.js';
 import type { RequestContext } from './context.js';
 import { DomainError, HTTP_STATUS } from './errors.js';
 import type { Logger } from './logger.js';
@@ -17,7 +18,7 @@ import type { Logger } from './logger.js';
 export const MAX_DEPTH = 10;
 export const MAX_COMPLEXITY = 10_000;
 
-export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver] as const;
+export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, WhatsappResolver] as const;
 
 export async function createSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
   return buildSchema({

@@ -8,6 +8,7 @@ import { SecretBox } from '../companies/secret-box.js';
 import type { Config } from '../config.js';
 import type { Metrics } from './metrics.js';
 import type { PgEventBus } from './pubsub.js';
+import { WhatsappService } from '../whatsapp/whatsapp.service.js';
 
 /** The domain services of one process, built once by the composition root. */
 export interface Services {
@@ -20,6 +21,7 @@ export interface Services {
   calendar: CalendarGateway;
   calcomSync: CalcomSyncService;
   webhookRejections: RejectedWebhooks;
+  whatsapp: WhatsappService;
 }
 
 export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway }): Services {
@@ -32,5 +34,6 @@ export function createServices(deps: { config: Config; metrics: Metrics; events:
     appointments,
     calcomSync: new CalcomSyncService(appointments, deps.metrics),
     webhookRejections: new RejectedWebhooks(),
+    whatsapp: new WhatsappService({ companies, appointments, metrics: deps.metrics }),
   };
 }

@@ -1,5 +1,5 @@
 import { NetworkStatus } from '@apollo/client';
-import { useApolloClient, useQuery } from '@apollo/client/react';
+import { skipToken, useApolloClient, useQuery } from '@apollo/client/react';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { onConnected } from '../../shared/apollo/connection-status';
 import { toAppError } from '../../shared/errors/app-error';
@@ -21,13 +21,10 @@ export function useAppointments(filter: ListFilter | null) {
     () => (filter ? { filter: { from: filter.from, to: filter.to, search: filter.search, status: filter.status }, first: PAGE_SIZE } : null),
     [filter],
   );
-  const query = useQuery(APPOINTMENTS_QUERY, {
-    variables: variables ?? undefined,
-    skip: !variables,
-    fetchPolicy: 'cache-and-network',
-    nextFetchPolicy: 'cache-first',
-    notifyOnNetworkStatusChange: true,
-  });
+  const query = useQuery(
+    APPOINTMENTS_QUERY,
+    variables ? { variables, fetchPolicy: 'cache-and-network', nextFetchPolicy: 'cache-first', notifyOnNetworkStatusChange: true } : skipToken,
+  );
 
   const connection = query.data?.appointments ?? null;
   const latest = useRef({ variables, loaded: 0, hasData: false });

@@ -1,4 +1,4 @@
-import { useQuery } from '@apollo/client/react';
+import { skipToken, useQuery } from '@apollo/client/react';
 import { useMemo, useState } from 'react';
 import { toAppError } from '../../shared/errors/app-error';
 import { addDays, compareDays, todayIn, zonedInstant, type DayKey } from '../../shared/time/zoned-time';
@@ -16,12 +16,10 @@ export function useAvailability(day: DayKey | null, zone: string) {
     return { from: new Date(Math.max(start, now)).toISOString(), to: zonedInstant(addDays(day, 1), zone).toISOString() };
   }, [day, zone, past, generation]); // `generation`: "Recarregar horários" asks again from the current minute
 
-  const { data, loading, error, refetch } = useQuery(AVAILABILITY_QUERY, {
-    variables: variables ?? undefined,
-    skip: !variables,
-    fetchPolicy: 'network-only',
-    notifyOnNetworkStatusChange: true,
-  });
+  const { data, loading, error, refetch } = useQuery(
+    AVAILABILITY_QUERY,
+    variables ? { variables, fetchPolicy: 'network-only', notifyOnNetworkStatusChange: true } : skipToken,
+  );
 
   return {
     slots: variables ? (data?.availability ?? []) : [],

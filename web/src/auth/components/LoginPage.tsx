@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '../../shared/components/Alert';
-import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { Field } from '../../shared/components/Field';
 import { EMAIL_PATTERN } from '../../shared/format/text';
 import { useLogin } from '../hooks/useLogin';
@@ -50,7 +49,11 @@ export function LoginPage({ notice }: Props) {
         <h1 className="login__title">Entrar no painel</h1>
         <p className="login__subtitle">Acompanhe a agenda, crie reuniões e configure as integrações da sua empresa.</p>
         {notice ? <Alert tone="warning" title="Sessão encerrada">{notice}</Alert> : null}
-        <ErrorAlert error={error} />
+        {error ? (
+          <Alert tone="error" title="Não foi possível entrar">
+            <p>{error.message}</p>
+          </Alert>
+        ) : null}
         <form className="form" onSubmit={submit} noValidate>
           <Field label="E-mail" error={problems.email} required>
             {(control) => (

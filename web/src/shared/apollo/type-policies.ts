@@ -1,4 +1,4 @@
-import type { TypePolicies } from '@apollo/client';
+import type { FieldPolicy, TypePolicies } from '@apollo/client';
 
 interface EdgeLike {
   node: unknown;
@@ -11,13 +11,14 @@ interface ConnectionLike {
  * Cursor connections are cached per filter; a page fetched with `after` is appended to the pages
  * already loaded, a fetch without `after` replaces them (first load, refetch after a reconnect).
  */
-function cursorConnection() {
+function cursorConnection(): FieldPolicy<ConnectionLike> {
   return {
     keyArgs: ['filter'],
-    merge(existing: ConnectionLike | undefined, incoming: ConnectionLike, { args, readField }: { args: Record<string, unknown> | null; readField: (field: string, from: unknown) => unknown }) {
+    merge(existing, incoming, { args, readField }) {
       if (!existing || !args?.after) return incoming;
-      const seen = new Set(existing.edges.map((edge) => readField('id', edge.node)));
-      return { ...incoming, edges: [...existing.edges, ...incoming.edges.filter((edge) => !seen.has(readField('id', edge.node)))] };
+      const idOf = (edge: EdgeLike) => readField('id', edge.node as never);
+      const seen = new Set(existing.edges.map(idOf));
+      return { ...incoming, edges: [...existing.edges, ...incoming.edges.filter((edge) => !seen.has(idOf(edge)))] };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { useQuery } from '@apollo/client/react';
+import { skipToken, useQuery } from '@apollo/client/react';
 import { useEffect } from 'react';
 import { toAppError } from '../../shared/errors/app-error';
 import { SIMULATOR_TRANSCRIPT_QUERY } from '../graphql/simulator-transcript.query';
@@ -13,12 +13,10 @@ const FATAL = new Set(['NOT_AVAILABLE', 'FORBIDDEN', 'BAD_USER_INPUT']);
  * so a slow server never piles requests up.
  */
 export function useSimulatorTranscript(phone: string | null, polling: boolean) {
-  const { data, loading, error, refetch } = useQuery(SIMULATOR_TRANSCRIPT_QUERY, {
-    variables: phone ? { phone } : undefined,
-    skip: !phone,
-    fetchPolicy: 'cache-and-network',
-    notifyOnNetworkStatusChange: false,
-  });
+  const { data, loading, error, refetch } = useQuery(
+    SIMULATOR_TRANSCRIPT_QUERY,
+    phone ? { variables: { phone }, fetchPolicy: 'cache-and-network', notifyOnNetworkStatusChange: false } : skipToken,
+  );
   const appError = error ? toAppError(error) : null;
   const enabled = Boolean(phone) && polling && !(appError && FATAL.has(appError.code));
 

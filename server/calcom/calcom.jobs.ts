@@ -1,0 +1,22 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Jobs } from '../platform/jobs.js';
+import type { Logger } from '../platform/logger.js';
+import type { Services } from '../platform/services.js';
+import { reconcileAll } from './calcom.reconcile.js';
+
+export const RECONCILE_QUEUE = 'calcom.reconcile';
+
+export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger): Promise<void> {
+  await jobs.define({
+    name: RECONCILE_QUEUE,
+    retryLimit: 0,
+    retryDelaySeconds: 60,
+    expireInSeconds: 15 * 60,
+    handler: async () => {
+      const reports = await reconcileAll(orm.em.fork(), services, log);
+      const changed = reports.filter((r) => r.applied || r.claimsConfirmed || r.claimsReleased);
+      if (changed.length) log.info({ reports: changed }, 'Cal.com reconciliation repaired state');
+    },
+  });
+  await jobs.schedule(RECONCILE_QUEUE, '*/10 * * * *');
+}

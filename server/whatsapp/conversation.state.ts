@@ -1,0 +1,72 @@
+import type { DatePreference } from './date-preference.js';
+
+/**
+ * What the bot remembers between two messages of one contact (the `conversations` row). Stored as
+ * JSON, so dates are ISO strings.
+ *
+ * - IDLE: nothing pending. Messages without an intent are left to the human agents.
+ * - AWAITING_SLOT_CHOICE: numbered slots were offered (to book, or to move an appointment).
+ * - AWAITING_APPOINTMENT_CHOICE: the contact has several meetings and must say which one to cancel
+ *   or reschedule.
+ */
+export type ConversationState = 'IDLE' | 'AWAITING_SLOT_CHOICE' | 'AWAITING_APPOINTMENT_CHOICE';
+
+/** A DatePreference as JSON. */
+export interface StoredPreference {
+  from: string;
+  to: string;
+  label: string;
+  afterMinutes?: number;
+  beforeMinutes?: number;
+  atMinutes?: number;
+}
+
+export interface SlotOffer {
+  purpose: 'book' | 'reschedule';
+  /** Our appointment id when rescheduling. */
+  appointmentId?: string;
+  /** Starts of the numbered options, in order. */
+  slots: string[];
+  /** What the person asked for; reused for fresh options. Null: the next days. */
+  preference: StoredPreference | null;
+  offeredAt: string;
+  /** After this a "1" gets fresh options instead of booking a slot that may be gone. */
+  expiresAt: string;
+}
+
+export interface AppointmentPick {
+  action: 'cancel' | 'reschedule';
+  appointmentIds: string[];
+  /** The reschedule request ("remarcar para sexta"), used once the appointment is picked. */
+  requestText?: string;
+}
+
+export interface ConversationData {
+  offer?: SlotOffer;
+  pick?: AppointmentPick;
+  /** IDLE after "no free slots" while moving a meeting: the next day asked for still moves it. */
+  reschedulingId?: string;
+}
+
+export function storePreference(pref: DatePreference): StoredPreference {
+  const stored: StoredPreference = { from: pref.from.toISOString(), to: pref.to.toISOString(), label: pref.label };
+  if (pref.afterMinutes !== undefined) stored.afterMinutes = pref.afterMinutes;
+  if (pref.beforeMinutes !== undefined) stored.beforeMinutes = pref.beforeMinutes;
+  if (pref.atMinutes !== undefined) stored.atMinutes = pref.atMinutes;
+  return stored;
+}
+
+export function loadPreference(stored: StoredPreference): DatePreference {
+  const pref: DatePreference = { from: new Date(stored.from), to: new Date(stored.to), label: stored.label };
+  if (stored.afterMinutes !== undefined) pref.afterMinutes = stored.afterMinutes;
+  if (stored.beforeMinutes !== undefined) pref.beforeMinutes = stored.beforeMinutes;
+  if (stored.atMinutes !== undefined) pref.atMinutes = stored.atMinutes;
+  return pref;
+}
+
+/** Options on screen and how many: what intent detection needs to read "1", "a segunda", "sim". */
+export function pendingChoice(state: ConversationState, data: ConversationData): { awaitingChoice: boolean; optionCount: number } {
+  if (state === 'AWAITING_SLOT_CHOICE' && data.offer) return { awaitingChoice: true, optionCount: data.offer.slots.length };
+  if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) return { awaitingChoice: true, optionCount: data.pick.appointmentIds.length };
+  return { awaitingChoice: false, optionCount: 0 };
+}

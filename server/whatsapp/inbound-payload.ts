@@ -1,0 +1,133 @@
+import { canonicalPhone, parseWhatsappAddress } from './phone.js';
+
+/**
+ * Reads what Whaticket posts to `POST /api/whaticket/inbound/:companyId` (ARCHITECTURE §4): the raw
+ * Baileys message of a SaaS "webhook" integration, or our simple `{number, body, messageId, name}`.
+ * Pure: the route turns `invalid` into a 400, `ignored` into a 200 that stores nothing.
+ */
+
+export interface InboundText {
+  kind: 'message';
+  messageId: string;
+  /** Digits as WhatsApp registered them (the number Whaticket answers to). */
+  phone: string;
+  /** One key per person (Brazilian ninth digit added): the contact key. */
+  contactPhone: string;
+  name: string;
+  text: string;
+}
+
+export type IgnoreReason = 'from_me' | 'group' | 'broadcast' | 'no_phone' | 'no_text';
+
+export type ParsedInbound =
+  | InboundText
+  | { kind: 'ignored'; reason: IgnoreReason }
+  | { kind: 'invalid'; reason: string };
+
+/** Longer messages are cut: nobody books a meeting in more than this, and it bounds storage. */
+export const MAX_TEXT_LENGTH = 4_000;
+const MAX_MESSAGE_ID_LENGTH = 200;
+const MAX_NAME_LENGTH = 200;
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function parseInbound(body: unknown): ParsedInbound {
+  if (!isObject(body)) return invalid('o corpo deve ser um objeto JSON');
+  if ('key' in body) return parseBaileys(body);
+  if ('number' in body) return parseSimple(body);
+  return invalid('formato não reconhecido: envie a mensagem Baileys (key.remoteJid, key.id) ou {number, body, messageId}');
+}
+
+function parseBaileys(body: Json): ParsedInbound {
+  const key = body.key;
+  if (!isObject(key)) return invalid('key deve ser um objeto');
+  const remoteJid = text(key.remoteJid)?.trim();
+  if (!remoteJid) return invalid('key.remoteJid é obrigatório');
+  const messageId = validMessageId(key.id);
+  if (!messageId) return invalid('key.id é obrigatório (texto de até 200 caracteres)');
+  if (key.fromMe === true) return { kind: 'ignored', reason: 'from_me' };
+
+  let address = parseWhatsappAddress(remoteJid);
+  // Newer WhatsApp traffic uses opaque "@lid" ids; some forks add the phone JID beside it.
+  if (address.kind === 'lid') {
+    const alternative = [key.remoteJidAlt, key.senderPn].map(text).find((jid) => jid?.includes('@'));
+    address = alternative ? parseWhatsappAddress(alternative) : address;
+    if (address.kind === 'lid') return { kind: 'ignored', reason: 'no_phone' };
+  }
+  if (address.kind === 'group') return { kind: 'ignored', reason: 'group' };
+  if (address.kind === 'broadcast') return { kind: 'ignored', reason: 'broadcast' };
+  if (address.kind !== 'user' || !address.phone) return invalid(`key.remoteJid inválido: "${remoteJid.slice(0, 80)}"`);
+
+  const content = messageText(body.message);
+  if (content === undefined) return { kind: 'ignored', reason: 'no_text' };
+  return message(messageId, address.phone, text(body.pushName), content);
+}
+
+function parseSimple(body: Json): ParsedInbound {
+  const raw = body.number;
+  const number = typeof raw === 'number' ? String(raw) : text(raw)?.trim();
+  if (!number) return invalid('number é obrigatório');
+  const messageId = validMessageId(body.messageId);
+  if (!messageId) return invalid('messageId é obrigatório (texto de até 200 caracteres)');
+  if (body.body !== undefined && body.body !== null && typeof body.body !== 'string') return invalid('body deve ser texto');
+  if (body.fromMe === true) return { kind: 'ignored', reason: 'from_me' };
+
+  const address = parseWhatsappAddress(number);
+  if (address.kind === 'group') return { kind: 'ignored', reason: 'group' };
+  if (address.kind === 'broadcast') return { kind: 'ignored', reason: 'broadcast' };
+  if (address.kind === 'lid') return { kind: 'ignored', reason: 'no_phone' };
+  if (address.kind !== 'user' || !address.phone) return invalid(`number inválido: "${number.slice(0, 80)}" (use DDI + DDD + número)`);
+
+  const content = text(body.body)?.trim();
+  if (!content) return { kind: 'ignored', reason: 'no_text' };
+  return message(messageId, address.phone, text(body.name), content);
+}
+
+function message(messageId: string, phone: string, name: string | undefined, content: string): InboundText {
+  return {
+    kind: 'message',
+    messageId,
+    phone,
+    contactPhone: canonicalPhone(phone),
+    name: (name ?? '').trim().slice(0, MAX_NAME_LENGTH),
+    text: content.slice(0, MAX_TEXT_LENGTH),
+  };
+}
+
+function validMessageId(value: unknown): string | undefined {
+  const id = text(value)?.trim();
+  return id && id.length <= MAX_MESSAGE_ID_LENGTH ? id : undefined;
+}
+
+/**
+ * The text of a Baileys `message`: plain, extended (links, replies), media captions and button/list
+ * answers; ephemeral and view-once messages wrap another `message`.
+ */
+function messageText(message: unknown, depth = 0): string | undefined {
+  if (!isObject(message) || depth > 3) return undefined;
+  const candidates: unknown[] = [
+    message.conversation,
+    (message.extendedTextMessage as Json | undefined)?.text,
+    (message.imageMessage as Json | undefined)?.caption,
+    (message.videoMessage as Json | undefined)?.caption,
+    (message.documentMessage as Json | undefined)?.caption,
+    (message.buttonsResponseMessage as Json | undefined)?.selectedDisplayText,
+    (message.templateButtonReplyMessage as Json | undefined)?.selectedDisplayText,
+    (message.listResponseMessage as Json | undefined)?.title,
+  ];
+  const found = candidates.map(text).find((value) => value?.trim());
+  if (found) return found.trim();
+  for (const wrapper of ['ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2', 'documentWithCaptionMessage']) {
+    const inner = (message[wrapper] as Json | undefined)?.message;
+    const nested = messageText(inner, depth + 1);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+function invalid(reason: string): ParsedInbound {
+  return { kind: 'invalid', reason };
+}

@@ -1,0 +1,45 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyInstance } from 'fastify';
+import { sendError } from '../platform/http.js';
+import type { Services } from '../platform/services.js';
+import { parseInbound } from './inbound-payload.js';
+
+interface InboundRoute {
+  Params: { companyId: string };
+  Querystring: { token?: unknown };
+}
+
+/**
+ * `POST /api/whaticket/inbound/:companyId` (ARCHITECTURE §4). Thin: authenticate, parse, store and
+ * enqueue (WhatsappService.receive), answer at once; the reply is produced by a job.
+ */
+export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
+  app.post<InboundRoute>(
+    '/api/whaticket/inbound/:companyId',
+    {
+      // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
+      onRequest: async (req, reply) => {
+        const token = bearer(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
+        const company = token ? await services.companies.findByInboundToken(orm.em.fork(), req.params.companyId, token) : null;
+        // One answer for a bad token and an unknown company: ids cannot be probed.
+        if (!company) return sendError(reply, 401, 'Token de entrada do Whaticket inválido para esta empresa.', 'UNAUTHENTICATED');
+      },
+    },
+    async (req, reply) => {
+      const { companyId } = req.params;
+      const parsed = parseInbound(req.body);
+      if (parsed.kind === 'invalid') return sendError(reply, 400, `Mensagem inválida: ${parsed.reason}.`, 'BAD_REQUEST');
+      if (parsed.kind === 'ignored') {
+        services.metrics.whatsappInbound.inc({ company: companyId, intent: 'ignored' });
+        return { ok: true, ignored: parsed.reason };
+      }
+      const { duplicate } = await services.whatsapp.receive(orm.em.fork(), companyId, parsed);
+      return duplicate ? { ok: true, duplicate: true } : { ok: true };
+    },
+  );
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
