@@ -7,7 +7,7 @@ import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
 import type { Config } from './config.js';
 import { migrate, openOrm, resolveDatabase, type Database } from './platform/database.js';
 import { createSchema } from './platform/graphql.js';
-import { createHttpServer } from './platform/http.js';
+import { createHttpServer, startProbeServer } from './platform/http.js';
 import { Jobs } from './platform/jobs.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
@@ -75,13 +75,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     let url: string | undefined;
     if (config.role !== 'worker') {
       const schema = await createSchema();
-      http = await createHttpServer({ log, orm, schema, services, routes: [
+      http = await createHttpServer({ log, orm, schema, services, beforeScrape: () => jobs.sampleDepth(), routes: [
         (app) => registerAgendaRoutes(app, orm, services),
         (app) => registerCalcomWebhook(app, orm, services),
         (app) => registerWhatsappInbound(app, orm, services),
       ] });
       closers.push(() => http!.close());
       url = await http.listen({ port: config.port, host: config.host });
+    } else {
+      const probes = await startProbeServer(log, orm, metrics, config.host, config.metricsPort, () => jobs.sampleDepth());
+      closers.push(() => probes.close());
     }
     return { config, log, orm, services, jobs, http, url, close: closeAll };
   } catch (error) {

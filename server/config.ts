@@ -20,6 +20,8 @@ export interface Config {
   /** `cal-api-version` sent on booking calls; self-hosted Cal.com on older images needs `2024-08-13`. */
   calBookingsApiVersion: string;
   corsOrigins: string[];
+  /** ROLE=worker serves /metrics, /healthz and /readyz here (it has no API port). */
+  metricsPort: number;
 }
 
 export class ConfigError extends Error {
@@ -37,7 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
 
-  const port = parsePort(env.PORT, problems);
+  const port = parsePort('PORT', env.PORT, 4000, problems);
+  const metricsPort = parsePort('METRICS_PORT', env.METRICS_PORT, 9464, problems);
   const role = oneOf('ROLE', env.ROLE ?? 'all', ROLES, problems);
   const logLevel = oneOf('LOG_LEVEL', env.LOG_LEVEL ?? (production ? 'info' : 'info'), LOG_LEVELS, problems);
   const dataDir = resolve(env.DATA_DIR?.trim() || '.data');
@@ -75,15 +78,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     calBookingsApiVersion: env.CAL_BOOKINGS_API_VERSION?.trim() || '2026-02-25',
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    metricsPort,
   };
 }
 
-function parsePort(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined || raw.trim() === '') return 4000;
+function parsePort(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    problems.push(`PORT must be an integer between 0 and 65535 (got "${raw}")`);
-    return 4000;
+    problems.push(`${name} must be an integer between 0 and 65535 (got "${raw}")`);
+    return fallback;
   }
   return port;
 }

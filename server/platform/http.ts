@@ -27,10 +27,12 @@ export interface HttpDeps {
   services: Services;
   /** Extra REST routes from the domains (webhook, inbound, agenda shims). */
   routes: Array<(app: FastifyInstance) => Promise<void> | void>;
+  /** Refreshes sampled gauges (job queue depth) before each scrape. */
+  beforeScrape?: () => Promise<void>;
 }
 
 /** Fastify with GraphQL over HTTP and WebSocket on one port, health, metrics and the admin SPA. */
-export async function createHttpServer({ log, orm, schema, services, routes }: HttpDeps): Promise<FastifyInstance> {
+export async function createHttpServer({ log, orm, schema, services, routes, beforeScrape }: HttpDeps): Promise<FastifyInstance> {
   const { metrics, config } = services;
   const app = Fastify({
     loggerInstance: log,
@@ -82,19 +84,7 @@ export async function createHttpServer({ log, orm, schema, services, routes }: H
     return sendError(reply, status, message, error.code ?? 'BAD_REQUEST');
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await orm.em.getConnection().execute('select 1');
-      return { ok: true };
-    } catch (error) {
-      return reply.code(503).send({ ok: false, error: 'banco de dados indisponível' });
-    }
-  });
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  registerProbes(app, orm, metrics, beforeScrape);
 
   // GraphQL over HTTP.
   const apollo = createApollo(schema, log, [fastifyApolloDrainPlugin(app)]);
@@ -144,6 +134,32 @@ export async function createHttpServer({ log, orm, schema, services, routes }: H
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
   });
 
+  return app;
+}
+
+/** /healthz (process alive), /readyz (database reachable) and /metrics. */
+export function registerProbes(app: FastifyInstance, orm: MikroORM, metrics: Services['metrics'], beforeScrape?: () => Promise<void>): void {
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      return { ok: true };
+    } catch {
+      return reply.code(503).send({ ok: false, error: 'banco de dados indisponível' });
+    }
+  });
+  app.get('/metrics', async (_req, reply) => {
+    await beforeScrape?.().catch(() => {});
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
+
+/** ROLE=worker has no API port; operators and Prometheus still need its probes and metrics. */
+export async function startProbeServer(log: Logger, orm: MikroORM, metrics: Services['metrics'], host: string, port: number, beforeScrape?: () => Promise<void>): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: log });
+  registerProbes(app, orm, metrics, beforeScrape);
+  await app.listen({ host, port });
   return app;
 }
 

@@ -18,6 +18,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     publicUrl: undefined,
     calBookingsApiVersion: '2026-02-25',
     corsOrigins: [],
+    metricsPort: 0,
     ...overrides,
   };
 }

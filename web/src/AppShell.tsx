@@ -10,10 +10,11 @@ import { RouteLink } from './shared/routing/RouteLink';
 import { useRoute, type Route } from './shared/routing/router';
 import { SimulatorPage } from './simulator/components/SimulatorPage';
 
-const TABS: { route: Route; label: string; icon: IconName; title: string }[] = [
+const TABS: { route: Route; label: string; more?: string; icon: IconName; title: string }[] = [
   { route: 'agenda', label: 'Agenda', icon: 'calendar', title: 'Agenda' },
   { route: 'settings', label: 'Configurações', icon: 'settings', title: 'Configurações' },
-  { route: 'simulator', label: 'Simulador WhatsApp', icon: 'chat', title: 'Simulador WhatsApp' },
+  // "WhatsApp" is dropped visually on narrow screens but stays in the accessible name.
+  { route: 'simulator', label: 'Simulador', more: ' WhatsApp', icon: 'chat', title: 'Simulador WhatsApp' },
 ];
 
 /**
@@ -71,6 +72,7 @@ export function AppShell({ user }: { user: SessionUser }) {
               <li key={tab.route}>
                 <RouteLink to={tab.route} className="tabs__tab" aria-current={route === tab.route ? 'page' : undefined}>
                   <Icon name={tab.icon} /> {tab.label}
+                  {tab.more ? <span className="tabs__long">{tab.more}</span> : null}
                 </RouteLink>
               </li>
             ))}

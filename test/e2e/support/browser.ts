@@ -46,7 +46,7 @@ export class TestPage {
     readonly baseUrl: string,
   ) {
     page.on('console', (message) => {
-      if (message.type() === 'error') this.consoleErrors.push(message.text());
+      if (message.type() === 'error') this.consoleErrors.push(`${message.text()} [${message.location().url}]`);
     });
     page.on('pageerror', (error) => this.consoleErrors.push(`pageerror: ${error.message}`));
   }

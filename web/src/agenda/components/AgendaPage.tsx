@@ -55,6 +55,13 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
   const { highlights, flash } = useHighlights();
   const search = useDebouncedValue(searchInput.trim(), 300);
   const createButton = useRef<HTMLButtonElement>(null);
+  // Our own bookings/cancellations come back through the subscription too: announce them once.
+  const ownChanges = useRef(new Set<string>());
+  const markOwn = (id: string, kind: string) => {
+    const key = `${id}:${kind}`;
+    ownChanges.current.add(key);
+    setTimeout(() => ownChanges.current.delete(key), 10_000);
+  };
 
   const range = useMemo(() => resolveRange(selection, zone), [selection, zone]);
   const filter = useMemo<ListFilter | null>(
@@ -71,7 +78,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
     (change: AppointmentChange) => {
       place(change.appointment);
       flash(change.appointment.id, change.kind);
-      announce(describeChange(change, zone));
+      if (!ownChanges.current.delete(`${change.appointment.id}:${change.kind}`)) announce(describeChange(change, zone));
     },
     [place, flash, announce, zone],
   );
@@ -117,6 +124,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
           zone={zone}
           onClose={closeForm}
           onBooked={(appointment) => {
+            markOwn(appointment.id, 'CREATED');
             place(appointment);
             flash(appointment.id, 'CREATED');
           }}
@@ -185,6 +193,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
         zone={zone}
         onClose={() => setCancelling(null)}
         onCancelled={(appointment) => {
+          markOwn(appointment.id, 'CANCELLED');
           setCancelling(null);
           place(appointment);
           flash(appointment.id, 'CANCELLED');

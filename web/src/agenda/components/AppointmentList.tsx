@@ -67,34 +67,46 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                 data-highlight={highlight ?? undefined}
               >
                 <td role="cell" data-label="Horário" className="appointment__time">
-                  {multiDay ? <span className="appointment__date">{formatShortDate(appointment.startAt, zone)}</span> : null}
-                  <span>{time}</span>
-                  {highlight ? <span className="tag tag--live">{CHANGE_LABELS[highlight]}</span> : null}
+                  <div className="cell">
+                    {multiDay ? <span className="appointment__date">{formatShortDate(appointment.startAt, zone)}</span> : null}
+                    <span>{time}</span>
+                    {highlight ? <span className="tag tag--live">{CHANGE_LABELS[highlight]}</span> : null}
+                  </div>
                 </td>
                 <td role="cell" data-label="Cliente" className="appointment__client">
-                  <span className="appointment__name">{appointment.clientName}</span>
-                  {appointment.clientEmail ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
+                  <div className="cell">
+                    <span className="appointment__name">{appointment.clientName}</span>
+                    {appointment.clientEmail ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
+                  </div>
                 </td>
                 <td role="cell" data-label="Telefone" className="appointment__phone">
-                  {appointment.clientPhone ? formatPhone(appointment.clientPhone) : <span className="muted">—</span>}
+                  <div className="cell">
+                    {appointment.clientPhone ? formatPhone(appointment.clientPhone) : <span className="muted">—</span>}
+                  </div>
                 </td>
                 <td role="cell" data-label="Status">
-                  <StatusBadge status={appointment.status} />
-                  {cancelled && appointment.cancellationReason ? (
-                    <span className="appointment__reason">Motivo: {appointment.cancellationReason}</span>
-                  ) : null}
+                  <div className="cell">
+                    <StatusBadge status={appointment.status} />
+                    {cancelled && appointment.cancellationReason ? (
+                      <span className="appointment__reason">Motivo: {appointment.cancellationReason}</span>
+                    ) : null}
+                  </div>
                 </td>
                 <td role="cell" data-label="Link">
-                  {appointment.meetingUrl ? (
-                    <a href={appointment.meetingUrl} target="_blank" rel="noopener noreferrer" className="link-external">
-                      <Icon name="link" /> Abrir reunião<span className="visually-hidden"> (abre em nova aba)</span>
-                    </a>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
+                  <div className="cell">
+                    {appointment.meetingUrl ? (
+                      <a href={appointment.meetingUrl} target="_blank" rel="noopener noreferrer" className="link-external">
+                        <Icon name="link" /> Abrir reunião<span className="visually-hidden"> (abre em nova aba)</span>
+                      </a>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </div>
                 </td>
                 <td role="cell" data-label="Origem">
-                  {SOURCE_LABELS[appointment.source] ?? appointment.source}
+                  <div className="cell">
+                    {SOURCE_LABELS[appointment.source] ?? appointment.source}
+                  </div>
                 </td>
                 <td role="cell" data-label="Ações" className="appointment__actions">
                   <button

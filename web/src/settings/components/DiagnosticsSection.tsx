@@ -73,21 +73,31 @@ export function DiagnosticsSection({ active, zone }: { active: boolean; zone: st
               return (
                 <tr role="row" key={`${d.at}-${index}`} data-outcome={d.outcome}>
                   <td role="cell" data-label="Recebido em">
-                    {formatDateTime(d.at, zone)}
+                  <div className="cell">
+                      {formatDateTime(d.at, zone)}
+                  </div>
                   </td>
                   <td role="cell" data-label="Evento">
-                    {d.trigger ? (TRIGGERS[d.trigger] ?? d.trigger) : <span className="muted">—</span>}
+                  <div className="cell">
+                      {d.trigger ? (TRIGGERS[d.trigger] ?? d.trigger) : <span className="muted">—</span>}
+                  </div>
                   </td>
                   <td role="cell" data-label="Resultado">
-                    <span className={`badge badge--${outcome.tone}`}>
-                      <Icon name={outcome.icon} size={14} /> {outcome.label}
-                    </span>
+                  <div className="cell">
+                      <span className={`badge badge--${outcome.tone}`}>
+                        <Icon name={outcome.icon} size={14} /> {outcome.label}
+                      </span>
+                  </div>
                   </td>
                   <td role="cell" data-label="Motivo">
-                    {d.reason ? (REASONS[d.reason] ?? d.reason) : <span className="muted">—</span>}
+                  <div className="cell">
+                      {d.reason ? (REASONS[d.reason] ?? d.reason) : <span className="muted">—</span>}
+                  </div>
                   </td>
                   <td role="cell" data-label="Reserva" className="mono">
-                    {d.bookingUid ?? <span className="muted">—</span>}
+                  <div className="cell">
+                      {d.bookingUid ?? <span className="muted">—</span>}
+                  </div>
                   </td>
                 </tr>
               );
