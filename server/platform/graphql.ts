@@ -8,7 +8,9 @@ const complexity = createRequire(import.meta.url)('graphql-query-complexity') as
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ArgumentValidationError, buildSchema } from 'type-graphql';
 import { AppointmentResolver } from '../appointments/appointment.resolver.js';
+import { AuditResolver } from '../audit/audit.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { CalcomResolver } from '../calcom/calcom.resolver.js';
 import { CompanyResolver } from '../companies/company.resolver.js';
 import { WhatsappResolver } from '../whatsapp/whatsapp.resolver.js';
 import type { RequestContext } from './context.js';
@@ -18,7 +20,7 @@ import type { Logger } from './logger.js';
 export const MAX_DEPTH = 10;
 export const MAX_COMPLEXITY = 10_000;
 
-export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, WhatsappResolver] as const;
+export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, AuditResolver, CalcomResolver, WhatsappResolver] as const;
 
 export async function createSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
   return buildSchema({

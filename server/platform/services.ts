@@ -1,5 +1,7 @@
 import { AppointmentService } from '../appointments/appointment.service.js';
+import { AuditQueryService } from '../audit/audit-query.service.js';
 import { AuthService } from '../auth/auth.service.js';
+import { CalcomAdminService } from '../calcom/calcom-admin.service.js';
 import type { CalendarGateway } from '../calcom/calendar.gateway.js';
 import { CalcomSyncService } from '../calcom/calcom-sync.service.js';
 import { RejectedWebhooks } from '../calcom/webhook-diagnostics.js';
@@ -21,19 +23,24 @@ export interface Services {
   calendar: CalendarGateway;
   calcomSync: CalcomSyncService;
   webhookRejections: RejectedWebhooks;
+  calcomAdmin: CalcomAdminService;
+  auditQuery: AuditQueryService;
   whatsapp: WhatsappService;
 }
 
 export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway }): Services {
   const companies = new CompanyService(new SecretBox(deps.config.appSecret));
   const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics);
+  const webhookRejections = new RejectedWebhooks();
   return {
     ...deps,
     auth: new AuthService(),
     companies,
     appointments,
     calcomSync: new CalcomSyncService(appointments, deps.metrics),
-    webhookRejections: new RejectedWebhooks(),
+    webhookRejections,
+    calcomAdmin: new CalcomAdminService(appointments, webhookRejections),
+    auditQuery: new AuditQueryService(),
     whatsapp: new WhatsappService({ companies, appointments, metrics: deps.metrics }),
   };
 }

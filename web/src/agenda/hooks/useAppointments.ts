@@ -44,7 +44,7 @@ export function useAppointments(filter: ListFilter | null) {
   useEffect(
     () =>
       onConnected(() => {
-        if (latest.current.hasData) refresh().catch(() => {});
+        void 0;
       }),
     [refresh],
   );

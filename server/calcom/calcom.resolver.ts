@@ -1,0 +1,16 @@
+import { Ctx, Int, Arg, Mutation, Query, Resolver } from 'type-graphql';
+import { tenantOf, type RequestContext } from '../platform/context.js';
+import { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types.js';
+
+@Resolver()
+export class CalcomResolver {
+  @Query(() => [WebhookDiagnosticView], { description: 'Admins only. Last Cal.com webhooks received (applied, duplicate, stale, ignored) and rejected, newest first.' })
+  async webhookDiagnostics(@Ctx() ctx: RequestContext, @Arg('first', () => Int, { defaultValue: 20 }) first = 20): Promise<WebhookDiagnosticView[]> {
+    return ctx.services.calcomAdmin.diagnostics(ctx.em, tenantOf(ctx), first);
+  }
+
+  @Mutation(() => CalcomConnectionTest, { description: 'Admins only. Fetches the next 7 days of slots with the saved settings.' })
+  async testCalcomConnection(@Ctx() ctx: RequestContext): Promise<CalcomConnectionTest> {
+    return ctx.services.calcomAdmin.testConnection(ctx.em, tenantOf(ctx));
+  }
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Appointment } from '../../server/appointments/appointment.entity.js';
+import { parseDatePreference } from '../../server/whatsapp/date-preference.js';
+import { confirmationMessage, listMessage, noAppointmentsMessage, optionsMessage } from '../../server/whatsapp/replies.js';
+import { newMessageId, sendInbound } from '../fakes/whaticket-sandbox.js';
+import { gql, login, seedCompany } from '../support/app.js';
+import { eventually, newPhone, offeredSlots, Person, sleep, sql, startHarness, TZ, WHATICKET_TOKEN, type Harness, type Seeded } from './whatsapp-harness.js';
+
+describe('Whaticket inbound endpoint', () => {
+  let h: Harness;
+  let beta: Seeded;
+
+  beforeAll(async () => {
+    h = await startHarness('whatsapp_inbound');
+    h.calcom.addTenant({ apiKeys: ['cal_beta_key'], eventTypes: [{ id: 2002 }], workingHours: { days: [0, 1, 2, 3, 4, 5, 6] } });
+    beta = await seedCompany(h.app, 'Escritório Beta', {
+      calApiUrl: h.calcom.url,
+      calApiKey: 'cal_beta_key',
+      calEventTypeId: 2002,
+      whaticketUrl: h.whaticket.url,
+      whaticketToken: WHATICKET_TOKEN,
+      timezone: TZ,
+    });
+  });
+  afterAll(async () => h?.close());
+
+  const alpha = () => h.company.company.id;
+  const inboundUrl = (companyId: string, query = '') => `${h.url}/api/whaticket/inbound/${companyId}${query}`;
+  const post = async (companyId: string, body: unknown, options: { token?: string | null; query?: string; raw?: string } = {}) => {
+    const token = options.token === undefined ? h.company.inboundToken : options.token;
+    const response = await fetch(inboundUrl(companyId, options.query), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: options.raw ?? JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const rowCounts = async () =>
+    (
+      await sql(
+        h,
+        `select (select count(*) from inbound_messages)::int as inbound, (select count(*) from contacts)::int as contacts,
+                (select count(*) from conversations)::int as conversations, (select count(*) from outbound_messages)::int as outbound`,
+      )
+    )[0];
+  const baileys = (phone: string, text: string, id = newMessageId()) => ({
+    key: { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id },
+    pushName: 'Maria',
+    messageTimestamp: Math.floor(Date.now() / 1000),
+    message: { conversation: text },
+  });
+
+  describe('authentication', () => {
+    it('answers the same 401 to a bad token, a missing token, another company’s token and an unknown company, storing nothing', async () => {
+      const before = await rowCounts();
+      const message = baileys(newPhone(), 'quero marcar uma reunião');
+      const attempts = [
+        await post(alpha(), message, { token: 'swi_not-the-token' }),
+        await post(alpha(), message, { token: null }),
+        await post(alpha(), message, { token: beta.inboundToken }),
+        await post(randomUUID(), message),
+        await post('not-a-uuid', message),
+        // Authentication comes before the body is even read.
+        await post(alpha(), null, { token: 'wrong', raw: '{"key":' }),
+      ];
+      for (const attempt of attempts) {
+        expect(attempt).toEqual({ status: 401, body: { error: 'Token de entrada do Whaticket inválido para esta empresa.', code: 'UNAUTHENTICATED' } });
+      }
+      await sleep(300);
+      expect(await rowCounts()).toEqual(before);
+    });
+
+    it('accepts the token as ?token= (Whaticket integrations cannot set headers)', async () => {
+      const phone = newPhone();
+      const result = await post(alpha(), baileys(phone, 'quero marcar reunião amanhã de manhã'), { token: null, query: `?token=${encodeURIComponent(h.company.inboundToken)}` });
+      expect(result).toEqual({ status: 200, body: { ok: true } });
+      await new Person(h, phone).replies(1, 0);
+    });
+  });
+
+  describe('payloads', () => {
+    it.each([
+      ['a body that is not JSON', null, '{"key":', /JSON/],
+      ['a JSON array', [], undefined, /o corpo deve ser um objeto JSON/],
+      ['an object of neither form', { text: 'oi' }, undefined, /formato não reconhecido/],
+      ['a Baileys message without remoteJid', { key: { id: 'X1' }, message: { conversation: 'oi' } }, undefined, /key\.remoteJid é obrigatório/],
+      ['a Baileys message without id', { key: { remoteJid: '5511987654321@s.whatsapp.net' }, message: { conversation: 'oi' } }, undefined, /key\.id é obrigatório/],
+      ['a Baileys message from a non-phone JID', { key: { remoteJid: 'abc@s.whatsapp.net', id: 'X2' }, message: { conversation: 'oi' } }, undefined, /key\.remoteJid inválido/],
+      ['a simple message without messageId', { number: '5511987654321', body: 'oi' }, undefined, /messageId é obrigatório/],
+      ['a simple message with a bad number', { number: 'abc', body: 'oi', messageId: 'X3' }, undefined, /number inválido/],
+      ['a simple message whose body is not text', { number: '5511987654321', body: 5, messageId: 'X4' }, undefined, /body deve ser texto/],
+    ])('refuses %s with 400 and a reason, storing nothing', async (_case, body, raw, reason) => {
+      const before = await rowCounts();
+      const result = await post(alpha(), body, raw ? { raw } : {});
+      expect(result.status).toBe(400);
+      expect(String(result.body.error)).toMatch(reason);
+      expect(await rowCounts()).toEqual(before);
+    });
+
+    it('ignores fromMe, groups, broadcasts and media without text: 200, nothing stored, no reply', async () => {
+      const before = await rowCounts();
+      const phone = newPhone();
+      const token = h.company.inboundToken;
+      const cases = [
+        sendInbound(h.url, alpha(), token, { from: phone, text: 'quero marcar uma reunião', form: 'baileys', fromMe: true }),
+        sendInbound(h.url, alpha(), token, { from: phone, text: 'quero marcar uma reunião', form: 'baileys', remoteJid: '120363041234567890@g.us' }),
+        sendInbound(h.url, alpha(), token, { from: phone, text: 'quero marcar uma reunião', form: 'baileys', remoteJid: '5511987654321-1600000000@g.us' }),
+        sendInbound(h.url, alpha(), token, { from: phone, text: 'quero marcar uma reunião', form: 'baileys', remoteJid: 'status@broadcast' }),
+        sendInbound(h.url, alpha(), token, { from: phone, text: 'quero marcar uma reunião', form: 'baileys', remoteJid: '123456789012345@lid' }),
+        sendInbound(h.url, alpha(), token, { from: '120363041234567890@g.us', text: 'quero marcar uma reunião', form: 'simple' }),
+      ];
+      const results = await Promise.all(cases);
+      expect(results.map((r) => [r.status, (r.body as { ignored?: string }).ignored])).toEqual([
+        [200, 'from_me'],
+        [200, 'group'],
+        [200, 'group'],
+        [200, 'broadcast'],
+        [200, 'no_phone'],
+        [200, 'group'],
+      ]);
+      const sticker = await post(alpha(), { key: { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id: newMessageId() }, message: { stickerMessage: { url: 'x' } } });
+      expect(sticker).toEqual({ status: 200, body: { ok: true, ignored: 'no_text' } });
+      await sleep(300);
+      expect(await rowCounts()).toEqual(before);
+      expect(new Person(h, phone).received()).toEqual([]);
+    });
+
+    it('reads extended text, captions and a "@lid" sender with its phone JID beside it', async () => {
+      const phone = newPhone();
+      const maria = new Person(h, phone);
+      await maria.say('quero marcar reunião amanhã de manhã', { extendedText: true });
+      await maria.replies(1, 0);
+      const lid = await post(alpha(), {
+        key: { remoteJid: '123456789012345@lid', remoteJidAlt: `${phone}@s.whatsapp.net`, fromMe: false, id: newMessageId() },
+        message: { imageMessage: { caption: 'quais são minhas reuniões?' } },
+      });
+      expect(lid).toEqual({ status: 200, body: { ok: true } });
+      expect(await maria.replies(1, 1)).toEqual([noAppointmentsMessage()]);
+    });
+  });
+
+  it('treats every spelling of one number as one contact and one conversation', async () => {
+    const full = newPhone('31');
+    const old = full.slice(0, 4) + full.slice(5);
+    const formatted = `+55 (31) ${full.slice(4, 9)}-${full.slice(9)}`;
+    // Baileys JID with the old 8-digit form, then the simple form typed with punctuation, then @c.us.
+    const viaJid = new Person(h, old, 'Rita');
+    const [options] = await viaJid.ask('quero marcar reunião daqui a 2 dias de manhã');
+    const slots = await offeredSlots(h, full);
+    expect(options).toBe(optionsMessage(slots, new Date(), TZ, parseDatePreference('daqui a 2 dias de manhã', new Date(), TZ)!.label));
+
+    const viaSimple = new Person(h, full, 'Rita');
+    const [confirmation] = await viaSimple.ask('1', 1, { form: 'simple', from: formatted });
+    const rows = await h.app.orm.em.fork().find(Appointment, { companyId: alpha(), clientPhone: full });
+    expect(rows).toHaveLength(1);
+    expect(confirmation).toBe(confirmationMessage(slots[0]!, rows[0]!.meetingUrl, new Date(), TZ));
+
+    const [list] = await viaSimple.ask('quais são minhas reuniões?', 1, { remoteJid: `${full}@c.us` });
+    expect(list).toBe(listMessage(rows, new Date(), TZ));
+
+    expect(await sql(h, `select phone, name from contacts where company_id = ? and phone in (?, ?)`, [alpha(), full, old])).toEqual([{ phone: full, name: 'Rita' }]);
+    expect(await sql(h, `select count(*)::int as n from conversations c join contacts p on p.id = c.contact_id where p.phone = ?`, [full])).toEqual([{ n: 1 }]);
+  });
+
+  it('keeps companies apart: the same phone has one conversation per company', async () => {
+    const phone = newPhone();
+    const inAlpha = new Person(h, phone, 'Lia');
+    const inBeta = new Person(h, phone, 'Lia', { id: beta.company.id, token: beta.inboundToken });
+
+    await inAlpha.ask('quero marcar reunião amanhã à tarde');
+    // "1" in Beta: no offer there, so it is not a choice and stays with Beta's human agents.
+    const { id } = await inBeta.say('1');
+    await eventually(async () => (await sql(h, `select status from inbound_messages where message_id = ?`, [id]))[0]?.status === 'IGNORED');
+    expect(await sql(h, `select company_id from inbound_messages where message_id = ?`, [id])).toEqual([{ company_id: beta.company.id }]);
+
+    await inAlpha.ask('1');
+    expect(await inBeta.ask('quais são minhas reuniões?')).toEqual([noAppointmentsMessage()]);
+
+    const em = h.app.orm.em.fork();
+    expect(await em.count(Appointment, { companyId: alpha(), clientPhone: phone })).toBe(1);
+    expect(await em.count(Appointment, { companyId: beta.company.id })).toBe(0);
+    expect(h.calcom.bookings().filter((b) => b.eventTypeId === 2002)).toEqual([]);
+    const conversations = await sql(h, `select c.company_id from conversations c join contacts p on p.id = c.contact_id where p.phone = ? order by c.company_id`, [phone]);
+    expect(conversations.map((c) => c.company_id).sort()).toEqual([alpha(), beta.company.id].sort());
+  });
+
+  describe('admin simulator', () => {
+    const TRANSCRIPT = 'query($phone: String!) { simulatorTranscript(phone: $phone) { id direction body at status } }';
+    const SIMULATE = 'mutation($phone: String!, $body: String!, $name: String) { simulateWhatsappMessage(phone: $phone, body: $body, name: $name) { id direction body at status } }';
+
+    it('runs the real pipeline, capturing replies instead of sending them', async () => {
+      const admin = await login(h.url, h.company.email, h.company.password);
+      const phone = newPhone();
+      const typed = `(${phone.slice(2, 4)}) ${phone.slice(4, 9)}-${phone.slice(9)}`;
+      const transcript = async (count: number) =>
+        eventually(async () => {
+          const result = await gql(h.url, TRANSCRIPT, { phone: typed }, admin);
+          const messages = result.data?.simulatorTranscript as Array<Record<string, string>> | undefined;
+          return messages && messages.length >= count && messages.every((m) => m.status !== 'RECEIVED' && m.status !== 'PENDING') ? messages : null;
+        });
+
+      const sent = await gql(h.url, SIMULATE, { phone: typed, body: 'quero marcar reunião amanhã à tarde', name: 'Teste do Painel' }, admin);
+      expect(sent.errors).toBeUndefined();
+      expect(sent.data!.simulateWhatsappMessage).toMatchObject({ direction: 'IN', body: 'quero marcar reunião amanhã à tarde', status: 'RECEIVED' });
+
+      const first = await transcript(2);
+      const slots = await offeredSlots(h, phone);
+      expect(first.map((m) => [m.direction, m.status, m.body])).toEqual([
+        ['IN', 'PROCESSED', 'quero marcar reunião amanhã à tarde'],
+        ['OUT', 'CAPTURED', optionsMessage(slots, new Date(), TZ, 'amanhã à tarde')],
+      ]);
+
+      await gql(h.url, SIMULATE, { phone: typed, body: '1' }, admin);
+      const second = await transcript(4);
+      const [row] = await h.app.orm.em.fork().find(Appointment, { companyId: alpha(), clientPhone: phone });
+      expect(row).toMatchObject({ source: 'WHATSAPP', status: 'CONFIRMED', clientName: 'Teste do Painel' });
+      expect(second.slice(2).map((m) => [m.direction, m.status, m.body])).toEqual([
+        ['IN', 'PROCESSED', '1'],
+        ['OUT', 'CAPTURED', confirmationMessage(slots[0]!, row!.meetingUrl, new Date(), TZ)],
+      ]);
+      expect(second.map((m) => new Date(m.at).getTime())).toEqual(second.map((m) => new Date(m.at).getTime()).sort((a, b) => a - b));
+      expect(new Person(h, phone).received()).toEqual([]);
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      expect(metrics).toContain(`secretaria_whatsapp_outbound_total{company="${alpha()}",outcome="captured"} 2`);
+
+      // Another company's admin sees nothing of it.
+      const betaAdmin = await login(h.url, beta.email, beta.password);
+      expect((await gql(h.url, TRANSCRIPT, { phone: typed }, betaAdmin)).data).toEqual({ simulatorTranscript: [] });
+    });
+
+    it('is for admins only and validates its input', async () => {
+      const admin = await login(h.url, h.company.email, h.company.password);
+      const codes = async (query: string, variables: Record<string, unknown>, token?: string) =>
+        (await gql(h.url, query, variables, token)).errors?.map((e) => e.extensions?.code);
+      expect(await codes(SIMULATE, { phone: '11987654321', body: 'oi' }, h.company.writeKey)).toEqual(['FORBIDDEN']);
+      expect(await codes(TRANSCRIPT, { phone: '11987654321' }, h.company.readKey)).toEqual(['FORBIDDEN']);
+      expect(await codes(SIMULATE, { phone: '11987654321', body: 'oi' })).toEqual(['UNAUTHENTICATED']);
+      expect(await codes(SIMULATE, { phone: 'abc', body: 'oi' }, admin)).toEqual(['BAD_USER_INPUT']);
+      expect(await codes(SIMULATE, { phone: '11987654321', body: '   ' }, admin)).toEqual(['BAD_USER_INPUT']);
+      expect((await gql(h.url, TRANSCRIPT, { phone: '+55 11 90000-0000' }, admin)).data).toEqual({ simulatorTranscript: [] });
+    });
+  });
+
+  it('answers a message whose job was lost (crash between commit and enqueue) on the next sweep', async () => {
+    const phone = newPhone();
+    const contactId = randomUUID();
+    await sql(h, `insert into contacts (id, company_id, phone, name) values (?, ?, ?, 'Sem Job')`, [contactId, alpha(), phone]);
+    await sql(
+      h,
+      `insert into inbound_messages (id, company_id, message_id, contact_id, phone, body, received_at)
+       values (?, ?, ?, ?, ?, 'quais são minhas reuniões?', now() - interval '2 minutes')`,
+      [randomUUID(), alpha(), newMessageId(), contactId, phone],
+    );
+    expect(await h.app.services.whatsapp.sweep(h.app.orm.em.fork())).toEqual({ inbound: 1, outbound: 0 });
+    expect(await new Person(h, phone).replies(1, 0)).toEqual([noAppointmentsMessage()]);
+  });
+});
