@@ -22,6 +22,8 @@ export interface Config {
   corsOrigins: string[];
   /** ROLE=worker serves /metrics, /healthz and /readyz here (it has no API port). */
   metricsPort: number;
+  /** Requests per minute per IP on the public endpoints (webhook, WhatsApp inbound); 0 = off. */
+  publicRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +43,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const port = parsePort('PORT', env.PORT, 4000, problems);
   const metricsPort = parsePort('METRICS_PORT', env.METRICS_PORT, 9464, problems);
+  const publicRateLimit = env.PUBLIC_RATE_LIMIT?.trim() ? Number(env.PUBLIC_RATE_LIMIT) : 1200;
+  if (!Number.isInteger(publicRateLimit) || publicRateLimit < 0) problems.push(`PUBLIC_RATE_LIMIT must be a non-negative integer (got "${env.PUBLIC_RATE_LIMIT}")`);
   const role = oneOf('ROLE', env.ROLE ?? 'all', ROLES, problems);
   const logLevel = oneOf('LOG_LEVEL', env.LOG_LEVEL ?? (production ? 'info' : 'info'), LOG_LEVELS, problems);
   const dataDir = resolve(env.DATA_DIR?.trim() || '.data');
@@ -79,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     calBookingsApiVersion: env.CAL_BOOKINGS_API_VERSION?.trim() || '2026-02-25',
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     metricsPort,
+    publicRateLimit,
   };
 }
 

@@ -110,7 +110,7 @@ export class AppointmentService {
     if (!(from < to)) throw badInput('`from` deve ser anterior a `to`.');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw badInput(`O intervalo máximo é de ${MAX_RANGE_DAYS} dias.`);
     const company = await this.integrations(em, scope.companyId);
-    const slots = await this.calendarCall(() => this.calendar.slots(company, from, to));
+    const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);
   }
@@ -157,7 +157,7 @@ export class AppointmentService {
     if (current.status === 'CANCELLED') return current;
     if (current.calBookingUid) {
       const company = await this.integrations(em, scope.companyId);
-      await this.calendarCall(() => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
+      await this.calendarCall(scope.companyId, () => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
     }
     return em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -178,7 +178,7 @@ export class AppointmentService {
     if (!current || current.status === 'CANCELLED') throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
     if (!current.calBookingUid) throw new DomainError('CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.');
     const company = await this.integrations(em, scope.companyId);
-    const booking = await this.calendarCall(() => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
+    const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
     return em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const previous = { start: row.startAt.toISOString(), uid: row.calBookingUid };
@@ -306,19 +306,19 @@ export class AppointmentService {
     }
   }
 
-  private async calendarCall<T>(call: () => Promise<T>): Promise<T> {
+  private async calendarCall<T>(companyId: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      throw this.toDomainError(error, undefined);
+      throw this.toDomainError(error, companyId);
     }
   }
 
-  private toDomainError(error: unknown, companyId: string | undefined): unknown {
+  private toDomainError(error: unknown, companyId: string): unknown {
     if (!(error instanceof CalendarError)) return error;
     switch (error.kind) {
       case 'not_configured':
-        if (companyId) this.metrics.diagnostics.inc({ company: companyId, symptom: 'calendar_not_configured' });
+        this.metrics.diagnostics.inc({ company: companyId, symptom: 'calendar_not_configured' });
         return notConfigured();
       case 'slot_taken':
         return new DomainError('CONFLICT', 'Este horário não está mais disponível no Cal.com. Escolha outro horário.', { calcom: error.message });
@@ -327,7 +327,7 @@ export class AppointmentService {
       case 'rejected':
         return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a operação: ${error.message}`, { calcom: error.message });
       case 'unavailable':
-        if (companyId) this.metrics.diagnostics.inc({ company: companyId, symptom: 'calcom_unreachable' });
+        this.metrics.diagnostics.inc({ company: companyId, symptom: 'calcom_unreachable' });
         return new DomainError('CALCOM_UNAVAILABLE', 'O Cal.com não respondeu. Tente novamente em alguns instantes.', { calcom: error.message });
     }
   }

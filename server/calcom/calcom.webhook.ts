@@ -5,6 +5,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Company } from '../companies/company.entity.js';
 import { isUuid } from '../companies/company.service.js';
 import { BODY_LIMIT } from '../platform/http.js';
+import { rateLimitHook } from '../platform/rate-limit.js';
 import type { Services } from '../platform/services.js';
 import { InvalidEvent, parseWebhook } from './calcom-event.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -23,6 +24,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
+    scope.addHook('onRequest', rateLimitHook(services.config.publicRateLimit));
     scope.post<{ Querystring: { company?: string } }>(WEBHOOK_PATH, async (req, reply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       // Cal.com cannot add custom headers to a webhook, so the company may also come in the URL.

@@ -46,8 +46,17 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     forceCloseConnections: 'idle',
   });
 
+  // During shutdown, answer in-flight requests with `connection: close` so their keep-alive sockets
+  // do not hold server.close() open until the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

@@ -180,7 +180,7 @@ export class WhatsappService {
          values (?, ?, ?, 'IDLE', '{}', 1, now(), now()) on conflict (company_id, contact_id) do nothing`,
         [randomUUID(), companyId, contactId],
       );
-      const conversation = await tx.findOneOrFail(Conversation, { companyId, contactId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const conversation = await tx.findOneOrFail(Conversation, { companyId, contactId });
       const message = await tx.findOneOrFail(InboundMessage, { id: inboundId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (message.status !== 'RECEIVED') return null;
 
@@ -253,16 +253,17 @@ export class WhatsappService {
   // ---- outbound ---------------------------------------------------------------------------------
 
   /**
-   * Job handler for one reply. Earlier pending replies to the same contact are sent first (and a
-   * failure stops the line), so the person reads them in order. A retryable failure throws
-   * `SendRetry` for pg-boss to retry with backoff; `final` marks the reply FAILED instead.
+   * Job handler for one reply. It drains the contact's whole outbox in order, stopping at the first
+   * failure, so the person reads the replies in the order they were decided, and the first job to
+   * get through after an outage delivers the held-back ones at once. A retryable failure throws
+   * `SendRetry` for pg-boss to retry with backoff; `final` marks the job's reply FAILED instead.
    */
   async sendOutbound(em: EntityManager, outboundId: string, options: { final?: boolean } = {}): Promise<void> {
     const ids = await em.execute<Array<{ id: string }>>(
       `select m.id from outbound_messages m
          join outbound_messages head on head.id = ?
         where m.company_id = head.company_id and m.status = 'PENDING'
-          and (m.id = head.id or (m.contact_id = head.contact_id and (m.created_at, m.dedupe_key) <= (head.created_at, head.dedupe_key)))
+          and (m.id = head.id or m.contact_id = head.contact_id)
         order by m.created_at, m.dedupe_key`,
       [outboundId],
     );

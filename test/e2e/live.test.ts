@@ -94,6 +94,8 @@ describe('Atualizações em tempo real', () => {
     await login(t, admin.email, admin.password);
     const { page } = t;
     await expectText(indicator(t), 'Conectado');
+    await insertAppointment(app, admin.company.id, { start: at(ZONE, today, '17:00'), clientName: 'Otávio Reis' }, 'CREATED');
+    await row(t, 'Otávio Reis').waitFor();
     const before = await page.locator('tr.appointment').count();
     const port = Number(new URL(url).port);
 
@@ -107,11 +109,11 @@ describe('Atualizações em tempo real', () => {
 
       // Changes while this browser is offline: nobody is there to receive them live.
       await insertAppointment(other, admin.company.id, { start: at(ZONE, today, '11:00'), clientName: 'Paulo Offline' }, 'CREATED');
-      const marcos = await other.orm.em.fork().findOneOrFail(Appointment, { clientName: 'Marcos Teixeira' });
+      const otavio = await other.orm.em.fork().findOneOrFail(Appointment, { clientName: 'Otávio Reis' });
       await other.services.appointments.cancel(
         other.orm.em.fork(),
         { companyId: admin.company.id, actor: { type: 'SYSTEM', id: null, label: 'teste' } },
-        marcos.id,
+        otavio.id,
         'Cancelado enquanto offline',
         'api',
       );
@@ -123,7 +125,7 @@ describe('Atualizações em tempo real', () => {
     await expectText(indicator(t), 'Conectado', 30_000);
     // The list was refetched after reconnecting: what happened offline is there.
     await row(t, 'Paulo Offline').waitFor();
-    await expectText(row(t, 'Marcos Teixeira').locator('td[data-label="Status"]'), /Cancelado\s*Motivo: Cancelado enquanto offline/);
+    await expectText(row(t, 'Otávio Reis').locator('td[data-label="Status"]'), /Cancelado\s*Motivo: Cancelado enquanto offline/);
     await expectCount(page.locator('tr.appointment'), before + 1);
 
     // And the subscription is live again on the restarted server.

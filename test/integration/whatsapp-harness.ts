@@ -29,6 +29,7 @@ export interface Harness {
   restart(): Promise<void>;
   /** A second server process on the same database (its own HTTP port and worker). */
   startPeer(): Promise<App>;
+  stopPeer(peer: App): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +74,10 @@ export async function startHarness(label: string): Promise<Harness> {
       const peer = await boot();
       peers.push(peer);
       return peer;
+    },
+    stopPeer: async (peer) => {
+      peers.splice(peers.indexOf(peer), 1);
+      await peer.close();
     },
     close: async () => {
       for (const peer of peers) await peer.close();

@@ -249,8 +249,8 @@ describe('Whaticket inbound endpoint', () => {
     await sql(
       h,
       `insert into inbound_messages (id, company_id, message_id, contact_id, phone, body, received_at)
-       values (?, ?, ?, ?, ?, 'quais são minhas reuniões?', now() - interval '2 minutes')`,
-      [randomUUID(), alpha(), newMessageId(), contactId, phone],
+       values (?, ?, ?, ?, ?, ?, now() - interval '2 minutes')`,
+      [randomUUID(), alpha(), newMessageId(), contactId, phone, 'quais são minhas reuniões?'],
     );
     expect(await h.app.services.whatsapp.sweep(h.app.orm.em.fork())).toEqual({ inbound: 1, outbound: 0 });
     expect(await new Person(h, phone).replies(1, 0)).toEqual([noAppointmentsMessage()]);

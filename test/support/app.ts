@@ -19,6 +19,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     calBookingsApiVersion: '2026-02-25',
     corsOrigins: [],
     metricsPort: 0,
+    publicRateLimit: 0,
     ...overrides,
   };
 }

@@ -44,7 +44,7 @@ export function useAppointments(filter: ListFilter | null) {
   useEffect(
     () =>
       onConnected(() => {
-        void 0;
+        if (latest.current.hasData) refresh().catch(() => {});
       }),
     [refresh],
   );

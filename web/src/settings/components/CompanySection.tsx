@@ -55,12 +55,12 @@ export function CompanySection({ company }: { company: Company }) {
           <Field label={LABELS.name} error={errors.name} required>
             {(control) => <input {...control} className="input" value={name} onChange={(event) => setName(event.target.value)} />}
           </Field>
-          <Field label={LABELS.timezone} error={errors.timezone} hint="A agenda e os horários oferecidos pelo bot usam este fuso.">
+          <Field label={LABELS.timezone} error={errors.timezone} hint={`${timezone}. A agenda e os horários oferecidos pelo bot usam este fuso.`}>
             {(control) => (
               <select {...control} className="input" value={timezone} onChange={(event) => setTimezone(event.target.value)}>
                 {zones.map((z) => (
                   <option key={z.zone} value={z.zone}>
-                    {z.label} — {offsetLabel(z.zone)}
+                    {z.label} ({offsetLabel(z.zone)})
                   </option>
                 ))}
               </select>

@@ -12,13 +12,9 @@ const OUTCOMES: Record<string, { label: string; icon: IconName; tone: string }> 
   rejected: { label: 'Rejeitado', icon: 'x', tone: 'cancelled' },
 };
 
+/** Rejections already come with a Portuguese explanation; only the terse codes need one. */
 const REASONS: Record<string, string> = {
-  'invalid-signature': 'Assinatura inválida: confira se o segredo no Cal.com é o mesmo gerado aqui.',
-  'missing-signature': 'Entrega sem assinatura: configure o segredo no webhook do Cal.com.',
-  'no-secret-provided': 'Nenhum segredo configurado aqui: gere um segredo acima.',
-  'unknown-company': 'Empresa desconhecida: confira o cabeçalho X-Cal-Company.',
-  'invalid-json': 'Corpo inválido (não é JSON).',
-  'missing-fields': 'Faltam campos obrigatórios no corpo.',
+  ping: 'Teste de conexão enviado pelo Cal.com.',
 };
 
 const TRIGGERS: Record<string, string> = {

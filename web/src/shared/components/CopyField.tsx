@@ -37,8 +37,9 @@ export function CopyField({ label, value, hint, secret }: Props) {
           aria-describedby={hint ? hintId : undefined}
           onFocus={(event) => event.currentTarget.select()}
         />
-        <button type="button" className="button button--secondary" onClick={copy} aria-label={`Copiar ${label}`}>
+        <button type="button" className="button button--secondary" onClick={copy}>
           <Icon name={copied ? 'check' : 'copy'} /> {copied ? 'Copiado' : 'Copiar'}
+          <span className="visually-hidden"> {label}</span>
         </button>
       </div>
       {hint ? (

@@ -20,12 +20,12 @@ const SUGGESTIONS = ['Olá!', 'Quero marcar uma reunião', 'Tem horário amanhã
 const STATUS_LABELS: Record<string, string> = {
   RECEIVED: 'recebida',
   PROCESSED: 'processada',
+  IGNORED: 'ignorada',
   PENDING: 'pendente',
-  QUEUED: 'na fila',
   SENT: 'enviada',
-  DELIVERED: 'entregue',
-  READ: 'lida',
   FAILED: 'falhou',
+  // Simulator replies are captured instead of being sent to WhatsApp.
+  CAPTURED: 'simulada',
 };
 
 /** Digits with country code, as the server stores WhatsApp numbers (Brazil assumed without one). */

@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_APP_SECRET } from './seed.js';
+
+const DIST = fileURLToPath(new URL('../../', import.meta.url));
+export const SERVER_MAIN = `${DIST}server/main.js`;
+const BASELINE_MAIN = `${DIST}bench/baseline-server.js`;
+const SANDBOXES_MAIN = `${DIST}bench/sandboxes-server.js`;
+const GC_PRELOAD = pathToFileURL(`${DIST}bench/support/gc-preload.js`).href;
+
+export interface Child {
+  url: string;
+  pid: number;
+  process: ChildProcess;
+  /** Resident set size from /proc (bytes). */
+  rss(): number;
+  /** Asks the process for a full GC (servers started with `gcHooks`), then waits for it to settle. */
+  collectGarbage(): Promise<void>;
+  stderr(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ServerOptions {
+  databaseUrl?: string;
+  role?: 'all' | 'api' | 'worker';
+  /** The product's production default is `info`; request logs go to /dev/null. */
+  logLevel?: string;
+  /** Preload a SIGUSR2 → gc() hook (memory measurements). */
+  gcHooks?: boolean;
+  env?: Record<string, string>;
+  /** Path that answers 200 when ready. */
+  readyPath?: string;
+  readyTimeoutMs?: number;
+}
+
+/** `node dist/server/main.js` in production mode on a free loopback port, ready when /readyz is 200. */
+export async function startServer(options: ServerOptions = {}): Promise<Child> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_PORT: String(await freePort()),
+    APP_SECRET: BENCH_APP_SECRET,
+    ROLE: options.role ?? 'all',
+    LOG_LEVEL: options.logLevel ?? 'info',
+    ...options.env,
+  };
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  else delete env.DATABASE_URL;
+  const args = options.gcHooks ? ['--expose-gc', '--import', GC_PRELOAD, SERVER_MAIN] : [SERVER_MAIN];
+  return launch(args, env, `http://127.0.0.1:${port}`, options.readyPath ?? '/readyz', options.readyTimeoutMs ?? 60_000);
+}
+
+/** The bare Fastify + pg baseline routes (bench/baseline-server.ts). */
+export async function startBaseline(databaseUrl: string, webhookSecret: string): Promise<Child> {
+  const port = await freePort();
+  const env = { ...(process.env as Record<string, string>), DATABASE_URL: databaseUrl, PORT: String(port), WEBHOOK_SECRET: webhookSecret };
+  return launch([BASELINE_MAIN], env, `http://127.0.0.1:${port}`, '/healthz', 30_000);
+}
+
+export interface Sandboxes {
+  child: Child;
+  calcomUrl: string;
+  whaticketUrl: string;
+  whaticketToken: string;
+  /** Every Whaticket send so far: number and wall-clock time (ms) it reached the sandbox. */
+  sent: Array<{ number: string; body: string; at: number }>;
+  waitForSent(predicate: (m: { number: string; body: string; at: number }) => boolean, timeoutMs: number): Promise<{ number: string; body: string; at: number }>;
+}
+
+/** Cal.com and Whaticket sandboxes in their own process, so their work does not load the load generator. */
+export async function startSandboxes(): Promise<Sandboxes> {
+  const child = spawn(process.execPath, [SANDBOXES_MAIN], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sent: Sandboxes['sent'] = [];
+  const waiters: Array<{ predicate: (m: Sandboxes['sent'][number]) => boolean; resolve: (m: Sandboxes['sent'][number]) => void }> = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
+  const ready = new Promise<{ calcomUrl: string; whaticketUrl: string; whaticketToken: string }>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const message = JSON.parse(line) as { ready?: { calcomUrl: string; whaticketUrl: string; whaticketToken: string }; sent?: Sandboxes['sent'][number] };
+        if (message.ready) resolve(message.ready);
+        if (message.sent) {
+          sent.push(message.sent);
+          for (const waiter of [...waiters]) {
+            if (waiter.predicate(message.sent)) {
+              waiters.splice(waiters.indexOf(waiter), 1);
+              waiter.resolve(message.sent);
+            }
+          }
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`sandboxes exited with ${code}: ${stderr}`)));
+  });
+  const urls = await ready;
+  return {
+    ...urls,
+    sent,
+    child: childHandle(child, urls.calcomUrl, () => stderr),
+    waitForSent: (predicate, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const found = sent.find(predicate);
+        if (found) return resolve(found);
+        const timer = setTimeout(() => reject(new Error('no matching Whaticket send in time')), timeoutMs);
+        waiters.push({ predicate, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      }),
+  };
+}
+
+async function launch(args: string[], env: Record<string, string>, url: string, readyPath: string, timeoutMs: number): Promise<Child> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.at(-1)} exited with ${child.exitCode}: ${stderr}`);
+    try {
+      const response = await fetch(url + readyPath);
+      if (response.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${args.at(-1)} not ready within ${timeoutMs} ms: ${stderr}`);
+    }
+    await sleep(20);
+  }
+  return childHandle(child, url, () => stderr);
+}
+
+function childHandle(child: ChildProcess, url: string, stderr: () => string): Child {
+  return {
+    url,
+    pid: child.pid!,
+    process: child,
+    rss: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    collectGarbage: async () => {
+      child.kill('SIGUSR2');
+      await sleep(1500);
+    },
+    stderr,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { rateLimitHook } from '../../server/platform/rate-limit.js';
+
+describe(rateLimitHook.name, () => {
+  it('answers 429 with Retry-After past the per-minute budget, then lets the next window through', async () => {
+    let now = 0;
+    const app = Fastify();
+    app.addHook('onRequest', rateLimitHook(3, () => now));
+    app.get('/', async () => ({ ok: true }));
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await app.inject({ method: 'GET', url: '/' })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const limited = await app.inject({ method: 'GET', url: '/' });
+    expect(limited.headers['retry-after']).toBe('60');
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    now = 60_001;
+    expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+  });
+
+  it('is off at 0', async () => {
+    const app = Fastify();
+    app.addHook('onRequest', rateLimitHook(0));
+    app.get('/', async () => ({ ok: true }));
+    for (let i = 0; i < 20; i++) expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+  });
+});
