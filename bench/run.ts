@@ -1,10 +1,14 @@
 import 'reflect-metadata';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { benchFanout } from './fanout.bench.js';
 import { benchList } from './list.bench.js';
 import { writeReport, type Report } from './report.js';
 import { startCluster, withClient } from './support/cluster.js';
 import type { BenchContext, Section } from './support/context.js';
+import { benchStartup } from './startup.bench.js';
+import { benchWebhook } from './webhook.bench.js';
+import { benchWhatsapp } from './whatsapp.bench.js';
 
 /**
  * `npm run bench`: every benchmark of bench/, in one run on this machine, each against its baseline
@@ -12,7 +16,11 @@ import type { BenchContext, Section } from './support/context.js';
  * BENCH_QUICK=1 shortens the load runs; BENCH_ONLY=list,webhook,… runs a subset.
  */
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>> = {
+  startup: benchStartup,
   list: benchList,
+  webhook: benchWebhook,
+  fanout: benchFanout,
+  whatsapp: benchWhatsapp,
 };
 
 async function main(): Promise<void> {

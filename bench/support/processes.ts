@@ -34,6 +34,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * BENCH_PROFILE=<dir>: every server process writes a V8 CPU profile there when it stops (open it in
+ * Chrome DevTools or speedscope), the way the profiles quoted in results.md were taken.
+ */
+export function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROFILE?.trim();
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ServerOptions {
@@ -47,6 +56,8 @@ export interface ServerOptions {
   /** Path that answers 200 when ready. */
   readyPath?: string;
   readyTimeoutMs?: number;
+  /** Extra `node` flags, e.g. `--cpu-prof` (see BENCH_PROFILE in run.ts). */
+  nodeArgs?: string[];
 }
 
 /** `node dist/server/main.js` in production mode on a free loopback port, ready when /readyz is 200. */
@@ -65,7 +76,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Child> {
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  const args = options.gcHooks ? ['--expose-gc', '--import', GC_PRELOAD, SERVER_MAIN] : [SERVER_MAIN];
+  const args = [...(options.nodeArgs ?? profileArgs()), ...(options.gcHooks ? ['--expose-gc', '--import', GC_PRELOAD] : []), SERVER_MAIN];
   return launch(args, env, `http://127.0.0.1:${port}`, options.readyPath ?? '/readyz', options.readyTimeoutMs ?? 60_000);
 }
 

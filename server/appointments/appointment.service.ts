@@ -276,7 +276,8 @@ export class AppointmentService {
 
   private async confirm(em: EntityManager, scope: Scope, id: string, booking: CalendarBooking, source: AppointmentSource): Promise<Appointment> {
     const row = await em.transactional(async (tx) => {
-      const current = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const current = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!current) return null;
       const firstConfirmation = !current.calBookingUid;
       this.applyBooking(current, booking);
       if (current.status === 'PENDING') current.status = booking.status === 'pending' ? 'PENDING' : 'CONFIRMED';
@@ -290,6 +291,13 @@ export class AppointmentService {
       if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED);
       return current;
     });
+    if (!row) {
+      // A Cal.com booking made elsewhere for this slot superseded our claim meanwhile (see
+      // CalcomSyncService.slotTaken); do not leave our late duplicate behind in Cal.com.
+      const company = await this.integrations(em, scope.companyId);
+      await this.calendar.cancel(company, booking.uid, 'Horário ocupado por outra reserva').catch(() => {});
+      throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+    }
     if (row.status === 'CONFIRMED') this.metrics.appointmentsConfirmed.inc({ company: scope.companyId, source: source.toLowerCase() });
     if (!row.meetingUrl) this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'meeting_link_missing' });
     return row;

@@ -1,4 +1,3 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Appointment, type AppointmentStatus } from '../appointments/appointment.entity.js';
 import { appointmentSearchText, type AppointmentService } from '../appointments/appointment.service.js';
@@ -37,6 +36,7 @@ export class CalcomSyncService {
 
   /** Runs inside the caller's transaction (the webhook's, with its delivery row). */
   async apply(tx: EntityManager, companyId: string, event: BookingEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
+    await this.lockBookings(tx, companyId, event);
     const row = await this.find(tx, companyId, event);
     if (!row) return this.insert(tx, companyId, event, via);
 
@@ -47,6 +47,7 @@ export class CalcomSyncService {
     const before = snapshot(row);
     const wasUnconfirmedClaim = row.status === 'PENDING' && !row.calBookingUid;
     const target = this.targetStatus(row, event);
+    if (await this.slotTaken(tx, companyId, event.start, target, row.id)) return { outcome: 'ignored', reason: 'conflito de horário com outro agendamento' };
     if (event.trigger === 'BOOKING_RESCHEDULED' && row.calBookingUid && row.calBookingUid !== event.uid) {
       row.calPreviousUids = [...new Set([...row.calPreviousUids, row.calBookingUid])];
     }
@@ -62,12 +63,7 @@ export class CalcomSyncService {
     row.calLastEventAt = event.at;
 
     if (snapshot(row) === before) return { outcome: 'duplicate', reason: 'estado já aplicado', appointmentId: row.id };
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) return { outcome: 'ignored', reason: 'conflito de horário com outro agendamento' };
-      throw error;
-    }
+    await tx.flush();
     const kind =
       wasUnconfirmedClaim ? AppointmentChangeKind.CREATED
       : target === 'CANCELLED' && before.startsWith('CANCELLED') ? AppointmentChangeKind.UPDATED
@@ -89,6 +85,7 @@ export class CalcomSyncService {
 
   private async insert(tx: EntityManager, companyId: string, event: BookingEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
     // Our own id from the metadata, if it is free: a booking whose confirmation we lost comes back as itself.
+    if (await this.slotTaken(tx, companyId, event.start, TARGET[event.trigger], null)) return { outcome: 'ignored', reason: 'conflito de horário com outro agendamento' };
     let id: string | undefined;
     if (event.appointmentId && isUuid(event.appointmentId) && !(await tx.findOne(Appointment, { id: event.appointmentId }))) id = event.appointmentId;
     const row = tx.create(Appointment, {
@@ -110,15 +107,7 @@ export class CalcomSyncService {
       updatedAt: new Date(),
     });
     fillClient(row, event);
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        tx.clear();
-        return { outcome: 'ignored', reason: 'conflito de horário com outro agendamento' };
-      }
-      throw error;
-    }
+    await tx.flush();
     const kind = row.status === 'CANCELLED' ? AppointmentChangeKind.CANCELLED : AppointmentChangeKind.CREATED;
     if (row.status !== 'CANCELLED') this.metrics.appointmentsTotal.inc({ company: companyId, source: 'calcom' });
     this.record(tx, companyId, row, event, via, kind, null);
@@ -138,6 +127,40 @@ export class CalcomSyncService {
     });
     if (kind === AppointmentChangeKind.CANCELLED) this.metrics.appointmentsCancelled.inc({ company: companyId, via: 'webhook' });
     if (row.status === 'CONFIRMED' && previous !== 'CONFIRMED') this.metrics.appointmentsConfirmed.inc({ company: companyId, source: 'calcom' });
+  }
+
+  /**
+   * Serialises events about the same booking (and, for a reschedule, its predecessor): without it,
+   * a CREATED and a CANCELLED arriving together could both insert, or a late CREATED could miss the
+   * reschedule committing beside it. Keys are taken in sorted order so two events cannot deadlock.
+   */
+  private async lockBookings(tx: EntityManager, companyId: string, event: BookingEvent): Promise<void> {
+    const keys = [...new Set([event.uid, event.rescheduleUid, event.appointmentId].filter((k): k is string => Boolean(k)))].sort();
+    for (const key of keys) {
+      await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`booking:${companyId}:${key}`], 'all', tx.getTransactionContext());
+    }
+  }
+
+  /**
+   * Another live appointment at the same start would violate the slot index. Cal.com is the truth
+   * for its own bookings: a claim of ours without a Cal.com uid at that time has lost the race in
+   * Cal.com (which will refuse it), so the booking supersedes it; any other clash is reported.
+   */
+  private async slotTaken(tx: EntityManager, companyId: string, start: Date, status: AppointmentStatus, ownId: string | null): Promise<boolean> {
+    if (status === 'CANCELLED') return false;
+    const clash = await tx.getConnection().execute<{ id: string; status: string; cal_booking_uid: string | null }[]>(
+      `select id, status, cal_booking_uid from appointments
+        where company_id = ? and start_at = ? and status <> 'CANCELLED' and id <> ? limit 1 for update`,
+      [companyId, start, ownId ?? '00000000-0000-0000-0000-000000000000'],
+      'all',
+      tx.getTransactionContext(),
+    );
+    const other = clash[0];
+    if (!other) return false;
+    if (other.status !== 'PENDING' || other.cal_booking_uid) return true;
+    await tx.getConnection().execute('delete from appointments where id = ?', [other.id], 'run', tx.getTransactionContext());
+    audit(tx, companyId, CALCOM_ACTOR, 'appointment.claim_superseded', `appointment:${other.id}`, { start: start.toISOString() });
+    return false;
   }
 
   private async find(tx: EntityManager, companyId: string, event: BookingEvent): Promise<Appointment | null> {

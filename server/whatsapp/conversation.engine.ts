@@ -3,7 +3,6 @@ import { Appointment } from '../appointments/appointment.entity.js';
 import type { AppointmentService, Scope } from '../appointments/appointment.service.js';
 import { audit } from '../audit/audit.service.js';
 import { DomainError } from '../platform/errors.js';
-import type { Metrics } from '../platform/metrics.js';
 import type { Conversation } from './conversation.entity.js';
 import {
   loadPreference,
@@ -123,7 +122,6 @@ class Working {
 export class ConversationEngine {
   constructor(
     private readonly appointments: AppointmentService,
-    private readonly metrics: Metrics,
     readonly settings: WhatsappSettings,
   ) {}
 
@@ -455,8 +453,7 @@ export class ConversationEngine {
     const { turn } = w;
     if (operation === 'availability') this.auditCalendar(turn, 'bot.availability', error, {});
     if (code === 'CALCOM_NOT_CONFIGURED') {
-      // AppointmentService.book counts this symptom itself; the other calls do not.
-      if (operation !== 'book') this.metrics.diagnostics.inc({ company: turn.companyId, symptom: 'calendar_not_configured' });
+      // AppointmentService counts the `calendar_not_configured` symptom where it detects it.
       w.set('IDLE');
       return w.reply(notConfiguredMessage(), 'calendar_not_configured');
     }

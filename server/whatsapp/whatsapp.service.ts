@@ -81,7 +81,7 @@ export class WhatsappService {
       settings?: Partial<WhatsappSettings>;
     },
   ) {
-    this.engine = new ConversationEngine(deps.appointments, deps.metrics, { ...DEFAULT_WHATSAPP_SETTINGS, ...deps.settings });
+    this.engine = new ConversationEngine(deps.appointments, { ...DEFAULT_WHATSAPP_SETTINGS, ...deps.settings });
   }
 
   get settings(): WhatsappSettings {
@@ -180,7 +180,7 @@ export class WhatsappService {
          values (?, ?, ?, 'IDLE', '{}', 1, now(), now()) on conflict (company_id, contact_id) do nothing`,
         [randomUUID(), companyId, contactId],
       );
-      const conversation = await tx.findOneOrFail(Conversation, { companyId, contactId });
+      const conversation = await tx.findOneOrFail(Conversation, { companyId, contactId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const message = await tx.findOneOrFail(InboundMessage, { id: inboundId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (message.status !== 'RECEIVED') return null;
 

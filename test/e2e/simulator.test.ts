@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Appointment } from '../../server/appointments/appointment.entity.js';
 import type { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { seedCompany, startTestServer, type TestServer } from '../support/app.js';
@@ -38,7 +39,7 @@ describe('Simulador WhatsApp', () => {
     await page.getByRole('link', { name: 'Simulador WhatsApp' }).click();
     await page.getByRole('heading', { level: 1, name: 'Simulador WhatsApp' }).waitFor();
     expect(await page.getByLabel('Telefone do contato').inputValue()).toBe('+55 11 90000-0001');
-    await page.getByText('Nenhuma mensagem ainda. Envie um “Olá” para começar.').waitFor();
+    await page.getByText('Nenhuma mensagem ainda. Comece com, por exemplo, “Quero marcar uma reunião”.').waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
 
     const log = page.getByRole('log', { name: 'Conversa' });
@@ -46,21 +47,30 @@ describe('Simulador WhatsApp', () => {
     const outgoing = log.locator('li[data-direction="OUT"]');
     const message = page.getByLabel('Mensagem', { exact: true });
 
+    // A greeting alone is not something the bot answers: the wait ends and the bubble says so.
     await message.fill('Olá');
     await message.press('Enter');
     await expectText(incoming.last(), 'Olá');
     expect(await message.inputValue()).toBe('');
-    await expect.poll(() => outgoing.count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    const afterGreeting = await outgoing.count();
-    await expectText(outgoing.last(), /\S{3,}/);
-    await expectText(outgoing.last().locator('.bubble__meta'), 'simulada');
+    await expectText(incoming.last().locator('.bubble__meta'), 'sem resposta do bot');
+    await expectCount(log.locator('.bubble--typing'), 0);
+    expect(await outgoing.count()).toBe(0);
 
-    // A suggestion fills the box; sending books nothing by itself but the bot answers again.
+    // A suggestion fills the box; the bot offers slots from Cal.com.
     await page.getByRole('button', { name: 'Quero marcar uma reunião' }).click();
     expect(await message.inputValue()).toBe('Quero marcar uma reunião');
     await page.getByRole('button', { name: /Enviar/ }).click();
     await expectText(incoming.last(), 'Quero marcar uma reunião');
-    await expect.poll(() => outgoing.count(), { timeout: 20_000 }).toBeGreaterThan(afterGreeting);
+    await expectText(outgoing.last(), /Tenho estes horários disponíveis:[\s\S]*1\)/, 20_000);
+    await expectText(outgoing.last().locator('.bubble__meta'), 'simulada');
+
+    // Choosing option 1 books for real: the reply confirms and the appointment exists.
+    await message.fill('1');
+    await message.press('Enter');
+    await expectText(outgoing.last(), /Reunião confirmada/, 20_000);
+    await expect
+      .poll(async () => (await server.app.orm.em.fork().find(Appointment, { companyId: admin.company.id })).map((a) => [a.source, a.status]))
+      .toEqual([['WHATSAPP', 'CONFIRMED']]);
     await expectCount(log.locator('.bubble--typing'), 0);
     await screenshot(page, 'simulador-desktop');
 
@@ -72,7 +82,7 @@ describe('Simulador WhatsApp', () => {
     const again = await openPage(browser, server.url);
     await login(again, admin.email, admin.password);
     await again.page.goto('/simulador');
-    await expectText(again.page.getByRole('log', { name: 'Conversa' }).locator('li[data-direction="IN"]').first(), 'Olá');
+    await expectText(again.page.getByRole('log', { name: 'Conversa' }).locator('li[data-direction="OUT"]').last(), /Reunião confirmada/);
     again.expectNoConsoleErrors();
     await again.close();
     t.expectNoConsoleErrors();

@@ -18,6 +18,7 @@ import {
   rescheduleConfirmedMessage,
   slotTakenMessage,
 } from '../../server/whatsapp/replies.js';
+import { DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { login, seedCompany } from '../support/app.js';
 import { subscribe } from '../support/ws.js';
 import { eventually, localSlot, newPhone, offeredSlots, Person, sql, startHarness, TZ, WHATICKET_TOKEN, type Harness } from './whatsapp-harness.js';
@@ -226,6 +227,22 @@ describe('WhatsApp conversations', () => {
       expect(row).toMatchObject({ status: 'CONFIRMED' });
       expect(row!.startAt).toEqual(slot);
       expect(confirmation).toBe(confirmationMessage(slot!, row!.meetingUrl, new Date(), TZ));
+    });
+
+    it('says the calendar could not be reached when Cal.com refuses the booking, and audits why', async () => {
+      // An event type whose booking form still requires an e-mail refuses phone-only attendees.
+      const eventType = h.calcom.tenant().eventTypes.get(DEFAULT_EVENT_TYPE_ID)!;
+      const person = new Person(h, newPhone());
+      await person.ask('quero marcar reunião daqui a 4 dias à tarde');
+      eventType.emailRequired = true;
+      try {
+        expect(await person.ask('1')).toEqual([calendarUnavailableMessage()]);
+      } finally {
+        eventType.emailRequired = false;
+      }
+      expect((await appointmentsOf(person.phone)).filter((a) => a.status !== 'CANCELLED')).toEqual([]);
+      const [audit] = await sql(h, `select data from audit_log where action = 'bot.booking' and data->>'result' = 'CALCOM_REJECTED' and company_id = ?`, [h.company.company.id]);
+      expect(audit!.data.error).toMatch(/email/);
     });
 
     it('apologises and offers new options when the slot was taken meanwhile', async () => {

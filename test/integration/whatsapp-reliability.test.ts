@@ -177,7 +177,7 @@ describe('WhatsApp exactly-once', () => {
     const companyId = h.company.company.id;
     // A burst: the request and an answer to the offer arrive almost together on two instances.
     await sendInbound(h.url, companyId, token, { from: person.phone, text: 'quero marcar reunião daqui a 5 dias de manhã', form: 'baileys' });
-    await sendInbound(peer.url, companyId, token, { from: person.phone, text: 'qual é o endereço?', form: 'baileys' });
+    await sendInbound(peer.url!, companyId, token, { from: person.phone, text: 'qual é o endereço?', form: 'baileys' });
     const replies = await person.replies(2, 0);
     expect(replies[0]).toMatch(/^Tenho estes horários disponíveis/);
     expect(replies[1]).toBe(helpMessage(3));

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { Alert } from '../../shared/components/Alert';
 import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { Field } from '../../shared/components/Field';
@@ -15,12 +15,15 @@ import { useSimulatorTranscript } from '../hooks/useSimulatorTranscript';
 
 export const DEFAULT_TEST_PHONE = '+55 11 90000-0001';
 const REPLY_TIMEOUT_MS = 30_000;
-const SUGGESTIONS = ['Olá!', 'Quero marcar uma reunião', 'Tem horário amanhã à tarde?', '1', 'Quero cancelar minha reunião'];
+const SUGGESTIONS = ['Quero marcar uma reunião', 'Tem horário amanhã à tarde?', '1', 'Quero cancelar minha reunião'];
+
+/** Inbound statuses after which no reply will come. */
+const NO_REPLY_STATUSES = new Set(['IGNORED', 'FAILED']);
 
 const STATUS_LABELS: Record<string, string> = {
   RECEIVED: 'recebida',
   PROCESSED: 'processada',
-  IGNORED: 'ignorada',
+  IGNORED: 'sem resposta do bot',
   PENDING: 'pendente',
   SENT: 'enviada',
   FAILED: 'falhou',
@@ -42,7 +45,7 @@ export function SimulatorPage({ active }: { active: boolean }) {
   const [name, setName] = useState('Contato de teste');
   const [text, setText] = useState('');
   const [sendError, setSendError] = useState<AppError | null>(null);
-  const [awaiting, setAwaiting] = useState<{ after: string; since: number } | null>(null);
+  const [awaiting, setAwaiting] = useState<{ id: string; after: string } | null>(null);
   const [timedOut, setTimedOut] = useState(false);
   const phone = toDigits(useDebouncedValue(phoneInput, 400));
   const phoneError = phoneInput.trim() ? phoneProblem(phoneInput) : 'Informe o telefone do contato de teste.';
@@ -52,14 +55,21 @@ export function SimulatorPage({ active }: { active: boolean }) {
   const inputRef = useRef<HTMLTextAreaElement>(null);
 
   const messages = transcript.messages;
-  const replied = useMemo(
-    () => awaiting !== null && messages.some((m) => m.direction === 'OUT' && Date.parse(m.at) >= Date.parse(awaiting.after)),
+  // Waiting ends with a reply, or when the bot decided not to answer (greetings, off-topic: IGNORED).
+  const settled = useMemo(
+    () =>
+      awaiting !== null &&
+      messages.some(
+        (m) =>
+          (m.direction === 'OUT' && Date.parse(m.at) >= Date.parse(awaiting.after)) ||
+          (m.id === awaiting.id && NO_REPLY_STATUSES.has(m.status)),
+      ),
     [awaiting, messages],
   );
 
   useEffect(() => {
-    if (replied) setAwaiting(null);
-  }, [replied]);
+    if (settled) setAwaiting(null);
+  }, [settled]);
 
   useEffect(() => {
     if (!awaiting) return;
@@ -85,7 +95,7 @@ export function SimulatorPage({ active }: { active: boolean }) {
     try {
       const sent = await send(phone, body, name.trim() || null);
       setText('');
-      setAwaiting({ after: sent.at, since: Date.now() });
+      setAwaiting({ id: sent.id, after: sent.at });
       inputRef.current?.focus();
     } catch (caught) {
       setSendError(toAppError(caught));
@@ -146,7 +156,7 @@ export function SimulatorPage({ active }: { active: boolean }) {
               </li>
             ) : null}
             {!transcript.loading && messages.length === 0 && !transcript.error ? (
-              <li className="chat__empty">Nenhuma mensagem ainda. Envie um “Olá” para começar.</li>
+              <li className="chat__empty">Nenhuma mensagem ainda. Comece com, por exemplo, “Quero marcar uma reunião”.</li>
             ) : null}
             {messages.map((message, index) => (
               <Bubble key={message.id} message={message} zone={zone} showDay={isNewDay(messages, index, zone)} />
@@ -220,13 +230,26 @@ function Bubble({ message, zone, showDay }: { message: ChatMessage; zone: string
       ) : null}
       <li className={`bubble ${incoming ? 'bubble--in' : 'bubble--out'}`} data-direction={message.direction}>
         <span className="visually-hidden">{incoming ? 'Você (contato): ' : 'Secretaria: '}</span>
-        <span className="bubble__body">{message.body}</span>
+        <span className="bubble__body">{linkify(message.body)}</span>
         <span className="bubble__meta">
           <time dateTime={message.at}>{formatTime(message.at, zone)}</time>
           {status ? <span> · {status}</span> : null}
         </span>
       </li>
     </>
+  );
+}
+
+/** Meeting links in the bot's replies become clickable. */
+function linkify(text: string): ReactNode[] {
+  return text.split(/(https?:\/\/[^\s]+)/g).map((part, index) =>
+    index % 2 === 1 ? (
+      <a key={index} href={part} target="_blank" rel="noopener noreferrer">
+        {part}
+      </a>
+    ) : (
+      part
+    ),
   );
 }
 
