@@ -50,10 +50,10 @@ export async function benchList(ctx: BenchContext): Promise<Section> {
       await checkSameAnswer(server, baseline, dataset);
       for (const connections of CONCURRENCY) {
         // Alternate, so both see the same machine state (page cache, autovacuum, thermal).
-        const sut = await runLoad({ ...graphqlRequest(server, dataset), connections, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup });
+        const sut = await runLoad({ ...graphqlRequest(server, dataset), pid: server.pid, connections, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup });
         runs.push({ dataset: dataset.label, target: 'graphql', result: sut });
         ctx.log(`list ${dataset.label} graphql  c=${connections}: ${sut.rps} req/s p50 ${sut.p50} p99 ${sut.p99} non2xx ${sut.non2xx}`);
-        const base = await runLoad({ ...baselineRequest(baseline, dataset), connections, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup });
+        const base = await runLoad({ ...baselineRequest(baseline, dataset), pid: baseline.pid, connections, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup });
         runs.push({ dataset: dataset.label, target: 'baseline', result: base });
         ctx.log(`list ${dataset.label} baseline c=${connections}: ${base.rps} req/s p50 ${base.p50} p99 ${base.p99}`);
       }
@@ -86,7 +86,7 @@ export async function benchList(ctx: BenchContext): Promise<Section> {
     CONCURRENCY.map((c) => {
       const s = find(d.label, 'graphql', c);
       const b = find(d.label, 'baseline', c);
-      return [d.label, c, Math.round(s.rps), s.p50, s.p99, Math.round(b.rps), b.p50, b.p99, fmt.pct(s.rps / b.rps), fmt.ratio(s.p99 / b.p99)];
+      return [d.label, c, Math.round(s.rps), s.p50, s.p99, s.cpuMsPerRequest, Math.round(b.rps), b.p50, b.p99, b.cpuMsPerRequest, fmt.pct(s.rps / b.rps), fmt.ratio(s.p99 / b.p99)];
     }),
   );
   return {
@@ -96,8 +96,8 @@ export async function benchList(ctx: BenchContext): Promise<Section> {
     figures,
     tables: [
       {
-        title: 'Throughput (2xx/s) and latency (ms) per concurrency; baseline = bare Fastify + pg, same SQL, same pool size',
-        header: ['rows', 'conn', 'GraphQL req/s', 'p50', 'p99', 'baseline req/s', 'p50', 'p99', 'throughput ratio', 'p99 ratio'],
+        title: 'Throughput (2xx/s), latency (ms) and server CPU time per request (ms, Node process only) per concurrency; baseline = bare Fastify + pg, same SQL, same pool size',
+        header: ['rows', 'conn', 'GraphQL req/s', 'p50', 'p99', 'CPU ms/req', 'baseline req/s', 'p50', 'p99', 'CPU ms/req', 'throughput ratio', 'p99 ratio'],
         rows,
       },
     ],

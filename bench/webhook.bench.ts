@@ -28,9 +28,9 @@ export async function benchWebhook(ctx: BenchContext): Promise<Section> {
       const body = JSON.stringify(envelopeOf(deliveries.next().value as BookingEventSpec));
       return { ...request, method: 'POST', path: request.path, headers: signedHeaders(company!.id, WEBHOOK_SECRET, body), body };
     };
-    results.webhook = await runLoad({ url: `${server.url}${WEBHOOK_PATH}`, connections: CONNECTIONS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
+    results.webhook = await runLoad({ url: `${server.url}${WEBHOOK_PATH}`, pid: server.pid, connections: CONNECTIONS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
     ctx.log(`webhook  c=32: ${results.webhook.rps} req/s p50 ${results.webhook.p50} p99 ${results.webhook.p99} non2xx ${results.webhook.non2xx}`);
-    results.baseline = await runLoad({ url: `${baseline.url}/webhook`, connections: CONNECTIONS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
+    results.baseline = await runLoad({ url: `${baseline.url}/webhook`, pid: baseline.pid, connections: CONNECTIONS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
     ctx.log(`baseline c=32: ${results.baseline.rps} req/s p50 ${results.baseline.p50} p99 ${results.baseline.p99}`);
   } finally {
     await server.stop();
@@ -53,10 +53,10 @@ export async function benchWebhook(ctx: BenchContext): Promise<Section> {
     tables: [
       {
         title: 'Per target',
-        header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'non-2xx', 'errors'],
+        header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', 'non-2xx', 'errors'],
         rows: [
-          ['webhook (verify, parse, dedupe row, apply, audit, NOTIFY)', Math.round(results.webhook.rps), results.webhook.p50, results.webhook.p90, results.webhook.p99, results.webhook.non2xx, results.webhook.errors],
-          ['baseline (verify HMAC, insert one row)', Math.round(results.baseline.rps), results.baseline.p50, results.baseline.p90, results.baseline.p99, results.baseline.non2xx, results.baseline.errors],
+          ['webhook (verify, parse, dedupe row, apply, audit, NOTIFY)', Math.round(results.webhook.rps), results.webhook.p50, results.webhook.p90, results.webhook.p99, results.webhook.cpuMsPerRequest, results.webhook.non2xx, results.webhook.errors],
+          ['baseline (verify HMAC, insert one row)', Math.round(results.baseline.rps), results.baseline.p50, results.baseline.p90, results.baseline.p99, results.baseline.cpuMsPerRequest, results.baseline.non2xx, results.baseline.errors],
         ],
       },
     ],

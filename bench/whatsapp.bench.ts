@@ -70,11 +70,11 @@ export async function benchWhatsapp(ctx: BenchContext): Promise<Section> {
       loadMessages += 1;
       return { ...request, method: 'POST', headers, body: JSON.stringify({ number: context.phone, body: SCHEDULE_TEXT, messageId: `bench-load-${++messageCounter}`, name: 'Pessoa Bench' }) };
     };
-    const sut: LoadResult = await runLoad({ url: inboundUrl, connections: SENDERS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
+    const sut: LoadResult = await runLoad({ url: inboundUrl, pid: server.pid, connections: SENDERS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
     const repliesDuringLoad = sandboxes.sent.length - sentBefore;
     const backlog = await withClient(url, async (c) => Number((await c.query<{ n: string }>(`select count(*) as n from inbound_messages where status = 'RECEIVED'`)).rows[0]!.n));
     ctx.log(`whatsapp ack c=50: ${sut.rps} req/s p50 ${sut.p50} p99 ${sut.p99} non2xx ${sut.non2xx}; backlog ${backlog}`);
-    const base: LoadResult = await runLoad({ url: `${baseline.url}/inbound/${company!.id}`, connections: SENDERS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
+    const base: LoadResult = await runLoad({ url: `${baseline.url}/inbound/${company!.id}`, pid: baseline.pid, connections: SENDERS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
     ctx.log(`whatsapp baseline c=50: ${base.rps} req/s p50 ${base.p50} p99 ${base.p99}`);
 
     const ratio = sut.rps / base.rps;
@@ -94,10 +94,10 @@ export async function benchWhatsapp(ctx: BenchContext): Promise<Section> {
       tables: [
         {
           title: 'Acknowledgement under load (50 connections, each one sender)',
-          header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'non-2xx', 'errors'],
+          header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', 'non-2xx', 'errors'],
           rows: [
-            ['inbound route (auth, parse, contact upsert, insert, enqueue)', Math.round(sut.rps), sut.p50, sut.p90, sut.p99, sut.non2xx, sut.errors],
-            ['baseline (insert one row)', Math.round(base.rps), base.p50, base.p90, base.p99, base.non2xx, base.errors],
+            ['inbound route (auth, parse, contact upsert, insert, enqueue)', Math.round(sut.rps), sut.p50, sut.p90, sut.p99, sut.cpuMsPerRequest, sut.non2xx, sut.errors],
+            ['baseline (insert one row)', Math.round(base.rps), base.p50, base.p90, base.p99, base.cpuMsPerRequest, base.non2xx, base.errors],
           ],
         },
         {

@@ -1,4 +1,5 @@
 import autocannon, { type RawRequest } from 'autocannon';
+import { readFileSync } from 'node:fs';
 import { distribution, round } from './stats.js';
 
 export interface LoadOptions {
@@ -12,6 +13,8 @@ export interface LoadOptions {
   setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
   /** Seconds of the same load before measuring (JIT, pools, caches). */
   warmupSeconds?: number;
+  /** Server process: its CPU time per 2xx response is reported (robust to other load on the machine). */
+  pid?: number;
 }
 
 export interface LoadResult {
@@ -29,6 +32,8 @@ export interface LoadResult {
   p99: number;
   max: number;
   statusCodes: Record<string, number>;
+  /** CPU time (user + system) the server process spent per 2xx response, ms; NaN without `pid`. */
+  cpuMsPerRequest: number;
 }
 
 /** One autocannon run; latencies are collected per response instead of autocannon's 1 ms histogram. */
@@ -38,6 +43,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 function once(options: LoadOptions, seconds: number, keep: boolean): Promise<LoadResult> {
+  const cpuBefore = options.pid ? cpuMs(options.pid) : Number.NaN;
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   let first = 0;
@@ -71,6 +77,7 @@ function once(options: LoadOptions, seconds: number, keep: boolean): Promise<Loa
           p99: round(d.p99),
           max: round(d.max),
           statusCodes,
+          cpuMsPerRequest: options.pid ? round((cpuMs(options.pid) - cpuBefore) / Math.max(1, latencies.length), 3) : Number.NaN,
         });
       },
     );
@@ -84,3 +91,13 @@ function once(options: LoadOptions, seconds: number, keep: boolean): Promise<Loa
     });
   });
 }
+
+/** utime + stime of a process from /proc/<pid>/stat, in ms. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[11] = utime, fields[12] = stime (clock ticks; 100 per second on Linux)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+const CLOCK_TICKS = 100;

@@ -117,6 +117,16 @@ describe('booking through Cal.com', () => {
     expect(cal.bookings().filter((b) => ['Depois de 500', 'Depois de 429'].includes(b.attendees[0]!.name))).toHaveLength(2);
   });
 
+  it('survives a Cal.com timeout: the stalled request is checked for, not blindly re-posted', async () => {
+    cal.stallNext(1, 1500, { match: { method: 'POST', path: '/v2/bookings' } });
+    const start = freeSlot();
+    const result = await gql(server.url, BOOK, { input: { start, clientName: 'Depois do timeout', clientEmail: 't@example.com' } }, admin);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.bookAppointment.status).toBe('CONFIRMED');
+    expect(cal.bookings().filter((b) => b.attendees[0]!.name === 'Depois do timeout' && b.status === 'accepted')).toHaveLength(1);
+    expect((await rows()).filter((r) => r.clientName === 'Depois do timeout')).toHaveLength(1);
+  });
+
   it('reports Cal.com unavailable after bounded retries, leaving nothing behind', async () => {
     cal.failNext(10, 503, { path: '/v2/bookings' });
     const start = freeSlot();
