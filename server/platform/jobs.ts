@@ -8,6 +8,8 @@ export interface QueueDefinition<T extends object> {
   retryLimit: number;
   retryDelaySeconds: number;
   expireInSeconds?: number;
+  /** Handlers of this queue running at once in one worker process (default 1). */
+  concurrency?: number;
   handler?: (data: T, job: { id: string; retryCount: number }) => Promise<void>;
 }
 
@@ -18,7 +20,7 @@ export interface QueueDefinition<T extends object> {
  */
 export class Jobs {
   private readonly boss: PgBoss;
-  private readonly workers = new Map<string, string>();
+  private readonly workers = new Map<string, string[]>();
   private readonly queues = new Map<string, QueueDefinition<object>>();
   private started = false;
 
@@ -52,22 +54,22 @@ export class Jobs {
     for (const queue of this.queues.values()) {
       const handler = queue.handler;
       if (!handler) continue;
-      const id = await this.boss.work<object>(
-        queue.name,
-        { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
-        async ([job]) => {
-          if (!job) return;
-          try {
-            await handler(job.data, { id: job.id, retryCount: job.retryCount });
-            this.metrics.jobsCompleted.inc({ queue: queue.name });
-          } catch (error) {
-            this.metrics.jobsFailed.inc({ queue: queue.name });
-            this.log.warn({ err: error, queue: queue.name, jobId: job.id, retryCount: job.retryCount }, 'job failed');
-            throw error;
-          }
-        },
-      );
-      this.workers.set(queue.name, id);
+      const run = async ([job]: PgBoss.JobWithMetadata<object>[]) => {
+        if (!job) return;
+        try {
+          await handler(job.data, { id: job.id, retryCount: job.retryCount });
+          this.metrics.jobsCompleted.inc({ queue: queue.name });
+        } catch (error) {
+          this.metrics.jobsFailed.inc({ queue: queue.name });
+          this.log.warn({ err: error, queue: queue.name, jobId: job.id, retryCount: job.retryCount }, 'job failed');
+          throw error;
+        }
+      };
+      const ids: string[] = [];
+      for (let slot = 0; slot < (queue.concurrency ?? 1); slot++) {
+        ids.push(await this.boss.work<object>(queue.name, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, run));
+      }
+      this.workers.set(queue.name, ids);
     }
   }
 
@@ -76,8 +78,10 @@ export class Jobs {
       singletonKey: options.singletonKey,
       startAfter: options.startAfterSeconds,
     });
-    const worker = this.workers.get(name);
-    if (worker && !options.startAfterSeconds) this.boss.notifyWorker(worker);
+    const workers = this.workers.get(name);
+    if (workers && !options.startAfterSeconds) {
+      for (const worker of workers) this.boss.notifyWorker(worker);
+    }
     return id;
   }
 

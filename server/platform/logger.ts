@@ -9,9 +9,25 @@ export function createLogger(level: LogLevel): Logger {
   return pino({
     level,
     base: { service: 'secretaria-virtual' },
+    serializers: {
+      // The Whaticket inbound token may come as ?token=…; never write it to the logs.
+      req: (req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remoteAddress?: string; remotePort?: number } }) => ({
+        method: req.method,
+        url: redactQuery(req.url ?? ''),
+        host: req.host ?? req.hostname,
+        remoteAddress: req.ip ?? req.socket?.remoteAddress,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
     redact: {
       paths: ['req.headers.authorization', 'req.headers["x-cal-signature"]', 'req.headers["x-cal-signature-256"]', '*.password', '*.apiKey', '*.token'],
       censor: '[redacted]',
     },
   }) as unknown as Logger;
+}
+
+const SECRET_PARAMS = /([?&](?:token|apiKey|api_key|key|secret)=)[^&#]*/gi;
+
+export function redactQuery(url: string): string {
+  return url.replace(SECRET_PARAMS, '$1[redacted]');
 }

@@ -9,7 +9,9 @@ export function rateLimitHook(limitPerMinute: number, now: () => number = Date.n
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (limitPerMinute <= 0) return;
     const t = now();
-    const key = req.ip;
+    // Per sender and tenant: one Whaticket server posts every company's messages from one IP.
+    const companyId = (req.params as { companyId?: string } | undefined)?.companyId ?? '';
+    const key = `${req.ip}|${companyId}`;
     let entry = windows.get(key);
     if (!entry || entry.resetAt <= t) {
       if (windows.size > 100_000) windows.clear();

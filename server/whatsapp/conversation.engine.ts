@@ -3,6 +3,7 @@ import { Appointment } from '../appointments/appointment.entity.js';
 import type { AppointmentService, Scope } from '../appointments/appointment.service.js';
 import { audit } from '../audit/audit.service.js';
 import { DomainError } from '../platform/errors.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { Conversation } from './conversation.entity.js';
 import {
   loadPreference,
@@ -18,7 +19,9 @@ import { parseDatePreference, rankSlots } from './date-preference.js';
 import { detectIntent, type DetectedIntent, type Intent } from './intent.js';
 import { brazilianVariants, toE164 } from './phone.js';
 import {
+  calendarRejectedMessage,
   calendarUnavailableMessage,
+  offerRefreshedMessage,
   cancelConfirmedMessage,
   chooseAppointmentMessage,
   confirmationMessage,
@@ -51,14 +54,6 @@ export const DEFAULT_WHATSAPP_SETTINGS: WhatsappSettings = {
   optionsPerOffer: 3,
   defaultWindowDays: 7,
 };
-
-/**
- * Lead-in before fresh options when the chosen ones expired (mirrors `slotTakenMessage`).
- * TODO(lead): move next to the other texts in replies.ts.
- */
-export function offerRefreshedMessage(): string {
-  return 'Essas opções de horário expiraram. Veja as novas opções:';
-}
 
 /** Most meetings a contact is asked to pick from (options are read as one or two digits). */
 const MAX_LISTED_APPOINTMENTS = 5;
@@ -123,6 +118,7 @@ export class ConversationEngine {
   constructor(
     private readonly appointments: AppointmentService,
     readonly settings: WhatsappSettings,
+    private readonly metrics: Metrics,
   ) {}
 
   async handle(turn: Turn, text: string): Promise<TurnResult> {
@@ -458,6 +454,10 @@ export class ConversationEngine {
       return w.reply(notConfiguredMessage(), 'calendar_not_configured');
     }
     onKeep();
+    if (code === 'CALCOM_REJECTED') {
+      this.metrics.diagnostics.inc({ company: turn.companyId, symptom: 'calendar_rejected' });
+      return w.reply(calendarRejectedMessage(), 'calendar_rejected');
+    }
     w.reply(calendarUnavailableMessage(), code === 'CALCOM_UNAVAILABLE' ? 'calendar_unavailable' : 'calendar_error');
   }
 

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { sendError } from '../platform/http.js';
+import { rateLimitHook } from '../platform/rate-limit.js';
 import type { Services } from '../platform/services.js';
 import { parseInbound } from './inbound-payload.js';
 
@@ -18,12 +19,12 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
     '/api/whaticket/inbound/:companyId',
     {
       // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
-      onRequest: async (req, reply) => {
+      onRequest: [rateLimitHook(services.config.publicRateLimit), async (req, reply) => {
         const token = bearer(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
         const company = token ? await services.companies.findByInboundToken(orm.em.fork(), req.params.companyId, token) : null;
         // One answer for a bad token and an unknown company: ids cannot be probed.
         if (!company) return sendError(reply, 401, 'Token de entrada do Whaticket inválido para esta empresa.', 'UNAUTHENTICATED');
-      },
+      }],
     },
     async (req, reply) => {
       const { companyId } = req.params;

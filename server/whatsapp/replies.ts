@@ -89,7 +89,8 @@ export function optionsMessage(slots: readonly Date[], now: Date, timeZone: stri
 }
 
 function linkSentence(meetingUrl: string | null): string {
-  return meetingUrl ? `Aqui está o link: ${meetingUrl}` : 'O link da reunião será enviado por e-mail.';
+  // WhatsApp attendees often have no real e-mail in Cal.com: never promise one.
+  return meetingUrl ? `Aqui está o link: ${meetingUrl}` : 'O link da reunião ainda não está disponível; nossa equipe vai enviá-lo por aqui.';
 }
 
 export function confirmationMessage(start: Date, meetingUrl: string | null, now: Date, timeZone: string): string {
@@ -139,6 +140,16 @@ export function helpMessage(optionCount = 3): string {
     'Se preferir outro dia ou período, me diga, por exemplo, “amanhã à tarde”.',
     'Para desistir, responda “não”.',
   ].join('\n');
+}
+
+/** Sent right before a fresh optionsMessage when a late choice hit expired options. */
+export function offerRefreshedMessage(): string {
+  return 'Essas opções de horário expiraram. Veja as novas opções:';
+}
+
+/** Cal.com refused for a reason retrying will not fix (configuration, validation). */
+export function calendarRejectedMessage(): string {
+  return 'Não consegui concluir o agendamento por um problema na configuração da nossa agenda. Vou pedir para a nossa equipe verificar e falar com você por aqui.';
 }
 
 export function offerExpiredMessage(): string {

@@ -17,6 +17,8 @@ export const SWEEP_QUEUE = 'whatsapp.sweep';
  */
 export const INBOUND_RETRY = { retryLimit: 5, retryDelaySeconds: 2, expireInSeconds: 300 } as const;
 export const SEND_RETRY = { retryLimit: 10, retryDelaySeconds: 1, expireInSeconds: 60 } as const;
+/** Per worker process: one slow Cal.com call must not hold up every other contact (the conversation lock keeps each contact in order). */
+const CONCURRENCY = 4;
 
 /**
  * Defines the WhatsApp queues and hands the service its enqueuer. Must run before `jobs.work()`;
@@ -34,11 +36,13 @@ export async function registerWhatsappJobs(deps: { jobs: Jobs; orm: MikroORM; wh
   await jobs.define<{ inboundId: string }>({
     name: INBOUND_QUEUE,
     ...INBOUND_RETRY,
+    concurrency: CONCURRENCY,
     handler: (data, job) => whatsapp.processInbound(orm.em.fork(), data.inboundId, { final: job.retryCount >= INBOUND_RETRY.retryLimit }),
   });
   await jobs.define<{ outboundId: string }>({
     name: SEND_QUEUE,
     ...SEND_RETRY,
+    concurrency: CONCURRENCY,
     handler: (data, job) => whatsapp.sendOutbound(orm.em.fork(), data.outboundId, { final: job.retryCount >= SEND_RETRY.retryLimit }),
   });
   await jobs.define<object>({

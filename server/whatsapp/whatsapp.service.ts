@@ -81,7 +81,7 @@ export class WhatsappService {
       settings?: Partial<WhatsappSettings>;
     },
   ) {
-    this.engine = new ConversationEngine(deps.appointments, { ...DEFAULT_WHATSAPP_SETTINGS, ...deps.settings });
+    this.engine = new ConversationEngine(deps.appointments, { ...DEFAULT_WHATSAPP_SETTINGS, ...deps.settings }, deps.metrics);
   }
 
   get settings(): WhatsappSettings {

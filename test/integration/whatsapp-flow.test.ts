@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
-import { offerRefreshedMessage } from '../../server/whatsapp/conversation.engine.js';
 import { parseDatePreference } from '../../server/whatsapp/date-preference.js';
 import {
+  calendarRejectedMessage,
   calendarUnavailableMessage,
   cancelConfirmedMessage,
   chooseAppointmentMessage,
@@ -14,6 +14,7 @@ import {
   noAppointmentsMessage,
   noSlotsMessage,
   notConfiguredMessage,
+  offerRefreshedMessage,
   optionsMessage,
   rescheduleConfirmedMessage,
   slotTakenMessage,
@@ -129,8 +130,14 @@ describe('WhatsApp conversations', () => {
     });
 
     it('cancels the only upcoming meeting at once', async () => {
+      const admin = await login(h.url, h.company.email, h.company.password);
+      const live = subscribe(h.url, admin);
+      await live.ready;
       const [current] = await appointmentsOf(mariaPhone);
       const [reply] = await maria().ask('preciso cancelar minha reunião');
+      const [event] = await live.waitFor(1);
+      expect(event).toMatchObject({ kind: 'CANCELLED', appointment: { id: bookedId, status: 'CANCELLED' } });
+      await live.close();
       expect(reply).toBe(cancelConfirmedMessage(current!.startAt, new Date(), TZ));
       const [after] = await appointmentsOf(mariaPhone);
       expect(after).toMatchObject({ id: bookedId, status: 'CANCELLED', cancellationReason: 'Cancelado pelo cliente via WhatsApp' });
@@ -171,6 +178,30 @@ describe('WhatsApp conversations', () => {
     expect(h.whaticket.sent().filter((m) => m.number === full)).toEqual([]);
   });
 
+  it('keeps moving the same meeting after "no free slots" for the first period asked', async () => {
+    const phone = newPhone();
+    const scope = { companyId: h.company.company.id, actor: { type: 'SYSTEM' as const, id: null, label: 'teste' } };
+    const original = await h.app.services.appointments.book(
+      h.app.orm.em.fork(),
+      scope,
+      { start: localSlot(5, 17), clientName: 'Bruno', clientPhone: `+${phone}` },
+      'ADMIN',
+    );
+    const bruno = new Person(h, phone, 'Bruno');
+    expect(await bruno.ask('quero remarcar para amanhã às 23h')).toEqual([noSlotsMessage('amanhã às 23h')]);
+    const text = 'e depois de amanhã às 17h?';
+    const [options] = await bruno.ask(text);
+    const slots = await offeredSlots(h, phone);
+    expect(options).toBe(optionsMessage(slots, new Date(), TZ, labelOf(text)));
+    expect(slots[0]).toEqual(localSlot(2, 17));
+    const [done] = await bruno.ask('1');
+    const moved = await h.app.orm.em.fork().findOneOrFail(Appointment, { id: original.id });
+    expect(moved).toMatchObject({ status: 'RESCHEDULED' });
+    expect(moved.startAt).toEqual(slots[0]);
+    expect(done).toBe(rescheduleConfirmedMessage(slots[0]!, moved.meetingUrl, new Date(), TZ));
+    expect(await appointmentsOf(phone)).toHaveLength(1);
+  });
+
   it('uses the fallback sentence when Cal.com returns no meeting link', async () => {
     const tenant = h.calcom.tenant();
     tenant.linkMode = 'none';
@@ -180,7 +211,7 @@ describe('WhatsApp conversations', () => {
       const [slot] = await offeredSlots(h, ana.phone);
       const [reply] = await ana.ask('1', 1, { form: 'simple' });
       expect(reply).toBe(confirmationMessage(slot!, null, new Date(), TZ));
-      expect(reply).toMatch(/^Reunião confirmada para .+, às 9h! O link da reunião será enviado por e-mail\.$/);
+      expect(reply).toMatch(/^Reunião confirmada para .+, às 9h! O link da reunião ainda não está disponível; nossa equipe vai enviá-lo por aqui\.$/);
       expect((await appointmentsOf(ana.phone))[0]).toMatchObject({ status: 'CONFIRMED', meetingUrl: null });
     } finally {
       tenant.linkMode = 'meetingUrl';
@@ -229,20 +260,22 @@ describe('WhatsApp conversations', () => {
       expect(confirmation).toBe(confirmationMessage(slot!, row!.meetingUrl, new Date(), TZ));
     });
 
-    it('says the calendar could not be reached when Cal.com refuses the booking, and audits why', async () => {
+    it('explains a configuration problem when Cal.com refuses the booking, counts it and audits why', async () => {
       // An event type whose booking form still requires an e-mail refuses phone-only attendees.
       const eventType = h.calcom.tenant().eventTypes.get(DEFAULT_EVENT_TYPE_ID)!;
       const person = new Person(h, newPhone());
       await person.ask('quero marcar reunião daqui a 4 dias à tarde');
       eventType.emailRequired = true;
       try {
-        expect(await person.ask('1')).toEqual([calendarUnavailableMessage()]);
+        expect(await person.ask('1')).toEqual([calendarRejectedMessage()]);
       } finally {
         eventType.emailRequired = false;
       }
       expect((await appointmentsOf(person.phone)).filter((a) => a.status !== 'CANCELLED')).toEqual([]);
       const [audit] = await sql(h, `select data from audit_log where action = 'bot.booking' and data->>'result' = 'CALCOM_REJECTED' and company_id = ?`, [h.company.company.id]);
       expect(audit!.data.error).toMatch(/email/);
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      expect(metrics).toContain(`secretaria_diagnostics_total{company="${h.company.company.id}",symptom="calendar_rejected"} 1`);
     });
 
     it('apologises and offers new options when the slot was taken meanwhile', async () => {

@@ -25,3 +25,12 @@ describe(rateLimitHook.name, () => {
     for (let i = 0; i < 20; i++) expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
   });
 });
+
+describe('redactQuery', () => {
+  it('hides secrets passed in the query string, keeping the rest of the URL', async () => {
+    const { redactQuery } = await import('../../server/platform/logger.js');
+    expect(redactQuery('/api/whaticket/inbound/abc?token=s3cr3t&x=1')).toBe('/api/whaticket/inbound/abc?token=[redacted]&x=1');
+    expect(redactQuery('/x?a=1&apiKey=k')).toBe('/x?a=1&apiKey=[redacted]');
+    expect(redactQuery('/api/agenda/appointments?search=ana')).toBe('/api/agenda/appointments?search=ana');
+  });
+});

@@ -101,10 +101,10 @@ describe(confirmationMessage.name, () => {
     [tomorrow14h, URL, `Reunião confirmada para amanhã às 14h! Aqui está o link: ${URL}`],
     [local(2026, 12, 1, 16), URL, `Reunião confirmada para hoje às 16h! Aqui está o link: ${URL}`],
     [local(2026, 12, 4, 14), URL, `Reunião confirmada para sexta-feira, 4/12, às 14h! Aqui está o link: ${URL}`],
-    [friday9h30, null, 'Reunião confirmada para sexta-feira, 4/12, às 9h30! O link da reunião será enviado por e-mail.'],
-    [tomorrow14h, null, 'Reunião confirmada para amanhã às 14h! O link da reunião será enviado por e-mail.'],
+    [friday9h30, null, 'Reunião confirmada para sexta-feira, 4/12, às 9h30! O link da reunião ainda não está disponível; nossa equipe vai enviá-lo por aqui.'],
+    [tomorrow14h, null, 'Reunião confirmada para amanhã às 14h! O link da reunião ainda não está disponível; nossa equipe vai enviá-lo por aqui.'],
     [local(2026, 12, 2, 13), URL, `Reunião confirmada para amanhã às 13h! Aqui está o link: ${URL}`],
-    [local(2027, 1, 8, 10), null, 'Reunião confirmada para sexta-feira, 8/1/2027, às 10h! O link da reunião será enviado por e-mail.'],
+    [local(2027, 1, 8, 10), null, 'Reunião confirmada para sexta-feira, 8/1/2027, às 10h! O link da reunião ainda não está disponível; nossa equipe vai enviá-lo por aqui.'],
   ])('%s, %s', (start, url, expected) => {
     expect(confirmationMessage(start, url, NOW, TZ)).toBe(expected);
   });
@@ -121,7 +121,7 @@ describe(confirmationMessage.name, () => {
 describe(rescheduleConfirmedMessage.name, () => {
   it.each<[Date, string | null, string]>([
     [friday9h30, URL, `Pronto! Sua reunião foi remarcada para sexta-feira, 4/12, às 9h30. Aqui está o link: ${URL}`],
-    [tomorrow14h, null, 'Pronto! Sua reunião foi remarcada para amanhã às 14h. O link da reunião será enviado por e-mail.'],
+    [tomorrow14h, null, 'Pronto! Sua reunião foi remarcada para amanhã às 14h. O link da reunião ainda não está disponível; nossa equipe vai enviá-lo por aqui.'],
   ])('%s, %s', (start, url, expected) => {
     expect(rescheduleConfirmedMessage(start, url, NOW, TZ)).toBe(expected);
   });
