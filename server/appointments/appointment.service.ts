@@ -177,6 +177,10 @@ export class AppointmentService {
     const current = await this.get(em, scope, id);
     if (!current || current.status === 'CANCELLED') throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
     if (!current.calBookingUid) throw new DomainError('CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.');
+    // Check our own agenda before moving the booking in Cal.com: afterwards the slot index could only
+    // refuse our row, leaving Cal.com and us disagreeing.
+    const clash = await em.findOne(Appointment, { companyId: scope.companyId, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } });
+    if (clash) throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
     const company = await this.integrations(em, scope.companyId);
     const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
     return em.transactional(async (tx) => {

@@ -93,6 +93,27 @@ describe('WhatsApp conversations', () => {
       expect(offer.slots).toEqual(slots.map((s) => s.toISOString()));
       expect(offer.preference).toMatchObject({ label: 'amanhã à tarde', afterMinutes: 720, beforeMinutes: 1080 });
       expect(actions.find((a) => a.action === 'bot.booking')!.data).toMatchObject({ result: 'booked', appointmentId: row!.id });
+
+      // /metrics tells an operator the whole story of that conversation.
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      const company = h.company.company.id;
+      for (const series of [
+        `secretaria_whatsapp_inbound_total{company="${company}",intent="schedule"}`,
+        `secretaria_whatsapp_inbound_total{company="${company}",intent="choose"}`,
+        `secretaria_whatsapp_outbound_total{company="${company}",outcome="sent"}`,
+        `secretaria_appointments_total{company="${company}",source="whatsapp"}`,
+        `secretaria_appointments_confirmed_total{company="${company}",source="whatsapp"}`,
+        `secretaria_appointments_latency_seconds_count{company="${company}",outcome="ok"}`,
+        `secretaria_calcom_requests_total{company="${company}",operation="slots",outcome="ok"}`,
+        `secretaria_jobs_completed_total{queue="whatsapp.inbound"}`,
+        `secretaria_jobs_completed_total{queue="whatsapp.send"}`,
+        'secretaria_http_request_duration_seconds_count{route="/api/whaticket/inbound/:companyId",method="POST",status="2xx"}',
+        'secretaria_graphql_active_subscriptions',
+        'process_resident_memory_bytes',
+      ]) {
+        expect(metrics, series).toMatch(new RegExp(`^${series.replace(/[{}.*+?^$()|[\]\\]/g, '\\$&')} \\d`, 'm'));
+      }
+      expect(metrics).not.toContain(mariaPhone);
     });
 
     it('lists the upcoming meetings', async () => {
