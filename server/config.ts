@@ -46,7 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicRateLimit = env.PUBLIC_RATE_LIMIT?.trim() ? Number(env.PUBLIC_RATE_LIMIT) : 1200;
   if (!Number.isInteger(publicRateLimit) || publicRateLimit < 0) problems.push(`PUBLIC_RATE_LIMIT must be a non-negative integer (got "${env.PUBLIC_RATE_LIMIT}")`);
   const role = oneOf('ROLE', env.ROLE ?? 'all', ROLES, problems);
-  const logLevel = oneOf('LOG_LEVEL', env.LOG_LEVEL ?? (production ? 'info' : 'info'), LOG_LEVELS, problems);
+  const logLevel = oneOf('LOG_LEVEL', env.LOG_LEVEL ?? 'info', LOG_LEVELS, problems);
   const dataDir = resolve(env.DATA_DIR?.trim() || '.data');
 
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
