@@ -44,7 +44,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       if (!company) return reject('unknown', { status: 401, reason: 'unknown_company', message: 'Empresa desconhecida em X-Cal-Company.' });
 
       const verdict = verifySignature(req, raw, services.companies.integrationsOf(company).cal.webhookSecret);
-      if (verdict) return reject(company.id, verdict);
+      if (verdict) return reject(company.id, verdict, claimedTrigger(raw));
 
       let parsed: ReturnType<typeof parseWebhook>;
       try {
@@ -112,6 +112,16 @@ function header(req: FastifyRequest, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first?.trim() ? first.trim() : undefined;
+}
+
+/** For the diagnostics panel only: what an unverified delivery says it is (never acted upon). */
+function claimedTrigger(raw: Buffer): string | null {
+  try {
+    const trigger = (JSON.parse(raw.toString('utf8')) as { triggerEvent?: unknown }).triggerEvent;
+    return typeof trigger === 'string' ? metricTrigger(trigger) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Keeps the metric's label set bounded: anything unexpected is "other". */

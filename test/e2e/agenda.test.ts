@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCompany, startTestServer, type TestServer } from '../support/app.js';
-import { findAppointment, insertAppointment } from './support/appointments.js';
+import { findAppointment, insertAppointment, type AppointmentSeed } from './support/appointments.js';
 import {
   expectCount,
   expectText,
@@ -32,8 +32,8 @@ describe('Agenda', () => {
     server = await startTestServer('e2e_agenda');
     admin = await seedCompany(server.app, 'Clínica Boa Saúde', { timezone: ZONE });
     const companyId = admin.company.id;
-    const seed = async (key: string, ...args: Parameters<typeof insertAppointment> extends [unknown, unknown, ...infer R] ? R : never) => {
-      ids[key] = (await insertAppointment(server.app, companyId, ...args)).id;
+    const seed = async (key: string, data: AppointmentSeed) => {
+      ids[key] = (await insertAppointment(server.app, companyId, data)).id;
     };
     await seed('joao', {
       start: at(ZONE, today, '10:00'),

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../server/app.js';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
-import { seedCompany, testConfig } from '../support/app.js';
+import { gql, login as apiLogin, seedCompany, testConfig } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { insertAppointment, updateAppointment } from './support/appointments.js';
 import { expectCount, expectText, launchBrowser, login, openPage, screenshot, type TestPage } from './support/browser.js';
@@ -11,6 +11,8 @@ import { addDays, at, dayIn } from './support/zoned.js';
 const ZONE = 'America/Sao_Paulo';
 /** While the server is down Chrome logs each refused WebSocket attempt; that is the scenario itself. */
 const WS_REFUSED = /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/graphql' failed/;
+/** The session check after a refused socket answers 401 on purpose. */
+const EXPECTED_401 = /Failed to load resource: the server responded with a status of 401/;
 
 describe('Atualizações em tempo real', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -117,9 +119,13 @@ describe('Atualizações em tempo real', () => {
         'Cancelado enquanto offline',
         'api',
       );
+      // Stay down until the browser has had a connection refused (the path graphql-ws gives up on
+      // unless told otherwise), so the test covers it rather than a lucky first retry.
+      await expect.poll(() => t.consoleErrors.some((text) => WS_REFUSED.test(text)), { timeout: 15_000 }).toBe(true);
     } finally {
       await other.close();
     }
+    expect(await indicator(t).getAttribute('data-state')).toBe('reconnecting');
 
     app = await startApp(testConfig(db.url, { port }));
     await expectText(indicator(t), 'Conectado', 30_000);
@@ -132,6 +138,52 @@ describe('Atualizações em tempo real', () => {
     await insertAppointment(app, admin.company.id, { start: at(ZONE, today, '18:00'), clientName: 'Depois da Volta' }, 'CREATED');
     await row(t, 'Depois da Volta').waitFor();
     t.expectNoConsoleErrors([WS_REFUSED]);
+    await t.close();
+  });
+
+  it('volta ao login quando o servidor recusa o tempo real porque a sessão foi encerrada', async () => {
+    const t = await openPage(browser, url);
+    await login(t, admin.email, admin.password);
+    const { page } = t;
+    await expectText(indicator(t), 'Conectado');
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('secretaria.session') ?? '{}').token as string);
+    const revoked = await gql(url, 'mutation($t:String!){logout(token:$t)}', { t: token }, await apiLogin(url, admin.email, admin.password));
+    expect(revoked.data?.logout).toBe(true);
+
+    // The open socket was authenticated when it connected; the next connection is refused (4403).
+    const port = Number(new URL(url).port);
+    await app.close();
+    app = await startApp(testConfig(db.url, { port }));
+    await page.getByRole('heading', { name: 'Entrar no painel' }).waitFor({ timeout: 30_000 });
+    await page.getByText('Sua sessão expirou ou não é mais válida. Entre novamente para continuar.').waitFor();
+    t.expectNoConsoleErrors([WS_REFUSED, EXPECTED_401]);
+    await t.close();
+  });
+
+  it('mostra "Desconectado" quando o tempo real é recusado e reconecta pelo botão "Reconectar"', async () => {
+    const t = await openPage(browser, url);
+    const { page } = t;
+    // Stand-in for a proxy that refuses the socket while the session itself is still valid.
+    let refuse = true;
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      if (refuse) ws.close({ code: 4403, reason: 'Forbidden' });
+      else ws.connectToServer();
+    });
+    await login(t, admin.email, admin.password);
+    await expectText(indicator(t), 'Desconectado');
+    const reconnect = page.getByRole('button', { name: 'Reconectar' });
+    await reconnect.waitFor();
+    // The session was checked and is fine: still signed in.
+    await page.getByRole('heading', { level: 1, name: 'Agenda' }).waitFor();
+    await screenshot(page, 'agenda-desconectado');
+
+    await insertAppointment(app, admin.company.id, { start: at(ZONE, today, '19:00'), clientName: 'Enquanto Desconectado' }, 'CREATED');
+    refuse = false;
+    await reconnect.click();
+    await expectText(indicator(t), 'Conectado');
+    // Reconnecting refetches what was missed.
+    await row(t, 'Enquanto Desconectado').waitFor();
+    t.expectNoConsoleErrors();
     await t.close();
   });
 });

@@ -108,7 +108,7 @@ describe('Cal.com webhook', () => {
 
     it('exposes rejections as a diagnostic metric', async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
-      expect(text).toMatch(new RegExp(`secretaria_webhook_deliveries_total\\{company="${a.company.id}",trigger="unknown",outcome="rejected",reason="invalid_signature"\\} \\d+`));
+      expect(text).toMatch(new RegExp(`secretaria_webhook_deliveries_total\\{company="${a.company.id}",trigger="BOOKING_CREATED",outcome="rejected",reason="invalid_signature"\\} \\d+`));
       expect(text).toMatch(new RegExp(`secretaria_diagnostics_total\\{company="${a.company.id}",symptom="webhook_unauthorized"\\} \\d+`));
     });
   });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { Icon } from '../../shared/components/Icon';
 import { useAnnounce } from '../../shared/components/LiveAnnouncer';
@@ -83,15 +83,6 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
     [place, flash, announce, zone],
   );
   useAppointmentChanges(onChange);
-
-  // A date typed in the company zone must follow the zone if an admin changes it in Configurações.
-  const previousZone = useRef(zone);
-  useEffect(() => {
-    if (previousZone.current === zone) return;
-    previousZone.current = zone;
-    const today = todayIn(zone);
-    setSelection((current) => (current.mode === 'day' ? { ...current, day: today } : current));
-  }, [zone]);
 
   const closeForm = () => {
     setFormOpen(false);

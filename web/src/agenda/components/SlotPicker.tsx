@@ -48,7 +48,7 @@ export function SlotPicker({ slots, zone, value, onChange, loading, error, past,
           ))}
         </div>
       ) : null}
-      {!past && !loading ? (
+      {!past && !loading && !error ? (
         <button type="button" className="button button--small button--ghost slots__reload" onClick={onReload}>
           <Icon name="refresh" /> Recarregar horários
         </button>

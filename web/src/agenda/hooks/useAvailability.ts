@@ -1,20 +1,21 @@
 import { skipToken, useQuery } from '@apollo/client/react';
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { toAppError } from '../../shared/errors/app-error';
 import { addDays, compareDays, todayIn, zonedInstant, type DayKey } from '../../shared/time/zoned-time';
 import { AVAILABILITY_QUERY } from '../graphql/availability.query';
 
-/** Free slots of one day in the company's zone (from now on, when the day is today). */
+/**
+ * Free slots of one day in the company's zone. For today the range starts now; a stale start after
+ * the page stays open is harmless, the server only returns future slots.
+ */
 export function useAvailability(day: DayKey | null, zone: string) {
-  const [generation, setGeneration] = useState(0);
-  const today = todayIn(zone);
-  const past = day !== null && compareDays(day, today) < 0;
+  const past = day !== null && compareDays(day, todayIn(zone)) < 0;
   const variables = useMemo(() => {
     if (!day || past) return null;
     const start = zonedInstant(day, zone).getTime();
     const now = Math.floor(Date.now() / 60_000) * 60_000;
     return { from: new Date(Math.max(start, now)).toISOString(), to: zonedInstant(addDays(day, 1), zone).toISOString() };
-  }, [day, zone, past, generation]); // `generation`: "Recarregar horários" asks again from the current minute
+  }, [day, zone, past]);
 
   const { data, loading, error, refetch } = useQuery(
     AVAILABILITY_QUERY,
@@ -27,7 +28,6 @@ export function useAvailability(day: DayKey | null, zone: string) {
     error: error ? toAppError(error) : null,
     past,
     reload: () => {
-      setGeneration((g) => g + 1);
       if (variables) refetch().catch(() => {});
     },
   };

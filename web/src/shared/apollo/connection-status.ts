@@ -10,6 +10,7 @@ type Listener = () => void;
 const listeners = new Set<Listener>();
 const connectedListeners = new Set<Listener>();
 const restartHandlers = new Set<Listener>();
+let socketReset: Listener | null = null;
 let current: ConnectionState = 'idle';
 
 export function getConnectionState(): ConnectionState {
@@ -44,8 +45,21 @@ export function registerRestart(handler: Listener): () => void {
   return () => restartHandlers.delete(handler);
 }
 
+/** The session client registers how to replace a socket whose retries are exhausted. */
+export function setSocketReset(reset: Listener | null): void {
+  socketReset = reset;
+}
+
+/** "Reconectar": a fresh socket (fresh retry budget), then every subscription subscribes again. */
 export function reconnectNow(): void {
-  if (current === 'connected' || current === 'connecting') return;
+  if (current !== 'disconnected') return;
   setConnectionState('connecting');
+  socketReset?.();
   for (const handler of [...restartHandlers]) handler();
 }
+
+// Back online, or back to the tab: do not wait for a click.
+window.addEventListener('online', reconnectNow);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') reconnectNow();
+});

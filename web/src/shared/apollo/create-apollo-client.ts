@@ -2,14 +2,16 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/clien
 import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { isSubscriptionOperation } from '@apollo/client/utilities';
-import { createClient } from 'graphql-ws';
+import { createClient, type Client } from 'graphql-ws';
 import { toAppError } from '../errors/app-error';
-import { setConnectionState, notifyConnected } from './connection-status';
+import { getConnectionState, notifyConnected, setConnectionState, setSocketReset } from './connection-status';
 import { typePolicies } from './type-policies';
 
 const GRAPHQL_PATH = '/graphql';
 /** The server refuses a WebSocket with invalid credentials with 4403 (see server/platform/http.ts). */
 const FORBIDDEN_CLOSE = 4403;
+const RETRY_ATTEMPTS = 40;
+const MAX_RETRY_WAIT_MS = 10_000;
 const PING_EVERY_MS = 20_000;
 const PONG_TIMEOUT_MS = 10_000;
 
@@ -37,69 +39,86 @@ export function createAnonymousClient(): ApolloClient {
 export function createSessionClient(token: string, options: SessionClientOptions): SessionClient {
   let disposed = false;
   let everConnected = false;
-  let pongTimer: ReturnType<typeof setTimeout> | undefined;
-  let socket: WebSocket | undefined;
+  let socketClient = createSocket();
 
-  const ws = createClient({
-    url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${GRAPHQL_PATH}`,
-    connectionParams: () => ({ authorization: `Bearer ${token}` }),
-    // Keep trying for ~10 minutes (waits grow to 15 s); after that the header offers "Reconectar".
-    retryAttempts: 40,
-    retryWait: async (retries) => {
-      const base = Math.min(15_000, 1_000 * 2 ** retries);
-      await new Promise((resolve) => setTimeout(resolve, base / 2 + Math.random() * (base / 2)));
-    },
-    // Server restarts and network drops close the socket with a CloseEvent: retry those. A refused
-    // login (4403) will not get better by retrying with the same token.
-    shouldRetry: (event) => isCloseEvent(event) && event.code !== FORBIDDEN_CLOSE,
-    connectionAckWaitTimeout: 15_000,
-    keepAlive: PING_EVERY_MS,
-    on: {
-      connecting: (isRetry) => {
-        if (!disposed) setConnectionState(isRetry || everConnected ? 'reconnecting' : 'connecting');
+  function createSocket(): Client {
+    let pongTimer: ReturnType<typeof setTimeout> | undefined;
+    let socket: WebSocket | undefined;
+    // Events of a socket client that was replaced or disposed must not touch the shared state.
+    const live = () => !disposed && socketClient === client;
+    const client: Client = createClient({
+      url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${GRAPHQL_PATH}`,
+      connectionParams: () => ({ authorization: `Bearer ${token}` }),
+      // About ten minutes of attempts (waits grow to 10 s); after that the header offers "Reconectar".
+      retryAttempts: RETRY_ATTEMPTS,
+      retryWait: async (retries) => {
+        const base = Math.min(MAX_RETRY_WAIT_MS, 1_000 * 2 ** retries);
+        await new Promise((resolve) => setTimeout(resolve, base / 2 + Math.random() * (base / 2)));
       },
-      connected: (s) => {
-        socket = s as WebSocket;
-        everConnected = true;
-        if (!disposed) notifyConnected();
+      // Browsers report a refused connection as an `error` Event (not a CloseEvent), and graphql-ws
+      // gives up on those by default: retry everything except a refused login (4403), which the
+      // same token cannot fix.
+      shouldRetry: (event) => !(isCloseEvent(event) && event.code === FORBIDDEN_CLOSE),
+      connectionAckWaitTimeout: 15_000,
+      keepAlive: PING_EVERY_MS,
+      on: {
+        connecting: (isRetry) => {
+          if (live()) setConnectionState(isRetry || everConnected ? 'reconnecting' : 'connecting');
+        },
+        connected: (s) => {
+          socket = s as WebSocket;
+          everConnected = true;
+          if (live()) notifyConnected();
+        },
+        // A half-open socket (laptop sleep, NAT timeout) never closes by itself: no pong → close → retry.
+        ping: (received) => {
+          if (received) return;
+          clearTimeout(pongTimer);
+          pongTimer = setTimeout(() => {
+            if (socket?.readyState === WebSocket.OPEN) socket.close(4408, 'Sem resposta do servidor');
+          }, PONG_TIMEOUT_MS);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
+        closed: (event) => {
+          clearTimeout(pongTimer);
+          socket = undefined;
+          if (!live()) return;
+          const code = isCloseEvent(event) ? event.code : 0;
+          if (code === FORBIDDEN_CLOSE) {
+            setConnectionState('disconnected');
+            options.onSocketForbidden();
+          } else if (getConnectionState() !== 'disconnected') {
+            // Retries were given up on already (the subscription reported it): keep "Desconectado".
+            setConnectionState(code === 1000 ? 'idle' : 'reconnecting');
+          }
+        },
       },
-      // A half-open socket (laptop sleep, NAT timeout) never closes by itself: no pong → close → retry.
-      ping: (received) => {
-        if (received) return;
-        clearTimeout(pongTimer);
-        pongTimer = setTimeout(() => {
-          if (socket?.readyState === WebSocket.OPEN) socket.close(4408, 'Sem resposta do servidor');
-        }, PONG_TIMEOUT_MS);
-      },
-      pong: (received) => {
-        if (received) clearTimeout(pongTimer);
-      },
-      closed: (event) => {
-        clearTimeout(pongTimer);
-        socket = undefined;
-        if (disposed) return;
-        const code = isCloseEvent(event) ? event.code : 0;
-        if (code === FORBIDDEN_CLOSE) {
-          setConnectionState('disconnected');
-          options.onSocketForbidden();
-        } else if (code === 1000) {
-          // Normal closure: the last subscription ended (lazy client).
-          setConnectionState('idle');
-        } else {
-          setConnectionState('reconnecting');
-        }
-      },
-    },
+    });
+    return client;
+  }
+
+  // The link always talks to the current socket client, so "Reconectar" can swap in a fresh one.
+  const currentSocket: Client = {
+    on: ((event, listener) => socketClient.on(event, listener)) as Client['on'],
+    subscribe: (payload, sink) => socketClient.subscribe(payload, sink),
+    iterate: (payload) => socketClient.iterate(payload),
+    terminate: () => socketClient.terminate(),
+    dispose: () => socketClient.dispose(),
+  };
+  const socketLink = new GraphQLWsLink(currentSocket);
+  setSocketReset(() => {
+    const previous = socketClient;
+    socketClient = createSocket();
+    void previous.dispose();
   });
 
   const errorLink = new ErrorLink(({ error }) => {
     if (toAppError(error).code === 'UNAUTHENTICATED') options.onUnauthenticated();
   });
   const http = new HttpLink({ uri: GRAPHQL_PATH, headers: { authorization: `Bearer ${token}` } });
-  const link = ApolloLink.from([
-    errorLink,
-    ApolloLink.split(({ query }) => isSubscriptionOperation(query), new GraphQLWsLink(ws), http),
-  ]);
+  const link = ApolloLink.from([errorLink, ApolloLink.split(({ query }) => isSubscriptionOperation(query), socketLink, http)]);
 
   const apollo = new ApolloClient({ link, cache: new InMemoryCache({ typePolicies }) });
   setConnectionState('idle');
@@ -107,9 +126,9 @@ export function createSessionClient(token: string, options: SessionClientOptions
     apollo,
     dispose() {
       disposed = true;
-      clearTimeout(pongTimer);
+      setSocketReset(null);
       apollo.stop();
-      void ws.dispose();
+      void socketClient.dispose();
       setConnectionState('idle');
     },
   };

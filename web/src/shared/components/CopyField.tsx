@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { copyText } from '../hooks/copy-text';
+import { copyText } from '../browser/copy-text';
 import { useAnnounce } from './LiveAnnouncer';
 import { Icon } from './Icon';
 

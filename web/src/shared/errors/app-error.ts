@@ -61,10 +61,6 @@ export function toAppError(error: unknown): AppError {
   return make('INTERNAL', INTERNAL_MESSAGE);
 }
 
-export function isAppErrorCode(error: unknown, code: ErrorCode): boolean {
-  return error != null && toAppError(error).code === code;
-}
-
 function fromWire(wire: WireError | undefined): AppError {
   const code = String(wire?.extensions?.code ?? '');
   const fields = isStringRecord(wire?.extensions?.fields) ? wire!.extensions!.fields as Record<string, string> : {};

@@ -9,11 +9,11 @@ import { formatPhone, phoneProblem } from '../../shared/format/phone';
 import { useDebouncedValue } from '../../shared/hooks/useDebouncedValue';
 import { formatShortDate, formatTime } from '../../shared/time/zoned-time';
 import { useCompany } from '../../settings/hooks/useCompany';
-import type { ChatMessage } from '../graphql/chat-message';
+import type { ChatMessage } from '../model/chat-message';
 import { useSendSimulatorMessage } from '../hooks/useSendSimulatorMessage';
 import { useSimulatorTranscript } from '../hooks/useSimulatorTranscript';
 
-export const DEFAULT_TEST_PHONE = '+55 11 90000-0001';
+const DEFAULT_TEST_PHONE = '+55 11 90000-0001';
 const REPLY_TIMEOUT_MS = 30_000;
 const SUGGESTIONS = ['Quero marcar uma reunião', 'Tem horário amanhã à tarde?', '1', 'Quero cancelar minha reunião'];
 

@@ -1,5 +1,5 @@
 import { gql, type TypedDocumentNode } from '@apollo/client';
-import type { ChatMessage } from './chat-message';
+import type { ChatMessage } from '../model/chat-message';
 
 export const SIMULATE_WHATSAPP_MESSAGE_MUTATION: TypedDocumentNode<
   { simulateWhatsappMessage: ChatMessage },
