@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import type { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
+import { startApp } from '../../server/app.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID, signBody } from '../fakes/calcom-sandbox.js';
-import { gql, login, seedCompany, startTestServer, TEST_APP_SECRET, type TestServer } from '../support/app.js';
+import { sendInbound, WhaticketSandbox } from '../fakes/whaticket-sandbox.js';
+import { gql, login, seedCompany, startTestServer, TEST_APP_SECRET, testConfig, type TestServer } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 
 const BOOK = `mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id status meetingUrl } }`;
@@ -36,8 +38,6 @@ describe('operations: audit trail, diagnostics and troubleshooting symptoms', ()
     const { Writable } = await import('node:stream');
     const sink = new Writable({ write: (chunk, _enc, done) => { logs.push(chunk.toString()); done(); } });
     const db = await createTestDatabase('operations');
-    const { startApp } = await import('../../server/app.js');
-    const { testConfig } = await import('../support/app.js');
     const app = await startApp(testConfig(db.url), { log: pino({ level: 'info' }, sink) as never });
     server = { app, url: app.url!, databaseUrl: db.url, close: async () => { await app.close(); await db.drop(); } };
     (server.app.services.calendar as CalcomGateway).clientOptions = { timeoutMs: 800, baseBackoffMs: 5, maxRetries: 1 };
@@ -137,11 +137,13 @@ describe('operations: audit trail, diagnostics and troubleshooting symptoms', ()
 });
 
 describe('graceful shutdown', () => {
-  it('finishes an in-flight booking on SIGTERM, then exits 0', async () => {
+  it('on SIGTERM finishes an in-flight booking and an in-flight WhatsApp job, exits 0, and loses no reply', async () => {
     const cal = new CalcomSandbox();
     const { url: calUrl } = await cal.start();
+    const whaticket = new WhaticketSandbox({ tokens: ['wt-token'] });
+    const { url: whaticketUrl } = await whaticket.start();
     const server = await startTestServer('shutdown-seed');
-    const company = await seedCompany(server.app, 'Desligamento', { calApiUrl: calUrl, calApiKey: DEFAULT_API_KEY, calEventTypeId: DEFAULT_EVENT_TYPE_ID });
+    const company = await seedCompany(server.app, 'Desligamento', { calApiUrl: calUrl, calApiKey: DEFAULT_API_KEY, calEventTypeId: DEFAULT_EVENT_TYPE_ID, whaticketUrl, whaticketToken: 'wt-token' });
     const databaseUrl = server.databaseUrl;
     await server.app.close();
     const child = spawn('node', ['dist/server/main.js'], {
@@ -149,6 +151,7 @@ describe('graceful shutdown', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr!.on('data', (c: Buffer) => process.stderr.write(c));
+    let restarted: Awaited<ReturnType<typeof startApp>> | undefined;
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let buffer = '';
@@ -164,6 +167,8 @@ describe('graceful shutdown', () => {
       const start = (slots.data!.availability as { start: string }[])[0]!.start;
       cal.latencyMs = 1500;
       const inFlight = gql(url, BOOK, { input: { start, clientName: 'Em voo', clientEmail: 'v@example.com' } }, company.writeKey);
+      const inbound = await sendInbound(url, company.company.id, company.inboundToken, { from: '5511988880000', text: 'quero marcar reunião na semana que vem', form: 'simple' });
+      expect(inbound.status).toBe(200);
       await new Promise((r) => setTimeout(r, 400));
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -171,14 +176,21 @@ describe('graceful shutdown', () => {
       expect(result.errors).toBeUndefined();
       expect(result.data!.bookAppointment.status).toBe('CONFIRMED');
       expect(await exited).toBe(0);
-      const { openOrm } = await import('../../server/platform/database.js');
-      const orm = await openOrm(databaseUrl, 1);
-      const row = await orm.em.fork().findOneOrFail(Appointment, { id: result.data!.bookAppointment.id });
+      cal.latencyMs = 0;
+
+      // Whatever was left in the queues runs on the next start; the reply arrives exactly once.
+      restarted = await startApp(testConfig(databaseUrl));
+      const [reply] = await whaticket.waitForMessages(1, 15_000);
+      expect(reply).toMatchObject({ number: '5511988880000', body: expect.stringMatching(/^Tenho este/) });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(whaticket.sent()).toHaveLength(1);
+      const row = await restarted.orm.em.fork().findOneOrFail(Appointment, { id: result.data!.bookAppointment.id });
       expect(row.status).toBe('CONFIRMED');
-      await orm.close();
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await restarted?.close();
       await cal.stop();
+      await whaticket.stop();
     }
   });
 });
