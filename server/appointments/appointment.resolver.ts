@@ -1,6 +1,6 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../platform/context.js';
-import { APPOINTMENT_TOPIC, MAX_PAGE } from './appointment.service.js';
+import { APPOINTMENT_TOPIC, MAX_PAGE, type Page } from './appointment.service.js';
 import {
   AppointmentChange,
   AppointmentConnection,
@@ -11,6 +11,15 @@ import {
   appointmentFromWire,
   mapAppointment,
 } from './appointment.types.js';
+
+/** `totalCount` is resolved on demand: counting a long range costs more than the page itself. */
+@Resolver(() => AppointmentConnection)
+export class AppointmentConnectionResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() page: Page): Promise<number> {
+    return page.count();
+  }
+}
 
 @Resolver()
 export class AppointmentResolver {
@@ -23,7 +32,7 @@ export class AppointmentResolver {
     @Arg('filter', () => AppointmentFilter, { nullable: true }) filter?: AppointmentFilter,
     @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
     @Arg('after', () => String, { nullable: true }) after?: string,
-  ): Promise<AppointmentConnection> {
+  ): Promise<Page> {
     return ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first, after);
   }
 

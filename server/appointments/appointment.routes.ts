@@ -66,13 +66,14 @@ export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, 
       if (status?.some((s) => !APPOINTMENT_STATUSES.includes(s as AppointmentStatus))) {
         throw badInput(`status deve ser uma lista de ${APPOINTMENT_STATUSES.join(', ')}`);
       }
-      return services.appointments.list(
+      const { count, ...page } = await services.appointments.list(
         em,
         tenant,
         { from: q.from ? new Date(q.from) : null, to: q.to ? new Date(q.to) : null, search: q.search, status: status as AppointmentStatus[] | undefined },
         q.first ?? 50,
         q.after,
       );
+      return { ...page, totalCount: await count() };
     },
   );
 

@@ -10,7 +10,7 @@ import type { PgEventBus } from '../platform/pubsub.js';
 import { normalizePhone, toE164 } from '../whatsapp/phone.js';
 import { searchKey } from '../whatsapp/text.js';
 import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
-import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
+import { AppointmentChangeKind, appointmentFromRow, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 export const MAX_PAGE = 200;
@@ -44,7 +44,8 @@ export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
 export interface Page {
   edges: { cursor: string; node: AppointmentView }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** Counting a long range costs more than the page itself: only done when asked for. */
+  count: () => Promise<number>;
 }
 
 export class AppointmentService {
@@ -78,8 +79,11 @@ export class AppointmentService {
       params.push(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
     const conn = em.getConnection();
-    const countRow = await conn.execute<{ n: string }[]>(`select count(*) as n from appointments where ${where.join(' and ')}`, params);
-    const totalCount = Number(countRow[0]?.n ?? 0);
+    let counted: Promise<number> | undefined;
+    const count = () =>
+      (counted ??= conn
+        .execute<{ n: string }[]>(`select count(*) as n from appointments where ${where.join(' and ')}`, [...params])
+        .then((rows) => Number(rows[0]?.n ?? 0)));
 
     const pageWhere = [...where];
     const pageParams = [...params];
@@ -92,12 +96,12 @@ export class AppointmentService {
       `select * from appointments where ${pageWhere.join(' and ')} order by start_at, id limit ?`,
       [...pageParams, limit + 1],
     );
-    const nodes = rows.slice(0, limit).map((row) => mapAppointment(em.map(Appointment, row)));
+    const nodes = rows.slice(0, limit).map(appointmentFromRow);
     const edges = nodes.map((node) => ({ cursor: encodeCursor(node.startAt, node.id), node }));
     return {
       edges,
       pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount,
+      count,
     };
   }
 

@@ -63,6 +63,30 @@ export function mapAppointment(a: Appointment): AppointmentView {
   };
 }
 
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
+
+/** A raw `appointments` row (snake_case columns) → API shape, without hydrating an entity. */
+export function appointmentFromRow(row: Record<string, unknown>): AppointmentView {
+  // MikroORM's driver hands timestamptz back as strings.
+  return {
+    id: row.id as string,
+    status: row.status as AppointmentStatus,
+    title: row.title as string,
+    startAt: toDate(row.start_at),
+    endAt: toDate(row.end_at),
+    clientName: row.client_name as string,
+    clientPhone: row.client_phone as string | null,
+    clientEmail: row.client_email as string | null,
+    notes: row.notes as string | null,
+    meetingUrl: row.meeting_url as string | null,
+    source: row.source as AppointmentSource,
+    calBookingUid: row.cal_booking_uid as string | null,
+    cancellationReason: row.cancellation_reason as string | null,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
 export function appointmentFromWire(raw: Record<string, unknown>): AppointmentView {
   const view = raw as unknown as AppointmentView;
   return {

@@ -1,13 +1,13 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { createRequire } from 'node:module';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ASTVisitor, Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 // The ESM build imports `graphql/index.mjs` explicitly, a second copy of graphql next to the CJS one
 // that Node resolves for everything else ("from another module or realm"); the CJS build shares ours.
 const complexity = createRequire(import.meta.url)('graphql-query-complexity') as typeof import('graphql-query-complexity');
 import { GraphQLDateTime } from 'graphql-scalars';
 import { ArgumentValidationError, buildSchema } from 'type-graphql';
-import { AppointmentResolver } from '../appointments/appointment.resolver.js';
+import { AppointmentConnectionResolver, AppointmentResolver } from '../appointments/appointment.resolver.js';
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { CalcomResolver } from '../calcom/calcom.resolver.js';
@@ -20,7 +20,7 @@ import type { Logger } from './logger.js';
 export const MAX_DEPTH = 10;
 export const MAX_COMPLEXITY = 10_000;
 
-export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, AuditResolver, CalcomResolver, WhatsappResolver] as const;
+export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, AppointmentConnectionResolver, AuditResolver, CalcomResolver, WhatsappResolver] as const;
 
 export async function createSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
   return buildSchema({
@@ -138,7 +138,8 @@ export function createApollo(schema: GraphQLSchema, log: Logger, plugins: Apollo
     introspection: true,
     validationRules: [depthLimit(MAX_DEPTH)],
     formatError: formatError(log),
-    plugins: [guardPlugin(schema), statusPlugin(), ApolloServerPluginLandingPageDisabled(), ...plugins],
+    // No HTTP caching of GraphQL here; the default cache-control plugin would wrap every field resolver.
+    plugins: [guardPlugin(schema), statusPlugin(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins],
     logger: log,
   });
 }
