@@ -86,7 +86,7 @@ export async function benchList(ctx: BenchContext): Promise<Section> {
     CONCURRENCY.map((c) => {
       const s = find(d.label, 'graphql', c);
       const b = find(d.label, 'baseline', c);
-      return [d.label, c, Math.round(s.rps), s.p50, s.p99, s.cpuMsPerRequest, Math.round(b.rps), b.p50, b.p99, b.cpuMsPerRequest, fmt.pct(s.rps / b.rps), fmt.ratio(s.p99 / b.p99)];
+      return [d.label, c, Math.round(s.rps), s.p50, s.p99, s.cpuMsPerRequest, Math.round(b.rps), b.p50, b.p99, b.cpuMsPerRequest, fmt.pct(s.rps / b.rps), fmt.ratio(s.p99 / b.p99), `${fmt.pct(s.foreignCpu)} / ${fmt.pct(b.foreignCpu)}`];
     }),
   );
   return {
@@ -97,13 +97,14 @@ export async function benchList(ctx: BenchContext): Promise<Section> {
     tables: [
       {
         title: 'Throughput (2xx/s), latency (ms) and server CPU time per request (ms, Node process only) per concurrency; baseline = bare Fastify + pg, same SQL, same pool size',
-        header: ['rows', 'conn', 'GraphQL req/s', 'p50', 'p99', 'CPU ms/req', 'baseline req/s', 'p50', 'p99', 'CPU ms/req', 'throughput ratio', 'p99 ratio'],
+        header: ['rows', 'conn', 'GraphQL req/s', 'p50', 'p99', 'CPU ms/req', 'baseline req/s', 'p50', 'p99', 'CPU ms/req', 'throughput ratio', 'p99 ratio', 'other CPU (GraphQL / baseline run)'],
         rows,
       },
     ],
     notes: [
       `Data: 20 companies, one appointment every 90 min per company (same density in both sets; the 1M set has 100× more history). Window: ${WINDOW.from.toISOString()} – ${WINDOW.to.toISOString()} (224 rows for the company, page of 50). Load: ${datasets.map((d) => `${d.label} rows in ${d.loadSeconds.toFixed(1)} s`).join(', ')} (INSERT … SELECT generate_series, then VACUUM ANALYZE).`,
       ...Object.entries(plans).map(([label, plan]) => `Plans at ${label} rows: ${plan.join('; ')}`),
+      `CPU per response at 32 connections, 1M rows (ms): GraphQL server ${sut32.cpuMsPerRequest} + PostgreSQL ${sut32.postgresCpuMsPerRequest} + load generator ${sut32.generatorCpuMsPerRequest}; baseline ${base32.cpuMsPerRequest} + ${base32.postgresCpuMsPerRequest} + ${base32.generatorCpuMsPerRequest}. Two cores: whoever needs more CPU per response saturates first.`,
     ],
     raw: { datasets: datasets.map(({ label, rows, loadSeconds }) => ({ label, rows, loadSeconds })), runs, plans, ratios: { throughputRatio: round(throughputRatio, 3), p99Ratio: round(p99Ratio, 3), scaleRatio: round(scaleRatio, 3), scaleRatio32: round(scaleRatio32, 3) } },
   };

@@ -36,14 +36,14 @@ function render(report: Report): string {
   lines.push(`Run ${report.startedAt} → ${report.finishedAt}${report.quick ? ' (BENCH_QUICK=1: shorter runs)' : ''}.`);
   lines.push(`Machine: ${Object.entries(report.machine).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   lines.push('Reproduce everything: `npm run bench` (one section: `BENCH_ONLY=<id> npm run bench`; shorter: `BENCH_QUICK=1`).', '');
-  lines.push('## Summary', '', '| Section | Figure | Measured | Target | |', '|---|---|---|---|---|');
+  lines.push('## Summary', '', '| Figure | Measured | Target | | Reproduce |', '|---|---|---|---|---|');
   for (const section of report.sections) {
     for (const f of section.figures) {
       const mark = f.pass === null ? 'info' : f.pass ? 'met' : '**MISSED**';
-      lines.push(`| ${section.id} | ${f.metric} | ${f.value} | ${f.target} | ${mark} |`);
+      lines.push(`| ${f.metric} | ${f.value} | ${f.target} | ${mark} | \`${section.command}\` |`);
     }
   }
-  for (const failure of report.failures) lines.push(`| ${failure.id} | benchmark failed | ${failure.error.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300)} | | **FAILED** |`);
+  for (const failure of report.failures) lines.push(`| ${failure.id}: benchmark failed | ${failure.error.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300)} | | **FAILED** | \`BENCH_ONLY=${failure.id} npm run bench\` |`);
   lines.push('');
   for (const section of report.sections) {
     lines.push(`## ${section.title}`, '', `Command: \`${section.command}\``, '');

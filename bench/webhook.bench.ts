@@ -53,16 +53,17 @@ export async function benchWebhook(ctx: BenchContext): Promise<Section> {
     tables: [
       {
         title: 'Per target',
-        header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', 'non-2xx', 'errors'],
+        header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', 'non-2xx', 'errors', 'other CPU'],
         rows: [
-          ['webhook (verify, parse, dedupe row, apply, audit, NOTIFY)', Math.round(results.webhook.rps), results.webhook.p50, results.webhook.p90, results.webhook.p99, results.webhook.cpuMsPerRequest, results.webhook.non2xx, results.webhook.errors],
-          ['baseline (verify HMAC, insert one row)', Math.round(results.baseline.rps), results.baseline.p50, results.baseline.p90, results.baseline.p99, results.baseline.cpuMsPerRequest, results.baseline.non2xx, results.baseline.errors],
+          ['webhook (verify, parse, dedupe row, apply, audit, NOTIFY)', Math.round(results.webhook.rps), results.webhook.p50, results.webhook.p90, results.webhook.p99, results.webhook.cpuMsPerRequest, results.webhook.non2xx, results.webhook.errors, fmt.pct(results.webhook.foreignCpu)],
+          ['baseline (verify HMAC, insert one row)', Math.round(results.baseline.rps), results.baseline.p50, results.baseline.p90, results.baseline.p99, results.baseline.cpuMsPerRequest, results.baseline.non2xx, results.baseline.errors, fmt.pct(results.baseline.foreignCpu)],
         ],
       },
     ],
     notes: [
       `Every delivery is a new, correctly signed body (~2.3 KB, as buildWebhook shapes Cal.com's); per booking the three triggers follow each other in the stream, so with 32 connections some arrive concurrently or out of order, as in production. ${generated} bodies generated for both targets.`,
       `Outcomes recorded by the product (webhook_deliveries): ${outcomes.join(', ')}.`,
+      `CPU per response (ms): webhook server ${results.webhook.cpuMsPerRequest} + PostgreSQL ${results.webhook.postgresCpuMsPerRequest} + load generator ${results.webhook.generatorCpuMsPerRequest}; baseline ${results.baseline.cpuMsPerRequest} + ${results.baseline.postgresCpuMsPerRequest} + ${results.baseline.generatorCpuMsPerRequest}.`,
     ],
     raw: { results, ratio: round(ratio, 3), outcomes },
   };

@@ -29,9 +29,9 @@ export async function benchWhatsapp(ctx: BenchContext): Promise<Section> {
     whaticketUrl: sandboxes.whaticketUrl,
     whaticketToken: sandboxes.whaticketToken,
   });
-  const server = await startServer({ databaseUrl: url });
+  let server = await startServer({ databaseUrl: url });
   const baseline = await startBaseline(url, WEBHOOK_SECRET);
-  const inboundUrl = `${server.url}/api/whaticket/inbound/${company!.id}`;
+  let inboundUrl = `${server.url}/api/whaticket/inbound/${company!.id}`;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${company!.inboundToken}` };
   let phoneCounter = 0;
   const newPhone = () => `55119${String(70_000_000 + ++phoneCounter).slice(-8)}`;
@@ -77,9 +77,16 @@ export async function benchWhatsapp(ctx: BenchContext): Promise<Section> {
     const base: LoadResult = await runLoad({ url: `${baseline.url}/inbound/${company!.id}`, pid: baseline.pid, connections: SENDERS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
     ctx.log(`whatsapp baseline c=50: ${base.rps} req/s p50 ${base.p50} p99 ${base.p99}`);
 
+    // 3. The acknowledgement path alone: ROLE=api, no worker anywhere (replies stay queued).
+    await server.stop();
+    server = await startServer({ databaseUrl: url, role: 'api' });
+    inboundUrl = `${server.url}/api/whaticket/inbound/${company!.id}`;
+    const apiOnly: LoadResult = await runLoad({ url: inboundUrl, pid: server.pid, connections: SENDERS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
+    ctx.log(`whatsapp ack ROLE=api c=50: ${apiOnly.rps} req/s p50 ${apiOnly.p50} p99 ${apiOnly.p99}`);
+
     const ratio = sut.rps / base.rps;
     const p99Ratio = sut.p99 / base.p99;
-    const failed = sut.non2xx + sut.errors;
+    const failed = sut.non2xx + sut.errors + apiOnly.non2xx + apiOnly.errors;
     return {
       id: 'whatsapp',
       title: 'WhatsApp: inbound acknowledgement at 50 concurrent senders; end to end with zero-latency sandboxes',
@@ -88,16 +95,18 @@ export async function benchWhatsapp(ctx: BenchContext): Promise<Section> {
         { metric: 'WhatsApp inbound ack, 50 senders: throughput vs one-insert baseline', value: `${fmt.rps(sut.rps)} vs ${fmt.rps(base.rps)} = ${fmt.pct(ratio)}`, target: '≥ 50%', pass: ratio >= 0.5 },
         { metric: 'WhatsApp inbound ack, 50 senders: p99 vs baseline p99', value: `${fmt.ms(sut.p99)} vs ${fmt.ms(base.p99)} = ${fmt.ratio(p99Ratio)}`, target: '≤ 2×', pass: p99Ratio <= 2 },
         { metric: 'WhatsApp inbound: non-2xx responses and socket errors', value: String(failed), target: '0', pass: failed === 0 },
+        { metric: 'WhatsApp inbound ack path alone (ROLE=api, no worker): throughput / p99 vs baseline', value: `${fmt.rps(apiOnly.rps)} = ${fmt.pct(apiOnly.rps / base.rps)}; p99 ${fmt.ms(apiOnly.p99)} = ${fmt.ratio(apiOnly.p99 / base.p99)}`, target: '—', pass: null },
         { metric: 'WhatsApp end to end: inbound → options reply at Whaticket, p50 / max', value: `${fmt.ms(options.p50)} / ${fmt.ms(options.max)} (n=${options.count})`, target: '—', pass: null },
         { metric: 'WhatsApp end to end: "1" → confirmation at Whaticket (Cal.com booking), p50 / max', value: `${fmt.ms(confirmation.p50)} / ${fmt.ms(confirmation.max)}`, target: '—', pass: null },
       ],
       tables: [
         {
-          title: 'Acknowledgement under load (50 connections, each one sender)',
-          header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', 'non-2xx', 'errors'],
+          title: 'Acknowledgement under load (50 connections, each one sender); the first row is the default single process (ROLE=all), whose worker answers the messages meanwhile',
+          header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', 'non-2xx', 'errors', 'other CPU'],
           rows: [
-            ['inbound route (auth, parse, contact upsert, insert, enqueue)', Math.round(sut.rps), sut.p50, sut.p90, sut.p99, sut.cpuMsPerRequest, sut.non2xx, sut.errors],
-            ['baseline (insert one row)', Math.round(base.rps), base.p50, base.p90, base.p99, base.cpuMsPerRequest, base.non2xx, base.errors],
+            ['inbound route (auth, parse, contact upsert, insert, enqueue)', Math.round(sut.rps), sut.p50, sut.p90, sut.p99, sut.cpuMsPerRequest, sut.non2xx, sut.errors, fmt.pct(sut.foreignCpu)],
+            ['same route, ROLE=api (no worker in the process)', Math.round(apiOnly.rps), apiOnly.p50, apiOnly.p90, apiOnly.p99, apiOnly.cpuMsPerRequest, apiOnly.non2xx, apiOnly.errors, fmt.pct(apiOnly.foreignCpu)],
+            ['baseline (insert one row)', Math.round(base.rps), base.p50, base.p90, base.p99, base.cpuMsPerRequest, base.non2xx, base.errors, fmt.pct(base.foreignCpu)],
           ],
         },
         {
@@ -114,7 +123,7 @@ export async function benchWhatsapp(ctx: BenchContext): Promise<Section> {
         `Text of every load message: "${SCHEDULE_TEXT}" (each is a slot search in the Cal.com sandbox and an options reply). While the acknowledgements were measured the same process's worker sent ${repliesDuringLoad} replies; ${backlog} messages were still waiting for the worker at the end of the run (${loadMessages} messages posted to both targets, warm-ups included).`,
         'Sandboxes (bench/sandboxes-server.ts) run in their own process; the times at Whaticket are taken there when the request body has been read.',
       ],
-      raw: { sut, base, options, confirmation, acks: distribution(acks), repliesDuringLoad, backlog },
+      raw: { sut, apiOnly, base, options, confirmation, acks: distribution(acks), repliesDuringLoad, backlog },
     };
   } finally {
     await server.stop();

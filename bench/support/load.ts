@@ -1,5 +1,6 @@
 import autocannon, { type RawRequest } from 'autocannon';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { distribution, round } from './stats.js';
 
 export interface LoadOptions {
@@ -34,6 +35,11 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** CPU time (user + system) the server process spent per 2xx response, ms; NaN without `pid`. */
   cpuMsPerRequest: number;
+  /** Share of the machine's CPU used by processes outside this benchmark during the run (0–1). */
+  foreignCpu: number;
+  /** CPU ms per 2xx response spent by PostgreSQL and by the load generator (this process). */
+  postgresCpuMsPerRequest: number;
+  generatorCpuMsPerRequest: number;
 }
 
 /** One autocannon run; latencies are collected per response instead of autocannon's 1 ms histogram. */
@@ -44,6 +50,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
 function once(options: LoadOptions, seconds: number, keep: boolean): Promise<LoadResult> {
   const cpuBefore = options.pid ? cpuMs(options.pid) : Number.NaN;
+  const foreignBefore = foreignCpuSample();
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   let first = 0;
@@ -78,6 +85,15 @@ function once(options: LoadOptions, seconds: number, keep: boolean): Promise<Loa
           max: round(d.max),
           statusCodes,
           cpuMsPerRequest: options.pid ? round((cpuMs(options.pid) - cpuBefore) / Math.max(1, latencies.length), 3) : Number.NaN,
+          ...(() => {
+            const after = foreignCpuSample();
+            const n = Math.max(1, latencies.length);
+            return {
+              foreignCpu: round(foreignShare(foreignBefore, after), 3),
+              postgresCpuMsPerRequest: round((after.postgres - foreignBefore.postgres) / n, 3),
+              generatorCpuMsPerRequest: round((after.self - foreignBefore.self) / n, 3),
+            };
+          })(),
         });
       },
     );
@@ -101,3 +117,61 @@ export function cpuMs(pid: number): number {
 }
 
 const CLOCK_TICKS = 100;
+
+interface CpuSample {
+  at: number;
+  /** Busy CPU time of the whole machine, ms. */
+  busy: number;
+  /** CPU time of this process and all its descendants (servers, PostgreSQL, sandboxes), ms. */
+  ours: number;
+  /** … of the PostgreSQL processes among them, ms. */
+  postgres: number;
+  /** … of this process alone (the load generator), ms. */
+  self: number;
+}
+
+/**
+ * How much of the machine something else used: other engineers' test suites on a shared 2-core
+ * box make every figure worse, so each run reports it beside its numbers.
+ */
+export function foreignCpuSample(): CpuSample {
+  const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
+  const ticks = cpu!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const busy = ticks[0]! + ticks[1]! + ticks[2]! + ticks[5]! + ticks[6]! + (ticks[7] ?? 0);
+  const parents = new Map<number, number>();
+  const times = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+      times.set(Number(entry), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  let ours = 0;
+  let postgres = 0;
+  for (const [pid, time] of times) {
+    for (let p: number | undefined = pid; p && p > 1; p = parents.get(p)) {
+      if (p === process.pid) {
+        ours += time;
+        if (names.get(pid) === 'postgres') postgres += time;
+        break;
+      }
+    }
+  }
+  const own = process.cpuUsage();
+  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
+  return { at: performance.now(), busy: ms(busy), ours: ms(ours), postgres: ms(postgres), self: (own.user + own.system) / 1000 };
+}
+
+export function foreignShare(before: CpuSample, after: CpuSample): number {
+  const capacity = (after.at - before.at) * cpus().length;
+  const foreign = after.busy - before.busy - (after.ours - before.ours);
+  return capacity > 0 ? Math.max(0, foreign / capacity) : 0;
+}

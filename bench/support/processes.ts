@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BENCH_APP_SECRET } from './seed.js';
 
-const DIST = fileURLToPath(new URL('../../', import.meta.url));
-export const SERVER_MAIN = `${DIST}server/main.js`;
+// Compiled (dist/bench/support) or imported from sources (vitest): the processes always run dist/.
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const DIST = HERE.includes('/dist/') ? resolve(HERE, '../..') + '/' : resolve(HERE, '../../dist') + '/';
+/** BENCH_SERVER_MAIN: benchmark another build (a branch, a patched copy) with the same harness. */
+export const SERVER_MAIN = process.env.BENCH_SERVER_MAIN?.trim() || `${DIST}server/main.js`;
 const BASELINE_MAIN = `${DIST}bench/baseline-server.js`;
 const SANDBOXES_MAIN = `${DIST}bench/sandboxes-server.js`;
 const GC_PRELOAD = pathToFileURL(`${DIST}bench/support/gc-preload.js`).href;
@@ -63,21 +67,27 @@ export interface ServerOptions {
 /** `node dist/server/main.js` in production mode on a free loopback port, ready when /readyz is 200. */
 export async function startServer(options: ServerOptions = {}): Promise<Child> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
-    METRICS_PORT: String(await freePort()),
+    METRICS_PORT: String(metricsPort),
     APP_SECRET: BENCH_APP_SECRET,
     ROLE: options.role ?? 'all',
     LOG_LEVEL: options.logLevel ?? 'info',
+    // All load comes from one loopback address: the per-IP limit of the public endpoints would
+    // measure itself (1,200/min by default), not the server.
+    PUBLIC_RATE_LIMIT: '0',
     ...options.env,
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
   const args = [...(options.nodeArgs ?? profileArgs()), ...(options.gcHooks ? ['--expose-gc', '--import', GC_PRELOAD] : []), SERVER_MAIN];
-  return launch(args, env, `http://127.0.0.1:${port}`, options.readyPath ?? '/readyz', options.readyTimeoutMs ?? 60_000);
+  // ROLE=worker serves no API: its probes (and so its `url`) are on METRICS_PORT.
+  const url = `http://127.0.0.1:${options.role === 'worker' ? metricsPort : port}`;
+  return launch(args, env, url, options.readyPath ?? '/readyz', options.readyTimeoutMs ?? 60_000);
 }
 
 /** The bare Fastify + pg baseline routes (bench/baseline-server.ts). */

@@ -204,12 +204,12 @@ export class AppointmentService {
   }
 
   async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
-    const view = mapAppointment(appointment);
-    await this.events.notify(
-      em,
-      { topic: APPOINTMENT_TOPIC, companyId: appointment.companyId, payload: { kind, appointment: view } },
-      { kind, id: appointment.id },
-    );
+    await this.notifyView(em, appointment.companyId, mapAppointment(appointment), kind);
+  }
+
+  /** Announces a change (delivered when the caller's transaction commits). */
+  async notifyView(em: EntityManager, companyId: string, view: AppointmentView, kind: AppointmentChangeKind): Promise<void> {
+    await this.events.notify(em, { topic: APPOINTMENT_TOPIC, companyId, payload: { kind, appointment: view } }, { kind, id: view.id });
   }
 
   /** Loads a change that was too large for NOTIFY (see PgEventBus.registerReload). */

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Appointment, type AppointmentStatus } from '../appointments/appointment.entity.js';
 import { appointmentSearchText, type AppointmentService } from '../appointments/appointment.service.js';
-import { AppointmentChangeKind } from '../appointments/appointment.types.js';
+import { AppointmentChangeKind, mapAppointment } from '../appointments/appointment.types.js';
 import { audit, CALCOM_ACTOR } from '../audit/audit.service.js';
 import { isUuid } from '../companies/company.service.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -36,13 +36,24 @@ export class CalcomSyncService {
 
   /** Runs inside the caller's transaction (the webhook's, with its delivery row). */
   async apply(tx: EntityManager, companyId: string, event: BookingEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
-    await this.lockBookings(tx, companyId, event);
-    const row = await this.find(tx, companyId, event);
-    if (!row) return this.insert(tx, companyId, event, via);
+    await this.lockCompany(tx, companyId);
+    const rows = await this.find(tx, companyId, event);
+    if (rows.length === 0) return this.insert(tx, companyId, event, via);
+    const row = rows.length > 1 ? await this.mergeRows(tx, companyId, rows, event) : rows[0]!;
 
-    if (row.calLastEventAt && event.at < row.calLastEventAt) return { outcome: 'stale', reason: 'evento mais antigo que o último aplicado', appointmentId: row.id };
-    const aboutOldBooking = row.calPreviousUids.includes(event.uid) && row.calBookingUid !== event.uid;
-    if (aboutOldBooking) return { outcome: 'stale', reason: 'evento sobre uma reserva já remarcada', appointmentId: row.id };
+    const stale =
+      row.calLastEventAt && event.at < row.calLastEventAt ? 'evento mais antigo que o último aplicado'
+      : row.calPreviousUids.includes(event.uid) && row.calBookingUid !== event.uid ? 'evento sobre uma reserva já remarcada'
+      : null;
+    if (stale) {
+      // Even a stale event tells which uids belong together (a late reschedule links old and new).
+      const aliases = [event.uid, event.rescheduleUid].filter((u): u is string => Boolean(u) && u !== row.calBookingUid && !row.calPreviousUids.includes(u!));
+      if (aliases.length) {
+        row.calPreviousUids = [...row.calPreviousUids, ...aliases];
+        await tx.flush();
+      }
+      return { outcome: 'stale', reason: stale, appointmentId: row.id };
+    }
 
     const before = snapshot(row);
     const wasUnconfirmedClaim = row.status === 'PENDING' && !row.calBookingUid;
@@ -130,15 +141,49 @@ export class CalcomSyncService {
   }
 
   /**
-   * Serialises events about the same booking (and, for a reschedule, its predecessor): without it,
-   * a CREATED and a CANCELLED arriving together could both insert, or a late CREATED could miss the
-   * reschedule committing beside it. Keys are taken in sorted order so two events cannot deadlock.
+   * Serialises the Cal.com events of one company: two events of one booking may share no uid (a
+   * cancel of the new booking and the create of the old one) and only a later reschedule links
+   * them, so a per-uid lock cannot keep them from both inserting.
    */
-  private async lockBookings(tx: EntityManager, companyId: string, event: BookingEvent): Promise<void> {
-    const keys = [...new Set([event.uid, event.rescheduleUid, event.appointmentId].filter((k): k is string => Boolean(k)))].sort();
-    for (const key of keys) {
-      await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`booking:${companyId}:${key}`], 'all', tx.getTransactionContext());
+  private async lockCompany(tx: EntityManager, companyId: string): Promise<void> {
+    await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`calcom-sync:${companyId}`], 'all', tx.getTransactionContext());
+  }
+
+  /**
+   * Rows that an event shows to be one booking (they were created from events that arrived before
+   * the one linking them) become one: the row with our id, else the oldest, keeps its id and takes
+   * the newest state and every uid; the others are removed, audited and announced.
+   */
+  private async mergeRows(tx: EntityManager, companyId: string, rows: Appointment[], event: BookingEvent): Promise<Appointment> {
+    const byAge = [...rows].sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime());
+    const keeper = rows.find((r) => r.id === event.appointmentId) ?? byAge.find((r) => r.source !== 'CALCOM') ?? byAge[0]!;
+    const newest = rows.reduce((a, b) => ((b.calLastEventAt?.getTime() ?? 0) > (a.calLastEventAt?.getTime() ?? 0) ? b : a));
+    const uids = new Set(rows.flatMap((r) => [r.calBookingUid, ...r.calPreviousUids]).filter((u): u is string => Boolean(u)));
+    const others = rows.filter((r) => r !== keeper);
+    const removed = others.map((r) => ({ ...mapAppointment(r), status: 'CANCELLED' as const, cancellationReason: `Mesclado com ${keeper.id}` }));
+    // Delete first: the keeper may take over a uid or start time that the slot and uid indexes hold.
+    await tx.getConnection().execute(`delete from appointments where id in (${others.map(() => '?').join(', ')})`, others.map((r) => r.id), 'run', tx.getTransactionContext());
+    if (newest !== keeper) {
+      Object.assign(keeper, {
+        status: newest.status, calBookingUid: newest.calBookingUid, calBookingId: newest.calBookingId, startAt: newest.startAt, endAt: newest.endAt,
+        meetingUrl: newest.meetingUrl ?? keeper.meetingUrl, cancellationReason: newest.cancellationReason, title: newest.title || keeper.title,
+        calLastEventAt: newest.calLastEventAt,
+      });
     }
+    if (keeper.calBookingUid) uids.delete(keeper.calBookingUid);
+    keeper.calPreviousUids = [...uids];
+    for (const other of others) {
+      keeper.clientName ||= other.clientName;
+      keeper.clientEmail ??= other.clientEmail;
+      keeper.clientPhone ??= other.clientPhone;
+      audit(tx, companyId, CALCOM_ACTOR, 'appointment.merged', `appointment:${other.id}`, { into: keeper.id, uid: other.calBookingUid });
+    }
+    keeper.searchText = appointmentSearchText(keeper.clientName, keeper.clientPhone, keeper.clientEmail);
+    await tx.flush();
+    for (const view of removed) {
+      await this.appointments.notifyView(tx, companyId, view, AppointmentChangeKind.CANCELLED);
+    }
+    return keeper;
   }
 
   /**
@@ -163,20 +208,19 @@ export class CalcomSyncService {
     return false;
   }
 
-  private async find(tx: EntityManager, companyId: string, event: BookingEvent): Promise<Appointment | null> {
+  private async find(tx: EntityManager, companyId: string, event: BookingEvent): Promise<Appointment[]> {
     const uids = [event.uid, ...(event.rescheduleUid ? [event.rescheduleUid] : [])];
     const marks = uids.map(() => '?').join(', ');
     const byId = event.appointmentId && isUuid(event.appointmentId) ? [event.appointmentId] : [];
     const rows = await tx.getConnection().execute<Record<string, unknown>[]>(
       `select * from appointments
         where company_id = ? and (cal_booking_uid in (${marks}) or cal_previous_uids && array[${marks}]::text[] ${byId.length ? 'or id = ?' : ''})
-        order by (cal_booking_uid = ?) desc limit 1 for update`,
-      [companyId, ...uids, ...uids, ...byId, event.uid],
+        order by created_at, id for update`,
+      [companyId, ...uids, ...uids, ...byId],
       'all',
       tx.getTransactionContext(),
     );
-    if (!rows[0]) return null;
-    return tx.merge(Appointment, tx.map(Appointment, rows[0]));
+    return rows.map((row) => tx.merge(Appointment, tx.map(Appointment, row)));
   }
 }
 

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Company } from '../companies/company.entity.js';
 import { isUuid } from '../companies/company.service.js';
-import { BODY_LIMIT } from '../platform/http.js';
+import { BODY_LIMIT, parseJsonBody } from '../platform/http.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
 import type { Services } from '../platform/services.js';
 import { InvalidEvent, parseWebhook } from './calcom-event.js';
@@ -48,9 +48,9 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
 
       let parsed: ReturnType<typeof parseWebhook>;
       try {
-        parsed = parseWebhook(JSON.parse(raw.toString('utf8')));
+        parsed = parseWebhook(parseJsonBody(raw));
       } catch (error) {
-        const message = error instanceof InvalidEvent ? `Evento inválido: ${error.message}.` : 'Corpo não é um JSON válido.';
+        const message = error instanceof InvalidEvent ? `Evento inválido: ${error.message}.` : error instanceof Error ? error.message : 'Corpo inválido.';
         return reject(company.id, { status: 400, reason: error instanceof InvalidEvent ? 'invalid_event' : 'invalid_json', message });
       }
 

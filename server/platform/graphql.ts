@@ -114,13 +114,21 @@ export function guardPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestCo
               extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
             });
           }
-          const cost = complexity.getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [complexity.fieldExtensionsEstimator(), complexity.simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = complexity.getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [complexity.fieldExtensionsEstimator(), complexity.simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // Estimating coerces the variables: a wrong type or a missing one surfaces here first.
+            throw new GraphQLError(`Variáveis inválidas: ${error instanceof Error ? error.message : String(error)}`, {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
           if (cost > MAX_COMPLEXITY) {
             throw new GraphQLError(`A consulta é complexa demais (${cost}; máximo ${MAX_COMPLEXITY}). Peça menos itens por página.`, {
               extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },

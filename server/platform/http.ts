@@ -55,6 +55,16 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+
+  // Strict JSON: invalid UTF-8 is refused (400) instead of being decoded into replacement characters.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+    }
+  });
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('connection', 'close');
   });
@@ -170,6 +180,33 @@ export async function startProbeServer(log: Logger, orm: MikroORM, metrics: Serv
   registerProbes(app, orm, metrics, beforeScrape);
   await app.listen({ host, port });
   return app;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+export class InvalidBody extends Error {
+  override name = 'InvalidBody';
+  readonly statusCode = 400;
+  readonly code = 'BAD_REQUEST';
+}
+
+/** UTF-8 decoding that refuses malformed bytes, then JSON without prototype keys. */
+export function decodeUtf8(body: Buffer): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    throw new InvalidBody('O corpo não é UTF-8 válido.');
+  }
+}
+
+export function parseJsonBody(body: Buffer): unknown {
+  const text = decodeUtf8(body);
+  if (text.trim() === '') throw new InvalidBody('Corpo JSON vazio.');
+  try {
+    return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
+  } catch {
+    throw new InvalidBody('O corpo não é um JSON válido.');
+  }
 }
 
 export function sendError(reply: FastifyReply, status: number, message: string, code: string) {
