@@ -144,6 +144,8 @@ export function createApollo(schema: GraphQLSchema, log: Logger, plugins: Apollo
   return new ApolloServer<RequestContext>({
     schema,
     introspection: true,
+    // Apollo's default indents the JSON: ~30% more bytes and 4.5% of the CPU of a list request.
+    stringifyResult: (value) => JSON.stringify(value),
     validationRules: [depthLimit(MAX_DEPTH)],
     formatError: formatError(log),
     // No HTTP caching of GraphQL here; the default cache-control plugin would wrap every field resolver.
