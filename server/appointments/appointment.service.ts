@@ -153,6 +153,32 @@ export class AppointmentService {
     return this.confirm(em, scope, claim.id, booking, source);
   }
 
+  /**
+   * Finishes a claim whose Cal.com call never completed (the worker died in between): asks Cal.com
+   * for a booking with our id first, creates it only if there is none, then confirms the claim.
+   */
+  async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
+    const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
+    if (!claim) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
+    const company = await this.integrations(em, scope.companyId);
+    let booking: CalendarBooking;
+    try {
+      booking = await this.calendar.book(company, {
+        appointmentId: claim.id,
+        start: claim.startAt,
+        name: claim.clientName,
+        email: claim.clientEmail,
+        phone: claim.clientPhone ? toE164(claim.clientPhone) : null,
+        notes: claim.notes,
+        reconcileFirst: true,
+      });
+    } catch (error) {
+      await this.release(em, scope, claim.id, error);
+      throw this.toDomainError(error, scope.companyId);
+    }
+    return this.confirm(em, scope, claim.id, booking, source);
+  }
+
   async cancel(em: EntityManager, scope: Scope, id: string, reason: string | null, via: CancelVia): Promise<Appointment> {
     if ('canWrite' in scope) requireWrite(scope as Tenant);
     const cleanReason = reason?.trim().slice(0, 500) || null;

@@ -55,6 +55,7 @@ export class CalcomGateway implements CalendarGateway {
         },
         metadata: { appointmentId: request.appointmentId },
         notes: request.notes ?? undefined,
+        reconcileFirst: request.reconcileFirst,
       }),
     );
     return toCalendarBooking(booking);

@@ -23,6 +23,8 @@ export interface BookingRequest {
   /** E.164 with `+`. */
   phone: string | null;
   notes: string | null;
+  /** A retry of a booking that may already exist in Cal.com: look for it (by our id) before creating. */
+  reconcileFirst?: boolean;
 }
 
 export type CalendarFailure = 'not_configured' | 'slot_taken' | 'rejected' | 'unavailable' | 'not_found';

@@ -310,23 +310,27 @@ export class ConversationEngine {
   private async book(w: Working, offer: SlotOffer, start: Date): Promise<void> {
     const { turn } = w;
     let appointment = await this.ownLiveAppointmentAt(turn, start);
-    const replayed = appointment !== null;
-    if (!appointment) {
+    // Our own claim without a Cal.com booking: a crash interrupted this very "1"; finish it.
+    const interrupted = appointment?.status === 'PENDING' && !appointment.calBookingUid ? appointment : null;
+    const replayed = appointment !== null && !interrupted;
+    if (interrupted || !appointment) {
       try {
-        appointment = await this.appointments.book(
-          turn.side,
-          turn.scope,
-          {
-            start,
-            clientName: turn.contact.name || `WhatsApp ${toE164(turn.contact.phone)}`,
-            // E.164 so that non-Brazilian numbers are not read as national ones.
-            clientPhone: toE164(turn.contact.phone),
-            contactId: turn.contact.id,
-          },
-          'WHATSAPP',
-        );
+        appointment = interrupted
+          ? await this.appointments.resumeClaim(turn.side, turn.scope, interrupted.id, 'WHATSAPP')
+          : await this.appointments.book(
+              turn.side,
+              turn.scope,
+              {
+                start,
+                clientName: turn.contact.name || `WhatsApp ${toE164(turn.contact.phone)}`,
+                // E.164 so that non-Brazilian numbers are not read as national ones.
+                clientPhone: toE164(turn.contact.phone),
+                contactId: turn.contact.id,
+              },
+              'WHATSAPP',
+            );
       } catch (error) {
-        this.auditCalendar(turn, 'bot.booking', error, { start: start.toISOString() });
+        this.auditCalendar(turn, 'bot.booking', error, { start: start.toISOString(), ...(interrupted ? { resumed: interrupted.id } : {}) });
         if (error instanceof DomainError && error.code === 'CONFLICT') {
           return this.offer(w, offer, stillAhead(offer.preference, turn.now), { intro: slotTakenMessage(), exclude: [start] });
         }
@@ -492,13 +496,16 @@ export class ConversationEngine {
     );
   }
 
-  /** Replaying a "1" whose booking went through before a crash finds it instead of booking again. */
+  /**
+   * Replaying a "1" after a crash finds what that "1" already did: a booking (answer it again) or
+   * our own claim whose Cal.com call never finished (resume it).
+   */
   private async ownLiveAppointmentAt(turn: Turn, start: Date): Promise<Appointment | null> {
     return turn.side.findOne(Appointment, {
       companyId: turn.companyId,
       contactId: turn.contact.id,
       startAt: start,
-      status: { $in: ['CONFIRMED', 'RESCHEDULED'] },
+      status: { $in: ['PENDING', 'CONFIRMED', 'RESCHEDULED'] },
     });
   }
 
