@@ -136,21 +136,7 @@ export class AppointmentService {
     }
 
     const claim = await this.claim(em, scope, clean, source);
-    let booking: CalendarBooking;
-    try {
-      booking = await this.calendar.book(company, {
-        appointmentId: claim.id,
-        start: clean.start,
-        name: clean.clientName,
-        email: clean.clientEmail,
-        phone: clean.clientPhone ? toE164(clean.clientPhone) : null,
-        notes: clean.notes,
-      });
-    } catch (error) {
-      await this.release(em, scope, claim.id, error);
-      throw this.toDomainError(error, scope.companyId);
-    }
-    return this.confirm(em, scope, claim.id, booking, source);
+    return this.completeClaim(em, scope, company, claim, source, false);
   }
 
   /**
@@ -160,7 +146,11 @@ export class AppointmentService {
   async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
-    const company = await this.integrations(em, scope.companyId);
+    return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true);
+  }
+
+  /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
+  private async completeClaim(em: EntityManager, scope: Scope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean): Promise<Appointment> {
     let booking: CalendarBooking;
     try {
       booking = await this.calendar.book(company, {
@@ -170,7 +160,7 @@ export class AppointmentService {
         email: claim.clientEmail,
         phone: claim.clientPhone ? toE164(claim.clientPhone) : null,
         notes: claim.notes,
-        reconcileFirst: true,
+        reconcileFirst,
       });
     } catch (error) {
       await this.release(em, scope, claim.id, error);
