@@ -21,6 +21,8 @@ const MAX_RANGE_DAYS = 62;
 export interface Scope {
   companyId: string;
   actor: Actor;
+  /** False for read-only API keys (a Tenant); absent for internal callers. */
+  canWrite?: boolean;
 }
 
 export interface ListFilter {
@@ -126,7 +128,7 @@ export class AppointmentService {
    * the claim is released and nothing confirmed remains.
    */
   async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource): Promise<Appointment> {
-    if ('canWrite' in scope) requireWrite(scope as Tenant);
+    requireWrite(scope);
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
     const company = await this.integrations(em, scope.companyId);
@@ -170,7 +172,7 @@ export class AppointmentService {
   }
 
   async cancel(em: EntityManager, scope: Scope, id: string, reason: string | null, via: CancelVia): Promise<Appointment> {
-    if ('canWrite' in scope) requireWrite(scope as Tenant);
+    requireWrite(scope);
     const cleanReason = reason?.trim().slice(0, 500) || null;
     const current = await this.get(em, scope, id);
     if (!current) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');

@@ -4,7 +4,7 @@ import { ApiKey, type ApiKeyScope } from './api-key.entity.js';
 import { LoginLimiter } from './login-limiter.js';
 import { Session } from './session.entity.js';
 import type { Tenant } from './tenant.js';
-import { DUMMY_PASSWORD_HASH, hashPassword, hashToken, newToken, verifyPassword } from './tokens.js';
+import { bearerToken, DUMMY_PASSWORD_HASH, hashPassword, hashToken, newToken, verifyPassword } from './tokens.js';
 import { User } from './user.entity.js';
 
 const SESSION_TTL_MS = 12 * 60 * 60_000;
@@ -51,9 +51,8 @@ export class AuthService {
    */
   async authenticate(em: EntityManager, authorization: string | undefined): Promise<Tenant | undefined> {
     if (!authorization?.trim()) return undefined;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
-    if (!match) throw new DomainError('UNAUTHENTICATED', 'Cabeçalho Authorization inválido: use "Bearer <token>".');
-    const token = match[1]!;
+    const token = bearerToken(authorization);
+    if (!token) throw new DomainError('UNAUTHENTICATED', 'Cabeçalho Authorization inválido: use "Bearer <token>".');
     const hash = hashToken(token);
 
     if (token.startsWith('svk_')) {

@@ -14,8 +14,9 @@ export interface Tenant {
   isAdmin: boolean;
 }
 
-export function requireWrite(tenant: Tenant): void {
-  if (!tenant.canWrite) throw new DomainError('FORBIDDEN', 'Esta chave de API só tem permissão de leitura.');
+/** Callers without `canWrite` (the WhatsApp worker, the system) act with write rights by design. */
+export function requireWrite(caller: { canWrite?: boolean }): void {
+  if (caller.canWrite === false) throw new DomainError('FORBIDDEN', 'Esta chave de API só tem permissão de leitura.');
 }
 
 export function requireAdmin(tenant: Tenant): void {

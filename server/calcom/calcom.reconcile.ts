@@ -3,6 +3,7 @@ import { Appointment } from '../appointments/appointment.entity.js';
 import { audit, SYSTEM_ACTOR } from '../audit/audit.service.js';
 import { Company } from '../companies/company.entity.js';
 import type { Logger } from '../platform/logger.js';
+import { normalizePhone } from '../whatsapp/phone.js';
 import type { Services } from '../platform/services.js';
 import type { BookingEvent } from './calcom-event.js';
 import type { CalcomBooking } from './calcom.client.js';
@@ -89,7 +90,7 @@ function toEvent(b: CalcomBooking, now: Date): BookingEvent {
     end: b.end,
     clientName: attendee?.name ?? '',
     clientEmail: attendee?.email ?? null,
-    clientPhone: attendee?.phoneNumber?.replace(/\D/g, '') || null,
+    clientPhone: attendee?.phoneNumber ? normalizePhone(attendee.phoneNumber) : null,
     meetingUrl: b.meetingUrl,
     reason: b.cancellationReason,
     appointmentId,

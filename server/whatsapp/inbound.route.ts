@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
+import { bearerToken } from '../auth/tokens.js';
 import { sendError } from '../platform/http.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
 import type { Services } from '../platform/services.js';
@@ -20,7 +21,7 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
     {
       // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
       onRequest: [rateLimitHook(services.config.publicRateLimit), async (req, reply) => {
-        const token = bearer(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
+        const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
         const company = token ? await services.companies.findByInboundToken(orm.em.fork(), req.params.companyId, token) : null;
         // One answer for a bad token and an unknown company: ids cannot be probed.
         if (!company) return sendError(reply, 401, 'Token de entrada do Whaticket inválido para esta empresa.', 'UNAUTHENTICATED');
@@ -40,7 +41,3 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
   );
 }
 
-function bearer(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1];
-}
