@@ -8,6 +8,20 @@ import { seedCompanies, WEBHOOK_SECRET } from './support/seed.js';
 import { round } from './support/stats.js';
 
 const CONNECTIONS = 32;
+const DRAIN_LIMIT_SECONDS = 120;
+
+/** Waits (bounded) until the server has applied every stored delivery; how many there were and how long it took. */
+async function drainPending(url: string): Promise<{ pendingAtEnd: number; seconds: number; left: number }> {
+  const pending = () => withClient(url, async (c) => Number((await c.query<{ n: string }>(`select count(*) as n from webhook_deliveries where outcome = 'pending'`)).rows[0]!.n));
+  const started = Date.now();
+  const pendingAtEnd = await pending();
+  let left = pendingAtEnd;
+  while (left > 0 && Date.now() - started < DRAIN_LIMIT_SECONDS * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = await pending();
+  }
+  return { pendingAtEnd, seconds: round((Date.now() - started) / 1000, 2), left };
+}
 
 /**
  * Signed BOOKING_CREATED → BOOKING_RESCHEDULED → BOOKING_CANCELLED deliveries (every body new, in
@@ -21,6 +35,7 @@ export async function benchWebhook(ctx: BenchContext): Promise<Section> {
   const baseline = await startBaseline(url, WEBHOOK_SECRET);
   const results: Record<'webhook' | 'baseline', LoadResult> = {} as never;
   let generated = 0;
+  let drain = { pendingAtEnd: 0, seconds: 0, left: 0 };
   try {
     const deliveries = deliveryStream(company!.id, Date.UTC(2031, 0, 1));
     const setupRequest = (request: RawRequest): RawRequest => {
@@ -30,6 +45,8 @@ export async function benchWebhook(ctx: BenchContext): Promise<Section> {
     };
     results.webhook = await runLoad({ url: `${server.url}${WEBHOOK_PATH}`, pid: server.pid, connections: CONNECTIONS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
     ctx.log(`webhook  c=32: ${results.webhook.rps} req/s p50 ${results.webhook.p50} p99 ${results.webhook.p99} non2xx ${results.webhook.non2xx}`);
+    drain = await drainPending(url);
+    ctx.log(`webhook  backlog: ${drain.pendingAtEnd} pending after the load, applied in ${drain.seconds} s (${drain.left} left)`);
     results.baseline = await runLoad({ url: `${baseline.url}/webhook`, pid: baseline.pid, connections: CONNECTIONS, durationSeconds: ctx.seconds, warmupSeconds: ctx.warmup, setupRequest });
     ctx.log(`baseline c=32: ${results.baseline.rps} req/s p50 ${results.baseline.p50} p99 ${results.baseline.p99}`);
   } finally {
@@ -49,13 +66,19 @@ export async function benchWebhook(ctx: BenchContext): Promise<Section> {
       { metric: 'Webhook, 32 conn: throughput vs HMAC + one-insert baseline', value: `${fmt.rps(results.webhook.rps)} vs ${fmt.rps(results.baseline.rps)} = ${fmt.pct(ratio)}`, target: '≥ 40%', pass: ratio >= 0.4 },
       { metric: 'Webhook, 32 conn: p50 / p99', value: `${fmt.ms(results.webhook.p50)} / ${fmt.ms(results.webhook.p99)} (baseline ${fmt.ms(results.baseline.p50)} / ${fmt.ms(results.baseline.p99)})`, target: '—', pass: null },
       { metric: 'Webhook: non-2xx responses and socket errors', value: String(failed), target: '0', pass: failed === 0 },
+      {
+        metric: 'Webhook: deliveries still being applied when the load stopped → time to apply them all (no new load)',
+        value: `${drain.pendingAtEnd} → ${fmt.ms(drain.seconds * 1000)}${drain.left ? ` (${drain.left} still pending after ${DRAIN_LIMIT_SECONDS} s)` : ''}${drain.seconds > 0 ? `, ${Math.round(drain.pendingAtEnd / drain.seconds)} applied/s` : ''}`,
+        target: '—',
+        pass: null,
+      },
     ],
     tables: [
       {
         title: 'Per target',
         header: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', 'non-2xx', 'errors', 'other CPU'],
         rows: [
-          ['webhook (verify, parse, dedupe row, apply, audit, NOTIFY)', Math.round(results.webhook.rps), results.webhook.p50, results.webhook.p90, results.webhook.p99, results.webhook.cpuMsPerRequest, results.webhook.non2xx, results.webhook.errors, fmt.pct(results.webhook.foreignCpu)],
+          ['webhook (verify, parse, store the pending delivery; a worker applies it)', Math.round(results.webhook.rps), results.webhook.p50, results.webhook.p90, results.webhook.p99, results.webhook.cpuMsPerRequest, results.webhook.non2xx, results.webhook.errors, fmt.pct(results.webhook.foreignCpu)],
           ['baseline (verify HMAC, insert one row)', Math.round(results.baseline.rps), results.baseline.p50, results.baseline.p90, results.baseline.p99, results.baseline.cpuMsPerRequest, results.baseline.non2xx, results.baseline.errors, fmt.pct(results.baseline.foreignCpu)],
         ],
       },

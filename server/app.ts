@@ -4,6 +4,7 @@ import { registerAgendaRoutes } from './appointments/appointment.routes.js';
 import { CalcomGateway } from './calcom/calcom.gateway.js';
 import { defineCalcomJobs } from './calcom/calcom.jobs.js';
 import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
+import { COMPANY_CHANGED_CHANNEL } from './companies/company.service.js';
 import type { Config } from './config.js';
 import { migrate, openOrm, resolveDatabase, type Database } from './platform/database.js';
 import { createSchema } from './platform/graphql.js';
@@ -59,6 +60,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     events.onSubscriptionCount((delta) => metrics.activeSubscriptions.inc(delta));
 
     const services = createServices({ config, metrics, events, calendar: new CalcomGateway({ metrics, config }) });
+    await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
     events.registerReload(APPOINTMENT_TOPIC, (companyId, ref) =>
       services.appointments.reloadChange(orm.em.fork(), companyId, ref as never),
     );
@@ -67,8 +69,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await jobs.start();
     closers.push(() => jobs.stop());
     // The domains define their queues first; then worker roles start handling them.
-    await defineCalcomJobs(jobs, orm, services, log);
-    await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, log });
+    // Background drains (stored webhook deliveries, stored WhatsApp messages) stop before the queues.
+    closers.push(await defineCalcomJobs(jobs, orm, services, log));
+    closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
     if (config.role !== 'api') await jobs.work();
 
     let http: FastifyInstance | undefined;

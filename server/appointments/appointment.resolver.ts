@@ -1,5 +1,7 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../platform/context.js';
+import { selectsField } from '../platform/selection.js';
 import { APPOINTMENT_TOPIC, MAX_PAGE, type Page } from './appointment.service.js';
 import {
   AppointmentChange,
@@ -12,7 +14,11 @@ import {
   mapAppointment,
 } from './appointment.types.js';
 
-/** `totalCount` is resolved on demand: counting a long range costs more than the page itself. */
+/**
+ * `totalCount` only when selected: counting a long range costs more than the page itself. The list
+ * query fetches it with the page when the selection asks for it; otherwise (or if that check ever
+ * misses a selection) `count()` runs it here on demand.
+ */
 @Resolver(() => AppointmentConnection)
 export class AppointmentConnectionResolver {
   @FieldResolver(() => Int)
@@ -32,8 +38,10 @@ export class AppointmentResolver {
     @Arg('filter', () => AppointmentFilter, { nullable: true }) filter?: AppointmentFilter,
     @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<Page> {
-    return ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first, after);
+    const count = info ? selectsField(info, 'totalCount') : true;
+    return ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first, after, { count });
   }
 
   @Query(() => AppointmentView, { nullable: true })

@@ -10,12 +10,15 @@ import type { PgEventBus } from '../platform/pubsub.js';
 import { normalizePhone, toE164 } from '../whatsapp/phone.js';
 import { searchKey } from '../whatsapp/text.js';
 import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
-import { AppointmentChangeKind, appointmentFromRow, mapAppointment, type AppointmentView } from './appointment.types.js';
+import { APPOINTMENT_VIEW_COLUMNS, AppointmentChangeKind, appointmentFromTuple, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 export const MAX_PAGE = 200;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_RANGE_DAYS = 62;
+/** The raw columns a page reads, and the tuple built from them (timestamps as text, see APPOINTMENT_VIEW_COLUMNS). */
+const PAGE_COLUMNS = APPOINTMENT_VIEW_COLUMNS.map((c) => c.replace('::text', '')).join(', ');
+const PAGE_TUPLE = APPOINTMENT_VIEW_COLUMNS.map((c) => `p.${c}`).join(', ');
 
 /** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
 export interface Scope {
@@ -58,7 +61,11 @@ export class AppointmentService {
     private readonly metrics: Metrics,
   ) {}
 
-  async list(em: EntityManager, tenant: Tenant, filter: ListFilter = {}, first = 50, after?: string | null): Promise<Page> {
+  /**
+   * One page ordered by (start_at, id) after the keyset cursor `after`. With `options.count` the
+   * total of the filter comes in the same statement; otherwise `count()` runs it on demand.
+   */
+  async list(em: EntityManager, tenant: Tenant, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
     if (!Number.isInteger(first) || first < 0) throw badInput('`first` deve ser um inteiro não negativo.');
     const limit = Math.min(first, MAX_PAGE);
     const where: string[] = ['company_id = ?'];
@@ -80,13 +87,6 @@ export class AppointmentService {
       where.push(`search_text like ? escape '\\'`);
       params.push(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
-    const conn = em.getConnection();
-    let counted: Promise<number> | undefined;
-    const count = () =>
-      (counted ??= conn
-        .execute<{ n: string }[]>(`select count(*) as n from appointments where ${where.join(' and ')}`, [...params])
-        .then((rows) => Number(rows[0]?.n ?? 0)));
-
     const pageWhere = [...where];
     const pageParams = [...params];
     if (after) {
@@ -94,11 +94,22 @@ export class AppointmentService {
       pageWhere.push('(start_at, id) > (?, ?)');
       pageParams.push(cursor.startAt, cursor.id);
     }
-    const rows = await conn.execute<Record<string, unknown>[]>(
-      `select * from appointments where ${pageWhere.join(' and ')} order by start_at, id limit ?`,
-      [...pageParams, limit + 1],
+    // One statement and one row: the page as a JSON array of tuples (one parse instead of per-column
+    // parsing of many rows), plus the count of the whole filter (ignoring `after`) only when asked.
+    // The aggregate's own ORDER BY keeps the page order whatever the plan.
+    const page = `coalesce((select json_agg(json_build_array(${PAGE_TUPLE}) order by p.start_at, p.id)
+      from (select ${PAGE_COLUMNS} from appointments where ${pageWhere.join(' and ')} order by start_at, id limit ?) p), '[]') as rows`;
+    const countSql = `select count(*) as n from appointments where ${where.join(' and ')}`;
+    const conn = em.getConnection();
+    const [result] = await conn.execute<{ n?: string; rows: unknown[][] }[]>(
+      options.count ? `select (${countSql}) as n, ${page}` : `select ${page}`,
+      options.count ? [...params, ...pageParams, limit + 1] : [...pageParams, limit + 1],
     );
-    const nodes = rows.slice(0, limit).map(appointmentFromRow);
+    const rows = result?.rows ?? [];
+    let counted = options.count ? Promise.resolve(Number(result?.n ?? 0)) : undefined;
+    const count = () => (counted ??= conn.execute<{ n: string }[]>(countSql, [...params]).then((r) => Number(r[0]?.n ?? 0)));
+
+    const nodes = rows.slice(0, limit).map(appointmentFromTuple);
     const edges = nodes.map((node) => ({ cursor: encodeCursor(node.startAt, node.id), node }));
     return {
       edges,

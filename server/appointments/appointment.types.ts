@@ -63,27 +63,35 @@ export function mapAppointment(a: Appointment): AppointmentView {
   };
 }
 
-const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
+/**
+ * The columns of an `appointments` row that make up an `AppointmentView`, in the order of the tuples
+ * read by `appointmentFromTuple`. Timestamps are selected as `::text`: the same text PostgreSQL sends
+ * for a `timestamptz` column (MikroORM's driver keeps those as strings), also inside JSON, where
+ * `json_build_array` would otherwise format them differently.
+ */
+export const APPOINTMENT_VIEW_COLUMNS = [
+  'id', 'status', 'title', 'start_at::text', 'end_at::text', 'client_name', 'client_phone', 'client_email', 'notes',
+  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at::text', 'updated_at::text',
+] as const;
 
-/** A raw `appointments` row (snake_case columns) → API shape, without hydrating an entity. */
-export function appointmentFromRow(row: Record<string, unknown>): AppointmentView {
-  // MikroORM's driver hands timestamptz back as strings.
+/** One tuple of `APPOINTMENT_VIEW_COLUMNS` → API shape, without hydrating an entity. */
+export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
   return {
-    id: row.id as string,
-    status: row.status as AppointmentStatus,
-    title: row.title as string,
-    startAt: toDate(row.start_at),
-    endAt: toDate(row.end_at),
-    clientName: row.client_name as string,
-    clientPhone: row.client_phone as string | null,
-    clientEmail: row.client_email as string | null,
-    notes: row.notes as string | null,
-    meetingUrl: row.meeting_url as string | null,
-    source: row.source as AppointmentSource,
-    calBookingUid: row.cal_booking_uid as string | null,
-    cancellationReason: row.cancellation_reason as string | null,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
+    id: t[0] as string,
+    status: t[1] as AppointmentStatus,
+    title: t[2] as string,
+    startAt: new Date(t[3] as string),
+    endAt: new Date(t[4] as string),
+    clientName: t[5] as string,
+    clientPhone: t[6] as string | null,
+    clientEmail: t[7] as string | null,
+    notes: t[8] as string | null,
+    meetingUrl: t[9] as string | null,
+    source: t[10] as AppointmentSource,
+    calBookingUid: t[11] as string | null,
+    cancellationReason: t[12] as string | null,
+    createdAt: new Date(t[13] as string),
+    updatedAt: new Date(t[14] as string),
   };
 }
 

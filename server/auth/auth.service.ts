@@ -9,9 +9,32 @@ import { User } from './user.entity.js';
 
 const SESSION_TTL_MS = 12 * 60 * 60_000;
 const LAST_USED_GRANULARITY_MS = 60_000;
+/**
+ * How long a process trusts an API key it has checked. `revokeApiKey` evicts the key in this process
+ * at once; another process (a second API instance, the CLI) may still accept a key revoked there for
+ * up to this long. Unknown and revoked keys are never cached: they are checked every time.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+const API_KEY_CACHE_MAX = 1_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** What a checked API key resolves to: plain data, never an entity of some request's EntityManager. */
+interface CachedApiKey {
+  id: string;
+  companyId: string;
+  canWrite: boolean;
+  label: string;
+  /** Epoch ms of the last `last_used_at` written (or read), to write it at most once a minute. */
+  lastUsedAt: number | null;
+  expires: number;
+}
+
 export class AuthService {
+  /** By key hash (see API_KEY_CACHE_MS); insertion order is age order, the oldest go first when full. */
+  private readonly apiKeys = new Map<string, CachedApiKey>();
+  /** Bumped by every revocation: a lookup that started before one must not cache what it read. */
+  private apiKeyGeneration = 0;
+
   constructor(private readonly limiter = new LoginLimiter()) {}
 
   async login(em: EntityManager, email: string, password: string, ip: string): Promise<{ session: Session; token: string; user: User }> {
@@ -56,19 +79,20 @@ export class AuthService {
     const hash = hashToken(token);
 
     if (token.startsWith('svk_')) {
-      const key = await em.findOne(ApiKey, { keyHash: hash });
-      if (!key || key.revokedAt) throw new DomainError('UNAUTHENTICATED', 'Chave de API inválida ou revogada.');
       const now = Date.now();
-      if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+      const key = this.cachedApiKey(hash, now) ?? (await this.loadApiKey(em, hash, now));
+      if (!key) throw new DomainError('UNAUTHENTICATED', 'Chave de API inválida ou revogada.');
+      if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {
+        key.lastUsedAt = now; // before the write: concurrent requests of this process do not repeat it
         await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
       }
       return {
         companyId: key.companyId,
         kind: 'apiKey',
         userId: null,
-        canWrite: key.scope === 'write',
+        canWrite: key.canWrite,
         isAdmin: false,
-        actor: { type: 'API_KEY', id: key.id, label: key.name || `chave ${key.prefix}` },
+        actor: { type: 'API_KEY', id: key.id, label: key.label },
       };
     }
 
@@ -122,8 +146,52 @@ export class AuthService {
     return { key, token };
   }
 
+  /**
+   * Revokes a key; this process refuses it from the next request on (other processes: see
+   * API_KEY_CACHE_MS). Evicts again after the update, for a lookup that read the row meanwhile; a
+   * caller running this inside its own transaction should call `forgetApiKey` after the commit.
+   */
   async revokeApiKey(em: EntityManager, companyId: string, id: string): Promise<boolean> {
-    const changed = await em.nativeUpdate(ApiKey, { id, companyId, revokedAt: null }, { revokedAt: new Date() });
-    return changed > 0;
+    this.forgetApiKey(id);
+    try {
+      const changed = await em.nativeUpdate(ApiKey, { id, companyId, revokedAt: null }, { revokedAt: new Date() });
+      return changed > 0;
+    } finally {
+      this.forgetApiKey(id);
+    }
+  }
+
+  /** Drops a key from this process's cache (any lookup in flight will not cache it either). */
+  forgetApiKey(id: string): void {
+    this.apiKeyGeneration += 1;
+    for (const [hash, key] of this.apiKeys) if (key.id === id) this.apiKeys.delete(hash);
+  }
+
+  private cachedApiKey(hash: string, now: number): CachedApiKey | undefined {
+    const key = this.apiKeys.get(hash);
+    if (key && key.expires <= now) {
+      this.apiKeys.delete(hash);
+      return undefined;
+    }
+    return key;
+  }
+
+  private async loadApiKey(em: EntityManager, hash: string, now: number): Promise<CachedApiKey | undefined> {
+    const generation = this.apiKeyGeneration;
+    const row = await em.findOne(ApiKey, { keyHash: hash });
+    if (!row || row.revokedAt) return undefined;
+    const key: CachedApiKey = {
+      id: row.id,
+      companyId: row.companyId,
+      canWrite: row.scope === 'write',
+      label: row.name || `chave ${row.prefix}`,
+      lastUsedAt: row.lastUsedAt?.getTime() ?? null,
+      expires: now + API_KEY_CACHE_MS,
+    };
+    if (generation === this.apiKeyGeneration) {
+      if (this.apiKeys.size >= API_KEY_CACHE_MAX) this.apiKeys.delete(this.apiKeys.keys().next().value!);
+      this.apiKeys.set(hash, key);
+    }
+    return key;
   }
 }

@@ -6,6 +6,9 @@ import type { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import type { RejectedWebhooks } from './webhook-diagnostics.js';
 
+/** A stored delivery not applied yet: the 200 went out, a worker applies it within milliseconds. */
+export const PENDING_REASON = 'Recebido; aplicando.';
+
 /** The Settings tab's Cal.com tools: connection test and recent webhook deliveries. */
 export class CalcomAdminService {
   constructor(
@@ -35,9 +38,16 @@ export class CalcomAdminService {
   async diagnostics(em: EntityManager, tenant: Tenant, first = 20): Promise<WebhookDiagnosticView[]> {
     requireAdmin(tenant);
     const limit = Math.max(0, Math.min(first, 100));
+    // `body` is lazy: the raw bodies of pending deliveries are not loaded.
     const accepted = await em.find(WebhookDelivery, { companyId: tenant.companyId }, { orderBy: { receivedAt: 'desc' }, limit });
     const all: WebhookDiagnosticView[] = [
-      ...accepted.map((d) => ({ at: d.receivedAt, trigger: d.trigger, outcome: d.outcome, reason: d.reason, bookingUid: d.bookingUid })),
+      ...accepted.map((d) => ({
+        at: d.receivedAt,
+        trigger: d.trigger,
+        outcome: d.outcome,
+        reason: d.outcome === 'pending' ? PENDING_REASON : d.reason,
+        bookingUid: d.bookingUid,
+      })),
       ...this.rejections.list(tenant.companyId),
     ];
     return all.sort((x, y) => y.at.getTime() - x.at.getTime()).slice(0, limit);

@@ -3,10 +3,15 @@ import type { Jobs } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
 import type { Services } from '../platform/services.js';
 import { reconcileAll } from './calcom.reconcile.js';
+import { startWebhookApplier } from './webhook-applier.js';
 
 export const RECONCILE_QUEUE = 'calcom.reconcile';
 
-export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger): Promise<void> {
+/**
+ * Defines the Cal.com queues and, in worker roles, starts applying stored webhook deliveries;
+ * returns what stops this domain's background work at shutdown.
+ */
+export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger): Promise<() => Promise<void>> {
   await jobs.define({
     name: RECONCILE_QUEUE,
     retryLimit: 0,
@@ -19,4 +24,6 @@ export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Serv
     },
   });
   await jobs.schedule(RECONCILE_QUEUE, '*/10 * * * *');
+  if (services.config.role === 'api') return async () => {};
+  return startWebhookApplier(orm, services, log);
 }

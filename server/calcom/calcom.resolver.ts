@@ -4,7 +4,7 @@ import { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types.js';
 
 @Resolver()
 export class CalcomResolver {
-  @Query(() => [WebhookDiagnosticView], { description: 'Admins only. Last Cal.com webhooks received (applied, duplicate, stale, ignored) and rejected, newest first.' })
+  @Query(() => [WebhookDiagnosticView], { description: 'Admins only. Last Cal.com webhooks received (pending, applied, duplicate, stale, ignored, failed) and rejected, newest first.' })
   async webhookDiagnostics(@Ctx() ctx: RequestContext, @Arg('first', () => Int, { defaultValue: 20 }) first = 20): Promise<WebhookDiagnosticView[]> {
     return ctx.services.calcomAdmin.diagnostics(ctx.em, tenantOf(ctx), first);
   }

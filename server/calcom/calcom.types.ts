@@ -4,7 +4,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 export class WebhookDiagnosticView {
   @Field(() => Date) at!: Date;
   @Field(() => String, { nullable: true }) trigger!: string | null;
-  @Field(() => String, { description: 'applied, duplicate, stale, ignored or rejected.' }) outcome!: string;
+  @Field(() => String, { description: 'pending (received, being applied), applied, duplicate, stale, ignored, failed or rejected.' }) outcome!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field(() => String, { nullable: true }) bookingUid!: string | null;
 }

@@ -1,24 +1,39 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { Company } from '../companies/company.entity.js';
-import { isUuid } from '../companies/company.service.js';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { BODY_LIMIT, parseJsonBody } from '../platform/http.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
 import type { Services } from '../platform/services.js';
 import { InvalidEvent, parseWebhook } from './calcom-event.js';
-import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { localWebhookApplier, metricTrigger, WEBHOOK_CHANNEL } from './webhook-applier.js';
 
 export const WEBHOOK_PATH = '/api/agenda/webhook/cal';
 
 type Rejection = { status: 400 | 401; reason: string; message: string };
 
 /**
- * `POST /api/agenda/webhook/cal` (ARCHITECTURE §4): verify the HMAC over the raw bytes, then apply
- * the booking event idempotently. Every 4xx happens before anything is written.
+ * Stores a verified delivery `pending` with its raw body, in one statement; a replayed body (same
+ * company and body hash) stores nothing. A worker role then applies it itself, woken in-process.
+ */
+const STORE = `insert into webhook_deliveries (id, company_id, trigger, booking_uid, body_hash, outcome, event_created_at, received_at, body)
+  values (?, ?, ?, ?, ?, 'pending', ?, clock_timestamp(), ?)
+  on conflict (company_id, body_hash) do nothing
+  returning id, company_id`;
+/**
+ * The same for an API-only process, which also wakes the workers: a NOTIFY carrying the company,
+ * sent at commit. Only there: notifying transactions commit one at a time under PostgreSQL's global
+ * notify lock, which would halve the acknowledgements a worker role can store per second.
+ */
+const STORE_AND_NOTIFY = `with ins as (${STORE}) select id, pg_notify('${WEBHOOK_CHANNEL}', company_id::text) from ins`;
+
+/**
+ * `POST /api/agenda/webhook/cal` (ARCHITECTURE §4): acknowledge, then apply. The route verifies the
+ * HMAC over the raw bytes and validates the event, stores the delivery and answers 200 once it is
+ * durably stored (also for a replay); a worker applies it within milliseconds (webhook-applier.ts).
+ * Every 4xx happens before anything is written.
  */
 export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
+  const knex = orm.em.getConnection().getKnex();
   await app.register(async (scope) => {
     // The signature covers the exact bytes Cal.com sent: keep them instead of a re-serialised JSON.
     scope.removeAllContentTypeParsers();
@@ -28,8 +43,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
     scope.post<{ Querystring: { company?: string } }>(WEBHOOK_PATH, async (req, reply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       // Cal.com cannot add custom headers to a webhook, so the company may also come in the URL.
-      const companyId = header(req, 'x-cal-company') ?? (typeof req.query.company === 'string' ? req.query.company : undefined);
-      const em = orm.em.fork();
+      const given = header(req, 'x-cal-company') ?? (typeof req.query.company === 'string' ? req.query.company : undefined);
 
       const reject = (companyKey: string, r: Rejection, trigger: string | null = null) => {
         services.metrics.webhookDeliveries.inc({ company: companyKey, trigger: trigger ?? 'unknown', outcome: 'rejected', reason: r.reason });
@@ -39,57 +53,42 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         return reply.code(r.status).send({ error: r.message });
       };
 
-      if (!companyId) return reject('unknown', { status: 401, reason: 'missing_company', message: 'Cabeçalho X-Cal-Company ausente (ou ?company= na URL).' });
-      const company = isUuid(companyId) ? await em.findOne(Company, { id: companyId }) : null;
-      if (!company) return reject('unknown', { status: 401, reason: 'unknown_company', message: 'Empresa desconhecida em X-Cal-Company.' });
+      if (!given) return reject('unknown', { status: 401, reason: 'missing_company', message: 'Cabeçalho X-Cal-Company ausente (ou ?company= na URL).' });
+      const companyId = given.toLowerCase();
+      // Cached (and dropped on every settings change): undefined = no such company, null = no secret.
+      const secret = await services.companies.webhookSecret(orm.em, companyId);
+      if (secret === undefined) return reject('unknown', { status: 401, reason: 'unknown_company', message: 'Empresa desconhecida em X-Cal-Company.' });
 
-      const verdict = verifySignature(req, raw, services.companies.integrationsOf(company).cal.webhookSecret);
-      if (verdict) return reject(company.id, verdict, claimedTrigger(raw));
+      const verdict = verifySignature(req, raw, secret);
+      if (verdict) return reject(companyId, verdict, claimedTrigger(raw));
 
       let parsed: ReturnType<typeof parseWebhook>;
       try {
         parsed = parseWebhook(parseJsonBody(raw));
       } catch (error) {
         const message = error instanceof InvalidEvent ? `Evento inválido: ${error.message}.` : error instanceof Error ? error.message : 'Corpo inválido.';
-        return reject(company.id, { status: 400, reason: error instanceof InvalidEvent ? 'invalid_event' : 'invalid_json', message });
+        return reject(companyId, { status: 400, reason: error instanceof InvalidEvent ? 'invalid_event' : 'invalid_json', message });
       }
 
-      const bodyHash = createHash('sha256').update(raw).digest('hex');
-      const result = await record(orm, services, company.id, parsed, bodyHash);
-      services.metrics.webhookDeliveries.inc({ company: company.id, trigger: metricTrigger(parsed.trigger), outcome: result.outcome, reason: '' });
-      req.log.info({ companyId: company.id, trigger: parsed.trigger, uid: parsed.event?.uid, outcome: result.outcome, reason: result.reason }, 'Cal.com webhook');
+      const applier = localWebhookApplier(services);
+      const id = randomUUID();
+      const result = await knex.raw<{ rows: Array<{ id: string }> }>(applier ? STORE : STORE_AND_NOTIFY, [
+        id,
+        companyId,
+        parsed.trigger.slice(0, 100),
+        parsed.event?.uid ?? null,
+        createHash('sha256').update(raw).digest('hex'),
+        parsed.event?.at ?? null,
+        // Valid UTF-8 (parseJsonBody checked it) and JSON text, so no NUL: stored as sent.
+        raw.toString('utf8'),
+      ]);
+      const stored = result.rows.length > 0;
+      if (stored) applier?.wake(companyId);
+      else services.metrics.webhookDeliveries.inc({ company: companyId, trigger: metricTrigger(parsed.trigger), outcome: 'duplicate', reason: '' });
+      req.log.info({ companyId, trigger: parsed.trigger, uid: parsed.event?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' }, 'Cal.com webhook received');
       return reply.send({ ok: true });
     });
   });
-}
-
-async function record(orm: MikroORM, services: Services, companyId: string, parsed: ReturnType<typeof parseWebhook>, bodyHash: string) {
-  try {
-    return await orm.em.fork().transactional(async (tx) => {
-      // The delivery row goes first: a concurrent copy of the same body waits on its unique key
-      // and then fails, instead of applying the event a second time.
-      const delivery = tx.create(WebhookDelivery, {
-        companyId,
-        trigger: parsed.trigger.slice(0, 100),
-        bookingUid: parsed.event?.uid ?? null,
-        bodyHash,
-        outcome: 'ignored',
-        eventCreatedAt: parsed.event?.at ?? null,
-        receivedAt: new Date(),
-      });
-      await tx.flush();
-      const result = parsed.event
-        ? await services.calcomSync.apply(tx, companyId, parsed.event, 'webhook')
-        : { outcome: 'ignored' as const, reason: parsed.trigger === 'PING' ? 'ping' : 'gatilho não tratado' };
-      delivery.outcome = result.outcome;
-      delivery.reason = result.reason ?? null;
-      await tx.flush();
-      return result;
-    });
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) return { outcome: 'duplicate' as const, reason: 'entrega repetida' };
-    throw error;
-  }
 }
 
 function verifySignature(req: FastifyRequest, raw: Buffer, secret: string | null): Rejection | undefined {
@@ -123,9 +122,3 @@ function claimedTrigger(raw: Buffer): string | null {
     return null;
   }
 }
-
-/** Keeps the metric's label set bounded: anything unexpected is "other". */
-function metricTrigger(trigger: string): string {
-  return /^[A-Z_]{3,40}$/.test(trigger) ? trigger : 'other';
-}
-

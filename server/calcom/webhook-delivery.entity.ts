@@ -1,9 +1,16 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-export type WebhookOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
+/**
+ * `pending`: stored by the webhook route (answered 200), not applied yet; `failed`: a worker gave up
+ * applying it (the reason says why; the body is kept). The others are the result of applying it.
+ */
+export type WebhookOutcome = 'pending' | 'applied' | 'duplicate' | 'stale' | 'ignored' | 'failed';
 
-/** An accepted Cal.com delivery. (company, body hash) is unique: a replay is recognised, not re-applied. */
+/**
+ * An accepted Cal.com delivery. (company, body hash) is unique: a replay is recognised, not re-applied.
+ * The route stores it `pending` with its raw body; a worker applies it (see webhook-applier.ts).
+ */
 @Entity({ tableName: 'webhook_deliveries' })
 export class WebhookDelivery {
   @PrimaryKey({ type: 'uuid' })
@@ -24,7 +31,7 @@ export class WebhookDelivery {
   @Property({ type: 'text' })
   outcome!: WebhookOutcome;
 
-  /** Why it was stale or ignored, for the diagnostics panel. */
+  /** Why it was stale, ignored or failed, for the diagnostics panel. */
   @Property({ type: 'text', nullable: true })
   reason: string | null = null;
 
@@ -33,4 +40,12 @@ export class WebhookDelivery {
 
   @Property({ type: 'timestamptz' })
   receivedAt: Date = new Date();
+
+  /** The raw body (up to 1 MiB) while pending or failed; cleared once applied. Lazy: never loaded by default. */
+  @Property({ type: 'text', nullable: true, lazy: true })
+  body: string | null = null;
+
+  /** When a worker applied it (null while pending, and for a failed delivery). */
+  @Property({ type: 'timestamptz', nullable: true })
+  appliedAt: Date | null = null;
 }

@@ -1,7 +1,10 @@
+import type { WebhookOutcome } from './webhook-delivery.entity.js';
+
 export interface WebhookDiagnostic {
   at: Date;
   trigger: string | null;
-  outcome: 'applied' | 'duplicate' | 'stale' | 'ignored' | 'rejected';
+  /** A stored delivery's outcome (`pending` = received, being applied), or `rejected` (never stored). */
+  outcome: WebhookOutcome | 'rejected';
   reason: string | null;
   bookingUid: string | null;
 }

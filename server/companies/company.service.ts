@@ -4,6 +4,7 @@ import { audit, type Actor } from '../audit/audit.service.js';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { badInput, DomainError } from '../platform/errors.js';
+import { TtlCache } from '../platform/ttl-cache.js';
 import { Company } from './company.entity.js';
 import type { CompanyView } from './company.types.js';
 import { maskSecret, SecretBox } from './secret-box.js';
@@ -28,8 +29,29 @@ export interface CompanyIntegrations {
   whaticket: { url: string | null; token: string | null };
 }
 
+/** How long a public endpoint may trust a cached credential check; changes evict at once (see `changed`). */
+const HOT_TTL_MS = 5_000;
+export const COMPANY_CHANGED_CHANNEL = 'secretaria_company_changed';
+
 export class CompanyService {
+  /**
+   * Credential checks of the public endpoints (inbound token, webhook secret), per company. Every
+   * settings change sends `pg_notify(COMPANY_CHANGED_CHANNEL, id)` in its transaction and every
+   * instance drops that company's entries (`forget`), so the TTL only bounds a lost notification.
+   */
+  private readonly hot = new TtlCache<string | null>(HOT_TTL_MS);
+
   constructor(private readonly secrets: SecretBox) {}
+
+  /** Drops cached credential checks of one company, or of all (after a lost notification). */
+  forget(companyId?: string): void {
+    this.hot.clear(companyId ? `${companyId}:` : '');
+  }
+
+  private async changed(tx: EntityManager, companyId: string): Promise<void> {
+    await tx.execute('select pg_notify(?, ?)', [COMPANY_CHANGED_CHANNEL, companyId]);
+    this.forget(companyId);
+  }
 
   async create(em: EntityManager, input: CompanySettings & { name: string }): Promise<{ company: Company; inboundToken: string }> {
     const company = new Company();
@@ -48,6 +70,7 @@ export class CompanyService {
       if (!company) throw new DomainError('NOT_FOUND', `Empresa ${id} não encontrada.`);
       const changed = this.apply(company, input);
       audit(tx, company.id, actor, 'company.settings_updated', `company:${company.id}`, { changed });
+      await this.changed(tx, company.id);
       return company;
     });
   }
@@ -71,13 +94,38 @@ export class CompanyService {
       const company = await this.get(tx, tenant);
       company.whaticketInboundTokenHash = hashToken(token);
       audit(tx, company.id, tenant.actor, 'company.inbound_token_rotated', `company:${company.id}`);
+      await this.changed(tx, company.id);
     });
+    this.forget(tenant.companyId);
     return token;
   }
 
-  async findByInboundToken(em: EntityManager, companyId: string, token: string): Promise<Company | null> {
-    if (!isUuid(companyId)) return null;
-    return em.findOne(Company, { id: companyId, whaticketInboundTokenHash: hashToken(token) });
+  /** The Whaticket inbound check (every inbound message): one indexed probe, cached briefly. */
+  async inboundTokenMatches(em: EntityManager, companyId: string, token: string): Promise<boolean> {
+    if (!isUuid(companyId)) return false;
+    const hash = hashToken(token);
+    const key = `${companyId}:inbound:${hash}`;
+    if (this.hot.get(key) !== undefined) return true;
+    const rows = await em.execute<Array<{ id: string }>>('select id from companies where id = ? and whaticket_inbound_token = ?', [companyId, hash]);
+    if (rows.length === 0) return false;
+    this.hot.set(key, companyId);
+    return true;
+  }
+
+  /**
+   * The decrypted Cal.com webhook secret (every webhook delivery), cached briefly: `undefined` for an
+   * unknown company, `null` when none is configured.
+   */
+  async webhookSecret(em: EntityManager, companyId: string): Promise<string | null | undefined> {
+    if (!isUuid(companyId)) return undefined;
+    const key = `${companyId}:webhook`;
+    const cached = this.hot.get(key);
+    if (cached !== undefined) return cached;
+    const rows = await em.execute<Array<{ cal_webhook_secret: string | null }>>('select cal_webhook_secret from companies where id = ?', [companyId]);
+    if (rows.length === 0) return undefined;
+    const secret = this.secrets.decryptOptional(rows[0]!.cal_webhook_secret);
+    this.hot.set(key, secret);
+    return secret;
   }
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations | null> {

@@ -3,7 +3,7 @@ import type { Tenant } from '../auth/tenant.js';
 import { DomainError } from './errors.js';
 import type { Services } from './services.js';
 
-/** Per request (HTTP) or per connection (WebSocket): a fresh EntityManager and the resolved caller. */
+/** Per request (HTTP) or per WebSocket operation: the resolved caller and an EntityManager (forked on first use over WebSocket). */
 export interface RequestContext {
   em: EntityManager;
   tenant: Tenant | undefined;

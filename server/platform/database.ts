@@ -23,7 +23,15 @@ export const entities = [
   Appointment, AuditLog, WebhookDelivery,
 ];
 
-export function ormOptions(url: string, poolMax = 10): Options {
+/**
+ * ORM connections per process. Budget against PostgreSQL's default `max_connections = 100` (the
+ * embedded cluster keeps initdb's default; 3 of them reserved for superusers): per process 16 (ORM)
+ * + 4 (pg-boss, see jobs.ts) + 1 (LISTEN, pubsub.ts) = 21, so an API and a worker process take 42,
+ * with the CLI (2) and short-lived probes well under the limit.
+ */
+export const ORM_POOL_MAX = 16;
+
+export function ormOptions(url: string, poolMax = ORM_POOL_MAX): Options {
   return {
     clientUrl: url,
     entities,

@@ -1,7 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { createRequire } from 'node:module';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ASTVisitor, Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ASTVisitor, Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode, type GraphQLField, type OperationDefinitionNode, type ValueNode, visit } from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 // The ESM build imports `graphql/index.mjs` explicitly, a second copy of graphql next to the CJS one
 // that Node resolves for everything else ("from another module or realm"); the CJS build shares ours.
 const complexity = createRequire(import.meta.url)('graphql-query-complexity') as typeof import('graphql-query-complexity');
@@ -103,26 +104,144 @@ function selectsIntrospection(document: DocumentNode): boolean {
   return false;
 }
 
+/**
+ * The only arguments a field's `complexity` function is given (see `fieldEstimator`). The cost of a
+ * document then depends on nothing but the document, the operation name and the variables feeding
+ * these arguments or `@skip`/`@include`, which is what `ComplexityCache` keys on.
+ */
+export const COMPLEXITY_ARGS: readonly string[] = ['first'];
+const COSTS_PER_DOCUMENT = 64;
+
+type Estimator = Parameters<typeof complexity.getComplexity>[0]['estimators'][number];
+
+/** `fieldExtensionsEstimator`, except that a `complexity` function sees only COMPLEXITY_ARGS. */
+const fieldEstimator: Estimator = (options) => {
+  const own = options.field.extensions?.complexity as unknown;
+  if (typeof own === 'number') return options.childComplexity + own;
+  if (typeof own !== 'function') return undefined;
+  const args: Record<string, unknown> = {};
+  for (const name of COMPLEXITY_ARGS) if (name in options.args) args[name] = options.args[name];
+  return (own as Estimator)({ ...options, args });
+};
+const defaultEstimator = complexity.simpleEstimator({ defaultComplexity: 1 });
+
+interface DocumentFacts {
+  introspection: boolean;
+  /** Variables that can change the cost: used in a COMPLEXITY_ARGS argument or in `@skip`/`@include`. */
+  costVariables: string[];
+  /** Fields with a variable anywhere in their arguments: their argument coercion can fail per request. */
+  variableFields: Set<FieldNode>;
+  /** Cost by operation name + cost variables, for requests whose variables coerce like the first one's. */
+  costs: Map<string, { cost: number; checked: Array<[GraphQLField<unknown, unknown>, FieldNode]> }>;
+}
+
+/**
+ * Complexity per parsed document (Apollo keeps parsed documents in its LRU, so a repeated query is
+ * the same object) and cost variables. A hit still coerces the request's variables and the
+ * arguments the estimation evaluated; if anything fails there the full estimation runs, so errors
+ * are exactly those of `getComplexity`.
+ */
+class ComplexityCache {
+  private readonly documents = new WeakMap<DocumentNode, DocumentFacts>();
+
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  facts(document: DocumentNode): DocumentFacts {
+    let facts = this.documents.get(document);
+    if (!facts) {
+      facts = { introspection: selectsIntrospection(document), ...variableUse(document), costs: new Map() };
+      this.documents.set(document, facts);
+    }
+    return facts;
+  }
+
+  /** Throws what `getComplexity` throws. */
+  cost(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+    const facts = this.facts(document);
+    const operations = document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || d.name?.value === operationName),
+    );
+    const key = `${operationName ?? ''}\u0000${JSON.stringify(facts.costVariables.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : [])))}`;
+    const known = operations.length === 1 ? facts.costs.get(key) : undefined;
+    if (known && this.coerces(operations[0]!, known.checked, variables)) return known.cost;
+
+    const checked: Array<[GraphQLField<unknown, unknown>, FieldNode]> = [];
+    const cost = complexity.getComplexity({
+      schema: this.schema,
+      query: document,
+      operationName,
+      variables,
+      estimators: [
+        ({ field, node }) => {
+          if (facts.variableFields.has(node)) checked.push([field, node]);
+          return undefined;
+        },
+        fieldEstimator,
+        defaultEstimator,
+      ],
+    });
+    if (operations.length === 1) {
+      if (facts.costs.size >= COSTS_PER_DOCUMENT) facts.costs.clear();
+      facts.costs.set(key, { cost, checked });
+    }
+    return cost;
+  }
+
+  /** Whether this request's variables pass the coercions the estimation would do. */
+  private coerces(operation: OperationDefinitionNode, checked: Array<[GraphQLField<unknown, unknown>, FieldNode]>, variables: Record<string, unknown>): boolean {
+    const { coerced } = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables);
+    if (!coerced) return false;
+    try {
+      for (const [field, node] of checked) getArgumentValues(field, node, coerced);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function variableUse(document: DocumentNode): Pick<DocumentFacts, 'costVariables' | 'variableFields'> {
+  const costVariables = new Set<string>();
+  const variableFields = new Set<FieldNode>();
+  const variablesIn = (value: ValueNode, into?: Set<string>) => {
+    let found = false;
+    visit(value, {
+      Variable(node) {
+        found = true;
+        into?.add(node.name.value);
+      },
+    });
+    return found;
+  };
+  visit(document, {
+    Field(node) {
+      for (const arg of node.arguments ?? []) {
+        if (variablesIn(arg.value, COMPLEXITY_ARGS.includes(arg.name.value) ? costVariables : undefined)) variableFields.add(node);
+      }
+    },
+    Directive(node) {
+      if (node.name.value !== 'skip' && node.name.value !== 'include') return;
+      for (const arg of node.arguments ?? []) variablesIn(arg.value, costVariables);
+    },
+  });
+  return { costVariables: [...costVariables].sort(), variableFields };
+}
+
 /** Complexity limit and "introspection needs credentials". */
 export function guardPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestContext> {
+  const costs = new ComplexityCache(schema);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, contextValue }) {
-          if (selectsIntrospection(document) && !contextValue.tenant) {
+          if (costs.facts(document).introspection && !contextValue.tenant) {
             throw new GraphQLError('A introspecção exige uma chave de API ou sessão válida.', {
               extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
             });
           }
           let cost: number;
           try {
-            cost = complexity.getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [complexity.fieldExtensionsEstimator(), complexity.simpleEstimator({ defaultComplexity: 1 })],
-            });
+            cost = costs.cost(document, request.operationName ?? undefined, request.variables ?? {});
           } catch (error) {
             // Estimating coerces the variables: a wrong type or a missing one surfaces here first.
             throw new GraphQLError(`Variáveis inválidas: ${error instanceof Error ? error.message : String(error)}`, {

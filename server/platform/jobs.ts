@@ -85,6 +85,13 @@ export class Jobs {
     return id;
   }
 
+  /** Many jobs of one queue in one statement (the queue's retry policy applies to each). */
+  async sendMany<T extends object>(name: string, data: T[]): Promise<void> {
+    if (data.length === 0) return;
+    await this.boss.insert(data.map((d) => ({ name, data: d })));
+    for (const worker of this.workers.get(name) ?? []) this.boss.notifyWorker(worker);
+  }
+
   async schedule(name: string, cron: string): Promise<void> {
     await this.boss.schedule(name, cron, {}, { singletonKey: name });
   }

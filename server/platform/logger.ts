@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import type { LogLevel } from '../config.js';
 
 export type Logger = FastifyBaseLogger;
 
-/** One pino logger for the process; Fastify uses it too, adding `reqId` to request logs. */
-export function createLogger(level: LogLevel): Logger {
+/** One pino logger for the process (stdout unless told); Fastify uses it too, adding `reqId` to request logs. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { service: 'secretaria-virtual' },
@@ -23,7 +23,7 @@ export function createLogger(level: LogLevel): Logger {
       paths: ['req.headers.authorization', 'req.headers["x-cal-signature"]', 'req.headers["x-cal-signature-256"]', '*.password', '*.apiKey', '*.token'],
       censor: '[redacted]',
     },
-  }) as unknown as Logger;
+  }, destination as DestinationStream) as unknown as Logger;
 }
 
 const SECRET_PARAMS = /([?&](?:token|apiKey|api_key|key|secret)=)[^&#]*/gi;

@@ -45,7 +45,7 @@ export function createMetrics() {
     }),
     webhookDeliveries: new Counter({
       name: 'secretaria_webhook_deliveries_total',
-      help: 'Cal.com webhook deliveries by trigger and outcome (applied, duplicate, stale, ignored, rejected).',
+      help: 'Cal.com webhook deliveries by trigger and outcome: duplicate (at the acknowledgement), applied, stale, ignored, failed (when applied), rejected (4xx).',
       labelNames: ['company', 'trigger', 'outcome', 'reason'] as const,
       registers,
     }),

@@ -28,6 +28,7 @@ export class PgEventBus {
   private reconnectDelay = 250;
   private readonly oversized = new Map<string, (companyId: string, payload: unknown) => Promise<unknown>>();
   private onCount: (delta: number) => void = () => {};
+  private readonly wakeups = new Map<string, (payload?: string) => void>();
 
   constructor(
     private readonly url: string,
@@ -48,6 +49,19 @@ export class PgEventBus {
    */
   registerReload(topic: string, reload: (companyId: string, payload: unknown) => Promise<unknown>): void {
     this.oversized.set(topic, reload);
+  }
+
+  /**
+   * Wake-up channels: `wake(channel)` runs `handler(payload)` whenever something sends
+   * `pg_notify(channel, payload)` (any instance), and `handler()` once now and after every reconnect,
+   * since notifications sent while the connection was down are lost: without a payload the handler
+   * must assume it missed anything (find pending work in the database, drop every cached entry).
+   */
+  async wake(channel: string, handler: (payload?: string) => void): Promise<void> {
+    if (!/^[a-z_]+$/.test(channel)) throw new Error(`invalid channel name: ${channel}`);
+    this.wakeups.set(channel, handler);
+    await this.client?.query(`listen ${channel}`);
+    handler();
   }
 
   async notify(em: EntityManager, envelope: EventEnvelope, reference?: unknown): Promise<void> {
@@ -94,15 +108,21 @@ export class PgEventBus {
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, keepAlive: true });
-    client.on('notification', (message) => void this.dispatch(message.payload));
+    client.on('notification', (message) => {
+      const wake = this.wakeups.get(message.channel);
+      if (wake) wake(message.payload);
+      else void this.dispatch(message.payload);
+    });
     client.on('error', (error) => this.log.warn({ err: error }, 'event bus connection error'));
     client.on('end', () => {
       if (!this.closed) this.scheduleReconnect();
     });
     await client.connect();
     await client.query(`listen ${CHANNEL}`);
+    for (const channel of this.wakeups.keys()) await client.query(`listen ${channel}`);
     this.client = client;
     this.reconnectDelay = 250;
+    for (const wake of this.wakeups.values()) wake();
   }
 
   private scheduleReconnect(): void {

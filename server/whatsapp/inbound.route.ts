@@ -12,8 +12,9 @@ interface InboundRoute {
 }
 
 /**
- * `POST /api/whaticket/inbound/:companyId` (ARCHITECTURE §4). Thin: authenticate, parse, store and
- * enqueue (WhatsappService.receive), answer at once; the reply is produced by a job.
+ * `POST /api/whaticket/inbound/:companyId` (ARCHITECTURE §4). Thin: authenticate (cached), parse,
+ * store in one statement (WhatsappService.receive), answer at once; a worker dispatches the stored
+ * message to a job, which produces the reply.
  */
 export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
   app.post<InboundRoute>(
@@ -22,9 +23,9 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
       // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
       onRequest: [rateLimitHook(services.config.publicRateLimit), async (req, reply) => {
         const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
-        const company = token ? await services.companies.findByInboundToken(orm.em.fork(), req.params.companyId, token) : null;
+        const valid = token ? await services.companies.inboundTokenMatches(orm.em.fork(), req.params.companyId, token) : false;
         // One answer for a bad token and an unknown company: ids cannot be probed.
-        if (!company) return sendError(reply, 401, 'Token de entrada do Whaticket inválido para esta empresa.', 'UNAUTHENTICATED');
+        if (!valid) return sendError(reply, 401, 'Token de entrada do Whaticket inválido para esta empresa.', 'UNAUTHENTICATED');
       }],
     },
     async (req, reply) => {

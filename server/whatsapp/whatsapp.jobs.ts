@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { Drain } from '../platform/drain.js';
 import type { Jobs } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
-import type { WhatsappService } from './whatsapp.service.js';
+import type { PgEventBus } from '../platform/pubsub.js';
+import { INBOUND_CHANNEL, type WhatsappService } from './whatsapp.service.js';
 
 /** One stored inbound message → decision, Cal.com call, replies. */
 export const INBOUND_QUEUE = 'whatsapp.inbound';
@@ -22,16 +24,27 @@ const CONCURRENCY = 4;
 
 /**
  * Defines the WhatsApp queues and hands the service its enqueuer. Must run before `jobs.work()`;
- * handlers only run where `work()` is called (roles `all` and `worker`).
+ * handlers only run where `work()` is called (roles `all` and `worker`), and so does the dispatcher
+ * that turns stored inbound messages into jobs (woken by this process's route, by the NOTIFY of an
+ * API-only process's route, and by a poll). Returns what stops the dispatcher.
  */
-export async function registerWhatsappJobs(deps: { jobs: Jobs; orm: MikroORM; whatsapp: WhatsappService; log: Logger }): Promise<void> {
-  const { jobs, orm, whatsapp, log } = deps;
+export async function registerWhatsappJobs(deps: {
+  jobs: Jobs;
+  orm: MikroORM;
+  whatsapp: WhatsappService;
+  events: PgEventBus;
+  worker: boolean;
+  log: Logger;
+}): Promise<() => Promise<void>> {
+  const { jobs, orm, whatsapp, events, log } = deps;
+  const dispatcher = deps.worker ? new Drain('whatsapp.dispatch', () => whatsapp.dispatch(orm.em.fork()), log) : undefined;
   whatsapp.attach(
     {
-      processInbound: (inboundId) => jobs.send(INBOUND_QUEUE, { inboundId }),
-      sendOutbound: (outboundId) => jobs.send(SEND_QUEUE, { outboundId }),
+      processInbound: (ids) => jobs.sendMany(INBOUND_QUEUE, ids.map((inboundId) => ({ inboundId }))),
+      sendOutbound: (ids) => jobs.sendMany(SEND_QUEUE, ids.map((outboundId) => ({ outboundId }))),
     },
     log,
+    dispatcher,
   );
   await jobs.define<{ inboundId: string }>({
     name: INBOUND_QUEUE,
@@ -55,4 +68,8 @@ export async function registerWhatsappJobs(deps: { jobs: Jobs; orm: MikroORM; wh
     },
   });
   await jobs.schedule(SWEEP_QUEUE, '* * * * *');
+  if (!dispatcher) return async () => {};
+  // Also wakes it once now: messages left undispatched by a previous process are picked up.
+  await events.wake(INBOUND_CHANNEL, () => dispatcher.wake());
+  return () => dispatcher.stop();
 }

@@ -14,13 +14,13 @@ import { Conversation } from './conversation.entity.js';
 import { InboundMessage } from './inbound-message.entity.js';
 import { MAX_TEXT_LENGTH, type InboundText } from './inbound-payload.js';
 import { OutboundMessage } from './outbound-message.entity.js';
-import { canonicalPhone, normalizePhone } from './phone.js';
+import { brazilianVariants, canonicalPhone, normalizePhone } from './phone.js';
 import { WhaticketClient, WhaticketError } from './whaticket.client.js';
 
 /** Where the service hands work to the durable queues (pg-boss, see whatsapp.jobs.ts). */
 export interface WhatsappQueue {
-  processInbound(inboundId: string): Promise<unknown>;
-  sendOutbound(outboundId: string): Promise<unknown>;
+  processInbound(inboundIds: string[]): Promise<unknown>;
+  sendOutbound(outboundIds: string[]): Promise<unknown>;
 }
 
 export interface ChatMessage {
@@ -49,6 +49,10 @@ const STALE_AFTER = '1 day';
 /** Stored but not picked up after this: the enqueue was lost (crash between commit and send). */
 const LOST_AFTER = '1 minute';
 const TRANSCRIPT_LIMIT = 100;
+/** Stored messages turned into jobs per dispatcher step. */
+const DISPATCH_BATCH = 200;
+/** `pg_notify` channel of messages stored by API-only processes (payload-free: the dispatcher reads the table). */
+export const INBOUND_CHANNEL = 'secretaria_inbound';
 
 const WHATSAPP_ACTOR = (contact: { id: string; phone: string; name: string }): Actor => ({
   type: 'WHATSAPP',
@@ -72,6 +76,8 @@ export class WhatsappService {
   now: () => Date = () => new Date();
   private queue: WhatsappQueue | undefined;
   private log: Logger | undefined;
+  /** This process's dispatcher (worker roles only; see `receive`). */
+  private dispatcher: { wake(): void } | undefined;
 
   constructor(
     private readonly deps: {
@@ -88,40 +94,60 @@ export class WhatsappService {
     return this.engine.settings;
   }
 
-  /** Called once by the composition root when the queues exist. */
-  attach(queue: WhatsappQueue, log: Logger): void {
+  /** Called once by the composition root when the queues exist (with the dispatcher in worker roles). */
+  attach(queue: WhatsappQueue, log: Logger, dispatcher?: { wake(): void }): void {
     this.queue = queue;
     this.log = log;
+    this.dispatcher = dispatcher;
   }
 
   // ---- inbound ----------------------------------------------------------------------------------
 
   /**
-   * Stores one message and enqueues its processing. The contact upsert and the insert share one
-   * transaction; a message id seen before is a duplicate and changes nothing.
+   * Stores one message in one statement; the contact is resolved by the job. A message id seen
+   * before is a duplicate and changes nothing. Then the dispatcher is woken: this process's own when
+   * it runs one (worker roles), otherwise every worker's through a NOTIFY sent at commit. Only then:
+   * notifying transactions commit one at a time (PostgreSQL's global notify lock), which would halve
+   * the messages a worker role can store per second.
    */
   async receive(em: EntityManager, companyId: string, message: InboundText, options: { simulated?: boolean } = {}): Promise<Received> {
-    const simulated = options.simulated === true;
-    const stored = await em.transactional(async (tx) => {
-      const contactId = await this.upsertContact(tx, companyId, message.contactPhone, message.name);
-      const rows = await tx.execute<Array<{ id: string; received_at: Date }>>(
-        `insert into inbound_messages (id, company_id, message_id, contact_id, phone, sender_name, body, status, simulated, received_at)
-         values (?, ?, ?, ?, ?, ?, ?, 'RECEIVED', ?, clock_timestamp())
-         on conflict (company_id, message_id) do nothing
-         returning id, received_at`,
-        [randomUUID(), companyId, message.messageId, contactId, message.phone, message.name, message.text, simulated],
-      );
-      return rows[0] ?? null;
-    });
+    const dispatcher = this.dispatcher;
+    const store = `insert into inbound_messages (id, company_id, message_id, phone, sender_name, body, status, simulated, received_at)
+       values (?, ?, ?, ?, ?, ?, 'RECEIVED', ?, clock_timestamp())
+       on conflict (company_id, message_id) do nothing
+       returning id, received_at`;
+    const rows = await em.execute<Array<{ id: string; received_at: Date }>>(
+      dispatcher ? store : `with stored as (${store}) select id, received_at, pg_notify('${INBOUND_CHANNEL}', '') from stored`,
+      [randomUUID(), companyId, message.messageId, message.phone, message.name, message.text, options.simulated === true],
+    );
+    const stored = rows[0];
     if (!stored) {
       this.deps.metrics.whatsappInbound.inc({ company: companyId, intent: 'duplicate' });
       return { duplicate: true, value: null };
     }
-    await this.enqueue('inbound', stored.id);
+    dispatcher?.wake();
     return {
       duplicate: false,
       value: { id: stored.id, direction: 'IN', body: message.text, at: new Date(stored.received_at), status: 'RECEIVED' },
     };
+  }
+
+  /**
+   * Dispatcher step (worker roles, woken by INBOUND_CHANNEL): turns up to DISPATCH_BATCH stored
+   * messages into processing jobs. Claimed with SKIP LOCKED, so several workers never dispatch one
+   * message twice; a crash between the claim and the enqueue is covered by the sweep. Resolves true
+   * when there may be more.
+   */
+  async dispatch(em: EntityManager): Promise<boolean> {
+    const rows = await em.execute<Array<{ id: string }>>(
+      `with picked as (
+         select id from inbound_messages where dispatched_at is null
+          order by received_at, id limit ${DISPATCH_BATCH} for update skip locked)
+       update inbound_messages m set dispatched_at = now() from picked where m.id = picked.id
+       returning m.id`,
+    );
+    await this.enqueue('inbound', rows.map((r) => r.id));
+    return rows.length === DISPATCH_BATCH;
   }
 
   private async upsertContact(tx: EntityManager, companyId: string, phone: string, name: string): Promise<string> {
@@ -144,13 +170,17 @@ export class WhatsappService {
    * several workers pick up a burst of messages.
    */
   async processInbound(em: EntityManager, inboundId: string, options: { final?: boolean } = {}): Promise<void> {
+    const heads = await em.execute<Array<{ phone: string }>>('select phone from inbound_messages where id = ?', [inboundId]);
+    if (!heads[0]) return;
+    // One person may write from both spellings of a Brazilian mobile (with and without the 9).
+    const phones = brazilianVariants(heads[0].phone);
     const ids = await em.execute<Array<{ id: string }>>(
       `select m.id from inbound_messages m
          join inbound_messages head on head.id = ?
-        where m.company_id = head.company_id and m.contact_id = head.contact_id and m.status = 'RECEIVED'
+        where m.company_id = head.company_id and m.phone in (${placeholders(phones)}) and m.status = 'RECEIVED'
           and (m.received_at, m.id) <= (head.received_at, head.id)
         order by m.received_at, m.id`,
-      [inboundId],
+      [inboundId, ...phones],
     );
     for (const { id } of ids) {
       try {
@@ -164,14 +194,14 @@ export class WhatsappService {
 
   private async processOne(em: EntityManager, inboundId: string): Promise<void> {
     const done = await em.transactional(async (tx) => {
-      const refs = await tx.execute<Array<{ company_id: string; contact_id: string | null }>>(
-        'select company_id, contact_id from inbound_messages where id = ?',
+      const refs = await tx.execute<Array<{ company_id: string; contact_id: string | null; phone: string; sender_name: string; status: string }>>(
+        'select company_id, contact_id, phone, sender_name, status from inbound_messages where id = ?',
         [inboundId],
       );
       const ref = refs[0];
-      if (!ref?.contact_id) return null;
+      if (!ref || ref.status !== 'RECEIVED') return null;
       const companyId = ref.company_id;
-      const contactId = ref.contact_id;
+      const contactId = ref.contact_id ?? (await this.upsertContact(tx, companyId, canonicalPhone(ref.phone), ref.sender_name));
 
       // The conversation row is the per-contact lock: two messages of one person (or two deliveries
       // of one "1") are decided one after the other, on any number of workers.
@@ -183,6 +213,7 @@ export class WhatsappService {
       const conversation = await tx.findOneOrFail(Conversation, { companyId, contactId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const message = await tx.findOneOrFail(InboundMessage, { id: inboundId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (message.status !== 'RECEIVED') return null;
+      message.contactId = contactId;
 
       const contact = await tx.findOneOrFail(Contact, { id: contactId, companyId });
       const company = await this.deps.companies.integrations(tx, companyId);
@@ -222,7 +253,7 @@ export class WhatsappService {
       if (done.outboundIds.length) metrics.whatsappOutbound.inc({ company: done.companyId, outcome: 'captured' }, done.outboundIds.length);
       return;
     }
-    for (const id of done.outboundIds) await this.enqueue('outbound', id);
+    await this.enqueue('outbound', done.outboundIds);
   }
 
   /** The outbox rows, in the decision's transaction. Simulator replies are captured, never sent. */
@@ -341,19 +372,20 @@ export class WhatsappService {
       `select id from outbound_messages where status = 'PENDING' and attempts = 0 and created_at < now() - interval '${LOST_AFTER}'
         order by created_at limit 500`,
     );
-    for (const { id } of inbound) await this.enqueue('inbound', id);
-    for (const { id } of outbound) await this.enqueue('outbound', id);
+    await this.enqueue('inbound', inbound.map((r) => r.id));
+    await this.enqueue('outbound', outbound.map((r) => r.id));
     return { inbound: inbound.length, outbound: outbound.length };
   }
 
-  private async enqueue(kind: 'inbound' | 'outbound', id: string): Promise<void> {
+  private async enqueue(kind: 'inbound' | 'outbound', ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     if (!this.queue) throw new Error('WhatsappService used before its queues were attached');
     try {
-      if (kind === 'inbound') await this.queue.processInbound(id);
-      else await this.queue.sendOutbound(id);
+      if (kind === 'inbound') await this.queue.processInbound(ids);
+      else await this.queue.sendOutbound(ids);
     } catch (error) {
       // The row is committed: the sweep picks it up.
-      this.log?.error({ err: error, kind, id }, 'could not enqueue WhatsApp job; the sweep will retry');
+      this.log?.error({ err: error, kind, ids }, 'could not enqueue WhatsApp job; the sweep will retry');
     }
   }
 
@@ -376,20 +408,26 @@ export class WhatsappService {
   async transcript(em: EntityManager, tenant: Tenant, rawPhone: string): Promise<ChatMessage[]> {
     requireAdmin(tenant);
     const phone = simulatorPhone(rawPhone);
+    const phones = brazilianVariants(phone);
     const rows = await em.execute<Array<{ id: string; direction: 'IN' | 'OUT'; body: string; at: Date; status: string }>>(
       `select * from (
          select m.id, 'IN' as direction, m.body, m.received_at as at, m.status
-           from inbound_messages m join contacts c on c.id = m.contact_id
-          where m.company_id = ? and c.company_id = ? and c.phone = ?
+           from inbound_messages m
+          where m.company_id = ? and m.phone in (${placeholders(phones)})
          union all
          select m.id, 'OUT' as direction, m.body, m.created_at as at, m.status
            from outbound_messages m join contacts c on c.id = m.contact_id
           where m.company_id = ? and c.company_id = ? and c.phone = ?
        ) t order by at desc, direction desc limit ${TRANSCRIPT_LIMIT}`,
-      [tenant.companyId, tenant.companyId, phone, tenant.companyId, tenant.companyId, phone],
+      [tenant.companyId, ...phones, tenant.companyId, tenant.companyId, phone],
     );
     return rows.reverse().map((r) => ({ id: r.id, direction: r.direction, body: r.body, at: new Date(r.at), status: r.status }));
   }
+}
+
+/** `?, ?` for a list bound element by element (knex expands arrays in raw SQL). */
+function placeholders(values: unknown[]): string {
+  return values.map(() => '?').join(', ');
 }
 
 function simulatorPhone(raw: string): string {

@@ -4,6 +4,7 @@ import { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
 import { reconcileCompany } from '../../server/calcom/calcom.reconcile.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
+import { webhooksApplied } from '../support/webhooks.js';
 import { settle, subscribe } from '../support/ws.js';
 
 const SECRET = 'segredo-webhook-booking';
@@ -62,6 +63,7 @@ describe('booking through Cal.com', () => {
     expect(inCal.attendees[0]).toMatchObject({ name: 'Beatriz Gonçalves', email: 'bia@example.com', phoneNumber: '+5511988887777', timeZone: 'America/Sao_Paulo' });
     expect(booked.meetingUrl).toMatch(/^https:\/\//);
     await cal.flushWebhooks();
+    await webhooksApplied(server.app);
     await sub.waitFor(1);
     await settle();
     expect(sub.received.filter((e) => e.appointment.id === booked.id).map((e) => e.kind)).toEqual(['CREATED']);
@@ -86,6 +88,7 @@ describe('booking through Cal.com', () => {
     const start = freeSlot();
     const direct = cal.createBookingDirectly({ start, attendee: { name: 'Direto no Cal', email: 'direto@example.com', phoneNumber: '+5521999990000' } });
     await cal.flushWebhooks();
+    await webhooksApplied(server.app);
     const row = (await rows()).find((r) => r.calBookingUid === direct.uid);
     expect(row).toMatchObject({ status: 'CONFIRMED', source: 'CALCOM', clientName: 'Direto no Cal', clientPhone: '5521999990000' });
   });
@@ -102,6 +105,7 @@ describe('booking through Cal.com', () => {
     const result = await gql(server.url, BOOK, { input: { start, clientName: 'Atrasado', clientEmail: 'a@example.com' } }, admin);
     expect(result.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     await cal.flushWebhooks();
+    await webhooksApplied(server.app);
     const after = await rows();
     expect(after.filter((r) => r.clientName === 'Atrasado')).toEqual([]);
     expect(after.length).toBe(before + 1); // only the direct booking's webhook row
@@ -146,6 +150,7 @@ describe('booking through Cal.com', () => {
     const result = await gql(server.url, BOOK, { input: { start, clientName: 'Resposta perdida', clientEmail: 'p@example.com' } }, admin);
     expect(result.errors).toBeUndefined();
     await cal.flushWebhooks();
+    await webhooksApplied(server.app);
     expect(cal.bookings().filter((b) => b.attendees[0]!.name === 'Resposta perdida' && b.status === 'accepted')).toHaveLength(1);
     const ours = (await rows()).filter((r) => r.clientName === 'Resposta perdida');
     expect(ours).toHaveLength(1);
@@ -174,6 +179,7 @@ describe('booking through Cal.com', () => {
     expect(result.data).toEqual({ cancelAppointment: { status: 'CANCELLED', cancellationReason: 'Cliente pediu' } });
     expect(cal.booking(booked.calBookingUid)!.status).toBe('cancelled');
     await cal.flushWebhooks();
+    await webhooksApplied(server.app);
     expect(await metric('secretaria_appointments_cancelled_total', `company="${company.company.id}",via="admin"`)).toBe(before + 1);
     expect((await server.app.orm.em.fork().findOneOrFail(Appointment, { id: booked.id })).status).toBe('CANCELLED');
   });

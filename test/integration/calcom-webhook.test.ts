@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { AuditLog } from '../../server/audit/audit-log.entity.js';
+import { startApp, type App } from '../../server/app.js';
+import type { CalcomSyncService } from '../../server/calcom/calcom-sync.service.js';
+import { localWebhookApplier } from '../../server/calcom/webhook-applier.js';
 import { WebhookDelivery } from '../../server/calcom/webhook-delivery.entity.js';
 import { buildWebhook, CalcomSandbox, signBody, type SandboxBooking } from '../fakes/calcom-sandbox.js';
-import { seedCompany, startTestServer, type TestServer } from '../support/app.js';
-import { settle, subscribe } from '../support/ws.js';
+import { gql, login, seedCompany, startTestServer, testConfig, type TestServer } from '../support/app.js';
+import { createTestDatabase } from '../support/database.js';
+import { webhooksApplied } from '../support/webhooks.js';
+import { subscribe } from '../support/ws.js';
 
 const SECRET = 'segredo-do-webhook-alfa';
 
@@ -33,6 +38,8 @@ describe('Cal.com webhook', () => {
     const body = typeof envelope === 'string' ? envelope : JSON.stringify(envelope);
     return post(body, { 'x-cal-company': companyId, [headerName]: signBody(secret, body) });
   };
+  /** A 200 means stored: the worker applies it a few milliseconds later. */
+  const applied = () => webhooksApplied(server.app);
   const rows = async (companyId: string) => server.app.orm.em.fork().find(Appointment, { companyId }, { orderBy: { startAt: 'asc' } });
   const counts = async () => {
     const em = server.app.orm.em.fork();
@@ -64,6 +71,7 @@ describe('Cal.com webhook', () => {
       ["another company's secret", () => ({ 'x-cal-company': b.company.id, 'x-cal-signature-256': signBody(SECRET, body) }), 401, /Assinatura inválida/],
       ['a signature of other bytes', () => ({ 'x-cal-company': a.company.id, 'x-cal-signature-256': signBody(SECRET, body + ' ') }), 401, /Assinatura inválida/],
     ])('refuses %s', async (_case, headers, status, message) => {
+      await applied();
       const before = await counts();
       const response = await post(body, headers());
       expect(response.status).toBe(status);
@@ -72,6 +80,7 @@ describe('Cal.com webhook', () => {
     });
 
     it('refuses a tampered body with a valid-looking signature', async () => {
+      await applied();
       const before = await counts();
       const tampered = body.replace('Carlos Sá', 'Mallory');
       const response = await post(tampered, { 'x-cal-company': a.company.id, 'x-cal-signature-256': signBody(SECRET, body) });
@@ -85,6 +94,7 @@ describe('Cal.com webhook', () => {
       ['a booking without uid', JSON.stringify({ triggerEvent: 'BOOKING_CREATED', createdAt: new Date().toISOString(), payload: { startTime: '2031-01-01T10:00:00Z', endTime: '2031-01-01T10:30:00Z' } }), /uid/],
       ['a booking without times', JSON.stringify({ triggerEvent: 'BOOKING_CREATED', createdAt: new Date().toISOString(), payload: { uid: 'x' } }), /startTime/],
     ])('answers 400 for %s (signed), writing nothing', async (_case, raw, message) => {
+      await applied();
       const before = await counts();
       const response = await signed(a.company.id, raw);
       expect(response.status).toBe(400);
@@ -121,6 +131,7 @@ describe('Cal.com webhook', () => {
         expect(response.status).toBe(200);
         expect(await response.json()).toEqual({ ok: true });
       }
+      await applied();
       expect((await rows(a.company.id)).length).toBe(before);
     });
 
@@ -130,18 +141,21 @@ describe('Cal.com webhook', () => {
       const original = booking('life-1', '2031-06-02T13:00:00.000Z');
       const t0 = Date.UTC(2031, 0, 1);
       expect((await signed(a.company.id, buildWebhook('BOOKING_CREATED', original, { createdAt: new Date(t0).toISOString() }))).status).toBe(200);
+      await applied();
       const [created] = (await rows(a.company.id)).filter((r) => r.calBookingUid === 'life-1');
       expect(created).toMatchObject({ status: 'CONFIRMED', source: 'CALCOM', clientName: 'Carlos Sá', clientPhone: '5511987654321', clientEmail: 'carlos@example.com', meetingUrl: 'https://app.cal.com/video/life-1' });
 
       const moved = booking('life-2', '2031-06-03T17:00:00.000Z');
       const reschedule = buildWebhook('BOOKING_RESCHEDULED', moved, { createdAt: new Date(t0 + 1000).toISOString(), rescheduleUid: 'life-1', rescheduleId: original.id });
       expect((await signed(a.company.id, reschedule)).status).toBe(200);
+      await applied();
       const afterReschedule = await server.app.orm.em.fork().findOneOrFail(Appointment, { id: created!.id });
       expect(afterReschedule).toMatchObject({ status: 'RESCHEDULED', calBookingUid: 'life-2', calPreviousUids: ['life-1'], meetingUrl: 'https://app.cal.com/video/life-2' });
       expect(afterReschedule.startAt.toISOString()).toBe('2031-06-03T17:00:00.000Z');
 
       const cancel = buildWebhook('BOOKING_CANCELLED', { ...moved, status: 'cancelled' }, { createdAt: new Date(t0 + 2000).toISOString(), cancellationReason: 'Imprevisto' });
       expect((await signed(a.company.id, cancel)).status).toBe(200);
+      await applied();
       const cancelled = await server.app.orm.em.fork().findOneOrFail(Appointment, { id: created!.id });
       expect(cancelled).toMatchObject({ status: 'CANCELLED', cancellationReason: 'Imprevisto' });
 
@@ -155,9 +169,11 @@ describe('Cal.com webhook', () => {
     it('maps BOOKING_REQUESTED to PENDING and BOOKING_REJECTED to CANCELLED; takes the link from location or metadata', async () => {
       const requested = booking('req-1', '2031-06-10T13:00:00.000Z', { meetingUrl: undefined, location: 'integrations:daily', status: 'pending' } as never);
       await signed(a.company.id, buildWebhook('BOOKING_REQUESTED', requested, { createdAt: '2031-01-01T00:00:00.000Z', meetingUrl: null, metadata: { videoCallUrl: 'https://meet.example.com/abc' } }));
+      await applied();
       let row = (await rows(a.company.id)).find((r) => r.calBookingUid === 'req-1')!;
       expect(row).toMatchObject({ status: 'PENDING', meetingUrl: 'https://meet.example.com/abc' });
       await signed(a.company.id, buildWebhook('BOOKING_REJECTED', requested, { createdAt: '2031-01-01T00:00:01.000Z', rejectionReason: 'Agenda cheia' }));
+      await applied();
       row = (await rows(a.company.id)).find((r) => r.calBookingUid === 'req-1')!;
       expect(row).toMatchObject({ status: 'CANCELLED', cancellationReason: 'Agenda cheia' });
     });
@@ -168,6 +184,7 @@ describe('Cal.com webhook', () => {
       const cancelled = buildWebhook('BOOKING_CANCELLED', { ...x, status: 'cancelled' }, { createdAt: '2031-02-01T11:00:00.000Z' });
       // cancel before its create, each delivered twice
       for (const envelope of [cancelled, cancelled, created, created]) expect((await signed(a.company.id, envelope)).status).toBe(200);
+      await applied();
       const matching = (await rows(a.company.id)).filter((r) => r.calBookingUid === 'ooo-1');
       expect(matching).toHaveLength(1);
       expect(matching[0]!.status).toBe('CANCELLED');
@@ -177,6 +194,7 @@ describe('Cal.com webhook', () => {
       const next = booking('ooo-3', '2031-07-02T15:00:00.000Z');
       await signed(a.company.id, buildWebhook('BOOKING_RESCHEDULED', next, { createdAt: '2031-02-02T11:00:00.000Z', rescheduleUid: 'ooo-2' }));
       await signed(a.company.id, buildWebhook('BOOKING_CREATED', old, { createdAt: '2031-02-02T10:00:00.000Z' }));
+      await applied();
       const chain = (await rows(a.company.id)).filter((r) => ['ooo-2', 'ooo-3'].includes(r.calBookingUid!) || r.calPreviousUids.includes('ooo-2'));
       expect(chain.map((r) => [r.calBookingUid, r.status])).toEqual([['ooo-3', 'RESCHEDULED']]);
 
@@ -189,12 +207,14 @@ describe('Cal.com webhook', () => {
       await signed(a.company.id, buildWebhook('BOOKING_CREATED', shared, { createdAt: '2031-03-01T10:00:00.000Z' }));
       // Beta signs a cancel of the same uid with its own secret: it creates a cancelled row in Beta only.
       await signed(b.company.id, buildWebhook('BOOKING_CANCELLED', { ...shared, status: 'cancelled' }, { createdAt: '2031-03-01T11:00:00.000Z' }), 'segredo-beta');
+      await applied();
       expect((await rows(a.company.id)).find((r) => r.calBookingUid === 'shared-uid')!.status).toBe('CONFIRMED');
       expect((await rows(b.company.id)).find((r) => r.calBookingUid === 'shared-uid')!.status).toBe('CANCELLED');
       // and a metadata appointmentId pointing at Alfa's row cannot pull it into Beta
       const alfaRow = (await rows(a.company.id)).find((r) => r.calBookingUid === 'shared-uid')!;
       const hijack = buildWebhook('BOOKING_CANCELLED', { ...booking('other-uid', '2031-08-02T13:00:00.000Z'), status: 'cancelled', metadata: { appointmentId: alfaRow.id } }, { createdAt: '2031-03-01T12:00:00.000Z' });
       expect((await signed(b.company.id, hijack, 'segredo-beta')).status).toBe(200);
+      await applied();
       const still = await server.app.orm.em.fork().findOneOrFail(Appointment, { id: alfaRow.id });
       expect(still).toMatchObject({ companyId: a.company.id, status: 'CONFIRMED' });
     });
@@ -234,9 +254,185 @@ describe('Cal.com webhook', () => {
         for (let next = queue.shift(); next; next = queue.shift()) statuses.push((await signed(c.company.id, next, 'segredo-gama')).status);
       }));
       expect(statuses.every((s) => s === 200)).toBe(true);
-      await settle(100);
+      await applied();
       const final = new Map((await rows(c.company.id)).map((r) => [r.calBookingUid!, r.status]));
       expect(final).toEqual(expected);
     });
+  });
+
+  describe('acknowledge, then apply', () => {
+    const deliveries = (companyId: string) =>
+      server.app.orm.em.fork().getConnection().execute<Array<{ booking_uid: string | null; outcome: string; reason: string | null; has_body: boolean; applied: boolean }>>(
+        'select booking_uid, outcome, reason, body is not null as has_body, applied_at is not null as applied from webhook_deliveries where company_id = ? order by received_at',
+        [companyId],
+      );
+    const metric = async (labels: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(new RegExp(`^secretaria_webhook_deliveries_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+
+    it('stores a replayed body once and answers 200 to every copy', async () => {
+      const c = await seedCompany(server.app, 'Replay', { calWebhookSecret: 'segredo-replay' });
+      const envelope = buildWebhook('BOOKING_CREATED', booking('replay-1', '2031-09-01T13:00:00.000Z'), { createdAt: '2031-04-01T10:00:00.000Z' });
+      const labels = `company="${c.company.id}",trigger="BOOKING_CREATED",outcome="duplicate",reason=""`;
+      const before = await metric(labels);
+      const answers = await Promise.all([1, 2, 3].map(() => signed(c.company.id, envelope, 'segredo-replay')));
+      answers.push(await signed(c.company.id, envelope, 'segredo-replay'));
+      await applied();
+      answers.push(await signed(c.company.id, envelope, 'segredo-replay'));
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      for (const answer of answers) expect(await answer.json()).toEqual({ ok: true });
+      await applied();
+      expect(await deliveries(c.company.id)).toEqual([{ booking_uid: 'replay-1', outcome: 'applied', reason: null, has_body: false, applied: true }]);
+      expect((await rows(c.company.id)).map((r) => r.calBookingUid)).toEqual(['replay-1']);
+      expect(await metric(labels)).toBe(before + 4);
+      expect(await metric(`company="${c.company.id}",trigger="BOOKING_CREATED",outcome="applied",reason=""`)).toBe(1);
+    });
+
+    it('applies the deliveries of more companies than it has loops for, each company in order', async () => {
+      const applier = localWebhookApplier(server.app.services)!;
+      const concurrency = applier.options.concurrency;
+      applier.options.concurrency = 2;
+      try {
+        const companies = await Promise.all([1, 2, 3, 4, 5].map((i) => seedCompany(server.app, `Várias ${i}`, { calWebhookSecret: `segredo-varias-${i}` })));
+        const posts: Array<Promise<Response>> = [];
+        for (const [i, c] of companies.entries()) {
+          for (let n = 0; n < 6; n++) {
+            const x = booking(`multi-${i}-${n}`, new Date(Date.UTC(2031, 11, 1 + n, 13)).toISOString());
+            posts.push(signed(c.company.id, buildWebhook('BOOKING_CREATED', x, { createdAt: '2031-07-01T10:00:00.000Z' }), `segredo-varias-${i + 1}`));
+            if (n % 2) posts.push(signed(c.company.id, buildWebhook('BOOKING_CANCELLED', { ...x, status: 'cancelled' }, { createdAt: '2031-07-01T11:00:00.000Z' }), `segredo-varias-${i + 1}`));
+          }
+        }
+        expect((await Promise.all(posts)).map((r) => r.status).every((status) => status === 200)).toBe(true);
+        await applied();
+        for (const [i, c] of companies.entries()) {
+          expect((await rows(c.company.id)).map((r) => [r.calBookingUid, r.status])).toEqual(
+            [0, 1, 2, 3, 4, 5].map((n) => [`multi-${i}-${n}`, n % 2 ? 'CANCELLED' : 'CONFIRMED']),
+          );
+        }
+      } finally {
+        applier.options.concurrency = concurrency;
+      }
+    });
+
+    it('keeps applying the others when one delivery fails: retries it, then marks it failed with the error', async () => {
+      const c = await seedCompany(server.app, 'Falhas', { calWebhookSecret: 'segredo-falhas' });
+      const applier = localWebhookApplier(server.app.services)!;
+      const options = { ...applier.options };
+      Object.assign(applier.options, { maxAttempts: 3, retryBaseMs: 30 });
+      const sync = server.app.services.calcomSync;
+      const original = sync.apply.bind(sync);
+      const attempts = new Map<string, number>();
+      sync.apply = (async (tx, companyId, event, via) => {
+        attempts.set(event.uid, (attempts.get(event.uid) ?? 0) + 1);
+        if (event.uid === 'fail-always') throw new Error('falha simulada');
+        if (event.uid === 'fail-twice' && attempts.get(event.uid)! <= 2) throw new Error('falha passageira');
+        return original(tx, companyId, event, via);
+      }) as CalcomSyncService['apply'];
+      try {
+        const uids = ['fail-always', 'fail-twice', 'ok-1', 'ok-2', 'ok-3'];
+        for (const [i, uid] of uids.entries()) {
+          const envelope = buildWebhook('BOOKING_CREATED', booking(uid, `2031-10-0${i + 1}T13:00:00.000Z`), { createdAt: '2031-05-01T10:00:00.000Z' });
+          expect((await signed(c.company.id, envelope, 'segredo-falhas')).status).toBe(200);
+        }
+        await applied();
+      } finally {
+        sync.apply = original;
+        Object.assign(applier.options, options);
+      }
+      const byUid = new Map((await deliveries(c.company.id)).map((d) => [d.booking_uid, d]));
+      expect(byUid.get('fail-always')).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/3 tentativas.*falha simulada/), has_body: true, applied: false });
+      expect(byUid.get('fail-twice')).toMatchObject({ outcome: 'applied', has_body: false, applied: true });
+      for (const uid of ['ok-1', 'ok-2', 'ok-3']) expect(byUid.get(uid)).toMatchObject({ outcome: 'applied', has_body: false, applied: true });
+      expect(attempts.get('fail-always')).toBe(3);
+      expect(attempts.get('fail-twice')).toBe(3);
+      expect((await rows(c.company.id)).map((r) => r.calBookingUid).sort()).toEqual(['fail-twice', 'ok-1', 'ok-2', 'ok-3']);
+      expect(await metric(`company="${c.company.id}",trigger="BOOKING_CREATED",outcome="failed",reason="apply_error"`)).toBe(1);
+
+      const admin = await login(server.url, c.email, c.password);
+      const diag = await gql(server.url, '{ webhookDiagnostics { outcome reason bookingUid } }', {}, admin);
+      expect(diag.data!.webhookDiagnostics).toContainEqual({ outcome: 'failed', reason: expect.stringMatching(/falha simulada/), bookingUid: 'fail-always' });
+    });
+  });
+});
+
+/**
+ * ROLE=api answers once the delivery is stored and applies nothing; a worker process (here a second
+ * app on the same database) applies what it finds pending when it starts, and then what the API
+ * process stores, woken by its NOTIFY.
+ */
+describe('Cal.com webhook: API and worker processes', () => {
+  const SECRET_SPLIT = 'segredo-dividido';
+  let api: App;
+  let worker: App | undefined;
+  let drop: () => Promise<void>;
+  let databaseUrl: string;
+  let company: Awaited<ReturnType<typeof seedCompany>>;
+
+  const post = (envelope: unknown) => {
+    const body = JSON.stringify(envelope);
+    return fetch(`${api.url}/api/agenda/webhook/cal`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cal-company': company.company.id, 'x-cal-signature-256': signBody(SECRET_SPLIT, body) }, body });
+  };
+  const deliveries = () =>
+    api.orm.em.fork().getConnection().execute<Array<{ booking_uid: string | null; outcome: string; has_body: boolean; applied: boolean }>>(
+      'select booking_uid, outcome, body is not null as has_body, applied_at is not null as applied from webhook_deliveries where company_id = ? order by received_at',
+      [company.company.id],
+    );
+  const appointments = () => api.orm.em.fork().find(Appointment, { companyId: company.company.id }, { orderBy: { startAt: 'asc' } });
+
+  beforeAll(async () => {
+    const db = await createTestDatabase('webhook_split');
+    databaseUrl = db.url;
+    drop = db.drop;
+    api = await startApp(testConfig(databaseUrl, { role: 'api' }));
+    company = await seedCompany(api, 'Dividida', { calWebhookSecret: SECRET_SPLIT });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await drop?.();
+  });
+
+  it('answers 200 with the delivery stored pending; a worker started later applies it', async () => {
+    const first = booking('split-1', '2031-11-03T13:00:00.000Z');
+    const events = [
+      buildWebhook('BOOKING_CREATED', first, { createdAt: '2031-06-01T10:00:00.000Z' }),
+      buildWebhook('BOOKING_CREATED', booking('split-2', '2031-11-04T13:00:00.000Z'), { createdAt: '2031-06-01T10:00:01.000Z' }),
+      buildWebhook('BOOKING_CANCELLED', { ...first, status: 'cancelled' }, { createdAt: '2031-06-01T10:00:02.000Z', cancellationReason: 'Imprevisto' }),
+    ];
+    for (const envelope of events) {
+      const response = await post(envelope);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ok: true });
+    }
+    expect((await post(events[0])).status).toBe(200); // a replay: still one row
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await deliveries()).toEqual([
+      { booking_uid: 'split-1', outcome: 'pending', has_body: true, applied: false },
+      { booking_uid: 'split-2', outcome: 'pending', has_body: true, applied: false },
+      { booking_uid: 'split-1', outcome: 'pending', has_body: true, applied: false },
+    ]);
+    expect(await appointments()).toEqual([]);
+    const admin = await login(api.url!, company.email, company.password);
+    const diag = await gql(api.url!, '{ webhookDiagnostics { outcome reason bookingUid } }', {}, admin);
+    expect(diag.data!.webhookDiagnostics).toHaveLength(3);
+    expect(diag.data!.webhookDiagnostics[0]).toEqual({ outcome: 'pending', reason: expect.stringMatching(/aplicando/), bookingUid: 'split-1' });
+
+    worker = await startApp(testConfig(databaseUrl, { role: 'worker' }));
+    await webhooksApplied(api, company.company.id);
+    expect((await deliveries()).map((d) => [d.booking_uid, d.outcome, d.has_body, d.applied])).toEqual([
+      ['split-1', 'applied', false, true],
+      ['split-2', 'applied', false, true],
+      ['split-1', 'applied', false, true],
+    ]);
+    expect((await appointments()).map((a) => [a.calBookingUid, a.status])).toEqual([['split-1', 'CANCELLED'], ['split-2', 'CONFIRMED']]);
+  });
+
+  it('wakes the worker process through NOTIFY, well before its poll', async () => {
+    const sent = Date.now();
+    expect((await post(buildWebhook('BOOKING_CREATED', booking('split-3', '2031-11-05T13:00:00.000Z'), { createdAt: '2031-06-02T10:00:00.000Z' }))).status).toBe(200);
+    await webhooksApplied(api, company.company.id, 1500);
+    expect(Date.now() - sent).toBeLessThan(1500);
+    expect((await appointments()).find((a) => a.calBookingUid === 'split-3')).toMatchObject({ status: 'CONFIRMED' });
   });
 });

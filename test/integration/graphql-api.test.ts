@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ApiKey } from '../../server/auth/api-key.entity.js';
+import { API_KEY_CACHE_MS } from '../../server/auth/auth.service.js';
 import { Session } from '../../server/auth/session.entity.js';
 import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
 import { insertAppointment } from '../support/factories.js';
@@ -219,6 +221,176 @@ describe('GraphQL API: authentication, tenancy, pagination', () => {
       expect(bad.status).toBe(400);
       const anonymous = await fetch(`${server.url}/api/agenda/appointments`);
       expect(anonymous.status).toBe(401);
+    });
+  });
+  describe('API-key cache', () => {
+    it('refuses a key revoked through the service at once, although it was just accepted (cached)', async () => {
+      const em = server.app.orm.em.fork();
+      const temp = await server.app.services.auth.createApiKey(em, { companyId: a.company.id, scope: 'read', name: 'temporária' });
+      for (let i = 0; i < 3; i++) expect((await gql(server.url, '{ caller { kind } }', {}, temp.token)).data).toEqual({ caller: { kind: 'API_KEY' } });
+      expect(await server.app.services.auth.revokeApiKey(em, a.company.id, temp.key.id)).toBe(true);
+      const revoked = await gql(server.url, '{ appointments { totalCount } }', {}, temp.token);
+      expect(revoked.errors?.[0]).toMatchObject({ message: 'Chave de API inválida ou revogada.', extensions: { code: 'UNAUTHENTICATED' } });
+      expect(revoked.status).toBe(401);
+      // and it stays refused (not cached as valid by a later lookup)
+      expect((await gql(server.url, '{ caller { kind } }', {}, temp.token)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(await server.app.services.auth.revokeApiKey(em, a.company.id, temp.key.id)).toBe(false);
+    });
+
+    it('trusts a checked key for a few seconds: a revocation written by another process is seen within API_KEY_CACHE_MS', async () => {
+      const em = server.app.orm.em.fork();
+      const temp = await server.app.services.auth.createApiKey(em, { companyId: a.company.id, scope: 'write' });
+      const started = Date.now();
+      expect((await gql(server.url, '{ caller { kind canWrite } }', {}, temp.token)).data).toEqual({ caller: { kind: 'API_KEY', canWrite: true } });
+      await em.nativeUpdate(ApiKey, { id: temp.key.id }, { revokedAt: new Date() }); // as another process would
+      const soon = await gql(server.url, '{ caller { kind } }', {}, temp.token);
+      if (Date.now() - started < API_KEY_CACHE_MS - 500) expect(soon.data).toEqual({ caller: { kind: 'API_KEY' } });
+      server.app.services.auth.forgetApiKey(temp.key.id);
+      expect((await gql(server.url, '{ caller { kind } }', {}, temp.token)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('still writes last_used_at at most once a minute', async () => {
+      const em = server.app.orm.em.fork();
+      const temp = await server.app.services.auth.createApiKey(em, { companyId: a.company.id, scope: 'read' });
+      await gql(server.url, '{ caller { kind } }', {}, temp.token);
+      const first = (await em.fork().findOneOrFail(ApiKey, { id: temp.key.id })).lastUsedAt;
+      expect(first).toBeInstanceOf(Date);
+      await new Promise((r) => setTimeout(r, 20));
+      await gql(server.url, '{ caller { kind } }', {}, temp.token);
+      server.app.services.auth.forgetApiKey(temp.key.id); // a fresh lookup reads the stamp from the row
+      await gql(server.url, '{ caller { kind } }', {}, temp.token);
+      expect((await em.fork().findOneOrFail(ApiKey, { id: temp.key.id })).lastUsedAt).toEqual(first);
+    });
+  });
+
+  describe('listing in one statement', () => {
+    let c: Awaited<ReturnType<typeof seedCompany>>;
+    const FULL = `query($filter: AppointmentFilter, $first: Int, $after: String) {
+      appointments(filter: $filter, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { cursor node { id status title startAt endAt clientName clientPhone clientEmail notes meetingUrl source calBookingUid cancellationReason createdAt updatedAt } }
+      }
+    }`;
+    const range = { from: day(1, 0).toISOString(), to: day(28, 0).toISOString() };
+
+    beforeAll(async () => {
+      c = await seedCompany(server.app, 'Gama Consultoria');
+      const conn = server.app.orm.em.fork().getConnection();
+      // Microsecond timestamps, nulls, quotes, backslashes, accents and control characters.
+      await conn.execute(
+        `insert into appointments (id, company_id, status, title, start_at, end_at, client_name, client_phone, client_email, notes, meeting_url, source, cal_booking_uid, cancellation_reason, search_text, created_at, updated_at)
+         values (gen_random_uuid(), ?, 'CONFIRMED', 'Reunião "especial" \\ com \u00e9', '2031-03-15 10:00:00.123456+00', '2031-03-15 10:30:00.999999+00', 'Zoë O''Brien', null, 'zoe@example.com',
+                 E'linha 1\nlinha 2\t\u0001 fim', ?, 'CALCOM', 'uid-1', null, 'zoe obrien', '2031-01-01 00:00:00.000001+00', '2031-01-02 03:04:05.5+00'),
+                (gen_random_uuid(), ?, 'CANCELLED', 'Outra', '2031-03-15 10:00:00.123456+00', '2031-03-15 11:00:00+00', 'Ana', '5511988887777', null, null, null, 'ADMIN', null, 'desistiu', 'ana', now(), now())`,
+        [c.company.id, 'https://meet.example/abc?x=1&y=2', c.company.id],
+      );
+      for (let i = 0; i < 5; i++) await insertAppointment(server.app, c.company.id, { start: day(16, 8 + i), clientName: `Gama ${i}` });
+    });
+
+    it('answers exactly what the rows hold (dates as ISO in milliseconds, nulls, text), with totalCount', async () => {
+      const conn = server.app.orm.em.fork().getConnection();
+      const rows = await conn.execute<Record<string, any>[]>('select * from appointments where company_id = ? order by start_at, id', [c.company.id]);
+      const iso = (v: string) => new Date(v).toISOString();
+      const expected = rows.map((r) => ({
+        id: r.id, status: r.status, title: r.title, startAt: iso(r.start_at), endAt: iso(r.end_at), clientName: r.client_name,
+        clientPhone: r.client_phone, clientEmail: r.client_email, notes: r.notes, meetingUrl: r.meeting_url, source: r.source,
+        calBookingUid: r.cal_booking_uid, cancellationReason: r.cancellation_reason, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+      }));
+      expect(expected.find((e) => e.clientName === "Zoë O'Brien")).toMatchObject({ startAt: '2031-03-15T10:00:00.123Z', endAt: '2031-03-15T10:30:00.999Z', createdAt: '2031-01-01T00:00:00.000Z', updatedAt: '2031-01-02T03:04:05.500Z', clientPhone: null });
+      const result: any = await gql(server.url, FULL, { filter: range, first: 50 }, c.readKey);
+      expect(result.errors).toBeUndefined();
+      expect(result.data.appointments.totalCount).toBe(7);
+      expect(result.data.appointments.edges.map((e: any) => e.node)).toEqual(expected);
+      expect(result.data.appointments.pageInfo).toEqual({ hasNextPage: false, endCursor: result.data.appointments.edges[6].cursor });
+      expect(Buffer.from(result.data.appointments.edges[0].cursor, 'base64url').toString()).toBe(`2031-03-15T10:00:00.123Z|${expected[0]!.id}`);
+      expect(expected.find((e) => e.clientName === "Zoë O'Brien")).toMatchObject({ title: 'Reunião "especial" \\ com é', notes: 'linha 1\nlinha 2\t\u0001 fim', meetingUrl: 'https://meet.example/abc?x=1&y=2' });
+    });
+
+    it('counts the whole filter on every page (not only after the cursor), and with fragments, aliases and @skip', async () => {
+      const totals: number[] = [];
+      const names: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: any = await gql(server.url, FULL, { filter: range, first: 3, after }, c.readKey);
+        totals.push(page.data.appointments.totalCount);
+        names.push(...page.data.appointments.edges.map((e: any) => e.node.clientName));
+        if (!page.data.appointments.pageInfo.hasNextPage) break;
+        after = page.data.appointments.pageInfo.endCursor;
+      }
+      expect(totals).toEqual([7, 7, 7]);
+      expect(names).toHaveLength(7);
+      const cancelled = { ...range, status: ['CANCELLED'] };
+      const shapes = await gql(server.url, `query($f: AppointmentFilter, $skip: Boolean!) {
+        viaFragment: appointments(filter: $f) { ...Total }
+        inline: appointments(filter: $f) { ... on AppointmentConnection { n: totalCount } }
+        skipped: appointments(filter: $f) { totalCount @skip(if: $skip) edges { node { id } } }
+        zero: appointments(filter: $f, first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } }
+      } fragment Total on AppointmentConnection { totalCount }`, { f: cancelled, skip: true }, c.readKey);
+      expect(shapes.errors).toBeUndefined();
+      expect(shapes.data).toEqual({
+        viaFragment: { totalCount: 1 },
+        inline: { n: 1 },
+        skipped: { edges: [{ node: { id: expect.any(String) } }] },
+        zero: { totalCount: 1, edges: [], pageInfo: { hasNextPage: true, endCursor: null } },
+      });
+    });
+
+    it('reads page and count in one statement when totalCount is selected, and never counts otherwise', async () => {
+      const conn = server.app.orm.em.getConnection();
+      const spy = vi.spyOn(conn, 'execute');
+      try {
+        const listing = () => spy.mock.calls.map((call) => String(call[0])).filter((sql) => sql.includes('from appointments'));
+        const withoutCount: any = await gql(server.url, '{ appointments(first: 2) { edges { node { id } } pageInfo { hasNextPage } } }', {}, c.readKey);
+        expect(withoutCount.data.appointments.edges).toHaveLength(2);
+        expect(listing()).toHaveLength(1);
+        expect(listing()[0]).not.toContain('count(');
+        spy.mockClear();
+        const withCount: any = await gql(server.url, '{ appointments(first: 2) { totalCount edges { node { id } } } }', {}, c.readKey);
+        expect(withCount.data.appointments.totalCount).toBe(7);
+        expect(listing()).toHaveLength(1);
+        expect(listing()[0]).toContain('count(');
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+
+  describe('complexity per document', () => {
+    const PAGES = `query($n: Int, $f: AppointmentFilter) {
+      a1: appointments(first: $n, filter: $f) { edges { node { id clientName clientPhone clientEmail status startAt endAt title source meetingUrl calBookingUid cancellationReason createdAt updatedAt notes } cursor } }
+      a2: appointments(first: $n, filter: $f) { edges { node { id clientName clientPhone clientEmail status startAt endAt title source meetingUrl calBookingUid cancellationReason createdAt updatedAt notes } cursor } }
+      a3: appointments(first: $n, filter: $f) { edges { node { id clientName clientPhone clientEmail status startAt endAt title source meetingUrl calBookingUid cancellationReason createdAt updatedAt notes } cursor } }
+    }`;
+
+    it('still refuses a big `first` when the same document was accepted with a small one, and vice versa', async () => {
+      // Each alias costs 1 + 18 per item (edges 1 + node 16 + cursor 1), `first` capped at 200.
+      const cost = (n: number) => 3 * (1 + 18 * Math.min(n, 200));
+      const sequence = [10, 200, 10, 200, 185, 190, 5000, 186, 1];
+      for (const n of sequence) {
+        const result = await gql(server.url, PAGES, { n }, adminA);
+        if (cost(n) > 10_000) {
+          expect(result.status).toBe(400);
+          expect(result.errors?.[0]).toMatchObject({ message: `A consulta é complexa demais (${cost(n)}; máximo 10000). Peça menos itens por página.`, extensions: { code: 'BAD_USER_INPUT' } });
+        } else {
+          expect(result.errors).toBeUndefined();
+        }
+      }
+      const literal = await gql(server.url, PAGES.replace('$n: Int, ', '').replaceAll('first: $n', 'first: 200'), {}, adminA);
+      const viaVariable = await gql(server.url, PAGES, { n: 200 }, adminA);
+      expect(viaVariable.errors).toEqual(literal.errors);
+    });
+
+    it('reports invalid variables the same way whether the document was seen before or not', async () => {
+      const fresh = PAGES.replace('query(', 'query Fresh(');
+      const bad = { n: 1, f: { from: 'ontem' } };
+      const before = await gql(server.url, fresh, bad, adminA);
+      expect(before.errors?.[0]?.message).toMatch(/^Variáveis inválidas: /);
+      expect((await gql(server.url, fresh, { n: 1, f: { from: day(1).toISOString() } }, adminA)).errors).toBeUndefined();
+      const after = await gql(server.url, fresh, bad, adminA);
+      expect(after).toEqual(before);
+      const wrongType = await gql(server.url, fresh, { n: 'dez' }, adminA);
+      expect(wrongType.status).toBe(400);
+      expect(wrongType.errors?.[0]?.message).toMatch(/^Variáveis inválidas: /);
     });
   });
 });

@@ -7,6 +7,7 @@ import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID, signBody } from 
 import { sendInbound, WhaticketSandbox } from '../fakes/whaticket-sandbox.js';
 import { gql, login, seedCompany, startTestServer, TEST_APP_SECRET, testConfig, type TestServer } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
+import { webhooksApplied } from '../support/webhooks.js';
 
 const BOOK = `mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id status meetingUrl } }`;
 const AUDIT = `query($filter: AuditLogFilter, $first: Int, $after: String) { auditLog(filter: $filter, first: $first, after: $after) {
@@ -92,6 +93,7 @@ describe('operations: audit trail, diagnostics and troubleshooting symptoms', ()
       method: 'POST', headers: { 'content-type': 'application/json', 'x-cal-signature-256': signBody('segredo-ops', body) }, body,
     });
     expect(ok.status).toBe(200);
+    await webhooksApplied(server.app);
     const after = await gql(server.url, '{ webhookDiagnostics { outcome reason trigger } }', {}, admin);
     expect(after.data!.webhookDiagnostics[0]).toMatchObject({ outcome: 'ignored', trigger: 'PING' });
   });

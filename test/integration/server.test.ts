@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/platform/logger.js';
 import { printCommittedSchema } from '../../server/platform/schema-file.js';
 import { startTestServer, type TestServer } from '../support/app.js';
 
@@ -38,6 +39,30 @@ describe('HTTP server', () => {
     const assigned = await fetch(`${server.url}/healthz`);
     expect(assigned.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(assigned.headers.get('x-content-type-options')).toBe('nosniff');
+    const spa = await fetch(`${server.url}/`);
+    expect(spa.headers.get('content-security-policy')).toContain("connect-src 'self' ws: wss:");
+    expect(spa.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(spa.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+  });
+
+  it('logs one line per request, without the secrets of its URL or headers', async () => {
+    const lines: string[] = [];
+    const logged = await startTestServer('server_logs', { logLevel: 'info' }, { log: createLogger('info', { write: (line: string) => void lines.push(line) }) });
+    try {
+      const secret = 'swi_segredo-que-nao-pode-vazar';
+      await fetch(`${logged.url}/api/whaticket/inbound/00000000-0000-4000-8000-000000000000?token=${secret}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        body: '{}',
+      });
+      const requestLines = lines.map((l) => JSON.parse(l) as { msg: string; req?: { url: string }; res?: { statusCode: number } }).filter((l) => l.req);
+      expect(requestLines).toEqual([
+        expect.objectContaining({ msg: 'request completed', req: expect.objectContaining({ url: '/api/whaticket/inbound/00000000-0000-4000-8000-000000000000?token=[redacted]' }), res: { statusCode: 401 } }),
+      ]);
+      expect(lines.join('\n')).not.toContain(secret);
+    } finally {
+      await logged.close();
+    }
   });
 
   it('answers unknown API routes with a JSON 404 and serves the SPA for client-side routes', async () => {

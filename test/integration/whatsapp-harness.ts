@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { startApp, type App } from '../../server/app.js';
 import type { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
+import type { Config } from '../../server/config.js';
 import { addDays, localDateOf, zonedTimeToUtc } from '../../server/whatsapp/date-preference.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { sendInbound, WhaticketSandbox, type InboundMessage } from '../fakes/whaticket-sandbox.js';
@@ -27,8 +28,8 @@ export interface Harness {
   company: Seeded;
   /** Stops the server (gracefully) and starts a new process on the same database. */
   restart(): Promise<void>;
-  /** A second server process on the same database (its own HTTP port and worker). */
-  startPeer(): Promise<App>;
+  /** A second server instance on the same database (its own HTTP port and, unless `role: 'api'`, worker). */
+  startPeer(overrides?: Partial<Config>): Promise<App>;
   stopPeer(peer: App): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,8 +43,8 @@ export async function startHarness(label: string): Promise<Harness> {
   await whaticket.start();
   const peers: App[] = [];
 
-  const boot = async () => {
-    const app = await startApp(testConfig(db.url));
+  const boot = async (overrides: Partial<Config> = {}) => {
+    const app = await startApp(testConfig(db.url, overrides));
     // Cal.com retries in milliseconds, not seconds: failure tests stay fast.
     (app.services.calendar as CalcomGateway).clientOptions = { baseBackoffMs: 5, maxRetryWaitMs: 50 };
     return app;
@@ -70,8 +71,8 @@ export async function startHarness(label: string): Promise<Harness> {
       harness.app = await boot();
       harness.url = harness.app.url!;
     },
-    startPeer: async () => {
-      const peer = await boot();
+    startPeer: async (overrides) => {
+      const peer = await boot(overrides);
       peers.push(peer);
       return peer;
     },

@@ -242,14 +242,63 @@ describe('Whaticket inbound endpoint', () => {
     });
   });
 
+  describe('acknowledge, then dispatch', () => {
+    it('an API-only instance stores the message in one step and a worker elsewhere answers it', async () => {
+      const api = await h.startPeer({ role: 'api' });
+      try {
+        const person = new Person(h, newPhone());
+        const [reply] = await person.ask('quais são minhas reuniões?', 1, { url: api.url });
+        expect(reply).toBe(noAppointmentsMessage());
+        const rows = await sql(h, `select status, contact_id, dispatched_at from inbound_messages where phone = ?`, [person.phone]);
+        expect(rows).toEqual([{ status: 'PROCESSED', contact_id: expect.any(String), dispatched_at: expect.anything() }]);
+      } finally {
+        await h.stopPeer(api);
+      }
+    });
+
+    it('dispatches every stored message exactly once, however many dispatchers race for it', async () => {
+      const ids = Array.from({ length: 60 }, () => randomUUID());
+      for (const id of ids) {
+        await sql(h, `insert into inbound_messages (id, company_id, message_id, phone, body) values (?, ?, ?, ?, 'oi')`, [id, alpha(), newMessageId(), newPhone()]);
+      }
+      const whatsapp = h.app.services.whatsapp;
+      await Promise.all([1, 2, 3].map(() => whatsapp.dispatch(h.app.orm.em.fork())));
+      const jobs = await sql<{ id: string; n: number }>(
+        h,
+        `select data->>'inboundId' as id, count(*)::int as n from pgboss.job
+          where name = 'whatsapp.inbound' and data->>'inboundId' in (${ids.map(() => '?').join(', ')}) group by 1`,
+        ids,
+      );
+      expect(jobs.map((j) => j.n)).toEqual(ids.map(() => 1));
+      await eventually(async () => (await sql(h, `select 1 from inbound_messages where status = 'RECEIVED' and id in (${ids.map(() => '?').join(', ')})`, ids)).length === 0, 20_000);
+    });
+
+    it('a rotated inbound token stops working on every instance at once, not after the cache expires', async () => {
+      const api = await h.startPeer({ role: 'api' });
+      try {
+        const phone = newPhone();
+        const viaPeer = (token: string) => sendInbound(api.url!, beta.company.id, token, { from: phone, text: 'oi', name: 'Ana', form: 'simple' });
+        expect((await viaPeer(beta.inboundToken)).status).toBe(200); // the peer now trusts this token (cached)
+        const rotated = await gql<{ rotateWhaticketInboundToken: string }>(h.url, 'mutation { rotateWhaticketInboundToken }', {}, await login(h.url, beta.email, beta.password));
+        expect(rotated.errors).toBeUndefined();
+        // The cache keeps a token for 5 s; the change notification must evict it well before that.
+        await eventually(async () => (await viaPeer(beta.inboundToken)).status === 401, 2_000);
+        expect((await viaPeer(beta.inboundToken)).status).toBe(401);
+        expect((await viaPeer(rotated.data!.rotateWhaticketInboundToken)).status).toBe(200);
+      } finally {
+        await h.stopPeer(api);
+      }
+    });
+  });
+
   it('answers a message whose job was lost (crash between commit and enqueue) on the next sweep', async () => {
     const phone = newPhone();
     const contactId = randomUUID();
     await sql(h, `insert into contacts (id, company_id, phone, name) values (?, ?, ?, 'Sem Job')`, [contactId, alpha(), phone]);
     await sql(
       h,
-      `insert into inbound_messages (id, company_id, message_id, contact_id, phone, body, received_at)
-       values (?, ?, ?, ?, ?, ?, now() - interval '2 minutes')`,
+      `insert into inbound_messages (id, company_id, message_id, contact_id, phone, body, received_at, dispatched_at)
+       values (?, ?, ?, ?, ?, ?, now() - interval '2 minutes', now() - interval '2 minutes')`,
       [randomUUID(), alpha(), newMessageId(), contactId, phone, 'quais são minhas reuniões?'],
     );
     expect(await h.app.services.whatsapp.sweep(h.app.orm.em.fork())).toEqual({ inbound: 1, outbound: 0 });

@@ -10,6 +10,7 @@ import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { sendInbound, WhaticketSandbox } from '../fakes/whaticket-sandbox.js';
 import { seedCompany, testConfig } from '../support/app.js';
+import { webhooksApplied } from '../support/webhooks.js';
 import { subscribe } from '../support/ws.js';
 import { envelopeOf, signedHeaders, WEBHOOK_PATH } from './support/webhooks.js';
 
@@ -151,6 +152,7 @@ describe('database restarted under load', () => {
     // Writes: a webhook after the restart lands.
     const { status, uid } = await webhook();
     expect(status).toBe(200);
+    await webhooksApplied(app, company.company.id, 30_000);
     expect(await app.orm.em.fork().count(Appointment, { companyId: company.company.id, calBookingUid: uid })).toBe(1);
 
     // Live updates: the subscription opened before the restart gets changes again (the LISTEN

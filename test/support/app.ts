@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { startApp, type App } from '../../server/app.js';
+import { startApp, type App, type StartOptions } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
 import { createTestDatabase } from './database.js';
 
@@ -32,9 +32,9 @@ export interface TestServer {
 }
 
 /** A real server on a random port, on its own fresh database. */
-export async function startTestServer(label: string, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(label: string, overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase(label);
-  const app = await startApp(testConfig(db.url, overrides));
+  const app = await startApp(testConfig(db.url, overrides), options);
   return {
     app,
     url: app.url!,

@@ -5,10 +5,12 @@ import { formatDateTime } from '../../shared/time/zoned-time';
 import { useWebhookDiagnostics } from '../hooks/useWebhookDiagnostics';
 
 const OUTCOMES: Record<string, { label: string; icon: IconName; tone: string }> = {
+  pending: { label: 'Aplicando', icon: 'clock', tone: 'neutral' },
   applied: { label: 'Aplicado', icon: 'check', tone: 'confirmed' },
   duplicate: { label: 'Duplicado', icon: 'repeat', tone: 'neutral' },
   stale: { label: 'Desatualizado', icon: 'clock', tone: 'neutral' },
   ignored: { label: 'Ignorado', icon: 'info', tone: 'neutral' },
+  failed: { label: 'Falhou', icon: 'alert', tone: 'cancelled' },
   rejected: { label: 'Rejeitado', icon: 'x', tone: 'cancelled' },
 };
 

@@ -1,0 +1,301 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { isUuid } from '../companies/company.service.js';
+import { Drain } from '../platform/drain.js';
+import { parseJsonBody } from '../platform/http.js';
+import type { Logger } from '../platform/logger.js';
+import type { Services } from '../platform/services.js';
+import { parseWebhook } from './calcom-event.js';
+import type { WebhookOutcome } from './webhook-delivery.entity.js';
+
+/** `pg_notify(WEBHOOK_CHANNEL, companyId)`: sent by an API-only process with each delivery it stores. */
+export const WEBHOOK_CHANNEL = 'secretaria_webhook';
+
+export interface ApplierOptions {
+  /** Companies whose deliveries this process applies at once (one transaction and connection each). */
+  concurrency: number;
+  /** Failed attempts in a row (in this process) before a delivery is marked `failed`. */
+  maxAttempts: number;
+  /** Wait before retrying a failed delivery: retryBaseMs, then doubling. Others go on meanwhile. */
+  retryBaseMs: number;
+  /** Safety-net poll for lost wake-ups. */
+  pollMs: number;
+}
+
+const DEFAULTS: ApplierOptions = { concurrency: 4, maxAttempts: 5, retryBaseMs: 1000, pollMs: 5000 };
+/** Deliveries a company's loop applies in a row before yielding to a company waiting for a loop. */
+const FAIR_TURN = 20;
+/** How long the dispatcher leaves alone a company it found nothing to take from. */
+const QUIET_MS = 1000;
+/** Bounds of the in-memory retry bookkeeping (ids of deliveries whose last attempt here failed). */
+const MAX_TRACKED_FAILURES = 1000;
+
+interface PendingRow {
+  id: string;
+  company_id: string;
+  trigger: string;
+  event_created_at: Date | string | null;
+  received_at: Date | string;
+  body: string | null;
+}
+
+interface Applied {
+  outcome: Exclude<WebhookOutcome, 'pending'>;
+  reason: string | null;
+  uid: string | null;
+}
+
+const appliers = new WeakMap<Services, WebhookApplier>();
+
+/** The applier running in this process (worker roles), for the route's in-process wake-up. */
+export function localWebhookApplier(services: Services): WebhookApplier | undefined {
+  return appliers.get(services);
+}
+
+/**
+ * Applies stored webhook deliveries (`outcome = 'pending'`) in worker roles. One loop per company
+ * (up to `concurrency` companies at once) takes that company's deliveries oldest first, each in its
+ * own transaction: claim it with `FOR UPDATE SKIP LOCKED` (safe across processes), re-parse its body,
+ * apply it with `CalcomSyncService.apply` (which serialises per company and accepts any order),
+ * record the outcome and clear the body. One loop per company keeps a burst from one company from
+ * holding several connections that would only wait for each other on the company lock.
+ *
+ * Woken with the company by the route of this process (no NOTIFY needed), by
+ * `pg_notify(WEBHOOK_CHANNEL, companyId)` from API-only processes, and, to find every company with
+ * pending deliveries, at start and after a reconnect of the LISTEN connection (rows left pending by a
+ * stopped or killed process) and by a poll (`Drain`).
+ *
+ * A delivery whose application throws is rolled back, skipped for a growing delay (the others go
+ * on) and retried; after `maxAttempts` failures in a row it is marked `failed` with the error,
+ * keeping its body (`update webhook_deliveries set outcome = 'pending' where …` re-queues it).
+ */
+export class WebhookApplier {
+  readonly options: ApplierOptions;
+  /** Finds companies with pending deliveries and starts their loops. */
+  private readonly dispatcher: Drain;
+  private readonly loops = new Map<string, { again: boolean; done: Promise<void> }>();
+  /**
+   * Some company may be waiting for a loop: when one ends, the dispatcher (not whoever wakes first)
+   * gives it to the company with the oldest pending delivery.
+   */
+  private contended = false;
+  /**
+   * Companies the dispatcher found pending work for but whose loop found none it could take (locked
+   * by another process, or waiting for a retry): not dispatched again until the time given.
+   */
+  private readonly quiet = new Map<string, number>();
+  private stopped = false;
+  private readonly failures = new Map<string, { attempts: number; retryAt: number }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly services: Services,
+    private readonly log: Logger,
+    options: Partial<ApplierOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    this.dispatcher = new Drain('calcom-webhooks', () => this.dispatch(), log, this.options.pollMs);
+  }
+
+  /** There may be pending deliveries (of `companyId`, or of anyone): apply them. Cheap; wake-ups coalesce. */
+  wake(companyId?: string): void {
+    if (this.stopped) return;
+    if (!companyId) return this.dispatcher.wake();
+    const running = this.loops.get(companyId);
+    if (running) running.again = true;
+    else if (this.contended) this.dispatcher.wake();
+    else if (this.loops.size < this.options.concurrency) this.startLoop(companyId);
+    else this.contended = true;
+  }
+
+  /** Handler for `events.wake(WEBHOOK_CHANNEL, …)`: the payload is the company, if any. */
+  readonly onNotify = (payload?: string): void => {
+    this.wake(payload && isUuid(payload) ? payload.toLowerCase() : undefined);
+  };
+
+  /** Finishes the deliveries being applied and stops; the rest stay pending for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.dispatcher.stop();
+    await Promise.all([...this.loops.values()].map((loop) => loop.done));
+  }
+
+  /** Starts loops for the companies with the oldest pending deliveries, as many as are free. */
+  private async dispatch(): Promise<boolean> {
+    const free = this.options.concurrency - this.loops.size;
+    if (free <= 0) return false;
+    const now = Date.now();
+    for (const [companyId, until] of this.quiet) if (until <= now) this.quiet.delete(companyId);
+    const exclude = [...this.loops.keys(), ...this.quiet.keys()];
+    const skip = this.backingOff();
+    const rows = await this.orm.em.getConnection().execute<Array<{ company_id: string }>>(
+      `select company_id from webhook_deliveries where outcome = 'pending'${exclude.length ? ' and company_id <> all(?::uuid[])' : ''}${skip.length ? ' and id <> all(?::uuid[])' : ''}
+       group by company_id order by min(received_at) limit ?`,
+      [...(exclude.length ? [pgArray(exclude)] : []), ...(skip.length ? [pgArray(skip)] : []), free + 1],
+    );
+    // Loops may have started while the query ran.
+    let room = this.options.concurrency - this.loops.size;
+    this.contended = false;
+    for (const row of rows) {
+      const running = this.loops.get(row.company_id);
+      if (running) running.again = true;
+      else if (room-- > 0) this.startLoop(row.company_id, true);
+      else this.contended = true;
+    }
+    return false;
+  }
+
+  private startLoop(companyId: string, dispatched = false): void {
+    const loop = { again: false, done: Promise.resolve() };
+    this.loops.set(companyId, loop);
+    this.quiet.delete(companyId);
+    loop.done = (async () => {
+      try {
+        let turn = 0;
+        do {
+          loop.again = false;
+          while (!this.stopped && (await this.applyNext(companyId))) {
+            // Other companies are waiting for a loop: give this one up now and then (the dispatcher
+            // takes companies oldest pending delivery first, so this one comes back in its turn).
+            if (++turn >= FAIR_TURN && this.contended) return;
+          }
+        } while (loop.again && !this.stopped);
+        if (dispatched && turn === 0) this.quiet.set(companyId, Date.now() + QUIET_MS);
+      } catch (error) {
+        this.log.error({ err: error, companyId }, 'applying Cal.com webhooks failed; retrying at the next wake-up');
+      } finally {
+        this.loops.delete(companyId);
+        if (this.contended && !this.stopped) this.dispatcher.wake();
+      }
+    })();
+  }
+
+  /** Applies the company's oldest pending delivery not waiting for a retry; false when there was none. */
+  private async applyNext(companyId: string): Promise<boolean> {
+    const skip = this.backingOff();
+    const claim: { row?: PendingRow } = {};
+    let applied: Applied | undefined;
+    try {
+      applied = await this.orm.em.fork().transactional(async (tx) => {
+        const rows = await tx.execute<PendingRow[]>(
+          `select id, company_id, trigger, event_created_at, received_at, body from webhook_deliveries
+           where outcome = 'pending' and company_id = ?${skip.length ? ' and id <> all(?::uuid[])' : ''}
+           order by received_at, id limit 1 for update skip locked`,
+          skip.length ? [companyId, pgArray(skip)] : [companyId],
+        );
+        const row = rows[0];
+        if (!row) return undefined;
+        claim.row = row;
+        const result = await this.apply(tx, row);
+        await tx.execute(
+          result.outcome === 'failed'
+            ? `update webhook_deliveries set outcome = ?, reason = ? where id = ?`
+            : `update webhook_deliveries set outcome = ?, reason = ?, applied_at = now(), body = null where id = ?`,
+          [result.outcome, result.reason, row.id],
+        );
+        return result;
+      });
+    } catch (error) {
+      // Nothing claimed: the database itself failed; the loop ends and a later wake-up retries.
+      if (!claim.row) throw error;
+      await this.attemptFailed(claim.row, error);
+      return true;
+    }
+    const row = claim.row;
+    if (!row || !applied) return false;
+    this.failures.delete(row.id);
+    this.record(row, applied);
+    return true;
+  }
+
+  private async apply(tx: EntityManager, row: PendingRow): Promise<Applied> {
+    let parsed: ReturnType<typeof parseWebhook>;
+    try {
+      // The route validated these exact bytes before storing them.
+      parsed = parseWebhook(parseJsonBody(Buffer.from(row.body ?? '', 'utf8')));
+    } catch (error) {
+      return { outcome: 'failed', reason: `Corpo armazenado ilegível: ${errorText(error)}`, uid: null };
+    }
+    if (!parsed.event) return { outcome: 'ignored', reason: parsed.trigger === 'PING' ? 'ping' : 'gatilho não tratado', uid: null };
+    // Without a createdAt the event counts as produced when it was received, not when applied.
+    const event = row.event_created_at ? { ...parsed.event, at: new Date(row.event_created_at) } : parsed.event;
+    const result = await this.services.calcomSync.apply(tx, row.company_id, event, 'webhook');
+    return { outcome: result.outcome, reason: result.reason ?? null, uid: event.uid };
+  }
+
+  private record(row: PendingRow, applied: Applied): void {
+    this.services.metrics.webhookDeliveries.inc({
+      company: row.company_id,
+      trigger: metricTrigger(row.trigger),
+      outcome: applied.outcome,
+      reason: applied.outcome === 'failed' ? 'unreadable_body' : '',
+    });
+    const lagMs = Date.now() - new Date(row.received_at).getTime();
+    const fields = { companyId: row.company_id, deliveryId: row.id, trigger: row.trigger, uid: applied.uid, outcome: applied.outcome, reason: applied.reason, lagMs };
+    if (applied.outcome === 'failed') this.log.error(fields, 'Cal.com webhook could not be applied');
+    else this.log.info(fields, 'Cal.com webhook applied');
+  }
+
+  private async attemptFailed(row: PendingRow, error: unknown): Promise<void> {
+    const entry = this.failures.get(row.id) ?? { attempts: 0, retryAt: 0 };
+    entry.attempts += 1;
+    const fields = { err: error, companyId: row.company_id, deliveryId: row.id, trigger: row.trigger, attempts: entry.attempts };
+    if (entry.attempts >= this.options.maxAttempts) {
+      const reason = `Falha ao aplicar (${entry.attempts} tentativas): ${errorText(error)}`.slice(0, 1000);
+      // Keeps the body, so the delivery can be re-queued once the cause is fixed.
+      await this.orm.em.getConnection().execute(`update webhook_deliveries set outcome = 'failed', reason = ? where id = ? and outcome = 'pending'`, [reason, row.id]);
+      this.failures.delete(row.id);
+      this.services.metrics.webhookDeliveries.inc({ company: row.company_id, trigger: metricTrigger(row.trigger), outcome: 'failed', reason: 'apply_error' });
+      this.log.error(fields, 'Cal.com webhook failed to apply; gave up');
+      return;
+    }
+    const delay = this.options.retryBaseMs * 2 ** (entry.attempts - 1);
+    entry.retryAt = Date.now() + delay;
+    this.failures.delete(row.id);
+    this.failures.set(row.id, entry);
+    if (this.failures.size > MAX_TRACKED_FAILURES) this.failures.delete(this.failures.keys().next().value!);
+    this.log.warn({ ...fields, retryInMs: delay }, 'Cal.com webhook failed to apply; retrying later');
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.wake(row.company_id);
+    }, delay);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Deliveries whose last attempt here failed and whose retry time has not come yet. */
+  private backingOff(): string[] {
+    if (this.failures.size === 0) return [];
+    const now = Date.now();
+    return [...this.failures].filter(([, f]) => f.retryAt > now).map(([id]) => id);
+  }
+}
+
+/** Starts applying stored deliveries in this process (worker roles); returns its stopper. */
+export async function startWebhookApplier(orm: MikroORM, services: Services, log: Logger, options: Partial<ApplierOptions> = {}): Promise<() => Promise<void>> {
+  const applier = new WebhookApplier(orm, services, log, options);
+  appliers.set(services, applier);
+  // Also runs the handler once now: deliveries left pending by a previous process are applied.
+  await services.events.wake(WEBHOOK_CHANNEL, applier.onNotify);
+  return async () => {
+    appliers.delete(services);
+    await applier.stop();
+  };
+}
+
+/** Keeps the metric's label set bounded: anything unexpected is "other". */
+export function metricTrigger(trigger: string): string {
+  return /^[A-Z_]{3,40}$/.test(trigger) ? trigger : 'other';
+}
+
+/** A PostgreSQL array literal of uuids (ours, from the database: no quoting needed). */
+function pgArray(ids: string[]): string {
+  return `{${ids.join(',')}}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,55 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Runs `step` until it reports no more work, whenever it is woken; wake-ups during a run coalesce
+ * into one more run. Also wakes itself every `pollMs` as a safety net for lost wake-ups (a NOTIFY
+ * sent while the listening connection was down). A failing step is logged and retried at the next
+ * wake-up or poll.
+ */
+export class Drain {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly name: string,
+    /** Does one batch; resolves true when there may be more. */
+    private readonly step: () => Promise<boolean>,
+    private readonly log: Logger,
+    pollMs = 5_000,
+  ) {
+    this.timer = setInterval(() => this.wake(), pollMs);
+    this.timer.unref();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Waits for the current run (if any) and stops waking. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.step()));
+    } catch (error) {
+      this.log.error({ err: error, drain: this.name }, 'background drain failed; retrying at the next wake-up');
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { getDirectiveValues, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, type GraphQLResolveInfo, type SelectionNode, type SelectionSetNode } from 'graphql';
+
+/**
+ * Whether the current field's selection asks for the sub-field `name` (under any alias, through
+ * fragments and inline fragments, honouring `@skip`/`@include`). Used to fetch costly fields in the
+ * same round trip as the rest; a field resolver must still be able to compute it when this says no.
+ */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const seen = new Set<string>();
+  const included = (node: SelectionNode) =>
+    !node.directives?.length ||
+    (getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.if !== true &&
+      getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues)?.if !== false);
+  const visit = (set: SelectionSetNode | undefined): boolean => {
+    for (const node of set?.selections ?? []) {
+      if (!included(node)) continue;
+      if (node.kind === Kind.FIELD) {
+        if (node.name.value === name) return true;
+      } else if (node.kind === Kind.INLINE_FRAGMENT) {
+        if (visit(node.selectionSet)) return true;
+      } else if (!seen.has(node.name.value)) {
+        seen.add(node.name.value);
+        if (visit(info.fragments[node.name.value]?.selectionSet)) return true;
+      }
+    }
+    return false;
+  };
+  return info.fieldNodes.some((field) => visit(field.selectionSet));
+}

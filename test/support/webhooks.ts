@@ -1,0 +1,39 @@
+import pg from 'pg';
+import type { App } from '../../server/app.js';
+
+/**
+ * The Cal.com webhook answers 200 once a delivery is stored (`pending`); a worker applies it a few
+ * milliseconds later. Tests that post webhooks and then look at appointments, the audit log,
+ * subscriptions or diagnostics wait for that with this: it polls until no delivery (of `companyId`,
+ * or of any company) is pending, and fails after `timeoutMs`.
+ *
+ * `target` is an in-process app, or the database URL of a server running in another process.
+ */
+export async function webhooksApplied(target: App | string, companyId?: string, timeoutMs = 10_000): Promise<void> {
+  const where = companyId ? `outcome = 'pending' and company_id = $1` : `outcome = 'pending'`;
+  const sql = `select count(*)::int as n from webhook_deliveries where ${where}`;
+  const params = companyId ? [companyId] : [];
+  let client: pg.Client | undefined;
+  const pending = async (): Promise<number> => {
+    if (typeof target !== 'string') {
+      const rows = await target.orm.em.getConnection().execute<Array<{ n: number }>>(sql.replace('$1', '?'), params);
+      return Number(rows[0]!.n);
+    }
+    if (!client) {
+      client = new pg.Client({ connectionString: target });
+      await client.connect();
+    }
+    return Number((await client.query<{ n: number }>(sql, params)).rows[0]!.n);
+  };
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const n = await pending();
+      if (n === 0) return;
+      if (Date.now() > deadline) throw new Error(`${n} Cal.com webhook deliveries still pending after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await client?.end().catch(() => {});
+  }
+}
