@@ -90,6 +90,7 @@ export async function benchFanout(ctx: BenchContext): Promise<Section> {
     const latency = distribution(fromOk);
     const latencyFromStart = distribution(fromStart);
     const beforeReceipt = fromOk.filter((v) => v === 0).length;
+    const sendingSeconds = (sends.at(-1)!.ok - sends[0]!.start) / 1000;
     const added = (SUBSCRIBERS - WARM) / servers.length;
     const perSub = servers.map((_, i) => ({
       rss: (after[i]!.rss - before[i]!.rss) / added,
@@ -127,6 +128,7 @@ export async function benchFanout(ctx: BenchContext): Promise<Section> {
         },
       ],
       notes: [
+        `Offered load: the ${CHANGES} changes took ${sendingSeconds.toFixed(2)} s to send (${Math.round(CHANGES / sendingSeconds)} changes/s): each waits for the previous answer, so the faster the webhook answers, the faster changes arrive.`,
         `Changes were sent one after another (5 ms apart), alternating between process A and B, so every change crosses processes through LISTEN/NOTIFY for half of its 200 subscribers. ${beforeReceipt} receipts arrived before the webhook's own 200 (NOTIFY is sent at commit, before the answer) and count as 0.`,
         'Subscribers, webhook sender and clock are in the bench process; servers are separate `node dist/server/main.js` processes (production mode, log level info). Memory: VmRSS from /proc and nodejs_heap_size_used_bytes from /metrics after a forced GC (`--expose-gc`, bench/support/gc-preload.ts).',
       ],

@@ -118,11 +118,10 @@ export class CalcomSyncService {
       updatedAt: new Date(),
     });
     fillClient(row, event);
-    await tx.flush();
     const kind = row.status === 'CANCELLED' ? AppointmentChangeKind.CANCELLED : AppointmentChangeKind.CREATED;
-    if (row.status !== 'CANCELLED') this.metrics.appointmentsTotal.inc({ company: companyId, source: 'calcom' });
     this.record(tx, companyId, row, event, via, kind, null);
-    await tx.flush();
+    await tx.flush(); // the row and its audit entry in one round trip (the id is ours, set on creation)
+    if (row.status !== 'CANCELLED') this.metrics.appointmentsTotal.inc({ company: companyId, source: 'calcom' });
     await this.appointments.publish(tx, row, kind);
     return { outcome: 'applied', appointmentId: row.id };
   }

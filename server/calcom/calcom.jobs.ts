@@ -8,8 +8,9 @@ import { startWebhookApplier } from './webhook-applier.js';
 export const RECONCILE_QUEUE = 'calcom.reconcile';
 
 /**
- * Defines the Cal.com queues and, in worker roles, starts applying stored webhook deliveries;
- * returns what stops this domain's background work at shutdown.
+ * Defines the Cal.com queues and starts applying stored webhook deliveries (in every role: the
+ * instance that received a delivery applies it; see webhook-applier.ts); returns what stops this
+ * domain's background work at shutdown.
  */
 export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger): Promise<() => Promise<void>> {
   await jobs.define({
@@ -24,6 +25,5 @@ export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Serv
     },
   });
   await jobs.schedule(RECONCILE_QUEUE, '*/10 * * * *');
-  if (services.config.role === 'api') return async () => {};
   return startWebhookApplier(orm, services, log);
 }

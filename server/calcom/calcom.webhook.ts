@@ -5,7 +5,7 @@ import { BODY_LIMIT, parseJsonBody } from '../platform/http.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
 import type { Services } from '../platform/services.js';
 import { InvalidEvent, parseWebhook } from './calcom-event.js';
-import { localWebhookApplier, metricTrigger, WEBHOOK_CHANNEL } from './webhook-applier.js';
+import { localWebhookApplier, metricTrigger } from './webhook-applier.js';
 
 export const WEBHOOK_PATH = '/api/agenda/webhook/cal';
 
@@ -13,23 +13,17 @@ type Rejection = { status: 400 | 401; reason: string; message: string };
 
 /**
  * Stores a verified delivery `pending` with its raw body, in one statement; a replayed body (same
- * company and body hash) stores nothing. A worker role then applies it itself, woken in-process.
+ * company and body hash) stores nothing. This process's applier then applies it, woken in-process.
  */
 const STORE = `insert into webhook_deliveries (id, company_id, trigger, booking_uid, body_hash, outcome, event_created_at, received_at, body)
   values (?, ?, ?, ?, ?, 'pending', ?, clock_timestamp(), ?)
   on conflict (company_id, body_hash) do nothing
-  returning id, company_id`;
-/**
- * The same for an API-only process, which also wakes the workers: a NOTIFY carrying the company,
- * sent at commit. Only there: notifying transactions commit one at a time under PostgreSQL's global
- * notify lock, which would halve the acknowledgements a worker role can store per second.
- */
-const STORE_AND_NOTIFY = `with ins as (${STORE}) select id, pg_notify('${WEBHOOK_CHANNEL}', company_id::text) from ins`;
+  returning id`;
 
 /**
  * `POST /api/agenda/webhook/cal` (ARCHITECTURE §4): acknowledge, then apply. The route verifies the
  * HMAC over the raw bytes and validates the event, stores the delivery and answers 200 once it is
- * durably stored (also for a replay); a worker applies it within milliseconds (webhook-applier.ts).
+ * durably stored (also for a replay); this instance applies it right after (webhook-applier.ts).
  * Every 4xx happens before anything is written.
  */
 export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
@@ -70,9 +64,8 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         return reject(companyId, { status: 400, reason: error instanceof InvalidEvent ? 'invalid_event' : 'invalid_json', message });
       }
 
-      const applier = localWebhookApplier(services);
       const id = randomUUID();
-      const result = await knex.raw<{ rows: Array<{ id: string }> }>(applier ? STORE : STORE_AND_NOTIFY, [
+      const result = await knex.raw<{ rows: Array<{ id: string }> }>(STORE, [
         id,
         companyId,
         parsed.trigger.slice(0, 100),
@@ -83,7 +76,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         raw.toString('utf8'),
       ]);
       const stored = result.rows.length > 0;
-      if (stored) applier?.wake(companyId);
+      if (stored) localWebhookApplier(services)?.wake(companyId);
       else services.metrics.webhookDeliveries.inc({ company: companyId, trigger: metricTrigger(parsed.trigger), outcome: 'duplicate', reason: '' });
       req.log.info({ companyId, trigger: parsed.trigger, uid: parsed.event?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' }, 'Cal.com webhook received');
       return reply.send({ ok: true });

@@ -7,7 +7,10 @@ import type { Services } from '../platform/services.js';
 import { parseWebhook } from './calcom-event.js';
 import type { WebhookOutcome } from './webhook-delivery.entity.js';
 
-/** `pg_notify(WEBHOOK_CHANNEL, companyId)`: sent by an API-only process with each delivery it stores. */
+/**
+ * `pg_notify(WEBHOOK_CHANNEL[, companyId])` wakes every instance's applier (the routes wake their own
+ * in-process, so only operators send it, e.g. after re-queuing failed deliveries).
+ */
 export const WEBHOOK_CHANNEL = 'secretaria_webhook';
 
 export interface ApplierOptions {
@@ -46,23 +49,25 @@ interface Applied {
 
 const appliers = new WeakMap<Services, WebhookApplier>();
 
-/** The applier running in this process (worker roles), for the route's in-process wake-up. */
+/** The applier running in this process, for the route's in-process wake-up. */
 export function localWebhookApplier(services: Services): WebhookApplier | undefined {
   return appliers.get(services);
 }
 
 /**
- * Applies stored webhook deliveries (`outcome = 'pending'`) in worker roles. One loop per company
- * (up to `concurrency` companies at once) takes that company's deliveries oldest first, each in its
- * own transaction: claim it with `FOR UPDATE SKIP LOCKED` (safe across processes), re-parse its body,
- * apply it with `CalcomSyncService.apply` (which serialises per company and accepts any order),
- * record the outcome and clear the body. One loop per company keeps a burst from one company from
- * holding several connections that would only wait for each other on the company lock.
+ * Applies stored webhook deliveries (`outcome = 'pending'`), in every role: the instance whose route
+ * stored a delivery applies it right after answering, so the work stays where the request went (as
+ * when it was applied before the answer), and any instance picks up what another left pending. One
+ * loop per company (up to `concurrency` companies at once) takes that company's deliveries oldest
+ * first, each in its own transaction: claim it with `FOR UPDATE SKIP LOCKED` (safe across
+ * processes), re-parse its body, apply it with `CalcomSyncService.apply` (which serialises per
+ * company and accepts any order), record the outcome and clear the body. One loop per company keeps
+ * a burst from one company from holding several connections that would only wait for each other on
+ * the company lock.
  *
- * Woken with the company by the route of this process (no NOTIFY needed), by
- * `pg_notify(WEBHOOK_CHANNEL, companyId)` from API-only processes, and, to find every company with
- * pending deliveries, at start and after a reconnect of the LISTEN connection (rows left pending by a
- * stopped or killed process) and by a poll (`Drain`).
+ * Woken with the company by the route of this process, and, to find every company with pending
+ * deliveries, at start, after a reconnect of the LISTEN connection, by `pg_notify(WEBHOOK_CHANNEL)`
+ * and by a poll (`Drain`): rows left pending by a stopped or killed instance.
  *
  * A delivery whose application throws is rolled back, skipped for a growing delay (the others go
  * on) and retried; after `maxAttempts` failures in a row it is marked `failed` with the error,
@@ -274,7 +279,7 @@ export class WebhookApplier {
   }
 }
 
-/** Starts applying stored deliveries in this process (worker roles); returns its stopper. */
+/** Starts applying stored deliveries in this process; returns its stopper. */
 export async function startWebhookApplier(orm: MikroORM, services: Services, log: Logger, options: Partial<ApplierOptions> = {}): Promise<() => Promise<void>> {
   const applier = new WebhookApplier(orm, services, log, options);
   appliers.set(services, applier);

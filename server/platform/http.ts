@@ -4,7 +4,9 @@ import helmet, { type HelmetOptions } from 'helmet';
 import fastifyStatic from '@fastify/static';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { parse, specifiedRules, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { mapAsyncIterator } from 'graphql/execution/mapAsyncIterator.js';
+import { isAsyncIterable } from 'graphql/jsutils/isAsyncIterable.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -161,6 +163,7 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
         ctx.extra.ctx = { ip: ctx.extra.request.socket.remoteAddress ?? '', services, ...caller };
         return true;
       },
+      subscribe: sharedSubscribe,
       // One parse and validation per distinct query text, shared by every subscriber that sends it.
       onSubscribe: (_ctx, _id, payload) => {
         const { document, errors } = documentFor(payload.query);
@@ -232,6 +235,30 @@ export function subscriptionDocuments(schema: GraphQLSchema): (query: string) =>
     return checked;
   };
 }
+
+/**
+ * graphql's `subscribe`, except that one event is executed once per (document, operation,
+ * variables) and the result shared by every subscriber that sent them: an event reaches all local
+ * subscribers of its company as the same object, and what a subscription selects depends only on the
+ * event (no field of a change reads the caller), so 200 subscribers of one company cost one execution.
+ */
+async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  const stream = await createSourceEventStream(args);
+  if (!isAsyncIterable(stream)) return stream;
+  const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+  return mapAsyncIterator(stream, (event: unknown) => {
+    if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+    let byDocument = sharedResults.get(event);
+    if (!byDocument) sharedResults.set(event, (byDocument = new WeakMap()));
+    let byKey = byDocument.get(args.document);
+    if (!byKey) byDocument.set(args.document, (byKey = new Map()));
+    let result = byKey.get(key);
+    if (!result) byKey.set(key, (result = execute({ ...args, rootValue: event })));
+    return result;
+  });
+}
+const sharedResults = new WeakMap<object, WeakMap<DocumentNode, Map<string, PromiseOrValue<ExecutionResult>>>>();
+type PromiseOrValue<T> = T | Promise<T>;
 
 /** /healthz (process alive), /readyz (database reachable) and /metrics. */
 export function registerProbes(app: FastifyInstance, orm: MikroORM, metrics: Services['metrics'], beforeScrape?: () => Promise<void>): void {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { App } from '../../server/app.js';
 
 /**
- * The Cal.com webhook answers 200 once a delivery is stored (`pending`); a worker applies it a few
+ * The Cal.com webhook answers 200 once a delivery is stored (`pending`); it is applied a few
  * milliseconds later. Tests that post webhooks and then look at appointments, the audit log,
  * subscriptions or diagnostics wait for that with this: it polls until no delivery (of `companyId`,
  * or of any company) is pending, and fails after `timeoutMs`.
