@@ -6,7 +6,7 @@ import type { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import type { RejectedWebhooks } from './webhook-diagnostics.js';
 
-/** A stored delivery not applied yet: the 200 went out, a worker applies it within milliseconds. */
+/** A stored delivery not applied yet: the 200 went out, it is applied within milliseconds. */
 export const PENDING_REASON = 'Recebido; aplicando.';
 
 /** The Settings tab's Cal.com tools: connection test and recent webhook deliveries. */

@@ -2,14 +2,14 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
 /**
- * `pending`: stored by the webhook route (answered 200), not applied yet; `failed`: a worker gave up
+ * `pending`: stored by the webhook route (answered 200), not applied yet; `failed`: the applier gave up
  * applying it (the reason says why; the body is kept). The others are the result of applying it.
  */
 export type WebhookOutcome = 'pending' | 'applied' | 'duplicate' | 'stale' | 'ignored' | 'failed';
 
 /**
  * An accepted Cal.com delivery. (company, body hash) is unique: a replay is recognised, not re-applied.
- * The route stores it `pending` with its raw body; a worker applies it (see webhook-applier.ts).
+ * The route stores it `pending` with its raw body; an applier applies it right after (see webhook-applier.ts).
  */
 @Entity({ tableName: 'webhook_deliveries' })
 export class WebhookDelivery {
@@ -45,7 +45,7 @@ export class WebhookDelivery {
   @Property({ type: 'text', nullable: true, lazy: true })
   body: string | null = null;
 
-  /** When a worker applied it (null while pending, and for a failed delivery). */
+  /** When it was applied (null while pending, and for a failed delivery). */
   @Property({ type: 'timestamptz', nullable: true })
   appliedAt: Date | null = null;
 }
