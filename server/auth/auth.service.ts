@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, badInput } from '../platform/errors.js';
+import { TtlCache } from '../platform/ttl-cache.js';
 import { ApiKey, type ApiKeyScope } from './api-key.entity.js';
 import { LoginLimiter } from './login-limiter.js';
 import { Session } from './session.entity.js';
@@ -26,12 +27,11 @@ interface CachedApiKey {
   label: string;
   /** Epoch ms of the last `last_used_at` written (or read), to write it at most once a minute. */
   lastUsedAt: number | null;
-  expires: number;
 }
 
 export class AuthService {
-  /** By key hash (see API_KEY_CACHE_MS); insertion order is age order, the oldest go first when full. */
-  private readonly apiKeys = new Map<string, CachedApiKey>();
+  /** By key hash (see API_KEY_CACHE_MS). */
+  private readonly apiKeys = new TtlCache<CachedApiKey>(API_KEY_CACHE_MS, API_KEY_CACHE_MAX);
   /** Bumped by every revocation: a lookup that started before one must not cache what it read. */
   private apiKeyGeneration = 0;
 
@@ -80,7 +80,7 @@ export class AuthService {
 
     if (token.startsWith('svk_')) {
       const now = Date.now();
-      const key = this.cachedApiKey(hash, now) ?? (await this.loadApiKey(em, hash, now));
+      const key = this.apiKeys.get(hash) ?? (await this.loadApiKey(em, hash));
       if (!key) throw new DomainError('UNAUTHENTICATED', 'Chave de API inválida ou revogada.');
       if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {
         key.lastUsedAt = now; // before the write: concurrent requests of this process do not repeat it
@@ -164,19 +164,10 @@ export class AuthService {
   /** Drops a key from this process's cache (any lookup in flight will not cache it either). */
   forgetApiKey(id: string): void {
     this.apiKeyGeneration += 1;
-    for (const [hash, key] of this.apiKeys) if (key.id === id) this.apiKeys.delete(hash);
+    this.apiKeys.deleteWhere((key) => key.id === id);
   }
 
-  private cachedApiKey(hash: string, now: number): CachedApiKey | undefined {
-    const key = this.apiKeys.get(hash);
-    if (key && key.expires <= now) {
-      this.apiKeys.delete(hash);
-      return undefined;
-    }
-    return key;
-  }
-
-  private async loadApiKey(em: EntityManager, hash: string, now: number): Promise<CachedApiKey | undefined> {
+  private async loadApiKey(em: EntityManager, hash: string): Promise<CachedApiKey | undefined> {
     const generation = this.apiKeyGeneration;
     const row = await em.findOne(ApiKey, { keyHash: hash });
     if (!row || row.revokedAt) return undefined;
@@ -186,12 +177,8 @@ export class AuthService {
       canWrite: row.scope === 'write',
       label: row.name || `chave ${row.prefix}`,
       lastUsedAt: row.lastUsedAt?.getTime() ?? null,
-      expires: now + API_KEY_CACHE_MS,
     };
-    if (generation === this.apiKeyGeneration) {
-      if (this.apiKeys.size >= API_KEY_CACHE_MAX) this.apiKeys.delete(this.apiKeys.keys().next().value!);
-      this.apiKeys.set(hash, key);
-    }
+    if (generation === this.apiKeyGeneration) this.apiKeys.set(hash, key);
     return key;
   }
 }

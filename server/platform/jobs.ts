@@ -73,18 +73,6 @@ export class Jobs {
     }
   }
 
-  async send<T extends object>(name: string, data: T, options: { singletonKey?: string; startAfterSeconds?: number } = {}): Promise<string | null> {
-    const id = await this.boss.send(name, data, {
-      singletonKey: options.singletonKey,
-      startAfter: options.startAfterSeconds,
-    });
-    const workers = this.workers.get(name);
-    if (workers && !options.startAfterSeconds) {
-      for (const worker of workers) this.boss.notifyWorker(worker);
-    }
-    return id;
-  }
-
   /** Many jobs of one queue in one statement (the queue's retry policy applies to each). */
   async sendMany<T extends object>(name: string, data: T[]): Promise<void> {
     if (data.length === 0) return;

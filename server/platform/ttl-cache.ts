@@ -26,6 +26,11 @@ export class TtlCache<V> {
     this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
   }
 
+  /** Removes every entry whose value matches. */
+  deleteWhere(matches: (value: V) => boolean): void {
+    for (const [key, entry] of this.entries) if (matches(entry.value)) this.entries.delete(key);
+  }
+
   /** Removes every entry whose key starts with `prefix` (all entries when omitted). */
   clear(prefix = ''): void {
     if (!prefix) return this.entries.clear();

@@ -14,7 +14,7 @@ interface InboundRoute {
 /**
  * `POST /api/whaticket/inbound/:companyId` (ARCHITECTURE §4). Thin: authenticate (cached), parse,
  * store in one statement (WhatsappService.receive), answer at once; a worker dispatches the stored
- * message to a job, which produces the reply.
+ * message to a job, which produces the reply. Both steps run raw statements only: no EntityManager fork.
  */
 export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
   app.post<InboundRoute>(
@@ -23,7 +23,7 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
       // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
       onRequest: [rateLimitHook(services.config.publicRateLimit), async (req, reply) => {
         const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
-        const valid = token ? await services.companies.inboundTokenMatches(orm.em.fork(), req.params.companyId, token) : false;
+        const valid = token ? await services.companies.inboundTokenMatches(orm.em, req.params.companyId, token) : false;
         // One answer for a bad token and an unknown company: ids cannot be probed.
         if (!valid) return sendError(reply, 401, 'Token de entrada do Whaticket inválido para esta empresa.', 'UNAUTHENTICATED');
       }],
@@ -36,7 +36,7 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
         services.metrics.whatsappInbound.inc({ company: companyId, intent: 'ignored' });
         return { ok: true, ignored: parsed.reason };
       }
-      const { duplicate } = await services.whatsapp.receive(orm.em.fork(), companyId, parsed);
+      const { duplicate } = await services.whatsapp.receive(orm.em, companyId, parsed);
       return duplicate ? { ok: true, duplicate: true } : { ok: true };
     },
   );

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { AuditLog } from '../../server/audit/audit-log.entity.js';
@@ -8,7 +7,7 @@ import { localWebhookApplier } from '../../server/calcom/webhook-applier.js';
 import { WebhookDelivery } from '../../server/calcom/webhook-delivery.entity.js';
 import { buildWebhook, CalcomSandbox, signBody, type SandboxBooking } from '../fakes/calcom-sandbox.js';
 import { gql, login, seedCompany, startTestServer, testConfig, type TestServer } from '../support/app.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, queryOnce } from '../support/database.js';
 import { webhooksApplied } from '../support/webhooks.js';
 import { subscribe } from '../support/ws.js';
 
@@ -374,15 +373,7 @@ describe('Cal.com webhook: API and worker processes', () => {
     const body = JSON.stringify(envelope);
     return fetch(`${app.url}/api/agenda/webhook/cal`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cal-company': company.company.id, 'x-cal-signature-256': signBody(SECRET_SPLIT, body) }, body });
   };
-  const sql = async <T,>(query: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      return (await client.query(query, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
+  const sql = <T,>(query: string, params: unknown[] = []) => queryOnce<T>(databaseUrl, query, params);
   const deliveries = () =>
     sql<{ booking_uid: string | null; outcome: string; has_body: boolean; applied: boolean }>(
       'select booking_uid, outcome, body is not null as has_body, applied_at is not null as applied from webhook_deliveries where company_id = $1 order by received_at',

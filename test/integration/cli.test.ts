@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, queryOnce } from '../support/database.js';
 import { TEST_APP_SECRET } from '../support/app.js';
 
 const run = promisify(execFile);
@@ -21,15 +20,7 @@ describe('operator CLI (built, against a real database)', () => {
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
   };
-  const count = async (table: string) => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      return Number((await client.query(`select count(*) from ${table}`)).rows[0].count);
-    } finally {
-      await client.end();
-    }
-  };
+  const count = async (table: string) => Number((await queryOnce<{ count: string }>(db.url, `select count(*) from ${table}`))[0]!.count);
 
   beforeAll(async () => {
     expect(existsSync(CLI), 'run `npm run build` first (npm test does)').toBe(true);
@@ -57,10 +48,7 @@ describe('operator CLI (built, against a real database)', () => {
     expect(updated.code).toBe(0);
     expect(JSON.parse(updated.stdout)).toEqual({ id });
 
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const row = (await client.query('select timezone, cal_api_key from companies where id = $1', [id])).rows[0];
-    await client.end();
+    const [row] = await queryOnce<{ timezone: string; cal_api_key: string }>(db.url, 'select timezone, cal_api_key from companies where id = $1', [id]);
     expect(row.timezone).toBe('America/Manaus');
     expect(row.cal_api_key).not.toContain('cal_live_1234567890'); // encrypted at rest
   });

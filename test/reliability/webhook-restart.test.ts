@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Child } from '../../bench/support/processes.js';
 import { seedCompanies, WEBHOOK_SECRET } from '../../bench/support/seed.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, queryOnce } from '../support/database.js';
 import { webhooksApplied } from '../support/webhooks.js';
 import { pool, prng, seedFromEnv, shuffle } from './support/random.js';
 import { envelopeOf, signedHeaders, WEBHOOK_PATH, type BookingEventSpec } from './support/webhooks.js';
@@ -23,15 +22,7 @@ describe('webhook deliveries pending when the process is killed', () => {
   let databaseUrl: string;
   let drop: () => Promise<void>;
   let companyId: string;
-  const sql = async <T,>(query: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      return (await client.query(query, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
+  const sql = <T,>(query: string, params: unknown[] = []) => queryOnce<T>(databaseUrl, query, params);
 
   beforeAll(async () => {
     const db = await createTestDatabase('webhook_restart');

@@ -9,25 +9,24 @@ import { inject } from 'vitest';
 export async function createTestDatabase(label = 'test'): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = inject('pgAdminUrl');
   const name = `sv_${label.replace(/\W+/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`.toLowerCase();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await admin.end();
-  }
+  await queryOnce(adminUrl, `create database ${pg.escapeIdentifier(name)}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
-      } finally {
-        await client.end();
-      }
+      await queryOnce(adminUrl, `drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
     },
   };
+}
+
+/** Runs one statement on its own connection (for a database no in-process app owns); returns the rows. */
+export async function queryOnce<T = Record<string, any>>(url: string, query: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(query, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
