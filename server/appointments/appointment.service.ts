@@ -4,21 +4,22 @@ import { audit, type Actor } from '../audit/audit.service.js';
 import { requireWrite, type Tenant } from '../auth/tenant.js';
 import { CalendarError, type CalendarBooking, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
 import { isUuid, type CompanyIntegrations, type CompanyService } from '../companies/company.service.js';
+import { isoString } from '../platform/date-time.js';
 import { badInput, DomainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
 import { normalizePhone, toE164 } from '../whatsapp/phone.js';
 import { searchKey } from '../whatsapp/text.js';
 import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
-import { APPOINTMENT_VIEW_COLUMNS, AppointmentChangeKind, appointmentFromTuple, mapAppointment, type AppointmentView } from './appointment.types.js';
+import { APPOINTMENT_VIEW_COLUMNS, AppointmentChangeKind, appointmentFromTuple, appointmentTupleSql, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 export const MAX_PAGE = 200;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_RANGE_DAYS = 62;
-/** The raw columns a page reads, and the tuple built from them (timestamps as text, see APPOINTMENT_VIEW_COLUMNS). */
-const PAGE_COLUMNS = APPOINTMENT_VIEW_COLUMNS.map((c) => c.replace('::text', '')).join(', ');
-const PAGE_TUPLE = APPOINTMENT_VIEW_COLUMNS.map((c) => `p.${c}`).join(', ');
+/** The raw columns a page reads, and the tuple built from them (see APPOINTMENT_VIEW_COLUMNS). */
+const PAGE_COLUMNS = APPOINTMENT_VIEW_COLUMNS.join(', ');
+const PAGE_TUPLE = appointmentTupleSql('p');
 
 /** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
 export interface Scope {
@@ -436,7 +437,7 @@ function searchTerms(search: string | null | undefined): string[] {
 }
 
 export function encodeCursor(startAt: Date, id: string): string {
-  return Buffer.from(`${startAt.toISOString()}|${id}`).toString('base64url');
+  return Buffer.from(`${isoString(startAt)}|${id}`).toString('base64url');
 }
 
 export function decodeCursor(cursor: string): { startAt: Date; id: string } {

@@ -65,14 +65,20 @@ export function mapAppointment(a: Appointment): AppointmentView {
 
 /**
  * The columns of an `appointments` row that make up an `AppointmentView`, in the order of the tuples
- * read by `appointmentFromTuple`. Timestamps are selected as `::text`: the same text PostgreSQL sends
- * for a `timestamptz` column (MikroORM's driver keeps those as strings), also inside JSON, where
- * `json_build_array` would otherwise format them differently.
+ * read by `appointmentFromTuple`. In a tuple, timestamps are epoch milliseconds
+ * (`appointmentTupleSql`): cheaper for PostgreSQL to produce than timestamp text and for us to read
+ * than a date string to parse, 4 per appointment.
  */
 export const APPOINTMENT_VIEW_COLUMNS = [
-  'id', 'status', 'title', 'start_at::text', 'end_at::text', 'client_name', 'client_phone', 'client_email', 'notes',
-  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at::text', 'updated_at::text',
+  'id', 'status', 'title', 'start_at', 'end_at', 'client_name', 'client_phone', 'client_email', 'notes',
+  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at',
 ] as const;
+const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(['start_at', 'end_at', 'created_at', 'updated_at']);
+
+/** The tuple's expressions over the columns of `alias` (timestamps to whole milliseconds, like a `Date`). */
+export function appointmentTupleSql(alias: string): string {
+  return APPOINTMENT_VIEW_COLUMNS.map((c) => (TIMESTAMP_COLUMNS.has(c) ? `floor(extract(epoch from ${alias}.${c}) * 1000)::int8` : `${alias}.${c}`)).join(', ');
+}
 
 /** One tuple of `APPOINTMENT_VIEW_COLUMNS` → API shape, without hydrating an entity. */
 export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
@@ -80,8 +86,8 @@ export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
     id: t[0] as string,
     status: t[1] as AppointmentStatus,
     title: t[2] as string,
-    startAt: new Date(t[3] as string),
-    endAt: new Date(t[4] as string),
+    startAt: new Date(t[3] as number),
+    endAt: new Date(t[4] as number),
     clientName: t[5] as string,
     clientPhone: t[6] as string | null,
     clientEmail: t[7] as string | null,
@@ -90,8 +96,8 @@ export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
     source: t[10] as AppointmentSource,
     calBookingUid: t[11] as string | null,
     cancellationReason: t[12] as string | null,
-    createdAt: new Date(t[13] as string),
-    updatedAt: new Date(t[14] as string),
+    createdAt: new Date(t[13] as number),
+    updatedAt: new Date(t[14] as number),
   };
 }
 

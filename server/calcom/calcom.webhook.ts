@@ -76,7 +76,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         raw.toString('utf8'),
       ]);
       const stored = result.rows.length > 0;
-      if (stored) localWebhookApplier(services)?.wake(companyId);
+      if (stored) localWebhookApplier(services)?.wake(companyId, id);
       else services.metrics.webhookDeliveries.inc({ company: companyId, trigger: metricTrigger(parsed.trigger), outcome: 'duplicate', reason: '' });
       req.log.info({ companyId, trigger: parsed.trigger, uid: parsed.event?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' }, 'Cal.com webhook received');
       return reply.send({ ok: true });

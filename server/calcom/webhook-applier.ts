@@ -77,7 +77,12 @@ export class WebhookApplier {
   readonly options: ApplierOptions;
   /** Finds companies with pending deliveries and starts their loops. */
   private readonly dispatcher: Drain;
-  private readonly loops = new Map<string, { again: boolean; done: Promise<void> }>();
+  /**
+   * One loop per company: `owed`, deliveries the route stored and woke it for; `drains`, requests
+   * to apply until the company has nothing pending (any other wake-up), counted so that one arriving
+   * while the loop finds nothing is not lost.
+   */
+  private readonly loops = new Map<string, { owed: Set<string>; drains: number; done: Promise<void> }>();
   /**
    * Some company may be waiting for a loop: when one ends, the dispatcher (not whoever wakes first)
    * gives it to the company with the oldest pending delivery.
@@ -102,14 +107,21 @@ export class WebhookApplier {
     this.dispatcher = new Drain('calcom-webhooks', () => this.dispatch(), log, this.options.pollMs);
   }
 
-  /** There may be pending deliveries (of `companyId`, or of anyone): apply them. Cheap; wake-ups coalesce. */
-  wake(companyId?: string): void {
+  /**
+   * There may be pending deliveries (of `companyId`, or of anyone): apply them. Cheap; wake-ups
+   * coalesce. `deliveryId`: the route of this process has just stored that delivery, so the loop
+   * knows what it is owed and stops once it has applied it, without a last look for more (an
+   * empty claim: three round trips per delivery when they come one at a time).
+   */
+  wake(companyId?: string, deliveryId?: string): void {
     if (this.stopped) return;
     if (!companyId) return this.dispatcher.wake();
     const running = this.loops.get(companyId);
-    if (running) running.again = true;
-    else if (this.contended) this.dispatcher.wake();
-    else if (this.loops.size < this.options.concurrency) this.startLoop(companyId);
+    if (running) {
+      if (deliveryId) running.owed.add(deliveryId);
+      else running.drains += 1;
+    } else if (this.contended) this.dispatcher.wake();
+    else if (this.loops.size < this.options.concurrency) this.startLoop(companyId, deliveryId);
     else this.contended = true;
   }
 
@@ -145,29 +157,37 @@ export class WebhookApplier {
     this.contended = false;
     for (const row of rows) {
       const running = this.loops.get(row.company_id);
-      if (running) running.again = true;
-      else if (room-- > 0) this.startLoop(row.company_id, true);
+      if (running) running.drains += 1;
+      else if (room-- > 0) this.startLoop(row.company_id);
       else this.contended = true;
     }
     return false;
   }
 
-  private startLoop(companyId: string, dispatched = false): void {
-    const loop = { again: false, done: Promise.resolve() };
+  /** Without `deliveryId` (dispatched, retried, notified) the loop applies until nothing is pending. */
+  private startLoop(companyId: string, deliveryId?: string): void {
+    const loop = { owed: new Set(deliveryId ? [deliveryId] : []), drains: deliveryId ? 0 : 1, done: Promise.resolve() };
     this.loops.set(companyId, loop);
     this.quiet.delete(companyId);
     loop.done = (async () => {
+      let turn = 0;
       try {
-        let turn = 0;
-        do {
-          loop.again = false;
-          while (!this.stopped && (await this.applyNext(companyId))) {
-            // Other companies are waiting for a loop: give this one up now and then (the dispatcher
-            // takes companies oldest pending delivery first, so this one comes back in its turn).
-            if (++turn >= FAIR_TURN && this.contended) return;
+        while (!this.stopped && (loop.owed.size > 0 || loop.drains > 0)) {
+          const drains = loop.drains;
+          const taken = await this.applyNext(companyId);
+          if (taken === undefined) {
+            // Nothing to take: what it was owed went to another instance (or waits for a retry).
+            loop.owed.clear();
+            // A drain asked for while looking may concern a delivery committed after the look.
+            loop.drains = loop.drains > drains ? 1 : 0;
+            continue;
           }
-        } while (loop.again && !this.stopped);
-        if (dispatched && turn === 0) this.quiet.set(companyId, Date.now() + QUIET_MS);
+          loop.owed.delete(taken);
+          // Other companies are waiting for a loop: give this one up now and then (the dispatcher
+          // takes companies oldest pending delivery first, so this one comes back in its turn).
+          if (++turn >= FAIR_TURN && this.contended) return;
+        }
+        if (!deliveryId && turn === 0) this.quiet.set(companyId, Date.now() + QUIET_MS);
       } catch (error) {
         this.log.error({ err: error, companyId }, 'applying Cal.com webhooks failed; retrying at the next wake-up');
       } finally {
@@ -177,8 +197,11 @@ export class WebhookApplier {
     })();
   }
 
-  /** Applies the company's oldest pending delivery not waiting for a retry; false when there was none. */
-  private async applyNext(companyId: string): Promise<boolean> {
+  /**
+   * Applies the company's oldest pending delivery not waiting for a retry (or records a failed
+   * attempt); returns its id, undefined when there was none to take.
+   */
+  private async applyNext(companyId: string): Promise<string | undefined> {
     const skip = this.backingOff();
     const claim: { row?: PendingRow } = {};
     let applied: Applied | undefined;
@@ -197,7 +220,7 @@ export class WebhookApplier {
         await tx.execute(
           result.outcome === 'failed'
             ? `update webhook_deliveries set outcome = ?, reason = ? where id = ?`
-            : `update webhook_deliveries set outcome = ?, reason = ?, applied_at = now(), body = null where id = ?`,
+            : `update webhook_deliveries set outcome = ?, reason = ?, applied_at = clock_timestamp(), body = null where id = ?`,
           [result.outcome, result.reason, row.id],
         );
         return result;
@@ -206,13 +229,13 @@ export class WebhookApplier {
       // Nothing claimed: the database itself failed; the loop ends and a later wake-up retries.
       if (!claim.row) throw error;
       await this.attemptFailed(claim.row, error);
-      return true;
+      return claim.row.id;
     }
     const row = claim.row;
-    if (!row || !applied) return false;
+    if (!row || !applied) return undefined;
     this.failures.delete(row.id);
     this.record(row, applied);
-    return true;
+    return row.id;
   }
 
   private async apply(tx: EntityManager, row: PendingRow): Promise<Applied> {

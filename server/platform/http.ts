@@ -5,7 +5,6 @@ import fastifyStatic from '@fastify/static';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createSourceEventStream, execute, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
-import { mapAsyncIterator } from 'graphql/execution/mapAsyncIterator.js';
 import { isAsyncIterable } from 'graphql/jsutils/isAsyncIterable.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
@@ -256,11 +255,11 @@ export function subscriptionDocuments(schema: GraphQLSchema): (query: string) =>
  * subscribers of its company as the same object, and what a subscription selects depends only on the
  * event (no field of a change reads the caller), so 200 subscribers of one company cost one execution.
  */
-async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream;
   const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-  return mapAsyncIterator(stream, (event: unknown) => {
+  return mapEvents(stream[Symbol.asyncIterator](), (event: unknown) => {
     if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
     let byDocument = sharedResults.get(event);
     if (!byDocument) sharedResults.set(event, (byDocument = new WeakMap()));
@@ -272,6 +271,44 @@ async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<Exec
   });
 }
 const sharedResults = new WeakMap<object, WeakMap<DocumentNode, Map<string, PromiseOrValue<ExecutionResult>>>>();
+
+/**
+ * `source` with each event mapped to its result, with one promise per event (graphql-js's
+ * `mapAsyncIterator` takes several): this runs once per event per subscriber. A mapping error ends
+ * the source and is thrown to the consumer (graphql-ws sends it as the subscription's error).
+ */
+function mapEvents(source: AsyncIterator<unknown>, map: (event: unknown) => PromiseOrValue<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+  const close = async () => {
+    await source.return?.().catch(() => {});
+  };
+  const settle = (step: IteratorResult<unknown>): PromiseOrValue<IteratorResult<ExecutionResult>> => {
+    if (step.done) return { value: undefined, done: true };
+    let result: PromiseOrValue<ExecutionResult>;
+    try {
+      result = map(step.value);
+    } catch (error) {
+      return close().then(() => Promise.reject(error));
+    }
+    return isPromise(result) ? result.then((value) => ({ value, done: false }), (error) => close().then(() => Promise.reject(error))) : { value: result, done: false };
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: () => source.next().then(settle),
+    return: async () => {
+      await close();
+      return { value: undefined, done: true };
+    },
+    throw: async (error?: unknown) => {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+function isPromise<T>(value: PromiseOrValue<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function';
+}
 type PromiseOrValue<T> = T | Promise<T>;
 
 /** /healthz (process alive), /readyz (database reachable) and /metrics. */

@@ -1,4 +1,3 @@
-import { createPubSub } from '@graphql-yoga/subscription';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from './logger.js';
@@ -13,7 +12,74 @@ export interface EventEnvelope {
   payload: unknown;
 }
 
-type LocalBus = ReturnType<typeof createPubSub<Record<string, [string, unknown]>>>;
+/**
+ * Events a subscriber may fall behind by (its socket not keeping up) before its subscription is
+ * ended with an error: the client resubscribes and reloads, instead of the server buffering without
+ * bound or silently dropping changes.
+ */
+export const MAX_QUEUED_EVENTS = 1000;
+
+/**
+ * One subscription's events, pulled by graphql-ws's `for await`: an event is handed straight to a
+ * waiting `next()`, or queued until the next one. This is the whole per-subscriber cost of an event
+ * (a `Set` walk and one resolved promise); general-purpose pubsubs (EventTarget + Repeater) cost
+ * several promises and an event object per subscriber, which adds up at 1,000 subscribers per process.
+ */
+export class EventQueue implements AsyncIterableIterator<unknown> {
+  private readonly queue: unknown[] = [];
+  private waiting: ((result: IteratorResult<unknown>) => void) | undefined;
+  private ended = false;
+  private overflowed = false;
+
+  constructor(private readonly onEnd: () => void) {}
+
+  push(value: unknown): void {
+    if (this.ended || this.overflowed) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting({ value, done: false });
+    } else if (this.queue.length < MAX_QUEUED_EVENTS) {
+      this.queue.push(value);
+    } else {
+      this.overflowed = true;
+    }
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift(), done: false });
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.overflowed) {
+      this.end();
+      return Promise.reject(new Error('Esta assinatura ficou atrasada demais e foi encerrada; assine de novo e recarregue os dados.'));
+    }
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<unknown>> {
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    this.end();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
+    return this;
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue.length = 0;
+    this.onEnd();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.({ value: undefined, done: true });
+  }
+}
 
 /**
  * Cross-instance events over PostgreSQL LISTEN/NOTIFY. `notify(em, …)` runs `pg_notify` inside the
@@ -22,7 +88,8 @@ type LocalBus = ReturnType<typeof createPubSub<Record<string, [string, unknown]>
  * Subscribers only ever see their own company's events: the local bus is keyed by company id.
  */
 export class PgEventBus {
-  private readonly bus: LocalBus = createPubSub();
+  /** Local subscribers by `topic \0 companyId`. */
+  private readonly subscribers = new Map<string, Set<EventQueue>>();
   private client: pg.Client | undefined;
   private closed = false;
   private reconnectDelay = 250;
@@ -73,32 +140,24 @@ export class PgEventBus {
   }
 
   subscribe(topic: string, companyId: string): AsyncIterableIterator<unknown> {
-    const inner = this.bus.subscribe(topic, companyId)[Symbol.asyncIterator]();
+    const key = `${topic}\u0000${companyId}`;
+    let set = this.subscribers.get(key);
+    if (!set) this.subscribers.set(key, (set = new Set()));
+    const subscribers = set;
+    const queue: EventQueue = new EventQueue(() => {
+      subscribers.delete(queue);
+      if (subscribers.size === 0 && this.subscribers.get(key) === subscribers) this.subscribers.delete(key);
+      this.onCount(-1);
+    });
+    subscribers.add(queue);
     this.onCount(1);
-    let done = false;
-    const finish = () => {
-      if (!done) {
-        done = true;
-        this.onCount(-1);
-      }
-    };
-    const iterator: AsyncIterableIterator<unknown> = {
-      next: () => inner.next(),
-      return: async (value?: unknown) => {
-        finish();
-        await inner.return?.();
-        return { done: true, value };
-      },
-      throw: async (error?: unknown) => {
-        finish();
-        await inner.return?.();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    return queue;
+  }
+
+  /** Hands an event to this process's subscribers of its company (only theirs). */
+  private publish(topic: string, companyId: string, payload: unknown): void {
+    const subscribers = this.subscribers.get(`${topic}\u0000${companyId}`);
+    if (subscribers) for (const queue of subscribers) queue.push(payload);
   }
 
   async stop(): Promise<void> {
@@ -148,7 +207,7 @@ export class PgEventBus {
         if (!reload) return;
         payload = await reload(message.companyId, message.payload);
       }
-      this.bus.publish(message.topic, message.companyId, payload);
+      this.publish(message.topic, message.companyId, payload);
     } catch (error) {
       this.log.error({ err: error }, 'could not dispatch event');
     }

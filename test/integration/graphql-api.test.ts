@@ -355,6 +355,28 @@ describe('GraphQL API: authentication, tenancy, pagination', () => {
     });
   });
 
+  describe('repeated queries (compiled after their first runs)', () => {
+    it('answer exactly as their first, graphql-js, execution did: data, cursors, dates and errors', async () => {
+      const filter = { from: day(1).toISOString(), to: day(31).toISOString() };
+      const cases: Array<[string, Record<string, unknown>, string]> = [
+        [LIST, { filter, first: 3 }, adminA],
+        [LIST.replace('totalCount ', ''), { filter: { ...filter, status: ['CONFIRMED'] }, first: 2 }, a.readKey],
+        [`query Both($skip: Boolean!) { me { email } appointments(first: 1) { totalCount @skip(if: $skip) edges { node { ...N } } } } fragment N on Appointment { id createdAt updatedAt endAt }`, { skip: true }, adminA],
+        ['{ auditLog(first: 1) { totalCount } }', {}, a.readKey],
+        ['{ appointments(first: -1) { totalCount } }', {}, adminA],
+      ];
+      for (const [query, variables, token] of cases) {
+        const runs = [];
+        for (let i = 0; i < 4; i++) runs.push(await gql(server.url, query, variables, token));
+        for (const run of runs.slice(1)) expect(run, query).toEqual(runs[0]);
+      }
+      const page = await gql(server.url, LIST, { filter, first: 3 }, adminA);
+      expect(page.data!.appointments.edges[0].node.startAt).toBe(day(3).toISOString());
+      expect((await gql(server.url, '{ auditLog(first: 1) { totalCount } }', {}, a.readKey)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await gql(server.url, '{ appointments(first: -1) { totalCount } }', {}, adminA)).errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, path: ['appointments'] });
+    });
+  });
+
   describe('complexity per document', () => {
     const PAGES = `query($n: Int, $f: AppointmentFilter) {
       a1: appointments(first: $n, filter: $f) { edges { node { id clientName clientPhone clientEmail status startAt endAt title source meetingUrl calBookingUid cancellationReason createdAt updatedAt notes } cursor } }

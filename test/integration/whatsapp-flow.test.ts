@@ -77,7 +77,11 @@ describe('WhatsApp conversations', () => {
         { status: 'PROCESSED', outcome: 'schedule:offered' },
         { status: 'PROCESSED', outcome: 'choose:booked' },
       ]);
-      const outbound = await sql(h, `select status, body from outbound_messages where phone = ? order by created_at`, [mariaPhone]);
+      // Whaticket has the reply before our answer from it is recorded: wait for the record.
+      const outbound = await eventually(async () => {
+        const rows = await sql(h, `select status, body from outbound_messages where phone = ? order by created_at`, [mariaPhone]);
+        return rows.length === 2 && rows.every((r) => r.status !== 'PENDING') ? rows : null;
+      });
       expect(outbound).toEqual([
         { status: 'SENT', body: options },
         { status: 'SENT', body: confirmation },
