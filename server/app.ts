@@ -4,6 +4,7 @@ import { registerAgendaRoutes } from './appointments/appointment.routes.js';
 import { CalcomGateway } from './calcom/calcom.gateway.js';
 import { defineCalcomJobs } from './calcom/calcom.jobs.js';
 import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
+import type { WebhookApplier } from './calcom/webhook-applier.js';
 import { COMPANY_CHANGED_CHANNEL } from './companies/company.service.js';
 import type { Config } from './config.js';
 import { migrate, openOrm, resolveDatabase, type Database } from './platform/database.js';
@@ -24,6 +25,8 @@ export interface App {
   orm: MikroORM;
   services: Services;
   jobs: Jobs;
+  /** Applies stored Cal.com webhook deliveries (every role). */
+  webhookApplier: WebhookApplier;
   http: FastifyInstance | undefined;
   /** Base URL of the HTTP server (when the role serves HTTP). */
   url: string | undefined;
@@ -70,7 +73,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     closers.push(() => jobs.stop());
     // The domains define their queues first; then worker roles start handling them.
     // Background drains (stored webhook deliveries, stored WhatsApp messages) stop before the queues.
-    closers.push(await defineCalcomJobs(jobs, orm, services, log));
+    const webhookApplier = await defineCalcomJobs(jobs, orm, services, log);
+    closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
     if (config.role !== 'api') await jobs.work();
 
@@ -80,7 +84,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       const schema = await createSchema();
       http = await createHttpServer({ log, orm, schema, services, beforeScrape: () => jobs.sampleDepth(), routes: [
         (app) => registerAgendaRoutes(app, orm, services),
-        (app) => registerCalcomWebhook(app, orm, services),
+        (app) => registerCalcomWebhook(app, orm, services, webhookApplier),
         (app) => registerWhatsappInbound(app, orm, services),
       ] });
       closers.push(() => http!.close());
@@ -89,7 +93,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       const probes = await startProbeServer(log, orm, metrics, config.host, config.metricsPort, () => jobs.sampleDepth());
       closers.push(() => probes.close());
     }
-    return { config, log, orm, services, jobs, http, url, close: closeAll };
+    return { config, log, orm, services, jobs, webhookApplier, http, url, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

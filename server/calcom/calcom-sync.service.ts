@@ -145,7 +145,7 @@ export class CalcomSyncService {
    * them, so a per-uid lock cannot keep them from both inserting.
    */
   private async lockCompany(tx: EntityManager, companyId: string): Promise<void> {
-    await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`calcom-sync:${companyId}`], 'all', tx.getTransactionContext());
+    await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [companySyncLockName(companyId)], 'all', tx.getTransactionContext());
   }
 
   /**
@@ -221,6 +221,11 @@ export class CalcomSyncService {
     );
     return rows.map((row) => tx.merge(Appointment, tx.map(Appointment, row)));
   }
+}
+
+/** The advisory lock (`hashtextextended(name, 0)`) that serialises a company's Cal.com events. */
+export function companySyncLockName(companyId: string): string {
+  return `calcom-sync:${companyId}`;
 }
 
 function fillClient(row: Appointment, event: BookingEvent): void {

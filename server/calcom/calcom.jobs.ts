@@ -3,16 +3,16 @@ import type { Jobs } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
 import type { Services } from '../platform/services.js';
 import { reconcileAll } from './calcom.reconcile.js';
-import { startWebhookApplier } from './webhook-applier.js';
+import { startWebhookApplier, type WebhookApplier } from './webhook-applier.js';
 
 export const RECONCILE_QUEUE = 'calcom.reconcile';
 
 /**
  * Defines the Cal.com queues and starts applying stored webhook deliveries (in every role: the
- * instance that received a delivery applies it; see webhook-applier.ts); returns what stops this
- * domain's background work at shutdown.
+ * instance that received a delivery applies it; see webhook-applier.ts); returns the applier, for
+ * the webhook route to wake and for shutdown to stop.
  */
-export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger): Promise<() => Promise<void>> {
+export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger): Promise<WebhookApplier> {
   await jobs.define({
     name: RECONCILE_QUEUE,
     retryLimit: 0,

@@ -5,7 +5,7 @@ import { BODY_LIMIT, parseJsonBody } from '../platform/http.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
 import type { Services } from '../platform/services.js';
 import { InvalidEvent, parseWebhook } from './calcom-event.js';
-import { localWebhookApplier, metricTrigger } from './webhook-applier.js';
+import { metricTrigger, type WebhookApplier } from './webhook-applier.js';
 
 export const WEBHOOK_PATH = '/api/agenda/webhook/cal';
 
@@ -23,10 +23,10 @@ const STORE = `insert into webhook_deliveries (id, company_id, trigger, booking_
 /**
  * `POST /api/agenda/webhook/cal` (ARCHITECTURE §4): acknowledge, then apply. The route verifies the
  * HMAC over the raw bytes and validates the event, stores the delivery and answers 200 once it is
- * durably stored (also for a replay); this instance applies it right after (webhook-applier.ts).
+ * durably stored (also for a replay); this instance's `applier` applies it right after.
  * Every 4xx happens before anything is written.
  */
-export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
+export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM, services: Services, applier: Pick<WebhookApplier, 'wake'>): Promise<void> {
   const knex = orm.em.getConnection().getKnex();
   await app.register(async (scope) => {
     // The signature covers the exact bytes Cal.com sent: keep them instead of a re-serialised JSON.
@@ -76,7 +76,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         raw.toString('utf8'),
       ]);
       const stored = result.rows.length > 0;
-      if (stored) localWebhookApplier(services)?.wake(companyId, id);
+      if (stored) applier.wake(companyId, id);
       else services.metrics.webhookDeliveries.inc({ company: companyId, trigger: metricTrigger(parsed.trigger), outcome: 'duplicate', reason: '' });
       req.log.info({ companyId, trigger: parsed.trigger, uid: parsed.event?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' }, 'Cal.com webhook received');
       return reply.send({ ok: true });

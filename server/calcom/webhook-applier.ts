@@ -47,13 +47,6 @@ interface Applied {
   uid: string | null;
 }
 
-const appliers = new WeakMap<Services, WebhookApplier>();
-
-/** The applier running in this process, for the route's in-process wake-up. */
-export function localWebhookApplier(services: Services): WebhookApplier | undefined {
-  return appliers.get(services);
-}
-
 /**
  * Applies stored webhook deliveries (`outcome = 'pending'`), in every role: the instance whose route
  * stored a delivery applies it right after answering, so the work stays where the request went (as
@@ -302,16 +295,12 @@ export class WebhookApplier {
   }
 }
 
-/** Starts applying stored deliveries in this process; returns its stopper. */
-export async function startWebhookApplier(orm: MikroORM, services: Services, log: Logger, options: Partial<ApplierOptions> = {}): Promise<() => Promise<void>> {
+/** Starts applying stored deliveries in this process (the route wakes it; `stop()` at shutdown). */
+export async function startWebhookApplier(orm: MikroORM, services: Services, log: Logger, options: Partial<ApplierOptions> = {}): Promise<WebhookApplier> {
   const applier = new WebhookApplier(orm, services, log, options);
-  appliers.set(services, applier);
   // Also runs the handler once now: deliveries left pending by a previous process are applied.
   await services.events.wake(WEBHOOK_CHANNEL, applier.onNotify);
-  return async () => {
-    appliers.delete(services);
-    await applier.stop();
-  };
+  return applier;
 }
 
 /** Keeps the metric's label set bounded: anything unexpected is "other". */

@@ -21,6 +21,13 @@ export const INBOUND_RETRY = { retryLimit: 5, retryDelaySeconds: 2, expireInSeco
 export const SEND_RETRY = { retryLimit: 10, retryDelaySeconds: 1, expireInSeconds: 60 } as const;
 /** Per worker process: one slow Cal.com call must not hold up every other contact (the conversation lock keeps each contact in order). */
 const CONCURRENCY = 4;
+/**
+ * During a burst the dispatcher runs at most once per this interval, taking every message stored
+ * meanwhile: a run per stored message (two statements each) would take the CPU the route needs to
+ * acknowledge, in a process that also serves the API. A first message after a quiet spell is
+ * dispatched at once.
+ */
+const DISPATCH_COALESCE_MS = 20;
 
 /**
  * Defines the WhatsApp queues and hands the service its enqueuer. Must run before `jobs.work()`;
@@ -37,7 +44,7 @@ export async function registerWhatsappJobs(deps: {
   log: Logger;
 }): Promise<() => Promise<void>> {
   const { jobs, orm, whatsapp, events, log } = deps;
-  const dispatcher = deps.worker ? new Drain('whatsapp.dispatch', () => whatsapp.dispatch(orm.em.fork()), log) : undefined;
+  const dispatcher = deps.worker ? new Drain('whatsapp.dispatch', () => whatsapp.dispatch(orm.em.fork()), log, 5_000, DISPATCH_COALESCE_MS) : undefined;
   whatsapp.attach(
     {
       processInbound: (ids) => jobs.sendMany(INBOUND_QUEUE, ids.map((inboundId) => ({ inboundId }))),
@@ -69,6 +76,8 @@ export async function registerWhatsappJobs(deps: {
   });
   await jobs.schedule(SWEEP_QUEUE, '* * * * *');
   if (!dispatcher) return async () => {};
+  const requeued = await whatsapp.requeueInFlight(orm.em.fork());
+  if (requeued) log.warn({ requeued }, 'WhatsApp messages left in flight by a previous worker re-enqueued');
   // Also wakes it once now: messages left undispatched by a previous process are picked up.
   await events.wake(INBOUND_CHANNEL, () => dispatcher.wake());
   return () => dispatcher.stop();

@@ -48,6 +48,8 @@ export const MAX_SEND_ATTEMPTS = 12;
 const STALE_AFTER = '1 day';
 /** Stored but not picked up after this: the enqueue was lost (crash between commit and send). */
 const LOST_AFTER = '1 minute';
+/** Messages re-enqueued at a worker's start (`requeueInFlight`); the sweep covers any beyond. */
+const IN_FLIGHT_LIMIT = 500;
 const TRANSCRIPT_LIMIT = 100;
 /** Stored messages turned into jobs per dispatcher step. */
 const DISPATCH_BATCH = 200;
@@ -375,6 +377,21 @@ export class WhatsappService {
     await this.enqueue('inbound', inbound.map((r) => r.id));
     await this.enqueue('outbound', outbound.map((r) => r.id));
     return { inbound: inbound.length, outbound: outbound.length };
+  }
+
+  /**
+   * At a worker's start. The jobs a killed worker had taken stay active in pg-boss until they expire
+   * (minutes), and the sweep waits for messages a minute old: so re-enqueue at once the stored
+   * messages already handed to a job but not processed (oldest first), and a restarted worker
+   * answers what its predecessor left. Where another worker is still on one, the copy finds it
+   * processed and does nothing.
+   */
+  async requeueInFlight(em: EntityManager): Promise<number> {
+    const rows = await em.execute<Array<{ id: string }>>(
+      `select id from inbound_messages where status = 'RECEIVED' and dispatched_at is not null order by received_at, id limit ${IN_FLIGHT_LIMIT}`,
+    );
+    await this.enqueue('inbound', rows.map((r) => r.id));
+    return rows.length;
   }
 
   private async enqueue(kind: 'inbound' | 'outbound', ids: string[]): Promise<void> {

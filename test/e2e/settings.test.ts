@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { seedCompany, startTestServer, type TestServer } from '../support/app.js';
-import { webhooksApplied } from '../support/webhooks.js';
+import { holdWebhookApplication, webhooksApplied } from '../support/webhooks.js';
 import { expectCount, expectText, horizontalOverflow, launchBrowser, login, MOBILE, openPage, screenshot, unlabelledControls, type TestPage } from './support/browser.js';
 
 describe('Configurações', () => {
@@ -120,6 +120,20 @@ describe('Configurações', () => {
     await expectText(rejected, /Assinatura inválida/);
     await expectText(diagnostics.locator('tr[data-outcome="applied"]'), /Reserva criada\s*Aplicado/);
     await screenshot(page, 'configuracoes-diagnostico');
+
+    // A delivery stored but not applied yet (its company's sync lock is held here) shows as being applied.
+    const release = await holdWebhookApplication(server.databaseUrl, admin.company.id);
+    try {
+      const later = cal.createBookingDirectly({ start: new Date(Date.now() + 4 * 86_400_000), attendee: { name: 'Teste Pendente', email: 'p@example.com' }, force: true });
+      expect((await cal.deliverWebhook(cal.buildWebhook('BOOKING_CREATED', later), { ...target, secret })).status).toBe(200);
+      await diagnostics.getByRole('button', { name: 'Atualizar' }).click();
+      await expectText(diagnostics.locator('tr[data-outcome="pending"]'), /Reserva criada\s*Aplicando/);
+    } finally {
+      await release();
+    }
+    await webhooksApplied(server.app, admin.company.id);
+    await diagnostics.getByRole('button', { name: 'Atualizar' }).click();
+    await expectCount(diagnostics.locator('tr[data-outcome="pending"]'), 0);
 
     // Replacing it asks first: the current one stops working.
     await section.getByRole('button', { name: 'Gerar novo segredo' }).click();

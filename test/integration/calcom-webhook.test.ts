@@ -3,7 +3,6 @@ import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { AuditLog } from '../../server/audit/audit-log.entity.js';
 import { startApp, type App } from '../../server/app.js';
 import type { CalcomSyncService } from '../../server/calcom/calcom-sync.service.js';
-import { localWebhookApplier } from '../../server/calcom/webhook-applier.js';
 import { WebhookDelivery } from '../../server/calcom/webhook-delivery.entity.js';
 import { buildWebhook, CalcomSandbox, signBody, type SandboxBooking } from '../fakes/calcom-sandbox.js';
 import { gql, login, seedCompany, startTestServer, testConfig, type TestServer } from '../support/app.js';
@@ -290,7 +289,7 @@ describe('Cal.com webhook', () => {
     });
 
     it('applies the deliveries of more companies than it has loops for, each company in order', async () => {
-      const applier = localWebhookApplier(server.app.services)!;
+      const applier = server.app.webhookApplier;
       const concurrency = applier.options.concurrency;
       applier.options.concurrency = 2;
       try {
@@ -317,7 +316,7 @@ describe('Cal.com webhook', () => {
 
     it('keeps applying the others when one delivery fails: retries it, then marks it failed with the error', async () => {
       const c = await seedCompany(server.app, 'Falhas', { calWebhookSecret: 'segredo-falhas' });
-      const applier = localWebhookApplier(server.app.services)!;
+      const applier = server.app.webhookApplier;
       const options = { ...applier.options };
       Object.assign(applier.options, { maxAttempts: 3, retryBaseMs: 30 });
       const sync = server.app.services.calcomSync;

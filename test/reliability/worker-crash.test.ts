@@ -12,8 +12,12 @@ const PEOPLE = 12;
 const TZ = 'America/Sao_Paulo';
 const WHATICKET_TOKEN = 'whaticket-crash-token';
 const WEBHOOK_SECRET = 'segredo-crash';
-/** The sweep re-enqueues messages left RECEIVED for a minute, every minute; jobs of a dead worker expire later. */
-const RECOVERY_MS = 150_000;
+/**
+ * The restarted worker re-enqueues what its predecessor had in flight (`requeueInFlight`), so the
+ * answers come within seconds; without it only the sweep (messages a minute old, every minute) or
+ * pg-boss's expiry of the dead worker's jobs (5 minutes) would, well after this.
+ */
+const RECOVERY_MS = 40_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {

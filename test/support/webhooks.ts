@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { App } from '../../server/app.js';
+import { companySyncLockName } from '../../server/calcom/calcom-sync.service.js';
 
 /**
  * The Cal.com webhook answers 200 once a delivery is stored (`pending`); it is applied a few
@@ -36,4 +37,18 @@ export async function webhooksApplied(target: App | string, companyId?: string, 
   } finally {
     await client?.end().catch(() => {});
   }
+}
+
+/**
+ * Holds the company's Cal.com sync lock from a connection of its own, so the applier claims the
+ * company's next delivery and then waits: it stays `pending` (being applied) until the returned
+ * function releases the lock.
+ */
+export async function holdWebhookApplication(databaseUrl: string, companyId: string): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [companySyncLockName(companyId)]);
+  return async () => {
+    await client.end();
+  };
 }
