@@ -4,6 +4,8 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 /** Executions of one (document, operation) through graphql-js before it is compiled. */
 export const COMPILE_AFTER = 2;
+/** Operation names tracked per document; requests naming others run through graphql-js. */
+export const MAX_OPERATIONS_PER_DOCUMENT = 16;
 
 type Entry = { runs: number; compiled?: CompiledQuery | null };
 
@@ -19,12 +21,13 @@ type Entry = { runs: number; compiled?: CompiledQuery | null };
  * kept per document object and go when Apollo drops the document.
  */
 export class JitExecutor {
-  private readonly entries = new WeakMap<DocumentNode, Map<string, Entry>>();
+  /** By document, then by the operation name the client sent (null: none, which is not ""). */
+  private readonly entries = new WeakMap<DocumentNode, Map<string | null, Entry>>();
 
   constructor(private readonly schema: GraphQLSchema) {}
 
   run(document: DocumentNode, operationName: string | null | undefined, contextValue: unknown, variables: Record<string, unknown> | undefined): Promise<ExecutionResult> | ExecutionResult {
-    const compiled = this.compiled(document, operationName ?? undefined);
+    const compiled = this.compiled(document, operationName ?? null);
     if (compiled) {
       const result = compiled.query(undefined, contextValue, variables ?? {});
       return isPromise(result) ? result.then(withGraphQLErrors) : withGraphQLErrors(result);
@@ -34,24 +37,29 @@ export class JitExecutor {
 
   /** Whether this (document, operation) now runs compiled (for tests and diagnostics). */
   isCompiled(document: DocumentNode, operationName?: string | null): boolean {
-    return Boolean(this.entries.get(document)?.get(operationName ?? '')?.compiled);
+    return Boolean(this.entries.get(document)?.get(operationName ?? null)?.compiled);
   }
 
-  private compiled(document: DocumentNode, operationName: string | undefined): CompiledQuery | null {
+  private compiled(document: DocumentNode, operationName: string | null): CompiledQuery | null {
     let byOperation = this.entries.get(document);
     if (!byOperation) this.entries.set(document, (byOperation = new Map()));
-    const key = operationName ?? '';
-    let entry = byOperation.get(key);
-    if (!entry) byOperation.set(key, (entry = { runs: 0 }));
+    let entry = byOperation.get(operationName);
+    if (!entry) {
+      // Operation names are the client's: a document gets a few entries, not one per name sent.
+      if (byOperation.size >= MAX_OPERATIONS_PER_DOCUMENT) return null;
+      byOperation.set(operationName, (entry = { runs: 0 }));
+    }
     if (entry.compiled !== undefined) return entry.compiled;
     if (++entry.runs < COMPILE_AFTER) return null;
-    entry.compiled = compilable(document, operationName) ? compile(this.schema, document, operationName) : null;
+    entry.compiled = compilable(document, operationName) ? compile(this.schema, document, operationName ?? undefined) : null;
     return entry.compiled;
   }
 
   /** Apollo takes a custom executor only from a "gateway": this one serves a fixed schema. */
   gateway(): GatewayInterface {
-    const executor: GatewayExecutor = async (request) => this.run(request.document, request.operationName, request.context, request.request.variables);
+    // The operation name the client sent (`request.operationName` is the one Apollo resolved, null
+    // when the client's names none of the document's, which graphql-js must be left to refuse).
+    const executor: GatewayExecutor = async (request) => this.run(request.document, request.request.operationName, request.context, request.request.variables);
     return {
       onSchemaLoadOrUpdate: (callback) => {
         callback({ apiSchema: this.schema, coreSupergraphSdl: printSchema(this.schema) });
@@ -92,9 +100,9 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
 }
 
 /** Queries only, without introspection (`__schema`, `__type`): those stay with graphql-js. */
-function compilable(document: DocumentNode, operationName: string | undefined): boolean {
+function compilable(document: DocumentNode, operationName: string | null): boolean {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
+  const operation = operationName === null ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
   if (!operation || operation.operation !== 'query') return false;
   let introspection = false;
   visit(document, {

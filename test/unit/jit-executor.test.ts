@@ -2,7 +2,7 @@ import { GraphQLBoolean, GraphQLError, GraphQLInt, GraphQLList, GraphQLNonNull, 
 import { describe, expect, it } from 'vitest';
 import { DateTimeScalar } from '../../server/platform/date-time.js';
 import { DomainError } from '../../server/platform/errors.js';
-import { COMPILE_AFTER, JitExecutor } from '../../server/platform/jit-executor.js';
+import { COMPILE_AFTER, JitExecutor, MAX_OPERATIONS_PER_DOCUMENT } from '../../server/platform/jit-executor.js';
 
 const Item = new GraphQLObjectType({
   name: 'Item',
@@ -99,5 +99,26 @@ describe('JitExecutor', () => {
     expect([executor.isCompiled(document, 'A'), executor.isCompiled(document, 'B')]).toEqual([true, false]);
     expect((await executor.run(document, 'B', { companyId: 'c' }, {})).data).toEqual({ items: [{ id: 'c-0' }, { id: 'c-1' }] });
     expect((await executor.run(document, 'A', { companyId: 'c' }, {})).data).toEqual({ items: [{ id: 'c-0' }] });
+  });
+
+  it('treats an empty operation name as a name (graphql-js refuses it), not as none', async () => {
+    const executor = new JitExecutor(schema);
+    const document = parse('query List { items(first: 1) { id } }');
+    for (let i = 0; i < COMPILE_AFTER + 1; i++) expect((await executor.run(document, undefined, { companyId: 'c' }, {})).data).toEqual({ items: [{ id: 'c-0' }] });
+    expect(executor.isCompiled(document)).toBe(true);
+    for (let i = 0; i < COMPILE_AFTER + 1; i++) {
+      const named = await executor.run(document, '', { companyId: 'c' }, {});
+      expect(named.data).toBeUndefined();
+      expect(named.errors?.[0]?.message).toBe('Unknown operation named "".');
+    }
+  });
+
+  it(`tracks at most ${MAX_OPERATIONS_PER_DOCUMENT} operation names per document`, async () => {
+    const executor = new JitExecutor(schema);
+    const document = parse('query List { items(first: 1) { id } }');
+    for (let i = 0; i < MAX_OPERATIONS_PER_DOCUMENT * 4; i++) await executor.run(document, `Nome${i}`, { companyId: 'c' }, {});
+    for (let i = 0; i < COMPILE_AFTER; i++) await executor.run(document, 'List', { companyId: 'c' }, {});
+    expect(executor.isCompiled(document, 'List')).toBe(false);
+    expect((await executor.run(document, 'List', { companyId: 'c' }, {})).data).toEqual({ items: [{ id: 'c-0' }] });
   });
 });
