@@ -7,6 +7,7 @@ import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
 import type { WebhookApplier } from './calcom/webhook-applier.js';
 import { COMPANY_CHANGED_CHANNEL } from './companies/company.service.js';
 import type { Config } from './config.js';
+import { ApiFirst } from './platform/api-first.js';
 import { migrate, openOrm, resolveDatabase, type Database } from './platform/database.js';
 import { createSchema } from './platform/graphql.js';
 import { createHttpServer, startProbeServer } from './platform/http.js';
@@ -76,13 +77,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const webhookApplier = await defineCalcomJobs(jobs, orm, services, log);
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
-    if (config.role !== 'api') await jobs.work();
+    // One process for both (ROLE=all): a burst of requests gets the CPU before background jobs.
+    const apiFirst = config.role === 'all' ? new ApiFirst() : undefined;
+    if (apiFirst) closers.push(async () => apiFirst.stop());
+    if (config.role !== 'api') await jobs.work(apiFirst && (() => apiFirst.waitForRoom()));
 
     let http: FastifyInstance | undefined;
     let url: string | undefined;
     if (config.role !== 'worker') {
       const schema = await createSchema();
-      http = await createHttpServer({ log, orm, schema, services, beforeScrape: () => jobs.sampleDepth(), routes: [
+      http = await createHttpServer({ log, orm, schema, services, apiFirst, beforeScrape: () => jobs.sampleDepth(), routes: [
         (app) => registerAgendaRoutes(app, orm, services),
         (app) => registerCalcomWebhook(app, orm, services, webhookApplier),
         (app) => registerWhatsappInbound(app, orm, services),

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import type { ApiFirst } from './api-first.js';
 import { resolveCaller, type RequestContext } from './context.js';
 import { DomainError, HTTP_STATUS } from './errors.js';
 import { createApollo, depthLimit, MAX_DEPTH } from './graphql.js';
@@ -34,6 +35,8 @@ export interface HttpDeps {
   routes: Array<(app: FastifyInstance) => Promise<void> | void>;
   /** Refreshes sampled gauges (job queue depth) before each scrape. */
   beforeScrape?: () => Promise<void>;
+  /** ROLE=all: told of every completed request (bursts hold background jobs back). */
+  apiFirst?: Pick<ApiFirst, 'requestServed'>;
 }
 
 /** One log line per request: "request completed" carrying the request (redacted by the logger's serializer), no "incoming request". */
@@ -47,7 +50,7 @@ class CompletedRequestsOnly extends LogController {
 }
 
 /** Fastify with GraphQL over HTTP and WebSocket on one port, health, metrics and the admin SPA. */
-export async function createHttpServer({ log, orm, schema, services, routes, beforeScrape }: HttpDeps): Promise<FastifyInstance> {
+export async function createHttpServer({ log, orm, schema, services, routes, beforeScrape, apiFirst }: HttpDeps): Promise<FastifyInstance> {
   const { metrics, config } = services;
   const app = Fastify({
     loggerInstance: log,
@@ -85,6 +88,7 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
+    apiFirst?.requestServed();
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
       { route, method: req.method, status: `${Math.floor(reply.statusCode / 100)}xx` },

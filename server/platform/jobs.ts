@@ -49,13 +49,17 @@ export class Jobs {
     this.queues.set(queue.name, queue as unknown as QueueDefinition<object>);
   }
 
-  /** Starts handlers for every defined queue that has one (worker roles only). */
-  async work(): Promise<void> {
+  /**
+   * Starts handlers for every defined queue that has one (worker roles only). `beforeEach` is
+   * awaited before each handler (ROLE=all: `ApiFirst.waitForRoom`).
+   */
+  async work(beforeEach?: () => Promise<void>): Promise<void> {
     for (const queue of this.queues.values()) {
       const handler = queue.handler;
       if (!handler) continue;
       const run = async ([job]: PgBoss.JobWithMetadata<object>[]) => {
         if (!job) return;
+        await beforeEach?.();
         try {
           await handler(job.data, { id: job.id, retryCount: job.retryCount });
           this.metrics.jobsCompleted.inc({ queue: queue.name });
