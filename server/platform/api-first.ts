@@ -55,8 +55,10 @@ export class ApiFirst {
     }
   }
 
+  /** Stops sampling; anything waiting (a job at shutdown) goes at once. */
   stop(): void {
     clearInterval(this.timer);
+    this.saturated = false;
   }
 
   /** One interval's verdict (the timer calls it; tests may too). */

@@ -77,7 +77,7 @@ export async function registerWhatsappJobs(deps: {
   await jobs.schedule(SWEEP_QUEUE, '* * * * *');
   if (!dispatcher) return async () => {};
   const requeued = await whatsapp.requeueInFlight(orm.em.fork());
-  if (requeued) log.warn({ requeued }, 'WhatsApp messages left in flight by a previous worker re-enqueued');
+  if (requeued) log.info({ requeued }, 'WhatsApp messages already handed to jobs re-enqueued at start (a stopped worker may have left them)');
   // Also wakes it once now: messages left undispatched by a previous process are picked up.
   await events.wake(INBOUND_CHANNEL, () => dispatcher.wake());
   return () => dispatcher.stop();

@@ -59,4 +59,17 @@ describe('ApiFirst (ROLE=all: requests before background jobs)', () => {
     expect(bounded.busy).toBe(true);
     expect(performance.now() - start).toBeGreaterThanOrEqual(110);
   });
+
+  it('lets a waiting job go at once when stopped (shutdown)', async () => {
+    const gate = make({ value: 0.95 }, 10_000);
+    serve(gate, 10);
+    gate.sample();
+    let released = false;
+    const waiting = gate.waitForRoom().then(() => (released = true));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(released).toBe(false);
+    gate.stop();
+    await waiting;
+    expect(gate.busy).toBe(false);
+  });
 });
