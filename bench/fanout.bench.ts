@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { envelopeOf, signedHeaders, WEBHOOK_PATH } from '../test/reliability/support/webhooks.js';
+import { withClient } from './support/cluster.js';
 import { fmt, type BenchContext, type Section } from './support/context.js';
 import { sleep, startServer, type Child } from './support/processes.js';
 import { seedCompanies, WEBHOOK_SECRET, type SeededCompany } from './support/seed.js';
@@ -226,7 +226,11 @@ function summary(a: Analysis): Record<string, unknown> {
 async function analyse(round: Round, subscribers: Subscriber[], serverCount: number, url: string): Promise<Analysis> {
   const a: Analysis = { fromOk: [], fromStart: [], sameProcess: [], otherProcess: [], answer: [], applyLag: [], toFirst: [], spread: [], beforeOk: 0 };
   const byCompany = new Map<number, Subscriber[]>();
-  for (const s of subscribers) byCompany.set(s.company, [...(byCompany.get(s.company) ?? []), s]);
+  for (const s of subscribers) {
+    const list = byCompany.get(s.company);
+    if (list) list.push(s);
+    else byCompany.set(s.company, [s]);
+  }
   for (const send of round.sends) {
     a.answer.push(send.ok - send.start);
     const times = (byCompany.get(send.company) ?? []).filter((s) => s.received.has(send.uid)).map((s) => ({ at: s.received.get(send.uid)!, same: s.server === send.server % serverCount }));
@@ -243,17 +247,13 @@ async function analyse(round: Round, subscribers: Subscriber[], serverCount: num
     a.spread.push(Math.max(...times.map((t) => t.at)) - first);
   }
   // Server side: from the route's insert to the end of the delivery's application (database clock).
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ ms: number }>(
+  const { rows } = await withClient(url, (client) =>
+    client.query<{ ms: number }>(
       `select extract(epoch from applied_at - received_at) * 1000 as ms from webhook_deliveries where applied_at is not null and booking_uid like $1`,
       [`fan-${round.label}-%`],
-    );
-    a.applyLag = rows.map((r) => Number(r.ms));
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  a.applyLag = rows.map((r) => Number(r.ms));
   return a;
 }
 

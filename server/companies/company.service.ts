@@ -48,9 +48,19 @@ export class CompanyService {
     this.hot.clear(companyId ? `${companyId}:` : '');
   }
 
-  private async changed(tx: EntityManager, companyId: string): Promise<void> {
-    await tx.execute('select pg_notify(?, ?)', [COMPANY_CHANGED_CHANNEL, companyId]);
+  /**
+   * Runs a settings change in a transaction that also notifies every instance (they `forget` the
+   * company), and evicts here once it has committed: a check that read the old row meanwhile cannot
+   * keep it cached.
+   */
+  private async change<T>(em: EntityManager, companyId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const result = await em.transactional(async (tx) => {
+      const done = await work(tx);
+      await tx.execute('select pg_notify(?, ?)', [COMPANY_CHANGED_CHANNEL, companyId]);
+      return done;
+    });
     this.forget(companyId);
+    return result;
   }
 
   async create(em: EntityManager, input: CompanySettings & { name: string }): Promise<{ company: Company; inboundToken: string }> {
@@ -65,12 +75,11 @@ export class CompanyService {
 
   /** Operator path (CLI): no tenant, the id is explicit. */
   async update(em: EntityManager, id: string, input: CompanySettings, actor: Actor): Promise<Company> {
-    return em.transactional(async (tx) => {
+    return this.change(em, id, async (tx) => {
       const company = await tx.findOne(Company, { id });
       if (!company) throw new DomainError('NOT_FOUND', `Empresa ${id} não encontrada.`);
       const changed = this.apply(company, input);
       audit(tx, company.id, actor, 'company.settings_updated', `company:${company.id}`, { changed });
-      await this.changed(tx, company.id);
       return company;
     });
   }
@@ -90,13 +99,11 @@ export class CompanyService {
   async rotateInboundToken(em: EntityManager, tenant: Tenant): Promise<string> {
     requireAdmin(tenant);
     const token = newToken('swi');
-    await em.transactional(async (tx) => {
+    await this.change(em, tenant.companyId, async (tx) => {
       const company = await this.get(tx, tenant);
       company.whaticketInboundTokenHash = hashToken(token);
       audit(tx, company.id, tenant.actor, 'company.inbound_token_rotated', `company:${company.id}`);
-      await this.changed(tx, company.id);
     });
-    this.forget(tenant.companyId);
     return token;
   }
 

@@ -6,6 +6,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createSourceEventStream, execute, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable } from 'graphql/jsutils/isAsyncIterable.js';
+import { isPromise } from 'graphql/jsutils/isPromise.js';
+import type { PromiseOrValue } from 'graphql/jsutils/PromiseOrValue.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -310,10 +312,6 @@ function mapEvents(source: AsyncIterator<unknown>, map: (event: unknown) => Prom
   return iterator;
 }
 
-function isPromise<T>(value: PromiseOrValue<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | undefined)?.then === 'function';
-}
-type PromiseOrValue<T> = T | Promise<T>;
 
 /** /healthz (process alive), /readyz (database reachable) and /metrics. */
 export function registerProbes(app: FastifyInstance, orm: MikroORM, metrics: Services['metrics'], beforeScrape?: () => Promise<void>): void {

@@ -1,5 +1,6 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { BREAK, execute, GraphQLError, Kind, printSchema, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { BREAK, execute, getOperationAST, GraphQLError, printSchema, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { isPromise } from 'graphql/jsutils/isPromise.js';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 /** Executions of one (document, operation) through graphql-js before it is compiled. */
@@ -86,10 +87,6 @@ function withGraphQLErrors(result: ExecutionResult): ExecutionResult {
   return { ...result, errors };
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | undefined)?.then === 'function';
-}
-
 function compile(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | null {
   try {
     const compiled = compileQuery(schema, document, operationName);
@@ -101,9 +98,7 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
 
 /** Queries only, without introspection (`__schema`, `__type`): those stay with graphql-js. */
 function compilable(document: DocumentNode, operationName: string | null): boolean {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName === null ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
-  if (!operation || operation.operation !== 'query') return false;
+  if (getOperationAST(document, operationName)?.operation !== 'query') return false;
   let introspection = false;
   visit(document, {
     Field(node) {
