@@ -15,6 +15,7 @@ import { CompanyResolver } from '../companies/company.resolver.js';
 import { WhatsappResolver } from '../whatsapp/whatsapp.resolver.js';
 import type { RequestContext } from './context.js';
 import { DateTimeScalar } from './date-time.js';
+import { selectsIntrospection } from './selection.js';
 import { JitExecutor } from './jit-executor.js';
 import { DomainError, HTTP_STATUS } from './errors.js';
 import type { Logger } from './logger.js';
@@ -93,16 +94,6 @@ export function depthLimit(max: number) {
       },
     };
   };
-}
-
-function selectsIntrospection(document: DocumentNode): boolean {
-  for (const def of document.definitions) {
-    if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-    for (const sel of def.selectionSet.selections) {
-      if (sel.kind === Kind.FIELD && (sel.name.value === '__schema' || sel.name.value === '__type')) return true;
-    }
-  }
-  return false;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { BREAK, execute, getOperationAST, GraphQLError, printSchema, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, GraphQLError, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { isPromise } from 'graphql/jsutils/isPromise.js';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { selectsIntrospection } from './selection.js';
 
 /** Executions of one (document, operation) through graphql-js before it is compiled. */
 export const COMPILE_AFTER = 2;
@@ -99,13 +100,5 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
 /** Queries only, without introspection (`__schema`, `__type`): those stay with graphql-js. */
 function compilable(document: DocumentNode, operationName: string | null): boolean {
   if (getOperationAST(document, operationName)?.operation !== 'query') return false;
-  let introspection = false;
-  visit(document, {
-    Field(node) {
-      if (node.name.value !== '__schema' && node.name.value !== '__type') return undefined;
-      introspection = true;
-      return BREAK;
-    },
-  });
-  return !introspection;
+  return !selectsIntrospection(document);
 }

@@ -1,4 +1,4 @@
-import { getDirectiveValues, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, type GraphQLResolveInfo, type SelectionNode, type SelectionSetNode } from 'graphql';
+import { BREAK, getDirectiveValues, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, visit, type DocumentNode, type GraphQLResolveInfo, type SelectionNode, type SelectionSetNode } from 'graphql';
 
 /**
  * Whether the current field's selection asks for the sub-field `name` (under any alias, through
@@ -26,4 +26,21 @@ export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
     return false;
   };
   return info.fieldNodes.some((field) => visit(field.selectionSet));
+}
+
+/**
+ * Whether a document asks for the schema (`__schema` or `__type`, under any alias, directly or
+ * through a fragment or an inline fragment). Those fields are only valid on the query root, so any
+ * occurrence in the document counts.
+ */
+export function selectsIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value !== '__schema' && node.name.value !== '__type') return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }

@@ -103,6 +103,15 @@ describe('GraphQL API: authentication, tenancy, pagination', () => {
       expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       const withKey = await gql(server.url, '{ __schema { queryType { name } } }', {}, a.readKey);
       expect(withKey.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+      // Not through a fragment either.
+      for (const query of [
+        'query { ...F } fragment F on Query { __schema { queryType { name } } }',
+        'query { ... on Query { t: __type(name: "Appointment") { name } } }',
+      ]) {
+        const hidden = await gql(server.url, query);
+        expect(hidden.errors?.[0]?.extensions?.code, query).toBe('UNAUTHENTICATED');
+        expect(hidden.data ?? null, query).toBeNull();
+      }
     });
 
     it('rejects too deep and too complex queries with a clear error', async () => {
