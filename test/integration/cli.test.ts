@@ -8,7 +8,9 @@ import { TEST_APP_SECRET } from '../support/app.js';
 const run = promisify(execFile);
 const CLI = 'dist/server/cli.js';
 
-describe('operator CLI (built, against a real database)', () => {
+// Each test starts the built CLI up to five times (a cold `node` process loading the ORM each time):
+// several seconds of CPU, more than the default 30 s per test on a slow or busy machine.
+describe('operator CLI (built, against a real database)', { timeout: 120_000 }, () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const env = () => ({ ...process.env, DATABASE_URL: db.url, APP_SECRET: TEST_APP_SECRET, LOG_LEVEL: 'silent' });
   const cli = async (...args: string[]) => {

@@ -139,6 +139,8 @@ describe('operations: audit trail, diagnostics and troubleshooting symptoms', ()
 });
 
 describe('graceful shutdown', () => {
+  // Three server starts (one a cold `node` process), a 1.5 s Cal.com call, a graceful stop and up to
+  // 15 s waiting for the reply: more than the default 30 s per test on a slow or busy machine.
   it('on SIGTERM finishes an in-flight booking and an in-flight WhatsApp job, exits 0, and loses no reply', async () => {
     const cal = new CalcomSandbox();
     const { url: calUrl } = await cal.start();
@@ -194,5 +196,5 @@ describe('graceful shutdown', () => {
       await cal.stop();
       await whaticket.stop();
     }
-  });
+  }, 120_000);
 });
