@@ -74,13 +74,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     closers.push(() => jobs.stop());
     // The domains define their queues first; then worker roles start handling them.
     // Background drains (stored webhook deliveries, stored WhatsApp messages) stop before the queues.
-    const webhookApplier = await defineCalcomJobs(jobs, orm, services, log);
+    // A process that answers requests gives a burst of them the CPU before its background work:
+    // applying stored webhook deliveries (every such role) and, with ROLE=all, the jobs.
+    const apiFirst = config.role !== 'worker' ? new ApiFirst() : undefined;
+    const waitForRoom = apiFirst && (() => apiFirst.waitForRoom());
+    const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { waitForRoom });
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
-    // One process for both (ROLE=all): a burst of requests gets the CPU before background jobs.
-    const apiFirst = config.role === 'all' ? new ApiFirst() : undefined;
+    // Stopped before the drains and the jobs (closers run in reverse): nothing waits for room then.
     if (apiFirst) closers.push(async () => apiFirst.stop());
-    if (config.role !== 'api') await jobs.work(apiFirst && (() => apiFirst.waitForRoom()));
+    if (config.role !== 'api') await jobs.work(waitForRoom);
 
     let http: FastifyInstance | undefined;
     let url: string | undefined;

@@ -29,6 +29,9 @@ const TARGET: Record<BookingEvent['trigger'], AppointmentStatus> = {
  * rescheduled booking keeps its old uids so a late event about one of them is recognised as stale.
  */
 export class CalcomSyncService {
+  /** Companies whose sync lock a transaction (its knex transaction object) already holds. */
+  private readonly locked = new WeakMap<object, Set<string>>();
+
   constructor(
     private readonly appointments: AppointmentService,
     private readonly metrics: Metrics,
@@ -145,7 +148,11 @@ export class CalcomSyncService {
    * them, so a per-uid lock cannot keep them from both inserting.
    */
   private async lockCompany(tx: EntityManager, companyId: string): Promise<void> {
-    await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [companySyncLockName(companyId)], 'all', tx.getTransactionContext());
+    // Held until the transaction ends: taken once per transaction (a batch of deliveries shares one).
+    const trx = tx.getTransactionContext<object>();
+    if (trx && this.locked.get(trx)?.has(companyId)) return;
+    await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [companySyncLockName(companyId)], 'all', trx);
+    if (trx) this.locked.set(trx, (this.locked.get(trx) ?? new Set<string>()).add(companyId));
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Jobs } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
 import type { Services } from '../platform/services.js';
 import { reconcileAll } from './calcom.reconcile.js';
-import { startWebhookApplier, type WebhookApplier } from './webhook-applier.js';
+import { startWebhookApplier, type ApplierOptions, type WebhookApplier } from './webhook-applier.js';
 
 export const RECONCILE_QUEUE = 'calcom.reconcile';
 
@@ -12,7 +12,7 @@ export const RECONCILE_QUEUE = 'calcom.reconcile';
  * instance that received a delivery applies it; see webhook-applier.ts); returns the applier, for
  * the webhook route to wake and for shutdown to stop.
  */
-export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger): Promise<WebhookApplier> {
+export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Services, log: Logger, applier: Partial<ApplierOptions> = {}): Promise<WebhookApplier> {
   await jobs.define({
     name: RECONCILE_QUEUE,
     retryLimit: 0,
@@ -25,5 +25,5 @@ export async function defineCalcomJobs(jobs: Jobs, orm: MikroORM, services: Serv
     },
   });
   await jobs.schedule(RECONCILE_QUEUE, '*/10 * * * *');
-  return startWebhookApplier(orm, services, log);
+  return startWebhookApplier(orm, services, log, applier);
 }

@@ -22,11 +22,18 @@ export interface ApplierOptions {
   retryBaseMs: number;
   /** Safety-net poll for lost wake-ups. */
   pollMs: number;
+  /**
+   * Awaited before each batch: resolves once a burst of requests leaves this process room for
+   * background work (`ApiFirst.waitForRoom`, bounded), so acknowledging the burst comes first.
+   */
+  waitForRoom?: () => Promise<void>;
 }
 
 const DEFAULTS: ApplierOptions = { concurrency: 4, maxAttempts: 5, retryBaseMs: 1000, pollMs: 5000 };
 /** Deliveries a company's loop applies in a row before yielding to a company waiting for a loop. */
 const FAIR_TURN = 20;
+/** Most deliveries applied in one transaction (a backlog's; the first of them is announced at its commit). */
+const BATCH = 20;
 /** How long the dispatcher leaves alone a company it found nothing to take from. */
 const QUIET_MS = 1000;
 /** Bounds of the in-memory retry bookkeeping (ids of deliveries whose last attempt here failed). */
@@ -52,19 +59,20 @@ interface Applied {
  * stored a delivery applies it right after answering, so the work stays where the request went (as
  * when it was applied before the answer), and any instance picks up what another left pending. One
  * loop per company (up to `concurrency` companies at once) takes that company's deliveries oldest
- * first, each in its own transaction: claim it with `FOR UPDATE SKIP LOCKED` (safe across
- * processes), re-parse its body, apply it with `CalcomSyncService.apply` (which serialises per
- * company and accepts any order), record the outcome and clear the body. One loop per company keeps
- * a burst from one company from holding several connections that would only wait for each other on
- * the company lock.
+ * first, a batch of them per transaction (one when they come one at a time): claim them with
+ * `FOR UPDATE SKIP LOCKED` (safe across processes), and for each re-parse its body, apply it with
+ * `CalcomSyncService.apply` (which serialises per company and accepts any order), record the
+ * outcome and clear the body. One loop per company keeps a burst from one company from holding
+ * several connections that would only wait for each other on the company lock.
  *
  * Woken with the company by the route of this process, and, to find every company with pending
  * deliveries, at start, after a reconnect of the LISTEN connection, by `pg_notify(WEBHOOK_CHANNEL)`
  * and by a poll (`Drain`): rows left pending by a stopped or killed instance.
  *
- * A delivery whose application throws is rolled back, skipped for a growing delay (the others go
- * on) and retried; after `maxAttempts` failures in a row it is marked `failed` with the error,
- * keeping its body (`update webhook_deliveries set outcome = 'pending' where …` re-queues it).
+ * A delivery whose application throws is rolled back (with its batch), skipped for a growing
+ * delay (the others go on) and retried; after `maxAttempts` failures in a row it is marked
+ * `failed` with the error, keeping its body (`update webhook_deliveries set outcome = 'pending'
+ * where …` re-queues it).
  */
 export class WebhookApplier {
   readonly options: ApplierOptions;
@@ -166,19 +174,23 @@ export class WebhookApplier {
       let turn = 0;
       try {
         while (!this.stopped && (loop.owed.size > 0 || loop.drains > 0)) {
+          await this.options.waitForRoom?.();
           const drains = loop.drains;
-          const taken = await this.applyNext(companyId);
-          if (taken === undefined) {
-            // Nothing to take: what it was owed went to another instance (or waits for a retry).
-            loop.owed.clear();
+          const owed = [...loop.owed];
+          const taken = await this.applyBatch(companyId);
+          if (taken.length === 0) {
+            // Nothing to take: what it was owed went to another instance (or waits for a retry);
+            // a delivery stored while it looked is still owed.
+            for (const id of owed) loop.owed.delete(id);
             // A drain asked for while looking may concern a delivery committed after the look.
             loop.drains = loop.drains > drains ? 1 : 0;
             continue;
           }
-          loop.owed.delete(taken);
+          for (const id of taken) loop.owed.delete(id);
           // Other companies are waiting for a loop: give this one up now and then (the dispatcher
           // takes companies oldest pending delivery first, so this one comes back in its turn).
-          if (++turn >= FAIR_TURN && this.contended) return;
+          turn += taken.length;
+          if (turn >= FAIR_TURN && this.contended) return;
         }
         if (!deliveryId && turn === 0) this.quiet.set(companyId, Date.now() + QUIET_MS);
       } catch (error) {
@@ -191,44 +203,55 @@ export class WebhookApplier {
   }
 
   /**
-   * Applies the company's oldest pending delivery not waiting for a retry (or records a failed
-   * attempt); returns its id, undefined when there was none to take.
+   * Applies, in one transaction, the company's oldest pending deliveries not waiting for a retry, up
+   * to `BATCH` (one at a time when they arrive one at a time): one claim, one company lock and one
+   * commit for a backlog instead of one per delivery. Returns the ids it took, none when there was
+   * nothing to take. A delivery whose application throws rolls the whole batch back and records a
+   * failed attempt for it; the ones before it stay pending and are taken again at once (it waits
+   * for its retry meanwhile).
    */
-  private async applyNext(companyId: string): Promise<string | undefined> {
+  private async applyBatch(companyId: string): Promise<string[]> {
     const skip = this.backingOff();
-    const claim: { row?: PendingRow } = {};
-    let applied: Applied | undefined;
+    const at: { row?: PendingRow } = {};
+    const done: Array<[PendingRow, Applied]> = [];
     try {
-      applied = await this.orm.em.fork().transactional(async (tx) => {
+      await this.orm.em.fork().transactional(async (tx) => {
         const rows = await tx.execute<PendingRow[]>(
           `select id, company_id, trigger, event_created_at, received_at, body from webhook_deliveries
            where outcome = 'pending' and company_id = ?${skip.length ? ' and id <> all(?::uuid[])' : ''}
-           order by received_at, id limit 1 for update skip locked`,
-          skip.length ? [companyId, pgArray(skip)] : [companyId],
+           order by received_at, id limit ? for update skip locked`,
+          [companyId, ...(skip.length ? [pgArray(skip)] : []), BATCH],
         );
-        const row = rows[0];
-        if (!row) return undefined;
-        claim.row = row;
-        const result = await this.apply(tx, row);
+        for (const row of rows) {
+          at.row = row;
+          done.push([row, await this.apply(tx, row)]);
+          // Each delivery starts from the database, not from entities an earlier one left managed.
+          await tx.flush();
+          tx.clear();
+        }
+        at.row = undefined;
+        if (done.length === 0) return;
+        // The outcomes, in one statement; an unreadable body is kept for the operator.
         await tx.execute(
-          result.outcome === 'failed'
-            ? `update webhook_deliveries set outcome = ?, reason = ? where id = ?`
-            : `update webhook_deliveries set outcome = ?, reason = ?, applied_at = clock_timestamp(), body = null where id = ?`,
-          [result.outcome, result.reason, row.id],
+          `update webhook_deliveries d set outcome = v.outcome, reason = v.reason,
+             applied_at = case when v.outcome = 'failed' then d.applied_at else clock_timestamp() end,
+             body = case when v.outcome = 'failed' then d.body end
+           from json_to_recordset(?::json) as v(id uuid, outcome text, reason text) where d.id = v.id`,
+          [JSON.stringify(done.map(([row, applied]) => ({ id: row.id, outcome: applied.outcome, reason: applied.reason })))],
         );
-        return result;
       });
     } catch (error) {
-      // Nothing claimed: the database itself failed; the loop ends and a later wake-up retries.
-      if (!claim.row) throw error;
-      await this.attemptFailed(claim.row, error);
-      return claim.row.id;
+      // Not while applying a delivery (the claim, the outcomes, the commit): the database itself
+      // failed; the loop ends and a later wake-up retries.
+      if (!at.row) throw error;
+      await this.attemptFailed(at.row, error);
+      return [at.row.id];
     }
-    const row = claim.row;
-    if (!row || !applied) return undefined;
-    this.failures.delete(row.id);
-    this.record(row, applied);
-    return row.id;
+    for (const [row, applied] of done) {
+      this.failures.delete(row.id);
+      this.record(row, applied);
+    }
+    return done.map(([row]) => row.id);
   }
 
   private async apply(tx: EntityManager, row: PendingRow): Promise<Applied> {

@@ -14,12 +14,13 @@ export interface ApiFirstOptions {
 const DEFAULTS: ApiFirstOptions = { intervalMs: 100, utilization: 0.8, burstRequests: 5, maxWaitMs: 2000 };
 
 /**
- * In a process that serves the API and also runs jobs (ROLE=all, the default), answering requests
- * comes first: while a burst of requests saturates the event loop, a job about to start waits (in
- * steps of `intervalMs`, `maxWaitMs` at most). Acknowledging a burst of WhatsApp messages or Cal.com
- * webhooks then keeps most of the CPU, and their processing (already stored, so nothing is lost)
- * follows a little later. An occasional request never holds jobs back: it takes a burst *and* a
- * saturated loop. Processes with a single role do not need this.
+ * In a process that serves the API and also works in the background (applying stored Cal.com
+ * webhook deliveries, with ROLE=api or all; running jobs, with ROLE=all, the default), answering
+ * requests comes first: while a burst of requests saturates the event loop, background work about
+ * to start its next step waits (in steps of `intervalMs`, `maxWaitMs` at most). Acknowledging a
+ * burst of WhatsApp messages or Cal.com webhooks then keeps most of the CPU, and their processing
+ * (already stored, so nothing is lost) follows a little later. An occasional request never holds
+ * anything back: it takes a burst *and* a saturated loop. A ROLE=worker process does not need this.
  */
 export class ApiFirst {
   readonly options: ApiFirstOptions;

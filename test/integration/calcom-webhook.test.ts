@@ -7,7 +7,7 @@ import { WebhookDelivery } from '../../server/calcom/webhook-delivery.entity.js'
 import { buildWebhook, CalcomSandbox, signBody, type SandboxBooking } from '../fakes/calcom-sandbox.js';
 import { gql, login, seedCompany, startTestServer, testConfig, type TestServer } from '../support/app.js';
 import { createTestDatabase, queryOnce } from '../support/database.js';
-import { webhooksApplied } from '../support/webhooks.js';
+import { holdWebhookApplication, webhooksApplied } from '../support/webhooks.js';
 import { subscribe } from '../support/ws.js';
 
 const SECRET = 'segredo-do-webhook-alfa';
@@ -353,6 +353,75 @@ describe('Cal.com webhook', () => {
       const admin = await login(server.url, c.email, c.password);
       const diag = await gql(server.url, '{ webhookDiagnostics { outcome reason bookingUid } }', {}, admin);
       expect(diag.data!.webhookDiagnostics).toContainEqual({ outcome: 'failed', reason: expect.stringMatching(/falha simulada/), bookingUid: 'fail-always' });
+    });
+
+    it('lets a burst of requests go first: applying waits until the process has room', async () => {
+      const c = await seedCompany(server.app, 'Rajada', { calWebhookSecret: 'segredo-rajada' });
+      const applier = server.app.webhookApplier;
+      const options = { ...applier.options };
+      let open!: () => void;
+      const room = new Promise<void>((resolve) => (open = resolve));
+      let asked = 0;
+      applier.options.waitForRoom = async () => {
+        asked += 1;
+        await room;
+      };
+      try {
+        const envelope = buildWebhook('BOOKING_CREATED', booking('rajada-1', '2031-10-20T13:00:00.000Z'), { createdAt: '2031-05-03T10:00:00.000Z' });
+        expect((await signed(c.company.id, envelope, 'segredo-rajada')).status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(asked).toBeGreaterThan(0);
+        expect((await deliveries(c.company.id)).map((d) => d.outcome)).toEqual(['pending']);
+        open();
+        await applied();
+      } finally {
+        open();
+        Object.assign(applier.options, options);
+      }
+      expect((await deliveries(c.company.id)).map((d) => d.outcome)).toEqual(['applied']);
+      expect((await rows(c.company.id)).map((r) => r.calBookingUid)).toEqual(['rajada-1']);
+    });
+
+    it('applies a backlog in batches; a delivery that fails rolls back its batch and only it waits for a retry', async () => {
+      const c = await seedCompany(server.app, 'Lote', { calWebhookSecret: 'segredo-lote' });
+      const applier = server.app.webhookApplier;
+      const options = { ...applier.options };
+      Object.assign(applier.options, { maxAttempts: 2, retryBaseMs: 30 });
+      const sync = server.app.services.calcomSync;
+      const original = sync.apply.bind(sync);
+      const calls = new Map<string, number>();
+      sync.apply = (async (tx, companyId, event, via) => {
+        calls.set(event.uid, (calls.get(event.uid) ?? 0) + 1);
+        if (event.uid === 'lote-falha') throw new Error('falha no lote');
+        return original(tx, companyId, event, via);
+      }) as CalcomSyncService['apply'];
+      // The applier claims the first delivery and waits for the lock; the rest pile up behind it.
+      const release = await holdWebhookApplication(server.databaseUrl, c.company.id);
+      const uids = ['lote-0', 'lote-1', 'lote-2', 'lote-falha', 'lote-3', 'lote-4', 'lote-5', 'lote-6', 'lote-7'];
+      try {
+        for (const [i, uid] of uids.entries()) {
+          const envelope = buildWebhook('BOOKING_CREATED', booking(uid, `2031-10-1${i}T13:00:00.000Z`), { createdAt: '2031-05-02T10:00:00.000Z' });
+          expect((await signed(c.company.id, envelope, 'segredo-lote')).status).toBe(200);
+        }
+        await release();
+        await applied();
+      } finally {
+        await release();
+        sync.apply = original;
+        Object.assign(applier.options, options);
+      }
+      const states = await server.app.orm.em.fork().getConnection().execute<Array<{ booking_uid: string; outcome: string; tx: string }>>(
+        'select booking_uid, outcome, xmin::text as tx from webhook_deliveries where company_id = ? order by received_at',
+        [c.company.id],
+      );
+      expect(states.map((d) => [d.booking_uid, d.outcome])).toEqual(uids.map((uid) => [uid, uid === 'lote-falha' ? 'failed' : 'applied']));
+      // The eight that succeeded were recorded by fewer transactions than deliveries (a row's xmin is
+      // the transaction that last wrote it).
+      expect(new Set(states.filter((d) => d.outcome === 'applied').map((d) => d.tx)).size).toBeLessThan(8);
+      // Each failed attempt is one call; the ones rolled back with it were applied once in the end.
+      expect(calls.get('lote-falha')).toBe(2);
+      expect((await rows(c.company.id)).map((r) => r.calBookingUid)).toEqual(uids.filter((uid) => uid !== 'lote-falha'));
+      expect(await metric(`company="${c.company.id}",trigger="BOOKING_CREATED",outcome="applied",reason=""`)).toBe(8);
     });
   });
 });

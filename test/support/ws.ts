@@ -6,7 +6,7 @@ export interface Subscriber<T> {
   /** Resolves when at least `count` events arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<T[]>;
   close(): Promise<void>;
-  /** Resolves once the server acknowledged the subscription's connection. */
+  /** Resolves once the server has registered the subscription. */
   ready: Promise<void>;
   client: Client;
 }
@@ -28,7 +28,7 @@ export function subscribe<T = { kind: string; appointment: Record<string, any> }
     retryAttempts: 0,
     lazy: false,
     onNonLazyError: (error) => onFail(error),
-    on: { connected: () => setTimeout(onReady, 50), closed: (e) => onFail(e) },
+    on: { closed: (e) => onFail(e) },
   });
   const listeners: Array<() => void> = [];
   client.subscribe<T>({ query }, {
@@ -39,6 +39,10 @@ export function subscribe<T = { kind: string; appointment: Record<string, any> }
     error: (error) => onFail(error),
     complete: () => {},
   });
+  // Sent after the subscription on the same socket and answered after the server has taken it (the
+  // server handles a socket's messages in order, and a query's answer takes longer than registering
+  // a subscription): once this query is answered, the subscription receives every later change.
+  client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: (error) => onFail(error), complete: () => onReady() });
   return {
     received,
     ready,
