@@ -78,7 +78,8 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       const stored = result.rows.length > 0;
       if (stored) applier.wake(companyId, id);
       else services.metrics.webhookDeliveries.inc({ company: companyId, trigger: metricTrigger(parsed.trigger), outcome: 'duplicate', reason: '' });
-      req.log.info({ companyId, trigger: parsed.trigger, uid: parsed.event?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' }, 'Cal.com webhook received');
+      // On the request's one log line (a burst writes one line per delivery, not two).
+      req.logFields = { companyId, trigger: parsed.trigger, uid: parsed.event?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' };
       return reply.send({ ok: true });
     });
   });

@@ -41,13 +41,23 @@ export interface HttpDeps {
   apiFirst?: Pick<ApiFirst, 'requestServed'>;
 }
 
-/** One log line per request: "request completed" carrying the request (redacted by the logger's serializer), no "incoming request". */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the route learned (ids, outcome), written on the request's one log line. */
+    logFields: Record<string, unknown> | null;
+  }
+}
+
+/**
+ * One log line per request: "request completed" carrying the request (redacted by the logger's
+ * serializer) and the route's `logFields`, no "incoming request".
+ */
 class CompletedRequestsOnly extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    if (error) reply.log.error({ ...request.logFields, req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ ...request.logFields, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 
@@ -73,6 +83,7 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
   app.addHook('preClose', async () => {
     closing = true;
   });
+  app.decorateRequest('logFields', null);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/platform/logger.js';
 import { printCommittedSchema } from '../../server/platform/schema-file.js';
-import { startTestServer, type TestServer } from '../support/app.js';
+import { buildWebhook, signBody } from '../fakes/calcom-sandbox.js';
+import { bookingFixture } from '../reliability/support/webhooks.js';
+import { seedCompany, startTestServer, type TestServer } from '../support/app.js';
 
 describe('HTTP server', () => {
   let server: TestServer;
@@ -60,6 +62,22 @@ describe('HTTP server', () => {
         expect.objectContaining({ msg: 'request completed', req: expect.objectContaining({ url: '/api/whaticket/inbound/00000000-0000-4000-8000-000000000000?token=[redacted]' }), res: { statusCode: 401 } }),
       ]);
       expect(lines.join('\n')).not.toContain(secret);
+
+      // A route adds what it learned to that one line: a stored Cal.com delivery and its id.
+      const company = await seedCompany(logged.app, 'Registro', { calWebhookSecret: 'segredo-registro' });
+      const body = JSON.stringify(buildWebhook('BOOKING_CREATED', bookingFixture('registro-1', new Date('2031-03-03T13:00:00.000Z'))));
+      lines.length = 0;
+      const answer = await fetch(`${logged.url}/api/agenda/webhook/cal`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-cal-company': company.company.id, 'x-cal-signature-256': signBody('segredo-registro', body) },
+        body,
+      });
+      expect(answer.status).toBe(200);
+      const [stored] = await logged.app.orm.em.fork().getConnection().execute<Array<{ id: string }>>('select id from webhook_deliveries where company_id = ?', [company.company.id]);
+      const webhookLines = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.req);
+      expect(webhookLines).toEqual([
+        expect.objectContaining({ msg: 'request completed', companyId: company.company.id, trigger: 'BOOKING_CREATED', deliveryId: stored!.id, outcome: 'pending', res: { statusCode: 200 } }),
+      ]);
     } finally {
       await logged.close();
     }

@@ -270,8 +270,10 @@ describe('Whaticket inbound endpoint', () => {
         ids,
       );
       expect(jobs.map((j) => j.n)).toEqual(ids.map(() => 1));
-      await eventually(async () => (await sql(h, `select 1 from inbound_messages where status = 'RECEIVED' and id in (${ids.map(() => '?').join(', ')})`, ids)).length === 0, 20_000);
-    });
+      // 60 conversations through the job queue (a few workers, polling): seconds here, more on a
+      // slow or busy machine.
+      await eventually(async () => (await sql(h, `select 1 from inbound_messages where status = 'RECEIVED' and id in (${ids.map(() => '?').join(', ')})`, ids)).length === 0, 60_000);
+    }, 90_000);
 
     it('a rotated inbound token stops working on every instance at once, not after the cache expires', async () => {
       const api = await h.startPeer({ role: 'api' });

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 
 export interface Subscriber<T> {
   received: T[];
-  /** Resolves when at least `count` events arrived (rejects after `timeoutMs`). */
+  /** Resolves when at least `count` events arrived (rejects after `timeoutMs`, 10 s unless told). */
   waitFor(count: number, timeoutMs?: number): Promise<T[]>;
   close(): Promise<void>;
   /** Resolves once the server has registered the subscription. */
@@ -47,7 +47,7 @@ export function subscribe<T = { kind: string; appointment: Record<string, any> }
     received,
     ready,
     client,
-    waitFor: (count, timeoutMs = 5000) =>
+    waitFor: (count, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
           if (received.length >= count) {
