@@ -254,7 +254,7 @@ describe('Cal.com webhook', () => {
       }));
       expect(statuses.every((s) => s === 200)).toBe(true);
       // A 200 means stored: the last acknowledgement leaves a backlog of this company's deliveries,
-      // applied one at a time (one loop per company), so how long it takes depends on the machine.
+      // applied by one loop (one per company), so how long it takes depends on the machine.
       await webhooksApplied(server.app, c.company.id, 60_000);
       const final = new Map((await rows(c.company.id)).map((r) => [r.calBookingUid!, r.status]));
       expect(final).toEqual(expected);
