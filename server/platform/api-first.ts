@@ -7,7 +7,7 @@ export interface ApiFirstOptions {
   utilization: number;
   /** Requests completed in an interval that make a burst (5 per 100 ms: 50 per second). */
   burstRequests: number;
-  /** Longest a job is held back: background work slows down, it never stops. */
+  /** Longest one step of background work is held back: it slows down, it never stops. */
   maxWaitMs: number;
 }
 

@@ -37,7 +37,7 @@ export interface HttpDeps {
   routes: Array<(app: FastifyInstance) => Promise<void> | void>;
   /** Refreshes sampled gauges (job queue depth) before each scrape. */
   beforeScrape?: () => Promise<void>;
-  /** ROLE=all: told of every completed request (bursts hold background jobs back). */
+  /** Told of every completed request (a burst holds this process's background work back). */
   apiFirst?: Pick<ApiFirst, 'requestServed'>;
 }
 
@@ -322,7 +322,6 @@ function mapEvents(source: AsyncIterator<unknown>, map: (event: unknown) => Prom
   };
   return iterator;
 }
-
 
 /** /healthz (process alive), /readyz (database reachable) and /metrics. */
 export function registerProbes(app: FastifyInstance, orm: MikroORM, metrics: Services['metrics'], beforeScrape?: () => Promise<void>): void {

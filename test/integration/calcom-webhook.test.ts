@@ -272,6 +272,34 @@ describe('Cal.com webhook', () => {
       return Number(new RegExp(`^secretaria_webhook_deliveries_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     };
 
+    /**
+     * Makes `CalcomSyncService.apply` throw the message `fails` gives for a booking (from its uid and
+     * the number of this call for it), with the applier giving up after `maxAttempts` and retrying
+     * within milliseconds; `calls` counts the calls per uid, `restore` undoes both.
+     */
+    const failingApply = (maxAttempts: number, fails: (uid: string, call: number) => string | null) => {
+      const applier = server.app.webhookApplier;
+      const options = { ...applier.options };
+      Object.assign(applier.options, { maxAttempts, retryBaseMs: 30 });
+      const sync = server.app.services.calcomSync;
+      const original = sync.apply.bind(sync);
+      const calls = new Map<string, number>();
+      sync.apply = (async (tx, companyId, event, via) => {
+        const call = (calls.get(event.uid) ?? 0) + 1;
+        calls.set(event.uid, call);
+        const failure = fails(event.uid, call);
+        if (failure) throw new Error(failure);
+        return original(tx, companyId, event, via);
+      }) as CalcomSyncService['apply'];
+      return {
+        calls,
+        restore: () => {
+          sync.apply = original;
+          Object.assign(applier.options, options);
+        },
+      };
+    };
+
     it('stores a replayed body once and answers 200 to every copy', async () => {
       const c = await seedCompany(server.app, 'Replay', { calWebhookSecret: 'segredo-replay' });
       const envelope = buildWebhook('BOOKING_CREATED', booking('replay-1', '2031-09-01T13:00:00.000Z'), { createdAt: '2031-04-01T10:00:00.000Z' });
@@ -318,18 +346,9 @@ describe('Cal.com webhook', () => {
 
     it('keeps applying the others when one delivery fails: retries it, then marks it failed with the error', async () => {
       const c = await seedCompany(server.app, 'Falhas', { calWebhookSecret: 'segredo-falhas' });
-      const applier = server.app.webhookApplier;
-      const options = { ...applier.options };
-      Object.assign(applier.options, { maxAttempts: 3, retryBaseMs: 30 });
-      const sync = server.app.services.calcomSync;
-      const original = sync.apply.bind(sync);
-      const attempts = new Map<string, number>();
-      sync.apply = (async (tx, companyId, event, via) => {
-        attempts.set(event.uid, (attempts.get(event.uid) ?? 0) + 1);
-        if (event.uid === 'fail-always') throw new Error('falha simulada');
-        if (event.uid === 'fail-twice' && attempts.get(event.uid)! <= 2) throw new Error('falha passageira');
-        return original(tx, companyId, event, via);
-      }) as CalcomSyncService['apply'];
+      const { calls: attempts, restore } = failingApply(3, (uid, call) =>
+        uid === 'fail-always' ? 'falha simulada' : uid === 'fail-twice' && call <= 2 ? 'falha passageira' : null,
+      );
       try {
         const uids = ['fail-always', 'fail-twice', 'ok-1', 'ok-2', 'ok-3'];
         for (const [i, uid] of uids.entries()) {
@@ -338,8 +357,7 @@ describe('Cal.com webhook', () => {
         }
         await applied();
       } finally {
-        sync.apply = original;
-        Object.assign(applier.options, options);
+        restore();
       }
       const byUid = new Map((await deliveries(c.company.id)).map((d) => [d.booking_uid, d]));
       expect(byUid.get('fail-always')).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/3 tentativas.*falha simulada/), has_body: true, applied: false });
@@ -384,17 +402,7 @@ describe('Cal.com webhook', () => {
 
     it('applies a backlog in batches; a delivery that fails rolls back its batch and only it waits for a retry', async () => {
       const c = await seedCompany(server.app, 'Lote', { calWebhookSecret: 'segredo-lote' });
-      const applier = server.app.webhookApplier;
-      const options = { ...applier.options };
-      Object.assign(applier.options, { maxAttempts: 2, retryBaseMs: 30 });
-      const sync = server.app.services.calcomSync;
-      const original = sync.apply.bind(sync);
-      const calls = new Map<string, number>();
-      sync.apply = (async (tx, companyId, event, via) => {
-        calls.set(event.uid, (calls.get(event.uid) ?? 0) + 1);
-        if (event.uid === 'lote-falha') throw new Error('falha no lote');
-        return original(tx, companyId, event, via);
-      }) as CalcomSyncService['apply'];
+      const { calls, restore } = failingApply(2, (uid) => (uid === 'lote-falha' ? 'falha no lote' : null));
       // The applier claims the first delivery and waits for the lock; the rest pile up behind it.
       const release = await holdWebhookApplication(server.databaseUrl, c.company.id);
       const uids = ['lote-0', 'lote-1', 'lote-2', 'lote-falha', 'lote-3', 'lote-4', 'lote-5', 'lote-6', 'lote-7'];
@@ -407,8 +415,7 @@ describe('Cal.com webhook', () => {
         await applied();
       } finally {
         await release();
-        sync.apply = original;
-        Object.assign(applier.options, options);
+        restore();
       }
       const states = await server.app.orm.em.fork().getConnection().execute<Array<{ booking_uid: string; outcome: string; tx: string }>>(
         'select booking_uid, outcome, xmin::text as tx from webhook_deliveries where company_id = ? order by received_at',
