@@ -13,7 +13,7 @@ import { extraValidationRules, formatError, operationGuard } from './graphql.js'
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 
-/** Operations (subscriptions, and queries while they run) one socket may hold at once. */
+/** Subscriptions one socket may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
 /**
  * Sockets one credential (a session or an API key) may hold open on one instance. An integration
@@ -30,6 +30,8 @@ type ConnectionContext = Omit<RequestContext, 'em'>;
 interface Connection {
   credential: Credential;
   socket: WebSocket;
+  /** Ids of its subscriptions (queries are not counted). */
+  subscriptions: Set<string>;
   expiry: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -108,14 +110,11 @@ export function registerGraphqlWs({ app, orm, schema, services, log, apollo }: G
           .executeOperation({ query, operationName: args.operationName ?? undefined, variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined }, { contextValue: args.contextValue as RequestContext })
           .then((response) => (response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'Resposta incremental não suportada por WebSocket.' }] }) as ExecutionResult);
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        // graphql-ws has already registered this operation: more than the maximum means one too many.
-        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
-          return [new GraphQLError(`Limite de ${MAX_SUBSCRIPTIONS_PER_SOCKET} assinaturas por conexão atingido; encerre uma antes de abrir outra.`, { extensions: { code: 'BAD_USER_INPUT' } })];
-        }
+      onSubscribe: async (ctx, id, payload) => {
         const connection = ctx.extra.connection!;
         if (!(await services.auth.stillValid(orm.em.fork(), connection.credential))) {
-          connections.close(connection, 'Credencial revogada ou expirada');
+          // After the error below is sent: the client learns why before the socket closes.
+          setImmediate(() => connections.close(connection, 'Credencial revogada ou expirada'));
           return [new GraphQLError('Sessão ou chave de API revogada ou expirada. Entre novamente.', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         // One parse and validation per distinct query text, shared by every subscriber that sends it.
@@ -135,7 +134,15 @@ export function registerGraphqlWs({ app, orm, schema, services, log, apollo }: G
         if (errors.length > 0) return errors;
         const refused = guard(document, payload.operationName ?? undefined, payload.variables ?? {}, true);
         if (refused) return [refused];
+        if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+          return [new GraphQLError(`Limite de ${MAX_SUBSCRIPTIONS_PER_SOCKET} assinaturas por conexão atingido; encerre uma antes de abrir outra.`, { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        connection.subscriptions.add(id);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
+      },
+      // Every operation ends here (completed by either side, or failed), except when the socket closes.
+      onComplete: (ctx, id) => {
+        ctx.extra.connection?.subscriptions.delete(id);
       },
       // Apollo's results are formatted already; subscription events get the same masking.
       onNext: (_ctx, _id, _payload, args, result) => {
@@ -179,7 +186,7 @@ class LiveConnections {
   }
 
   add(credential: Credential, socket: WebSocket): Connection {
-    const connection: Connection = { credential, socket, expiry: undefined };
+    const connection: Connection = { credential, socket, subscriptions: new Set(), expiry: undefined };
     if (credential.kind === 'session') {
       // setTimeout overflows past ~24.8 days; sessions last hours.
       const ms = Math.min(credential.expiresAt.getTime() - Date.now(), 2 ** 31 - 1);
