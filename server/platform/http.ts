@@ -111,7 +111,9 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // CSP3 'self' covers ws:/wss: of the page's own host (Chromium, Firefox, Safari 15.4+): the
+        // panel talks only to its own origin; other origins only when an operator allows them.
+        connectSrc: ["'self'", ...config.corsOrigins],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
       },
