@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { audit, SYSTEM_ACTOR, type Actor } from '../audit/audit.service.js';
+import { audit, type Actor } from '../audit/audit.service.js';
 import { isUuid } from '../companies/company.service.js';
 import { DomainError, badInput } from '../platform/errors.js';
 import { TtlCache } from '../platform/ttl-cache.js';
@@ -207,7 +207,8 @@ export class AuthService {
     return em.find(ApiKey, { companyId, ...(options.includeRevoked ? {} : { revokedAt: null }) }, { orderBy: { createdAt: 'desc', id: 'asc' } });
   }
 
-  async createApiKey(em: EntityManager, input: { companyId: string; scope: ApiKeyScope; name?: string }, actor: Actor = SYSTEM_ACTOR): Promise<{ key: ApiKey; token: string }> {
+  /** `actor`: who did it, audited (an admin in the panel); the operator's CLI is not audited. */
+  async createApiKey(em: EntityManager, input: { companyId: string; scope: ApiKeyScope; name?: string }, actor?: Actor): Promise<{ key: ApiKey; token: string }> {
     const name = (input.name ?? '').trim();
     if (name.length > 100) throw badInput('O nome da chave pode ter no máximo 100 caracteres.');
     const token = newToken('svk');
@@ -219,7 +220,7 @@ export class AuthService {
       prefix: token.slice(0, 10),
       createdAt: new Date(),
     });
-    audit(em, input.companyId, actor, 'api_key.created', `api_key:${key.id}`, { name, scope: input.scope, prefix: key.prefix });
+    if (actor) audit(em, input.companyId, actor, 'api_key.created', `api_key:${key.id}`, { name, scope: input.scope, prefix: key.prefix });
     await em.persistAndFlush(key);
     return { key, token };
   }
@@ -229,7 +230,7 @@ export class AuthService {
    * instance stops accepting it and closes its WebSockets within moments. False when there was no
    * such active key.
    */
-  async revokeApiKey(em: EntityManager, companyId: string | undefined, id: string, actor: Actor = SYSTEM_ACTOR): Promise<boolean> {
+  async revokeApiKey(em: EntityManager, companyId: string | undefined, id: string, actor?: Actor): Promise<boolean> {
     if (!isUuid(id)) return false;
     this.forgetApiKey(id);
     try {
@@ -239,7 +240,7 @@ export class AuthService {
           companyId ? [id, companyId] : [id], 'all', tx.getTransactionContext(),
         );
         if (revoked.length === 0) return false;
-        audit(tx, revoked[0]!.company_id, actor, 'api_key.revoked', `api_key:${id}`);
+        if (actor) audit(tx, revoked[0]!.company_id, actor, 'api_key.revoked', `api_key:${id}`);
         await this.announce(tx, `apikey:${id}`);
         return true;
       });

@@ -75,7 +75,8 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
   }
 }
 
-describe('WebSocket credentials across two instances on one database', () => {
+// Logins cost a scrypt check each (~0.3 s idle, several times that on a busy machine).
+describe('WebSocket credentials across two instances on one database', { timeout: 90_000 }, () => {
   let server: TestServer;
   let other: App;
   let otherUrl: string;
@@ -129,10 +130,13 @@ describe('WebSocket credentials across two instances on one database', () => {
     const em = server.app.orm.em.fork();
     const user = await em.findOneOrFail(User, { email: a.email });
     const token = newToken('svs');
-    const expiresAt = new Date(Date.now() + 1_500);
+    const expiresAt = new Date(Date.now() + 4_000);
     await em.persistAndFlush(em.create(Session, { userId: user.id, companyId: a.company.id, tokenHash: hashToken(token), expiresAt, createdAt: new Date() }));
     const socket = open(otherUrl, token);
     await socket.ready;
+    // Accepted while the session lasts (checked only when this machine got here in time).
+    const caller = await socket.run('{ caller { kind } }');
+    if (Date.now() < expiresAt.getTime() - 500) expect(caller.data).toEqual({ caller: { kind: 'ADMIN' } });
     const closed = await closedWithin(socket, expiresAt.getTime());
     expect(closed.code).toBe(4403);
     expect(closed.ms).toBeLessThan(CONTRACT_MS);
@@ -192,6 +196,8 @@ describe('WebSocket credentials across two instances on one database', () => {
     const refused = await eventually(() => gql(otherUrl, '{ caller { kind } }', {}, key), (r) => r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED');
     expect(refused.ms).toBeLessThan(CONTRACT_MS);
     expect((await gql(server.url, 'mutation($id: ID!) { revokeApiKey(id: $id) }', { id: apiKey.id }, admin)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const trail = await gql(server.url, '{ auditLog(first: 200, filter: { subject: "api_key:' + apiKey.id + '" }) { edges { node { action actorType } } } }', {}, admin);
+    expect(trail.data!.auditLog.edges.map((e: { node: { action: string; actorType: string } }) => [e.node.action, e.node.actorType])).toEqual([['api_key.created', 'ADMIN'], ['api_key.revoked', 'ADMIN']]);
   });
 
   it('a key revoked by the CLI (another process) is refused by both instances at once', async () => {
@@ -232,7 +238,7 @@ describe('WebSocket credentials across two instances on one database', () => {
   });
 });
 
-describe('WebSocket limits and one code path for operations', () => {
+describe('WebSocket limits and one code path for operations', { timeout: 90_000 }, () => {
   let server: TestServer;
   let a: Awaited<ReturnType<typeof seedCompany>>;
 
