@@ -112,7 +112,15 @@ export function registerGraphqlWs({ app, orm, schema, services, log, apollo }: G
       },
       onSubscribe: async (ctx, id, payload) => {
         const connection = ctx.extra.connection!;
-        if (!(await services.auth.stillValid(orm.em.fork(), connection.credential))) {
+        let valid: boolean;
+        try {
+          valid = await services.auth.stillValid(orm.em.fork(), connection.credential);
+        } catch (error) {
+          // The database is unreachable: this operation fails, the socket and its subscriptions stay.
+          log.warn({ err: error }, 'could not re-check a WebSocket credential');
+          return [new GraphQLError('Serviço temporariamente indisponível. Tente novamente em instantes.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+        }
+        if (!valid) {
           // After the error below is sent: the client learns why before the socket closes.
           setImmediate(() => connections.close(connection, 'Credencial revogada ou expirada'));
           return [new GraphQLError('Sessão ou chave de API revogada ou expirada. Entre novamente.', { extensions: { code: 'UNAUTHENTICATED' } })];
