@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
+import { CREDENTIALS_CHANNEL } from './auth/auth.service.js';
 import { registerAgendaRoutes } from './appointments/appointment.routes.js';
 import { CalcomGateway } from './calcom/calcom.gateway.js';
 import { defineCalcomJobs } from './calcom/calcom.jobs.js';
@@ -65,6 +66,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const services = createServices({ config, metrics, events, calendar: new CalcomGateway({ metrics, config }) });
     await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
+    // Logouts, password changes and key revocations of any instance (or the CLI) reach this one.
+    await events.wake(CREDENTIALS_CHANNEL, (change) => services.auth.credentialsChanged(change));
     events.registerReload(APPOINTMENT_TOPIC, (companyId, ref) =>
       services.appointments.reloadChange(orm.em.fork(), companyId, ref as never),
     );

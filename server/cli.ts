@@ -17,6 +17,8 @@ export const USAGE = `Uso: npm run cli -- <comando>
   company update <id> [as mesmas opções]
   admin create --company ID --email E --password P [--name N]
   apikey create --company ID [--scope read|write] [--name N]
+  apikey list --company ID
+  apikey revoke <id>
   migrate`;
 
 const COMPANY_FLAGS = {
@@ -36,6 +38,8 @@ export type Command =
   | { kind: 'company.update'; id: string; settings: CompanySettings }
   | { kind: 'admin.create'; companyId: string; email: string; password: string; name?: string }
   | { kind: 'apikey.create'; companyId: string; scope: 'read' | 'write'; name?: string }
+  | { kind: 'apikey.list'; companyId: string }
+  | { kind: 'apikey.revoke'; id: string }
   | { kind: 'migrate' };
 
 /** Parses argv (without node and script) into a command; every mistake is a UsageError with the reason. */
@@ -69,6 +73,16 @@ export function parseCommand(argv: string[]): Command {
       const scope = flags.scope ?? 'read';
       if (scope !== 'read' && scope !== 'write') throw new UsageError(`apikey create: --scope deve ser read ou write (recebido "${scope}")`);
       return { kind: 'apikey.create', companyId, scope, name: flags.name };
+    }
+    case 'apikey list': {
+      const { flags } = parseFlags(rest, ['company'], 0);
+      return { kind: 'apikey.list', companyId: requireUuid(flags, 'company', 'apikey list') };
+    }
+    case 'apikey revoke': {
+      const { positional } = parseFlags(rest, [], 1);
+      const id = positional[0];
+      if (!id || !isUuid(id)) throw new UsageError(`apikey revoke: informe o id (uuid) da chave${id ? `; "${id}" não é um uuid` : ''}`);
+      return { kind: 'apikey.revoke', id };
     }
     default:
       throw new UsageError(argv.length ? `comando desconhecido: "${argv.join(' ')}"` : 'nenhum comando informado');
@@ -145,6 +159,18 @@ export async function runCommand(command: Command, config: Config): Promise<Reco
         await requireCompany(companies, em, command.companyId);
         const { key, token } = await auth.createApiKey(em, command);
         return { id: key.id, key: token };
+      }
+      case 'apikey.list': {
+        await requireCompany(companies, em, command.companyId);
+        const keys = await auth.listApiKeys(em, command.companyId, { includeRevoked: true });
+        return {
+          keys: keys.map((k) => ({ id: k.id, name: k.name, scope: k.scope, prefix: k.prefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt })),
+        };
+      }
+      case 'apikey.revoke': {
+        // Every running instance is told (NOTIFY) and stops accepting the key within moments.
+        if (!(await auth.revokeApiKey(em, undefined, command.id))) throw new DomainError('NOT_FOUND', `Chave de API ${command.id} não encontrada (ou já revogada).`);
+        return { id: command.id, revoked: true };
       }
     }
   } finally {

@@ -1,23 +1,38 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { audit, type Actor } from '../audit/audit.service.js';
+import { isUuid } from '../companies/company.service.js';
 import { DomainError, badInput } from '../platform/errors.js';
 import { TtlCache } from '../platform/ttl-cache.js';
 import { ApiKey, type ApiKeyScope } from './api-key.entity.js';
-import { LoginLimiter } from './login-limiter.js';
+import { LoginLimiter, type LimitKey } from './login-limiter.js';
 import { Session } from './session.entity.js';
-import type { Tenant } from './tenant.js';
-import { bearerToken, DUMMY_PASSWORD_HASH, hashPassword, hashToken, newToken, verifyPassword } from './tokens.js';
+import { requireAdmin, type Credential, type Tenant } from './tenant.js';
+import { bearerToken, DUMMY_PASSWORD_HASH, hashPassword, hashToken, needsRehash, newToken, verifyPassword } from './tokens.js';
 import { User } from './user.entity.js';
 
 const SESSION_TTL_MS = 12 * 60 * 60_000;
 const LAST_USED_GRANULARITY_MS = 60_000;
 /**
- * How long a process trusts an API key it has checked. `revokeApiKey` evicts the key in this process
- * at once; another process (a second API instance, the CLI) may still accept a key revoked there for
- * up to this long. Unknown and revoked keys are never cached: they are checked every time.
+ * How long a process trusts an API key it has checked. A revocation (here, on another instance or by
+ * the CLI) is announced on CREDENTIALS_CHANNEL and evicts the key everywhere at once; this only
+ * bounds a notification lost while an instance's LISTEN connection was down (it then drops every
+ * cached key on reconnect anyway). Unknown and revoked keys are never cached.
  */
 export const API_KEY_CACHE_MS = 5_000;
 const API_KEY_CACHE_MAX = 1_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MIN_PASSWORD = 8;
+/** Failed logins per account (from unknown IPs, or per known IP) and per IP, in 15 minutes. */
+export const LOGIN_LIMIT_PER_ACCOUNT = 5;
+export const LOGIN_LIMIT_PER_IP = 30;
+const KNOWN_LOGIN_IPS = 5;
+
+/**
+ * PostgreSQL NOTIFY channel naming a credential whose validity changed: `session:<id>`,
+ * `user:<id>` (some of that admin's sessions) or `apikey:<id>`. Every instance drops the cached key
+ * and re-checks the WebSockets that use it.
+ */
+export const CREDENTIALS_CHANNEL = 'secretaria_credentials';
 
 /** What a checked API key resolves to: plain data, never an entity of some request's EntityManager. */
 interface CachedApiKey {
@@ -34,24 +49,32 @@ export class AuthService {
   private readonly apiKeys = new TtlCache<CachedApiKey>(API_KEY_CACHE_MS, API_KEY_CACHE_MAX);
   /** Bumped by every revocation: a lookup that started before one must not cache what it read. */
   private apiKeyGeneration = 0;
+  private readonly changeListeners = new Set<(change: string | undefined) => void>();
 
   constructor(private readonly limiter = new LoginLimiter()) {}
 
+  /**
+   * Every attempt is counted before the password is checked. Budgets: per IP, and per account,
+   * except that from an IP this admin signed in from before the account has a budget of its own,
+   * so failures sent from elsewhere cannot keep the admin out.
+   */
   async login(em: EntityManager, email: string, password: string, ip: string): Promise<{ session: Session; token: string; user: User }> {
     const normalized = email.trim().toLowerCase();
-    // Per e-mail: stops guessing one account. Per IP, looser: stops spraying many accounts.
-    const keys = [{ key: `email:${normalized}`, max: 5 }, { key: `ip:${ip}`, max: 30 }];
-    const wait = this.limiter.retryAfter(keys);
+    const user = await em.findOne(User, { email: normalized });
+    const known = user?.knownLoginIps.includes(ip) ?? false;
+    const account: LimitKey = { key: known ? `account:${normalized}@${ip}` : `account:${normalized}`, max: LOGIN_LIMIT_PER_ACCOUNT };
+    const byIp: LimitKey = { key: `ip:${ip}`, max: LOGIN_LIMIT_PER_IP };
+    const wait = this.limiter.attempt([account, byIp]);
     if (wait > 0) {
       throw new DomainError('RATE_LIMITED', `Muitas tentativas de login. Tente novamente em ${Math.ceil(wait / 60)} min.`, { retryAfterSeconds: wait });
     }
-    const user = await em.findOne(User, { email: normalized });
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok) {
-      this.limiter.fail(keys);
-      throw new DomainError('UNAUTHENTICATED', 'E-mail ou senha incorretos.');
-    }
-    this.limiter.succeed(keys.slice(0, 1));
+    if (!user || !ok) throw new DomainError('UNAUTHENTICATED', 'E-mail ou senha incorretos.');
+    this.limiter.succeed([account], [byIp]);
+
+    // Hashes made with older (cheaper) parameters are replaced now that the password is at hand.
+    if (needsRehash(user.passwordHash)) user.passwordHash = await hashPassword(password);
+    if (user.knownLoginIps[0] !== ip) user.knownLoginIps = [ip, ...user.knownLoginIps.filter((known) => known !== ip)].slice(0, KNOWN_LOGIN_IPS);
     const token = newToken('svs');
     const session = em.create(Session, {
       userId: user.id,
@@ -65,7 +88,32 @@ export class AuthService {
   }
 
   async logout(em: EntityManager, token: string): Promise<void> {
-    await em.nativeDelete(Session, { tokenHash: hashToken(token) });
+    const ended = await em.getConnection().execute<Array<{ id: string }>>('delete from sessions where token_hash = ? returning id', [hashToken(token)]);
+    for (const { id } of ended) await this.announce(em, `session:${id}`);
+  }
+
+  /** Ends every session of the calling admin, this one included. */
+  async logoutEverywhere(em: EntityManager, tenant: Tenant): Promise<number> {
+    const userId = requireSession(tenant).userId;
+    const ended = await em.nativeDelete(Session, { userId });
+    await this.announce(em, `user:${userId}`);
+    return ended;
+  }
+
+  /** Changes the calling admin's password and ends their other sessions (this one stays). */
+  async changePassword(em: EntityManager, tenant: Tenant, current: string, next: string): Promise<void> {
+    const session = requireSession(tenant);
+    if (next.length < MIN_PASSWORD) throw badInput(`A nova senha precisa ter pelo menos ${MIN_PASSWORD} caracteres.`);
+    if (next === current) throw badInput('A nova senha deve ser diferente da atual.');
+    const user = await em.findOneOrFail(User, { id: session.userId, companyId: tenant.companyId });
+    if (!(await verifyPassword(current, user.passwordHash))) throw new DomainError('FORBIDDEN', 'A senha atual não confere.');
+    const passwordHash = await hashPassword(next);
+    await em.transactional(async (tx) => {
+      await tx.nativeUpdate(User, { id: user.id }, { passwordHash });
+      await tx.nativeDelete(Session, { userId: user.id, id: { $ne: session.id } });
+      audit(tx, tenant.companyId, tenant.actor, 'user.password_changed', `user:${user.id}`);
+      await this.announce(tx, `user:${user.id}`);
+    });
   }
 
   /**
@@ -79,13 +127,8 @@ export class AuthService {
     const hash = hashToken(token);
 
     if (token.startsWith('svk_')) {
-      const now = Date.now();
-      const key = this.apiKeys.get(hash) ?? (await this.loadApiKey(em, hash));
+      const key = await this.checkedApiKey(em, hash);
       if (!key) throw new DomainError('UNAUTHENTICATED', 'Chave de API inválida ou revogada.');
-      if (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS) {
-        key.lastUsedAt = now; // before the write: concurrent requests of this process do not repeat it
-        await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
-      }
       return {
         companyId: key.companyId,
         kind: 'apiKey',
@@ -93,6 +136,7 @@ export class AuthService {
         canWrite: key.canWrite,
         isAdmin: false,
         actor: { type: 'API_KEY', id: key.id, label: key.label },
+        credential: { kind: 'apiKey', id: key.id, keyHash: hash },
       };
     }
 
@@ -107,7 +151,32 @@ export class AuthService {
       canWrite: true,
       isAdmin: true,
       actor: { type: 'ADMIN', id: user.id, label: user.email },
+      credential: { kind: 'session', id: session.id, userId: user.id, expiresAt: session.expiresAt },
     };
+  }
+
+  /** Whether a credential checked earlier (by a WebSocket, at connect) is still valid now. */
+  async stillValid(em: EntityManager, credential: Credential): Promise<boolean> {
+    if (credential.kind === 'apiKey') return (await this.checkedApiKey(em, credential.keyHash))?.id === credential.id;
+    if (credential.expiresAt.getTime() <= Date.now()) return false;
+    return (await em.count(Session, { id: credential.id, expiresAt: { $gt: new Date() } })) > 0;
+  }
+
+  /** Told of every credential change announced on CREDENTIALS_CHANNEL (`undefined`: anything may have changed). */
+  onCredentialsChanged(listener: (change: string | undefined) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Handles a CREDENTIALS_CHANNEL notification (from any instance or the CLI, this one included). */
+  credentialsChanged(change: string | undefined): void {
+    if (change === undefined) {
+      this.apiKeyGeneration += 1;
+      this.apiKeys.clear();
+    } else if (change.startsWith('apikey:')) {
+      this.forgetApiKey(change.slice('apikey:'.length));
+    }
+    for (const listener of this.changeListeners) listener(change);
   }
 
   async me(em: EntityManager, tenant: Tenant): Promise<User | null> {
@@ -118,7 +187,7 @@ export class AuthService {
   async createAdmin(em: EntityManager, input: { companyId: string; email: string; password: string; name?: string }): Promise<User> {
     const email = input.email.trim().toLowerCase();
     if (!EMAIL.test(email)) throw badInput(`E-mail inválido: "${input.email}"`);
-    if (input.password.length < 8) throw badInput('A senha precisa ter pelo menos 8 caracteres.');
+    if (input.password.length < MIN_PASSWORD) throw badInput(`A senha precisa ter pelo menos ${MIN_PASSWORD} caracteres.`);
     if (await em.findOne(User, { email })) throw new DomainError('CONFLICT', `Já existe um administrador com o e-mail ${email}.`);
     const user = em.create(User, {
       companyId: input.companyId,
@@ -126,37 +195,57 @@ export class AuthService {
       name: input.name ?? '',
       passwordHash: await hashPassword(input.password),
       role: 'ADMIN',
+      knownLoginIps: [],
       createdAt: new Date(),
     });
     await em.persistAndFlush(user);
     return user;
   }
 
-  async createApiKey(em: EntityManager, input: { companyId: string; scope: ApiKeyScope; name?: string }): Promise<{ key: ApiKey; token: string }> {
+  /** The company's keys, newest first; revoked ones only when asked (the CLI lists them too). */
+  async listApiKeys(em: EntityManager, companyId: string, options: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
+    return em.find(ApiKey, { companyId, ...(options.includeRevoked ? {} : { revokedAt: null }) }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  }
+
+  /** `actor`: who did it, audited (an admin in the panel); the operator's CLI is not audited. */
+  async createApiKey(em: EntityManager, input: { companyId: string; scope: ApiKeyScope; name?: string }, actor?: Actor): Promise<{ key: ApiKey; token: string }> {
+    const name = (input.name ?? '').trim();
+    if (name.length > 100) throw badInput('O nome da chave pode ter no máximo 100 caracteres.');
     const token = newToken('svk');
     const key = em.create(ApiKey, {
       companyId: input.companyId,
       scope: input.scope,
-      name: input.name ?? '',
+      name,
       keyHash: hashToken(token),
       prefix: token.slice(0, 10),
       createdAt: new Date(),
     });
+    if (actor) audit(em, input.companyId, actor, 'api_key.created', `api_key:${key.id}`, { name, scope: input.scope, prefix: key.prefix });
     await em.persistAndFlush(key);
     return { key, token };
   }
 
   /**
-   * Revokes a key; this process refuses it from the next request on (other processes: see
-   * API_KEY_CACHE_MS). Evicts again after the update, for a lookup that read the row meanwhile; a
-   * caller running this inside its own transaction should call `forgetApiKey` after the commit.
+   * Revokes a key (of `companyId` when given; the CLI names keys by id alone) and announces it: every
+   * instance stops accepting it and closes its WebSockets within moments. False when there was no
+   * such active key.
    */
-  async revokeApiKey(em: EntityManager, companyId: string, id: string): Promise<boolean> {
+  async revokeApiKey(em: EntityManager, companyId: string | undefined, id: string, actor?: Actor): Promise<boolean> {
+    if (!isUuid(id)) return false;
     this.forgetApiKey(id);
     try {
-      const changed = await em.nativeUpdate(ApiKey, { id, companyId, revokedAt: null }, { revokedAt: new Date() });
-      return changed > 0;
+      return await em.transactional(async (tx) => {
+        const revoked = await tx.getConnection().execute<Array<{ company_id: string }>>(
+          `update api_keys set revoked_at = now() where id = ? and revoked_at is null${companyId ? ' and company_id = ?' : ''} returning company_id`,
+          companyId ? [id, companyId] : [id], 'all', tx.getTransactionContext(),
+        );
+        if (revoked.length === 0) return false;
+        if (actor) audit(tx, revoked[0]!.company_id, actor, 'api_key.revoked', `api_key:${id}`);
+        await this.announce(tx, `apikey:${id}`);
+        return true;
+      });
     } finally {
+      // Again after the update, for a lookup that read the row meanwhile.
       this.forgetApiKey(id);
     }
   }
@@ -165,6 +254,21 @@ export class AuthService {
   forgetApiKey(id: string): void {
     this.apiKeyGeneration += 1;
     this.apiKeys.deleteWhere((key) => key.id === id);
+  }
+
+  private async checkedApiKey(em: EntityManager, hash: string): Promise<CachedApiKey | undefined> {
+    const now = Date.now();
+    const key = this.apiKeys.get(hash) ?? (await this.loadApiKey(em, hash));
+    if (key && (key.lastUsedAt === null || now - key.lastUsedAt > LAST_USED_GRANULARITY_MS)) {
+      key.lastUsedAt = now; // before the write: concurrent requests of this process do not repeat it
+      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
+    }
+    return key;
+  }
+
+  /** pg_notify in the caller's transaction (if any): announced if and only if the change commits. */
+  private async announce(em: EntityManager, change: string): Promise<void> {
+    await em.getConnection().execute('select pg_notify(?, ?)', [CREDENTIALS_CHANNEL, change], 'get', em.getTransactionContext());
   }
 
   private async loadApiKey(em: EntityManager, hash: string): Promise<CachedApiKey | undefined> {
@@ -181,4 +285,11 @@ export class AuthService {
     if (generation === this.apiKeyGeneration) this.apiKeys.set(hash, key);
     return key;
   }
+}
+
+/** Session-only operations (password, sessions): an API key has neither. */
+function requireSession(tenant: Tenant): Extract<Credential, { kind: 'session' }> {
+  requireAdmin(tenant);
+  if (tenant.credential.kind !== 'session') throw new DomainError('FORBIDDEN', 'Apenas administradores podem fazer isso.');
+  return tenant.credential;
 }

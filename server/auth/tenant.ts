@@ -12,7 +12,14 @@ export interface Tenant {
   userId: string | null;
   canWrite: boolean;
   isAdmin: boolean;
+  /** The credential behind the call, re-checked by long-lived connections (WebSocket). */
+  credential: Credential;
 }
+
+/** A session (admin) or an API key, by id: what a revocation names. */
+export type Credential =
+  | { kind: 'session'; id: string; userId: string; expiresAt: Date }
+  | { kind: 'apiKey'; id: string; keyHash: string };
 
 /** Callers without `canWrite` (the WhatsApp worker, the system) act with write rights by design. */
 export function requireWrite(caller: { canWrite?: boolean }): void {

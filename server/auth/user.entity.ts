@@ -23,6 +23,13 @@ export class User {
   @Property({ type: 'text' })
   role: 'ADMIN' = 'ADMIN';
 
+  /**
+   * IPs this admin signed in from successfully, newest first (a few): from these, a locked-out
+   * account still accepts the right password (see LoginLimiter use in AuthService.login).
+   */
+  @Property({ type: 'json', hidden: true })
+  knownLoginIps: string[] = [];
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }

@@ -22,6 +22,11 @@ import type { Logger } from './logger.js';
 
 export const MAX_DEPTH = 10;
 export const MAX_COMPLEXITY = 10_000;
+/**
+ * `availability` calls Cal.com (slots, as many pages as the range needs) on every execution: priced
+ * as a tenth of the budget, and allowed once per operation (`oneOutboundField`).
+ */
+export const AVAILABILITY_COST = 1_000;
 
 export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, AppointmentConnectionResolver, AuditResolver, CalcomResolver, WhatsappResolver] as const;
 
@@ -60,6 +65,42 @@ export function formatError(log: Logger) {
     return { message: 'Erro interno. Tente novamente; se persistir, contate o suporte.', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }
+
+/**
+ * At most one `availability` per operation: each alias would be its own round of outbound calls.
+ * Counted by response key at the root, through fragments (the same key twice merges into one field).
+ */
+export function oneOutboundField(context: ValidationContext): ASTVisitor {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of context.getDocument().definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  }
+  const keysIn = (set: SelectionSetNode | undefined, keys: Set<string>, seen: Set<string>): Set<string> => {
+    for (const sel of set?.selections ?? []) {
+      if (sel.kind === Kind.FIELD) {
+        if (sel.name.value === 'availability') keys.add(sel.alias?.value ?? sel.name.value);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        keysIn(sel.selectionSet, keys, seen);
+      } else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        keysIn(fragments.get(sel.name.value)?.selectionSet, keys, seen);
+      }
+    }
+    return keys;
+  };
+  return {
+    OperationDefinition(node) {
+      if (node.operation !== 'query') return;
+      const keys = keysIn(node.selectionSet, new Set(), new Set());
+      if (keys.size > 1) {
+        context.reportError(new GraphQLError(`Peça \`availability\` uma vez por operação (recebidas ${keys.size}).`, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
+      }
+    },
+  };
+}
+
+/** Every validation rule beyond graphql's own, for HTTP and WebSocket alike. */
+export const extraValidationRules = [depthLimit(MAX_DEPTH), oneOutboundField];
 
 /** Depth limit as a validation rule; introspection fields are exempt so tools can read the schema. */
 export function depthLimit(max: number) {
@@ -106,8 +147,23 @@ const COSTS_PER_DOCUMENT = 64;
 
 type Estimator = Parameters<typeof complexity.getComplexity>[0]['estimators'][number];
 
+const page = (first: unknown, byDefault: number, max: number) => Math.max(0, Math.min(Number(first ?? byDefault), max));
+
+/**
+ * Costs of fields whose resolvers live in other domains, kept beside the limit they serve. Lists
+ * cost their items times what is selected in each, so a page of 200 costs 200 times one of 1.
+ */
+const FIELD_COSTS: Record<string, (args: Record<string, unknown>, childComplexity: number) => number> = {
+  'Query.availability': (_args, child) => AVAILABILITY_COST + child,
+  'Query.auditLog': (args, child) => 1 + child * page(args.first, 50, 200),
+  // Its page holds up to `first` received deliveries and as many rejected ones.
+  'Query.webhookDiagnostics': (args, child) => 1 + child * 2 * page(args.first, 20, 100),
+};
+
 /** `fieldExtensionsEstimator`, except that a `complexity` function sees only COMPLEXITY_ARGS. */
 const fieldEstimator: Estimator = (options) => {
+  const fixed = FIELD_COSTS[`${options.type.name}.${options.field.name}`];
+  if (fixed) return fixed(options.args, options.childComplexity);
   const own = options.field.extensions?.complexity as unknown;
   if (typeof own === 'number') return options.childComplexity + own;
   if (typeof own !== 'function') return undefined;
@@ -219,32 +275,45 @@ function variableUse(document: DocumentNode): Pick<DocumentFacts, 'costVariables
   return { costVariables: [...costVariables].sort(), variableFields };
 }
 
-/** Complexity limit and "introspection needs credentials". */
-export function guardPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestContext> {
+/**
+ * Complexity limit and "introspection needs credentials", for a validated document: the error to
+ * answer with, or undefined. HTTP runs it in `guardPlugin`, WebSocket subscriptions before subscribing.
+ */
+export function operationGuard(schema: GraphQLSchema) {
   const costs = new ComplexityCache(schema);
+  return (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, authenticated: boolean): GraphQLError | undefined => {
+    if (costs.facts(document).introspection && !authenticated) {
+      return new GraphQLError('A introspecção exige uma chave de API ou sessão válida.', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
+    let cost: number;
+    try {
+      cost = costs.cost(document, operationName, variables);
+    } catch (error) {
+      // Estimating coerces the variables: a wrong type or a missing one surfaces here first.
+      return new GraphQLError(`Variáveis inválidas: ${error instanceof Error ? error.message : String(error)}`, {
+        extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+      });
+    }
+    if (cost > MAX_COMPLEXITY) {
+      return new GraphQLError(`A consulta é complexa demais (${cost}; máximo ${MAX_COMPLEXITY}). Peça menos itens por página.`, {
+        extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+      });
+    }
+    return undefined;
+  };
+}
+
+/** `operationGuard` on every HTTP request (and every WebSocket query or mutation, which run through Apollo too). */
+export function guardPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestContext> {
+  const guard = operationGuard(schema);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, contextValue }) {
-          if (costs.facts(document).introspection && !contextValue.tenant) {
-            throw new GraphQLError('A introspecção exige uma chave de API ou sessão válida.', {
-              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-            });
-          }
-          let cost: number;
-          try {
-            cost = costs.cost(document, request.operationName ?? undefined, request.variables ?? {});
-          } catch (error) {
-            // Estimating coerces the variables: a wrong type or a missing one surfaces here first.
-            throw new GraphQLError(`Variáveis inválidas: ${error instanceof Error ? error.message : String(error)}`, {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-            });
-          }
-          if (cost > MAX_COMPLEXITY) {
-            throw new GraphQLError(`A consulta é complexa demais (${cost}; máximo ${MAX_COMPLEXITY}). Peça menos itens por página.`, {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-            });
-          }
+          const error = guard(document, request.operationName ?? undefined, request.variables ?? {}, contextValue.tenant !== undefined);
+          if (error) throw error;
         },
       };
     },
@@ -258,7 +327,7 @@ export function createApollo(schema: GraphQLSchema, log: Logger, plugins: Apollo
     introspection: true,
     // Apollo's default indents the JSON: ~30% more bytes and 4.5% of the CPU of a list request.
     stringifyResult: (value) => JSON.stringify(value),
-    validationRules: [depthLimit(MAX_DEPTH)],
+    validationRules: extraValidationRules,
     formatError: formatError(log),
     // No HTTP caching of GraphQL here; the default cache-control plugin would wrap every field resolver.
     plugins: [guardPlugin(schema), statusPlugin(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...plugins],

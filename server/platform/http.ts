@@ -2,22 +2,18 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import cors from '@fastify/cors';
 import helmet, { type HelmetOptions } from 'helmet';
 import fastifyStatic from '@fastify/static';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createSourceEventStream, execute, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
-import { isAsyncIterable } from 'graphql/jsutils/isAsyncIterable.js';
-import { isPromise } from 'graphql/jsutils/isPromise.js';
-import type { PromiseOrValue } from 'graphql/jsutils/PromiseOrValue.js';
-import { useServer } from 'graphql-ws/use/ws';
+import type { GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
 import type { ApiFirst } from './api-first.js';
 import { resolveCaller, type RequestContext } from './context.js';
 import { DomainError, HTTP_STATUS } from './errors.js';
-import { createApollo, depthLimit, MAX_DEPTH } from './graphql.js';
+import { createApollo } from './graphql.js';
+import { registerGraphqlWs } from './graphql-ws.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 
@@ -115,7 +111,9 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // CSP3 'self' covers ws:/wss: of the page's own host (Chromium, Firefox, Safari 15.4+): the
+        // panel talks only to its own origin; other origins only when an operator allows them.
+        connectSrc: ["'self'", ...config.corsOrigins],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
       },
@@ -173,154 +171,10 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
 
   await registerSpa(app);
 
-  // GraphQL subscriptions (graphql-transport-ws) on the same port and path.
-  const wsServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  app.server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/graphql') return socket.destroy();
-    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
-  });
-  const documentFor = subscriptionDocuments(schema);
-  const wsCleanup = useServer<Record<string, unknown>, { ctx?: ConnectionContext }>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
-        const caller = await resolveCaller(services, orm.em.fork(), typeof authorization === 'string' ? authorization : undefined);
-        // Subscriptions require credentials: refuse the connection (4403) instead of failing later.
-        if (!caller.tenant) return false;
-        // Only plain values live as long as the connection; the EntityManager used for the
-        // authentication above is dropped here.
-        ctx.extra.ctx = { ip: ctx.extra.request.socket.remoteAddress ?? '', services, ...caller };
-        return true;
-      },
-      subscribe: sharedSubscribe,
-      // One parse and validation per distinct query text, shared by every subscriber that sends it.
-      onSubscribe: (_ctx, _id, payload) => {
-        const { document, errors } = documentFor(payload.query);
-        if (errors.length > 0) return errors;
-        return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
-      },
-      context: (ctx): RequestContext => {
-        // An EntityManager is forked only if a resolver asks for one: an idle subscription never does.
-        let em: EntityManager | undefined;
-        return {
-          ...ctx.extra.ctx!,
-          get em() {
-            return (em ??= orm.em.fork());
-          },
-        };
-      },
-    },
-    wsServer,
-  );
-  app.addHook('preClose', async () => {
-    for (const client of wsServer.clients) client.close(1001, 'Servidor reiniciando');
-    await wsCleanup.dispose();
-    await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-  });
+  // GraphQL over WebSocket on the same port and path.
+  registerGraphqlWs({ app, orm, schema, services, log, apollo });
 
   return app;
-}
-
-/** What a WebSocket connection keeps between its subscriptions: the caller, never an EntityManager. */
-type ConnectionContext = Omit<RequestContext, 'em'>;
-
-/** Distinct subscription query texts kept parsed and validated; the oldest is evicted beyond either bound. */
-export const MAX_CACHED_DOCUMENTS = 500;
-/** A parsed document takes ~60 bytes of heap per character of query text: this caps the cache near 16 MB. */
-export const MAX_CACHED_QUERY_CHARS = 256 * 1024;
-/** Longer texts (far beyond any real subscription) are parsed for each subscription instead. */
-const MAX_CACHED_QUERY_LENGTH = 16 * 1024;
-
-interface CheckedDocument {
-  document: DocumentNode;
-  /** Empty when the document is valid. */
-  errors: readonly GraphQLError[];
-}
-
-/**
- * Parses and validates (`specifiedRules` and the HTTP depth limit) each distinct query text once, so
- * every subscriber sending the same text shares one document. Syntax errors throw, as graphql-ws's
- * own `parse` does (the socket is closed with 4500), and are not cached.
- */
-export function subscriptionDocuments(schema: GraphQLSchema): (query: string) => CheckedDocument {
-  const rules = [...specifiedRules, depthLimit(MAX_DEPTH)];
-  const cache = new Map<string, CheckedDocument>();
-  let cachedChars = 0;
-  return (query) => {
-    const cached = cache.get(query);
-    if (cached) return cached;
-    const document = parse(query);
-    const checked = { document, errors: validate(schema, document, rules) };
-    if (query.length <= MAX_CACHED_QUERY_LENGTH) {
-      // Map iteration follows insertion order: the first key is the oldest.
-      while (cache.size >= MAX_CACHED_DOCUMENTS || cachedChars + query.length > MAX_CACHED_QUERY_CHARS) {
-        const oldest = cache.keys().next().value!;
-        cache.delete(oldest);
-        cachedChars -= oldest.length;
-      }
-      cache.set(query, checked);
-      cachedChars += query.length;
-    }
-    return checked;
-  };
-}
-
-/**
- * graphql's `subscribe`, except that one event is executed once per (document, operation,
- * variables) and the result shared by every subscriber that sent them: an event reaches all local
- * subscribers of its company as the same object, and what a subscription selects depends only on the
- * event (no field of a change reads the caller), so 200 subscribers of one company cost one execution.
- */
-async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-  const stream = await createSourceEventStream(args);
-  if (!isAsyncIterable(stream)) return stream;
-  const key = `${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-  return mapEvents(stream[Symbol.asyncIterator](), (event: unknown) => {
-    if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
-    let byDocument = sharedResults.get(event);
-    if (!byDocument) sharedResults.set(event, (byDocument = new WeakMap()));
-    let byKey = byDocument.get(args.document);
-    if (!byKey) byDocument.set(args.document, (byKey = new Map()));
-    let result = byKey.get(key);
-    if (!result) byKey.set(key, (result = execute({ ...args, rootValue: event })));
-    return result;
-  });
-}
-const sharedResults = new WeakMap<object, WeakMap<DocumentNode, Map<string, PromiseOrValue<ExecutionResult>>>>();
-
-/**
- * `source` with each event mapped to its result, with one promise per event (graphql-js's
- * `mapAsyncIterator` takes several): this runs once per event per subscriber. A mapping error ends
- * the source and is thrown to the consumer (graphql-ws sends it as the subscription's error).
- */
-function mapEvents(source: AsyncIterator<unknown>, map: (event: unknown) => PromiseOrValue<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
-  const close = async () => {
-    await source.return?.().catch(() => {});
-  };
-  const settle = (step: IteratorResult<unknown>): PromiseOrValue<IteratorResult<ExecutionResult>> => {
-    if (step.done) return { value: undefined, done: true };
-    let result: PromiseOrValue<ExecutionResult>;
-    try {
-      result = map(step.value);
-    } catch (error) {
-      return close().then(() => Promise.reject(error));
-    }
-    return isPromise(result) ? result.then((value) => ({ value, done: false }), (error) => close().then(() => Promise.reject(error))) : { value: result, done: false };
-  };
-  const iterator: AsyncIterableIterator<ExecutionResult> = {
-    next: () => source.next().then(settle),
-    return: async () => {
-      await close();
-      return { value: undefined, done: true };
-    },
-    throw: async (error?: unknown) => {
-      await close();
-      throw error;
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
 }
 
 /** /healthz (process alive), /readyz (database reachable) and /metrics. */

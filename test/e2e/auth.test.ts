@@ -83,8 +83,8 @@ describe('Login e sessão', () => {
     const revoked = await gql(server.url, 'mutation($t:String!){logout(token:$t)}', { t: token }, await apiLogin(server.url, admin.email, admin.password));
     expect(revoked.data?.logout).toBe(true);
 
-    await page.getByRole('button', { name: 'Atualizar' }).click();
-    await page.getByRole('heading', { name: 'Entrar no painel' }).waitFor();
+    // The server closes the panel's live socket when the session ends: it signs out by itself.
+    await page.getByRole('heading', { name: 'Entrar no painel' }).waitFor({ timeout: 10_000 });
     await page.getByText('Sua sessão expirou ou não é mais válida. Entre novamente para continuar.').waitFor();
     await screenshot(page, 'login-sessao-expirada-360');
 

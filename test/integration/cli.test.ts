@@ -71,6 +71,25 @@ describe('operator CLI (built, against a real database)', { timeout: 120_000 }, 
     expect({ companies: await count('companies'), users: await count('users'), keys: await count('api_keys') }).toEqual(before);
   });
 
+  it('lists API keys (revoked ones too) and revokes one by id, once', async () => {
+    const { id } = JSON.parse((await cli('company', 'create', '--name', 'Chaves')).stdout);
+    const created = JSON.parse((await cli('apikey', 'create', '--company', id, '--scope', 'read', '--name', 'BI')).stdout);
+    const listed = await cli('apikey', 'list', '--company', id);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).keys).toEqual([
+      { id: created.id, name: 'BI', scope: 'read', prefix: created.key.slice(0, 10), createdAt: expect.any(String), lastUsedAt: null, revokedAt: null },
+    ]);
+    expect(listed.stdout).not.toContain(created.key);
+
+    const revoked = await cli('apikey', 'revoke', created.id);
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toEqual({ id: created.id, revoked: true });
+    expect(JSON.parse((await cli('apikey', 'list', '--company', id)).stdout).keys[0].revokedAt).toEqual(expect.any(String));
+    const again = await cli('apikey', 'revoke', created.id);
+    expect(again.code).toBe(65);
+    expect(again.stderr).toMatch(/não encontrada/);
+  });
+
   it('refuses a second admin with the same e-mail', async () => {
     const { id } = JSON.parse((await cli('company', 'create', '--name', 'Outra')).stdout);
     expect((await cli('admin', 'create', '--company', id, '--email', 'dup@x.com', '--password', 'senha-forte-1')).code).toBe(0);

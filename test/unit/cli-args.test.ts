@@ -28,6 +28,11 @@ describe(parseCommand.name, () => {
     expect(parseCommand(['apikey', 'create', '--company', ID])).toMatchObject({ kind: 'apikey.create', scope: 'read' });
   });
 
+  it('parses apikey list and apikey revoke', () => {
+    expect(parseCommand(['apikey', 'list', '--company', ID])).toEqual({ kind: 'apikey.list', companyId: ID });
+    expect(parseCommand(['apikey', 'revoke', ID])).toEqual({ kind: 'apikey.revoke', id: ID });
+  });
+
   it.each([
     [[], 'nenhum comando informado'],
     [['company', 'delete'], 'comando desconhecido'],
@@ -43,6 +48,10 @@ describe(parseCommand.name, () => {
     [['admin', 'create', '--email', 'a@b.co', '--password', 'x'], '--company é obrigatório'],
     [['apikey', 'create', '--company', 'abc'], 'deve ser um uuid'],
     [['apikey', 'create', '--company', ID, '--scope', 'admin'], '--scope deve ser read ou write'],
+    [['apikey', 'list'], '--company é obrigatório'],
+    [['apikey', 'revoke'], 'informe o id (uuid) da chave'],
+    [['apikey', 'revoke', 'svk_abc'], 'não é um uuid'],
+    [['apikey', 'revoke', ID, '--company', ID], 'opção desconhecida: --company'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
     expect(() => parseCommand(argv)).toThrow(message);

@@ -1,6 +1,7 @@
 import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { Spinner } from '../../shared/components/Spinner';
 import { useCompany } from '../hooks/useCompany';
+import { ApiKeysSection } from './ApiKeysSection';
 import { CalcomSection } from './CalcomSection';
 import { CompanySection } from './CompanySection';
 import { DiagnosticsSection } from './DiagnosticsSection';
@@ -27,6 +28,7 @@ export function SettingsPage({ active }: { active: boolean }) {
           <WebhookSection company={company} />
           <WhaticketSection company={company} />
           <CompanySection company={company} />
+          <ApiKeysSection zone={company.timezone} />
           <DiagnosticsSection active={active} zone={company.timezone} />
         </div>
       ) : null}
