@@ -12,6 +12,7 @@ import { migrate, openOrm, resolveDatabase, type Database } from './platform/dat
 import { createSchema } from './platform/graphql.js';
 import { createHttpServer, startProbeServer } from './platform/http.js';
 import { Jobs } from './platform/jobs.js';
+import { OutboundGuard } from './platform/outbound-guard.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { PgEventBus } from './platform/pubsub.js';
@@ -31,6 +32,8 @@ export interface App {
   http: FastifyInstance | undefined;
   /** Base URL of the HTTP server (when the role serves HTTP). */
   url: string | undefined;
+  /** Base URL of the METRICS_PORT listener, when one runs. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -63,7 +66,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     closers.push(() => events.stop());
     events.onSubscriptionCount((delta) => metrics.activeSubscriptions.inc(delta));
 
-    const services = createServices({ config, metrics, events, calendar: new CalcomGateway({ metrics, config }) });
+    const outbound = new OutboundGuard(config.outboundAllowedHosts);
+    closers.push(() => outbound.close());
+    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound }) });
     await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
     events.registerReload(APPOINTMENT_TOPIC, (companyId, ref) =>
       services.appointments.reloadChange(orm.em.fork(), companyId, ref as never),
@@ -96,13 +101,23 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       ] });
       closers.push(() => http!.close());
       url = await http.listen({ port: config.port, host: config.host });
-    } else {
-      const probes = await startProbeServer(log, orm, metrics, config.host, config.metricsPort, () => jobs.sampleDepth());
-      closers.push(() => probes.close());
     }
-    return { config, log, orm, services, jobs, webhookApplier, http, url, close: closeAll };
+    let metricsUrl: string | undefined;
+    if (config.role === 'worker' || config.metricsListener) {
+      const probes = await startProbeServer(log, orm, metrics, config.host, config.metricsPort, { beforeScrape: () => jobs.sampleDepth(), token: config.metricsToken });
+      closers.push(() => probes.close());
+      metricsUrl = listenUrl(probes);
+    }
+    return { config, log, orm, services, jobs, webhookApplier, http, url, metricsUrl, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+function listenUrl(server: FastifyInstance): string {
+  const address = server.server.address();
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }

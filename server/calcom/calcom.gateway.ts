@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { CompanyIntegrations } from '../companies/company.service.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { OutboundGuard } from '../platform/outbound-guard.js';
 import { CalendarError, type BookingRequest, type CalendarBooking, type CalendarGateway, type CalendarSlot } from './calendar.gateway.js';
 import { CalcomClient, CalcomError, type CalcomBooking, type CalcomClientOptions } from './calcom.client.js';
 
@@ -12,7 +13,7 @@ export class CalcomGateway implements CalendarGateway {
   /** Overrides for every client (timeouts, backoff); tests shorten them. */
   clientOptions: Partial<CalcomClientOptions>;
 
-  constructor(private readonly deps: { metrics: Metrics; config: Config; clientOptions?: Partial<CalcomClientOptions> }) {
+  constructor(private readonly deps: { metrics: Metrics; config: Config; outbound: OutboundGuard; clientOptions?: Partial<CalcomClientOptions> }) {
     this.clientOptions = deps.clientOptions ?? {};
   }
 
@@ -28,6 +29,7 @@ export class CalcomGateway implements CalendarGateway {
       eventTypeId,
       defaultUserId: defaultUserId ?? undefined,
       bookingsApiVersion: this.deps.config.calBookingsApiVersion,
+      fetch: this.deps.outbound.fetch,
       observe: (operation, outcome, seconds) => {
         metrics.calcomRequests.inc({ company: company.companyId, operation, outcome });
         if (operation === 'book') metrics.appointmentsLatency.observe({ company: company.companyId, outcome }, seconds);
@@ -84,11 +86,13 @@ export function toCalendarBooking(b: CalcomBooking): CalendarBooking {
 
 function classify(error: unknown): unknown {
   if (!(error instanceof CalcomError)) return error;
-  if (error.kind !== 'client') return new CalendarError('unavailable', error.message);
-  if (error.slotUnavailable) return new CalendarError('slot_taken', error.message);
-  if (error.status === 401 || error.status === 403) {
-    return new CalendarError('rejected', `chave de API do Cal.com recusada (${error.status}); confira-a em Configurações`);
+  const { status } = error;
+  if (error.kind !== 'client') return new CalendarError('unavailable', error.message, status);
+  if (error.code === 'OutboundBlocked') return new CalendarError('rejected', error.message, undefined, true);
+  if (error.slotUnavailable) return new CalendarError('slot_taken', error.message, status);
+  if (status === 401 || status === 403) {
+    return new CalendarError('rejected', `chave de API do Cal.com recusada (${status}); confira-a em Configurações`, status);
   }
-  if (error.status === 404) return new CalendarError('not_found', error.message);
-  return new CalendarError('rejected', error.message);
+  if (status === 404) return new CalendarError('not_found', error.message, status);
+  return new CalendarError('rejected', error.message, status);
 }

@@ -39,11 +39,14 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       // Cal.com cannot add custom headers to a webhook, so the company may also come in the URL.
       const given = header(req, 'x-cal-company') ?? (typeof req.query.company === 'string' ? req.query.company : undefined);
 
-      const reject = (companyKey: string, r: Rejection, trigger: string | null = null) => {
-        services.metrics.webhookDeliveries.inc({ company: companyKey, trigger: trigger ?? 'unknown', outcome: 'rejected', reason: r.reason });
+      // Nothing of a rejected body is trusted: labels and the panel get the company (only once it is
+      // known to exist) and a fixed reason, never what the body claims (a label per claimed trigger
+      // would let anyone create series).
+      const reject = (companyKey: string, r: Rejection) => {
+        services.metrics.webhookDeliveries.inc({ company: companyKey, trigger: 'unknown', outcome: 'rejected', reason: r.reason });
         if (r.status === 401) services.metrics.diagnostics.inc({ company: companyKey, symptom: 'webhook_unauthorized' });
-        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { at: new Date(), trigger, outcome: 'rejected', reason: r.message, bookingUid: null });
-        req.log.warn({ companyId: companyKey, reason: r.reason, trigger }, `Cal.com webhook rejected: ${r.message}`);
+        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { at: new Date(), trigger: null, outcome: 'rejected', reason: r.message, bookingUid: null });
+        req.log.warn({ companyId: companyKey, reason: r.reason }, `Cal.com webhook rejected: ${r.message}`);
         return reply.code(r.status).send({ error: r.message });
       };
 
@@ -54,7 +57,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       if (secret === undefined) return reject('unknown', { status: 401, reason: 'unknown_company', message: 'Empresa desconhecida em X-Cal-Company.' });
 
       const verdict = verifySignature(req, raw, secret);
-      if (verdict) return reject(companyId, verdict, claimedTrigger(raw));
+      if (verdict) return reject(companyId, verdict);
 
       let parsed: ReturnType<typeof parseWebhook>;
       try {
@@ -105,14 +108,4 @@ function header(req: FastifyRequest, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first?.trim() ? first.trim() : undefined;
-}
-
-/** For the diagnostics panel only: what an unverified delivery says it is (never acted upon). */
-function claimedTrigger(raw: Buffer): string | null {
-  try {
-    const trigger = (JSON.parse(raw.toString('utf8')) as { triggerEvent?: unknown }).triggerEvent;
-    return typeof trigger === 'string' ? metricTrigger(trigger) : null;
-  } catch {
-    return null;
-  }
 }
