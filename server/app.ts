@@ -13,6 +13,7 @@ import { createSchema } from './platform/graphql.js';
 import { createHttpServer, startProbeServer } from './platform/http.js';
 import { Jobs } from './platform/jobs.js';
 import { OutboundGuard } from './platform/outbound-guard.js';
+import { defineRetentionJobs } from './platform/retention.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { PgEventBus } from './platform/pubsub.js';
@@ -39,6 +40,8 @@ export interface App {
 
 export interface StartOptions {
   log?: Logger;
+  /** Clock of the scheduled retention job (tests move it). */
+  now?: () => Date;
 }
 
 /**
@@ -84,6 +87,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const apiFirst = config.role !== 'worker' ? new ApiFirst() : undefined;
     const waitForRoom = apiFirst && (() => apiFirst.waitForRoom());
     const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { waitForRoom });
+    await defineRetentionJobs(jobs, orm, log, options.now);
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
     // Stopped before the drains and the jobs (closers run in reverse): nothing waits for room then.
