@@ -160,8 +160,8 @@ function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 }
 
-async function readCapped(body: ReadableStream<Uint8Array> | null, announced: number): Promise<Buffer> {
-  if (!body) return Buffer.alloc(0);
+async function readCapped(body: ReadableStream<Uint8Array> | null, announced: number): Promise<Uint8Array<ArrayBuffer>> {
+  if (!body) return new Uint8Array(0);
   if (announced > MAX_REMOTE_BODY_BYTES) {
     await body.cancel().catch(() => {});
     throw new RemoteBodyTooLarge();
@@ -179,7 +179,13 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, announced: nu
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** True when `error` (or what it wraps, as fetch's `TypeError: fetch failed` does) is a guard refusal. */
