@@ -152,7 +152,8 @@ describe('graceful shutdown', () => {
     const databaseUrl = server.databaseUrl;
     await server.app.close();
     const child = spawn('node', ['dist/server/main.js'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, APP_SECRET: TEST_APP_SECRET, PORT: '0', LOG_LEVEL: 'info' },
+      // The Cal.com and Whaticket fakes listen on loopback.
+      env: { ...process.env, DATABASE_URL: databaseUrl, APP_SECRET: TEST_APP_SECRET, PORT: '0', LOG_LEVEL: 'info', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1,localhost' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr!.on('data', (c: Buffer) => process.stderr.write(c));
