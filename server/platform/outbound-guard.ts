@@ -13,6 +13,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
  */
 
 export const MAX_REMOTE_BODY_BYTES = 1024 * 1024;
+const SAVE_LOOKUP_TIMEOUT_MS = 3_000;
 
 /** One `OUTBOUND_ALLOWED_HOSTS` entry: any port when `port` is undefined. */
 export interface AllowedHost {
@@ -145,9 +146,12 @@ export class OutboundGuard {
     });
   };
 
+  /** Bounded: a slow resolver must not hold a settings save (the connection is checked anyway). */
   private resolveAll(host: string): Promise<string[]> {
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new OutboundBlocked(host, 'unresolved')), SAVE_LOOKUP_TIMEOUT_MS);
       this.resolve(host, { all: true }, (error, addresses) => {
+        clearTimeout(timer);
         if (error || addresses.length === 0) reject(new OutboundBlocked(host, 'unresolved'));
         else resolve(addresses.map((a) => a.address));
       });
