@@ -146,6 +146,20 @@ describe('/metrics exposure', () => {
     expect(await ok.text()).toContain('secretaria_appointments_total');
   });
 
+  it('labels request durations with a fixed set of methods (the request line is unauthenticated)', async () => {
+    const { request } = await import('node:http');
+    for (const method of ['PROPFIND', 'MKCOL', 'PURGE']) {
+      await new Promise<void>((resolve) => {
+        const req = request(`${withToken.url}/healthz`, { method }, (res) => res.resume().on('end', resolve));
+        req.on('error', () => resolve());
+        req.end();
+      });
+    }
+    const text = await (await fetch(`${withToken.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(text).not.toMatch(/method="(PROPFIND|MKCOL|PURGE)"/);
+    expect(text).toMatch(/secretaria_http_request_duration_seconds_count\{[^}]*method="OTHER"/);
+  });
+
   it('in production without a token, serves metrics only on METRICS_PORT', async () => {
     expect((await fetch(`${production.url}/metrics`)).status).toBe(404);
     expect(production.app.metricsUrl).toBeDefined();
