@@ -71,7 +71,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const outbound = new OutboundGuard(config.outboundAllowedHosts);
     closers.push(() => outbound.close());
-    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound }) });
+    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }) });
     await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
     events.registerReload(APPOINTMENT_TOPIC, (companyId, ref) =>
       services.appointments.reloadChange(orm.em.fork(), companyId, ref as never),
