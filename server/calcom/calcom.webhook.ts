@@ -33,11 +33,15 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-    scope.addHook('onRequest', rateLimitHook(services.config.publicRateLimit));
+    // Per IP, and per company once it is known to exist (Cal.com's cloud posts every tenant's webhooks from few IPs).
+    scope.addHook('onRequest', rateLimitHook(services.config.publicRateLimit, Date.now, async (req) => {
+      const given = companyOf(req as FastifyRequest<{ Querystring: { company?: string } }>)?.toLowerCase();
+      return given && (await services.companies.exists(orm.em, given)) ? given : undefined;
+    }));
     scope.post<{ Querystring: { company?: string } }>(WEBHOOK_PATH, async (req, reply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       // Cal.com cannot add custom headers to a webhook, so the company may also come in the URL.
-      const given = header(req, 'x-cal-company') ?? (typeof req.query.company === 'string' ? req.query.company : undefined);
+      const given = companyOf(req);
 
       // Nothing of a rejected body is trusted: labels and the panel get the company (only once it is
       // known to exist) and a fixed reason, never what the body claims (a label per claimed trigger
@@ -102,6 +106,10 @@ function verifySignature(req: FastifyRequest, raw: Buffer, secret: string | null
     return { status: 401, reason: 'invalid_signature', message: 'Assinatura inválida: confira o segredo do webhook.' };
   }
   return undefined;
+}
+
+function companyOf(req: FastifyRequest<{ Querystring: { company?: string } }>): string | undefined {
+  return header(req, 'x-cal-company') ?? (typeof req.query.company === 'string' ? req.query.company : undefined);
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

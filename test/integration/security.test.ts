@@ -202,6 +202,16 @@ describe('client IP and the public rate limit', () => {
     expect(response.status).not.toBe(429);
   });
 
+  it('keys the Cal.com webhook limit the same way: IP, plus the company once it exists', async () => {
+    const webhook = (company: string) =>
+      fetch(`${direct.url}/api/agenda/webhook/cal?company=${company}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250)}` }, body: '{}' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await webhook(randomUUID())).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const known = await seedCompany(direct.app, 'Conhecida no webhook', { calWebhookSecret: 'segredo-conhecido' });
+    expect((await webhook(known.company.id)).status).toBe(401); // its own budget: bad signature, not 429
+  });
+
   it('reads the client IP from X-Forwarded-For when the proxy is listed in TRUST_PROXY', async () => {
     for (let i = 0; i < 5; i++) expect((await inbound(proxied.url, randomUUID(), `198.51.100.${i}`)).status).toBe(401);
     const statuses = [];
