@@ -287,7 +287,7 @@ function connect(servers: Child[], companies: SeededCompany[], index: number): P
 }
 
 async function metric(server: Child, name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
   return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 }
 

@@ -3,6 +3,7 @@ import { Migration20261129000001_initial } from './Migration20261129000001_initi
 import { Migration20261129000002_booking_aliases } from './Migration20261129000002_booking_aliases.js';
 import { Migration20261129000003_acknowledge_then_apply } from './Migration20261129000003_acknowledge_then_apply.js';
 import { Migration20261203000004_credentials } from './Migration20261203000004_credentials.js';
+import { Migration20261203000005_retention } from './Migration20261203000005_retention.js';
 
 /**
  * Every migration, in order. Listed explicitly so the same code runs from `dist/` (tsc) and from
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000002_booking_aliases', class: Migration20261129000002_booking_aliases },
   { name: 'Migration20261129000003_acknowledge_then_apply', class: Migration20261129000003_acknowledge_then_apply },
   { name: 'Migration20261203000004_credentials', class: Migration20261203000004_credentials },
+  { name: 'Migration20261203000005_retention', class: Migration20261203000005_retention },
 ];

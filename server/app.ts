@@ -13,6 +13,8 @@ import { migrate, openOrm, resolveDatabase, type Database } from './platform/dat
 import { createSchema } from './platform/graphql.js';
 import { createHttpServer, startProbeServer } from './platform/http.js';
 import { Jobs } from './platform/jobs.js';
+import { OutboundGuard } from './platform/outbound-guard.js';
+import { defineRetentionJobs } from './platform/retention.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { PgEventBus } from './platform/pubsub.js';
@@ -32,11 +34,15 @@ export interface App {
   http: FastifyInstance | undefined;
   /** Base URL of the HTTP server (when the role serves HTTP). */
   url: string | undefined;
+  /** Base URL of the METRICS_PORT listener, when one runs. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   log?: Logger;
+  /** Clock of the scheduled retention job (tests move it). */
+  now?: () => Date;
 }
 
 /**
@@ -64,7 +70,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     closers.push(() => events.stop());
     events.onSubscriptionCount((delta) => metrics.activeSubscriptions.inc(delta));
 
-    const services = createServices({ config, metrics, events, calendar: new CalcomGateway({ metrics, config }) });
+    const outbound = new OutboundGuard(config.outboundAllowedHosts);
+    closers.push(() => outbound.close());
+    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }) });
     await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
     // Logouts, password changes and key revocations of any instance (or the CLI) reach this one.
     await events.wake(CREDENTIALS_CHANNEL, (change) => services.auth.credentialsChanged(change));
@@ -82,6 +90,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const apiFirst = config.role !== 'worker' ? new ApiFirst() : undefined;
     const waitForRoom = apiFirst && (() => apiFirst.waitForRoom());
     const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { waitForRoom });
+    await defineRetentionJobs(jobs, orm, log, options.now);
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
     // Stopped before the drains and the jobs (closers run in reverse): nothing waits for room then.
@@ -99,13 +108,23 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       ] });
       closers.push(() => http!.close());
       url = await http.listen({ port: config.port, host: config.host });
-    } else {
-      const probes = await startProbeServer(log, orm, metrics, config.host, config.metricsPort, () => jobs.sampleDepth());
-      closers.push(() => probes.close());
     }
-    return { config, log, orm, services, jobs, webhookApplier, http, url, close: closeAll };
+    let metricsUrl: string | undefined;
+    if (config.role === 'worker' || config.metricsListener) {
+      const probes = await startProbeServer(log, orm, metrics, config.host, config.metricsPort, { beforeScrape: () => jobs.sampleDepth(), token: config.metricsToken });
+      closers.push(() => probes.close());
+      metricsUrl = listenUrl(probes);
+    }
+    return { config, log, orm, services, jobs, webhookApplier, http, url, metricsUrl, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+function listenUrl(server: FastifyInstance): string {
+  const address = server.server.address();
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }

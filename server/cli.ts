@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { SYSTEM_ACTOR } from './audit/audit.service.js';
 import { AuthService } from './auth/auth.service.js';
+import { OutboundGuard } from './platform/outbound-guard.js';
 import { CompanyService, isUuid, type CompanySettings } from './companies/company.service.js';
 import { SecretBox } from './companies/secret-box.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -137,7 +138,7 @@ export async function runCommand(command: Command, config: Config): Promise<Reco
   try {
     const applied = await migrate(orm);
     const em = orm.em.fork();
-    const companies = new CompanyService(new SecretBox(config.appSecret));
+    const companies = new CompanyService(new SecretBox(config.appSecret), new OutboundGuard(config.outboundAllowedHosts));
     const auth = new AuthService();
     switch (command.kind) {
       case 'migrate':

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import { parseAllowedHosts, type AllowedHost } from './platform/outbound-guard.js';
 
 export type Role = 'all' | 'api' | 'worker';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -20,8 +22,21 @@ export interface Config {
   /** `cal-api-version` sent on booking calls; self-hosted Cal.com on older images needs `2024-08-13`. */
   calBookingsApiVersion: string;
   corsOrigins: string[];
-  /** ROLE=worker serves /metrics, /healthz and /readyz here (it has no API port). */
+  /**
+   * Port of the separate probes-and-metrics listener: always for ROLE=worker (it has no API port);
+   * for ROLE=api/all when `metricsListener` says so.
+   */
   metricsPort: number;
+  /** `Authorization: Bearer <token>` required on every /metrics when set. */
+  metricsToken: string | undefined;
+  /** /metrics on the public port: outside production, or with a token. */
+  publicMetrics: boolean;
+  /** ROLE=api/all also listen on METRICS_PORT (METRICS_PORT set, or production without a token). */
+  metricsListener: boolean;
+  /** Fastify's `trustProxy`: false (socket address), a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: false | number | string[];
+  /** Tenant URLs on these hosts skip the outbound guard (`OUTBOUND_ALLOWED_HOSTS`). */
+  outboundAllowedHosts: AllowedHost[];
   /** Requests per minute per IP on the public endpoints (webhook, WhatsApp inbound); 0 = off. */
   publicRateLimit: number;
 }
@@ -62,6 +77,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('APP_SECRET is required when NODE_ENV=production (e.g. `openssl rand -hex 32`)');
   }
 
+  const metricsToken = env.METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    problems.push('METRICS_TOKEN must be at least 16 characters without spaces (e.g. `openssl rand -hex 24`)');
+  }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+  const outboundAllowedHosts = parseAllowedHosts(env.OUTBOUND_ALLOWED_HOSTS, problems);
+
   const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
   if (publicUrl && !/^https?:\/\//.test(publicUrl)) problems.push('PUBLIC_URL must be an http(s) URL');
 
@@ -83,8 +105,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     calBookingsApiVersion: env.CAL_BOOKINGS_API_VERSION?.trim() || '2026-02-25',
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     metricsPort,
+    metricsToken,
+    publicMetrics: !production || metricsToken !== undefined,
+    metricsListener: Boolean(env.METRICS_PORT?.trim()) || (production && metricsToken === undefined),
+    trustProxy,
+    outboundAllowedHosts,
     publicRateLimit,
   };
+}
+
+/** Proxy-addr's names for whole ranges, accepted in TRUST_PROXY beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `TRUST_PROXY`: empty (trust nobody), a hop count, or a comma-separated list of proxy addresses/CIDRs. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): false | number | string[] {
+  const value = raw?.trim() ?? '';
+  if (!value || value === '0' || value.toLowerCase() === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((e) => !PROXY_RANGE_NAMES.has(e.toLowerCase()) && !ipaddr.isValid(e) && !isCidr(e));
+  if (bad.length > 0) {
+    problems.push(`TRUST_PROXY must be a hop count or a comma-separated list of proxy addresses/CIDRs (got "${bad.join('", "')}"); "true" is not accepted: it would trust any X-Forwarded-For`);
+    return false;
+  }
+  return entries;
+}
+
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parsePort(name: string, raw: string | undefined, fallback: number, problems: string[]): number {

@@ -21,9 +21,9 @@ interface DemoState {
  * sandboxes (the same fakes the tests use), and a demo company whose admin can log in at once.
  */
 async function main(): Promise<void> {
-  const config = { ...loadConfig(), role: 'all' as const };
+  const loaded = loadConfig();
   const whaticketToken = 'whaticket-demo-token';
-  const state = readState(config.dataDir) ?? {
+  const state = readState(loaded.dataDir) ?? {
     companyId: '',
     email: 'admin@demo.secretaria.dev',
     password: randomBytes(6).toString('base64url'),
@@ -36,6 +36,10 @@ async function main(): Promise<void> {
   const whaticket = new WhaticketSandbox({ tokens: [state.whaticketToken] });
   const wt = await whaticket.start({ port: Number(process.env.DEMO_WHATICKET_PORT ?? 0) });
 
+  // The sandboxes listen on loopback: allowed past the outbound guard (their ports only), as an
+  // operator would list a self-hosted Cal.com in OUTBOUND_ALLOWED_HOSTS.
+  const sandboxHosts = [calcom.url, wt.url].map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) }));
+  const config = { ...loaded, role: 'all' as const, outboundAllowedHosts: [...loaded.outboundAllowedHosts, ...sandboxHosts] };
   const app = await startApp(config);
   const em = app.orm.em.fork();
   const settings = {

@@ -4,6 +4,9 @@ import { ConfigError, loadConfig } from './config.js';
 
 /** `npm start`: run until SIGTERM/SIGINT, then shut down gracefully. */
 async function main(): Promise<void> {
+  // `npm start` is production unless told otherwise: stack traces and dev defaults (generated
+  // APP_SECRET, public /metrics, loopback-only) never apply by accident. Tests and the demo do not come here.
+  process.env.NODE_ENV ??= 'production';
   let config;
   try {
     config = loadConfig();

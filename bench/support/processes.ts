@@ -16,6 +16,8 @@ const GC_PRELOAD = pathToFileURL(`${DIST}bench/support/gc-preload.js`).href;
 
 export interface Child {
   url: string;
+  /** The METRICS_PORT listener (/metrics in production mode is served only there without METRICS_TOKEN). */
+  metricsUrl: string;
   pid: number;
   process: ChildProcess;
   /** Resident set size from /proc (bytes). */
@@ -80,6 +82,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Child> {
     // All load comes from one loopback address: the per-IP limit of the public endpoints would
     // measure itself (1,200/min by default), not the server.
     PUBLIC_RATE_LIMIT: '0',
+    // The Cal.com and Whaticket fakes listen on loopback.
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1,localhost',
     ...options.env,
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
@@ -87,7 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Child> {
   const args = [...(options.nodeArgs ?? profileArgs()), ...(options.gcHooks ? ['--expose-gc', '--import', GC_PRELOAD] : []), SERVER_MAIN];
   // ROLE=worker serves no API: its probes (and so its `url`) are on METRICS_PORT.
   const url = `http://127.0.0.1:${options.role === 'worker' ? metricsPort : port}`;
-  return launch(args, env, url, options.readyPath ?? '/readyz', options.readyTimeoutMs ?? 60_000);
+  return launch(args, env, url, options.readyPath ?? '/readyz', options.readyTimeoutMs ?? 60_000, `http://127.0.0.1:${metricsPort}`);
 }
 
 /** The bare Fastify + pg baseline routes (bench/baseline-server.ts). */
@@ -141,7 +145,7 @@ export async function startSandboxes(): Promise<Sandboxes> {
   return {
     ...urls,
     sent,
-    child: childHandle(child, urls.calcomUrl, () => stderr),
+    child: childHandle(child, urls.calcomUrl, urls.calcomUrl, () => stderr),
     waitForSent: (predicate, timeoutMs) =>
       new Promise((resolve, reject) => {
         const found = sent.find(predicate);
@@ -152,7 +156,7 @@ export async function startSandboxes(): Promise<Sandboxes> {
   };
 }
 
-async function launch(args: string[], env: Record<string, string>, url: string, readyPath: string, timeoutMs: number): Promise<Child> {
+async function launch(args: string[], env: Record<string, string>, url: string, readyPath: string, timeoutMs: number, metricsUrl = url): Promise<Child> {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
@@ -171,12 +175,13 @@ async function launch(args: string[], env: Record<string, string>, url: string, 
     }
     await sleep(20);
   }
-  return childHandle(child, url, () => stderr);
+  return childHandle(child, url, metricsUrl, () => stderr);
 }
 
-function childHandle(child: ChildProcess, url: string, stderr: () => string): Child {
+function childHandle(child: ChildProcess, url: string, metricsUrl: string, stderr: () => string): Child {
   return {
     url,
+    metricsUrl,
     pid: child.pid!,
     process: child,
     rss: () => {

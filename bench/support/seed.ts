@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { AuthService } from '../../server/auth/auth.service.js';
+import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { CompanyService, type CompanySettings } from '../../server/companies/company.service.js';
 import { SecretBox } from '../../server/companies/secret-box.js';
 import { migrate, openOrm } from '../../server/platform/database.js';
@@ -25,7 +26,8 @@ export async function seedCompanies(url: string, count: number, settings: Compan
   const orm = await openOrm(url, 4);
   try {
     await migrate(orm);
-    const companies = new CompanyService(new SecretBox(BENCH_APP_SECRET));
+    // The bench's fakes listen on loopback.
+    const companies = new CompanyService(new SecretBox(BENCH_APP_SECRET), new OutboundGuard([{ host: '127.0.0.1', port: undefined }]));
     const auth = new AuthService();
     const seeded: SeededCompany[] = [];
     for (let i = 0; i < count; i++) {

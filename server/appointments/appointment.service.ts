@@ -360,21 +360,30 @@ export class AppointmentService {
     }
   }
 
+  /** Our own pt-BR text plus Cal.com's HTTP status: Cal.com's text stays in the logs (ARCHITECTURE §11). */
   private toDomainError(error: unknown, companyId: string): unknown {
     if (!(error instanceof CalendarError)) return error;
+    const status = error.status === undefined ? {} : { calcomStatus: error.status };
+    const http = error.status === undefined ? '' : ` (HTTP ${error.status})`;
     switch (error.kind) {
       case 'not_configured':
         this.metrics.diagnostics.inc({ company: companyId, symptom: 'calendar_not_configured' });
         return notConfigured();
       case 'slot_taken':
-        return new DomainError('CONFLICT', 'Este horário não está mais disponível no Cal.com. Escolha outro horário.', { calcom: error.message });
+        return new DomainError('CONFLICT', 'Este horário não está mais disponível no Cal.com. Escolha outro horário.', status);
       case 'not_found':
-        return new DomainError('NOT_FOUND', 'A reserva não existe mais no Cal.com.', { calcom: error.message });
+        return new DomainError('NOT_FOUND', 'A reserva não existe mais no Cal.com.', status);
       case 'rejected':
-        return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a operação: ${error.message}`, { calcom: error.message });
+        if (error.blocked) {
+          return new DomainError('CALCOM_REJECTED', 'A URL do Cal.com aponta para um endereço interno ou reservado, que não é permitido: corrija-a em Configurações.');
+        }
+        if (error.status === 401 || error.status === 403) {
+          return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a chave de API${http}: confira-a em Configurações.`, status);
+        }
+        return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a operação${http}. Confira o tipo de evento e a configuração em Configurações.`, status);
       case 'unavailable':
         this.metrics.diagnostics.inc({ company: companyId, symptom: 'calcom_unreachable' });
-        return new DomainError('CALCOM_UNAVAILABLE', 'O Cal.com não respondeu. Tente novamente em alguns instantes.', { calcom: error.message });
+        return new DomainError('CALCOM_UNAVAILABLE', `O Cal.com não respondeu${http}. Tente novamente em alguns instantes.`, status);
     }
   }
 }

@@ -100,8 +100,7 @@ export class CalcomSyncService {
   private async insert(tx: EntityManager, companyId: string, event: BookingEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
     // Our own id from the metadata, if it is free: a booking whose confirmation we lost comes back as itself.
     if (await this.slotTaken(tx, companyId, event.start, TARGET[event.trigger], null)) return { outcome: 'ignored', reason: 'conflito de horário com outro agendamento' };
-    let id: string | undefined;
-    if (event.appointmentId && isUuid(event.appointmentId) && !(await tx.findOne(Appointment, { id: event.appointmentId }))) id = event.appointmentId;
+    const id = event.appointmentId && isUuid(event.appointmentId) && (await this.ownFreeId(tx, companyId, event.appointmentId)) ? event.appointmentId : undefined;
     const row = tx.create(Appointment, {
       ...(id ? { id } : {}),
       companyId,
@@ -147,6 +146,21 @@ export class CalcomSyncService {
    * cancel of the new booking and the create of the old one) and only a later reschedule links
    * them, so a per-uid lock cannot keep them from both inserting.
    */
+  /**
+   * The metadata id is reused only when it was this company's (its audit trail names it) and no row
+   * holds it: whether an id exists in another tenant never changes what happens here.
+   */
+  private async ownFreeId(tx: EntityManager, companyId: string, id: string): Promise<boolean> {
+    const rows = await tx.getConnection().execute<Array<{ free: boolean }>>(
+      `select not exists (select 1 from appointments where id = ?) as free
+        from audit_log where company_id = ? and subject = ? limit 1`,
+      [id, companyId, `appointment:${id}`],
+      'all',
+      tx.getTransactionContext(),
+    );
+    return rows[0]?.free === true;
+  }
+
   private async lockCompany(tx: EntityManager, companyId: string): Promise<void> {
     // Held until the transaction ends: taken once per transaction (a batch of deliveries shares one).
     const trx = tx.getTransactionContext<object>();

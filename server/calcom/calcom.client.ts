@@ -11,6 +11,8 @@
  * before the handler runs, so it is re-POSTed directly.
  */
 
+import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../platform/outbound-guard.js';
+
 export type CalcomOperation = 'slots' | 'book' | 'cancel' | 'list' | 'get';
 export type CalcomOutcome = 'ok' | 'client_error' | 'rate_limited' | 'server_error' | 'network_error' | 'timeout';
 export type CalcomErrorKind = 'client' | 'rate_limited' | 'server' | 'network' | 'timeout';
@@ -35,6 +37,8 @@ export interface CalcomClientOptions {
   maxRetryWaitMs?: number;
   baseBackoffMs?: number;
   observe?: (op: CalcomOperation, outcome: CalcomOutcome, seconds: number) => void;
+  /** The tenant-URL guard's fetch (ARCHITECTURE §11); the default allows no private host. */
+  fetch?: OutboundFetch;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -163,6 +167,7 @@ export class CalcomClient {
   private readonly baseBackoffMs: number;
   private readonly observeFn: CalcomClientOptions['observe'];
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly fetch: OutboundFetch;
   private eventLengthMinutes: number | undefined;
 
   constructor(options: CalcomClientOptions) {
@@ -177,6 +182,7 @@ export class CalcomClient {
     this.baseBackoffMs = options.baseBackoffMs ?? 250;
     this.eventLengthMinutes = options.eventLengthMinutes;
     this.observeFn = options.observe;
+    this.fetch = options.fetch ?? defaultOutboundFetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -437,7 +443,7 @@ export class CalcomClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, {
+      response = await this.fetch(url, {
         method: spec.method,
         headers: {
           authorization: `Bearer ${this.apiKey}`,
@@ -618,6 +624,10 @@ function isAmbiguous(error: CalcomError): boolean {
 }
 
 function transportError(error: unknown, what: string, timeoutMs: number): CalcomError {
+  // Neither is worth a retry: the address stays forbidden, the body stays too large.
+  const blocked = blockedCause(error);
+  if (blocked) return new CalcomError({ kind: 'client', code: 'OutboundBlocked', message: `${what}: ${blocked.message}`, cause: error });
+  if (error instanceof RemoteBodyTooLarge) return new CalcomError({ kind: 'client', code: 'RemoteBodyTooLarge', message: `${what}: ${error.message}`, cause: error });
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new CalcomError({ kind: 'timeout', message: `${what}: no answer within ${timeoutMs} ms`, cause: error });

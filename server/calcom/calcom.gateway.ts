@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import type { CompanyIntegrations } from '../companies/company.service.js';
+import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { OutboundGuard } from '../platform/outbound-guard.js';
 import { CalendarError, type BookingRequest, type CalendarBooking, type CalendarGateway, type CalendarSlot } from './calendar.gateway.js';
 import { CalcomClient, CalcomError, type CalcomBooking, type CalcomClientOptions } from './calcom.client.js';
 
@@ -12,7 +14,16 @@ export class CalcomGateway implements CalendarGateway {
   /** Overrides for every client (timeouts, backoff); tests shorten them. */
   clientOptions: Partial<CalcomClientOptions>;
 
-  constructor(private readonly deps: { metrics: Metrics; config: Config; clientOptions?: Partial<CalcomClientOptions> }) {
+  constructor(
+    private readonly deps: {
+      metrics: Metrics;
+      config: Config;
+      outbound: OutboundGuard;
+      /** Cal.com's own error text goes here (for the operator), never to the client. */
+      log?: Pick<Logger, 'warn'>;
+      clientOptions?: Partial<CalcomClientOptions>;
+    },
+  ) {
     this.clientOptions = deps.clientOptions ?? {};
   }
 
@@ -28,6 +39,7 @@ export class CalcomGateway implements CalendarGateway {
       eventTypeId,
       defaultUserId: defaultUserId ?? undefined,
       bookingsApiVersion: this.deps.config.calBookingsApiVersion,
+      fetch: this.deps.outbound.fetch,
       observe: (operation, outcome, seconds) => {
         metrics.calcomRequests.inc({ company: company.companyId, operation, outcome });
         if (operation === 'book') metrics.appointmentsLatency.observe({ company: company.companyId, outcome }, seconds);
@@ -37,13 +49,13 @@ export class CalcomGateway implements CalendarGateway {
   }
 
   async slots(company: CompanyIntegrations, from: Date, to: Date): Promise<CalendarSlot[]> {
-    const slots = await this.call(() => this.client(company).getSlots({ start: from, end: to, timeZone: company.timezone }));
+    const slots = await this.call(company, () => this.client(company).getSlots({ start: from, end: to, timeZone: company.timezone }));
     if (slots.length === 0) this.deps.metrics.diagnostics.inc({ company: company.companyId, symptom: 'slots_empty' });
     return slots;
   }
 
   async book(company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking> {
-    const booking = await this.call(() =>
+    const booking = await this.call(company, () =>
       this.client(company).createBooking({
         start: request.start,
         attendee: {
@@ -62,17 +74,20 @@ export class CalcomGateway implements CalendarGateway {
   }
 
   async cancel(company: CompanyIntegrations, uid: string, reason: string | null): Promise<void> {
-    await this.call(() => this.client(company).cancelBooking(uid, reason ?? undefined));
+    await this.call(company, () => this.client(company).cancelBooking(uid, reason ?? undefined));
   }
 
   async reschedule(company: CompanyIntegrations, uid: string, start: Date, reason: string | null): Promise<CalendarBooking> {
-    return toCalendarBooking(await this.call(() => this.client(company).rescheduleBooking(uid, start, reason ?? undefined)));
+    return toCalendarBooking(await this.call(company, () => this.client(company).rescheduleBooking(uid, start, reason ?? undefined)));
   }
 
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
+  private async call<T>(company: CompanyIntegrations, operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
+      if (error instanceof CalcomError) {
+        this.deps.log?.warn({ companyId: company.companyId, kind: error.kind, status: error.status, code: error.code, requestId: error.requestId, calcom: error.message }, 'Cal.com call failed');
+      }
       throw classify(error);
     }
   }
@@ -84,11 +99,13 @@ export function toCalendarBooking(b: CalcomBooking): CalendarBooking {
 
 function classify(error: unknown): unknown {
   if (!(error instanceof CalcomError)) return error;
-  if (error.kind !== 'client') return new CalendarError('unavailable', error.message);
-  if (error.slotUnavailable) return new CalendarError('slot_taken', error.message);
-  if (error.status === 401 || error.status === 403) {
-    return new CalendarError('rejected', `chave de API do Cal.com recusada (${error.status}); confira-a em Configurações`);
+  const { status } = error;
+  if (error.kind !== 'client') return new CalendarError('unavailable', error.message, status);
+  if (error.code === 'OutboundBlocked') return new CalendarError('rejected', error.message, undefined, true);
+  if (error.slotUnavailable) return new CalendarError('slot_taken', error.message, status);
+  if (status === 401 || status === 403) {
+    return new CalendarError('rejected', `chave de API do Cal.com recusada (${status}); confira-a em Configurações`, status);
   }
-  if (error.status === 404) return new CalendarError('not_found', error.message);
-  return new CalendarError('rejected', error.message);
+  if (status === 404) return new CalendarError('not_found', error.message, status);
+  return new CalendarError('rejected', error.message, status);
 }

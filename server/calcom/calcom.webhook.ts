@@ -33,17 +33,24 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-    scope.addHook('onRequest', rateLimitHook(services.config.publicRateLimit));
+    // Per IP, and per company once it is known to exist (Cal.com's cloud posts every tenant's webhooks from few IPs).
+    scope.addHook('onRequest', rateLimitHook(services.config.publicRateLimit, Date.now, async (req) => {
+      const given = companyOf(req as FastifyRequest<{ Querystring: { company?: string } }>)?.toLowerCase();
+      return given && (await services.companies.exists(orm.em, given)) ? given : undefined;
+    }));
     scope.post<{ Querystring: { company?: string } }>(WEBHOOK_PATH, async (req, reply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       // Cal.com cannot add custom headers to a webhook, so the company may also come in the URL.
-      const given = header(req, 'x-cal-company') ?? (typeof req.query.company === 'string' ? req.query.company : undefined);
+      const given = companyOf(req);
 
-      const reject = (companyKey: string, r: Rejection, trigger: string | null = null) => {
-        services.metrics.webhookDeliveries.inc({ company: companyKey, trigger: trigger ?? 'unknown', outcome: 'rejected', reason: r.reason });
+      // Nothing of a rejected body is trusted: labels and the panel get the company (only once it is
+      // known to exist) and a fixed reason, never what the body claims (a label per claimed trigger
+      // would let anyone create series).
+      const reject = (companyKey: string, r: Rejection) => {
+        services.metrics.webhookDeliveries.inc({ company: companyKey, trigger: 'unknown', outcome: 'rejected', reason: r.reason });
         if (r.status === 401) services.metrics.diagnostics.inc({ company: companyKey, symptom: 'webhook_unauthorized' });
-        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { at: new Date(), trigger, outcome: 'rejected', reason: r.message, bookingUid: null });
-        req.log.warn({ companyId: companyKey, reason: r.reason, trigger }, `Cal.com webhook rejected: ${r.message}`);
+        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { at: new Date(), trigger: null, outcome: 'rejected', reason: r.message, bookingUid: null });
+        req.log.warn({ companyId: companyKey, reason: r.reason }, `Cal.com webhook rejected: ${r.message}`);
         return reply.code(r.status).send({ error: r.message });
       };
 
@@ -54,7 +61,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       if (secret === undefined) return reject('unknown', { status: 401, reason: 'unknown_company', message: 'Empresa desconhecida em X-Cal-Company.' });
 
       const verdict = verifySignature(req, raw, secret);
-      if (verdict) return reject(companyId, verdict, claimedTrigger(raw));
+      if (verdict) return reject(companyId, verdict);
 
       let parsed: ReturnType<typeof parseWebhook>;
       try {
@@ -101,18 +108,12 @@ function verifySignature(req: FastifyRequest, raw: Buffer, secret: string | null
   return undefined;
 }
 
+function companyOf(req: FastifyRequest<{ Querystring: { company?: string } }>): string | undefined {
+  return header(req, 'x-cal-company') ?? (typeof req.query.company === 'string' ? req.query.company : undefined);
+}
+
 function header(req: FastifyRequest, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first?.trim() ? first.trim() : undefined;
-}
-
-/** For the diagnostics panel only: what an unverified delivery says it is (never acted upon). */
-function claimedTrigger(raw: Buffer): string | null {
-  try {
-    const trigger = (JSON.parse(raw.toString('utf8')) as { triggerEvent?: unknown }).triggerEvent;
-    return typeof trigger === 'string' ? metricTrigger(trigger) : null;
-  } catch {
-    return null;
-  }
 }

@@ -34,7 +34,12 @@ export class CalendarError extends Error {
   override name = 'CalendarError';
   constructor(
     readonly kind: CalendarFailure,
+    /** For logs only: may hold Cal.com's own text, which never reaches a client. */
     message: string,
+    /** Cal.com's HTTP status, when it answered. */
+    readonly status?: number,
+    /** The configured URL points where the outbound guard refuses to go. */
+    readonly blocked = false,
   ) {
     super(message);
   }

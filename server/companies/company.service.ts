@@ -4,6 +4,7 @@ import { audit, type Actor } from '../audit/audit.service.js';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { badInput, DomainError } from '../platform/errors.js';
+import { OutboundBlocked, type OutboundGuard } from '../platform/outbound-guard.js';
 import { TtlCache } from '../platform/ttl-cache.js';
 import { Company } from './company.entity.js';
 import type { CompanyView } from './company.types.js';
@@ -41,7 +42,11 @@ export class CompanyService {
    */
   private readonly hot = new TtlCache<string | null>(HOT_TTL_MS);
 
-  constructor(private readonly secrets: SecretBox) {}
+  constructor(
+    private readonly secrets: SecretBox,
+    /** Refuses tenant URLs that point inside our network (ARCHITECTURE §11). */
+    private readonly outbound: OutboundGuard,
+  ) {}
 
   /** Drops cached credential checks of one company, or of all (after a lost notification). */
   forget(companyId?: string): void {
@@ -65,6 +70,7 @@ export class CompanyService {
 
   async create(em: EntityManager, input: CompanySettings & { name: string }): Promise<{ company: Company; inboundToken: string }> {
     const company = new Company();
+    await this.checkUrls(input);
     this.apply(company, input);
     if (!company.name) throw badInput('O nome da empresa é obrigatório.');
     const inboundToken = newToken('swi');
@@ -75,6 +81,7 @@ export class CompanyService {
 
   /** Operator path (CLI): no tenant, the id is explicit. */
   async update(em: EntityManager, id: string, input: CompanySettings, actor: Actor): Promise<Company> {
+    await this.checkUrls(input);
     return this.change(em, id, async (tx) => {
       const company = await tx.findOne(Company, { id });
       if (!company) throw new DomainError('NOT_FOUND', `Empresa ${id} não encontrada.`);
@@ -105,6 +112,17 @@ export class CompanyService {
       audit(tx, company.id, tenant.actor, 'company.inbound_token_rotated', `company:${company.id}`);
     });
     return token;
+  }
+
+  /** True when the company exists (cached like the credential checks; only hits are kept). */
+  async exists(em: EntityManager, companyId: string): Promise<boolean> {
+    if (!isUuid(companyId)) return false;
+    const key = `${companyId}:exists`;
+    if (this.hot.get(key) !== undefined) return true;
+    const rows = await em.execute<Array<{ id: string }>>('select id from companies where id = ?', [companyId]);
+    if (rows.length === 0) return false;
+    this.hot.set(key, companyId);
+    return true;
   }
 
   /** The Whaticket inbound check (every inbound message): one indexed probe, cached briefly. */
@@ -176,6 +194,28 @@ export class CompanyService {
     };
   }
 
+  /** Save-time half of the outbound guard (each call checks again when it connects). */
+  private async checkUrls(input: CompanySettings): Promise<void> {
+    const fields = [
+      ['calApiUrl', 'do Cal.com', input.calApiUrl],
+      ['whaticketUrl', 'do Whaticket', input.whaticketUrl],
+    ] as const;
+    for (const [field, service, raw] of fields) {
+      const value = raw == null ? null : httpUrl(field, raw);
+      if (!value || value === DEFAULT_CAL_API_URL) continue;
+      try {
+        await this.outbound.check(value);
+      } catch (error) {
+        if (!(error instanceof OutboundBlocked)) throw error;
+        throw badInput(
+          `A URL ${service} (${field}) aponta para um endereço interno ou reservado (${error.host}), que não é permitido. ` +
+            'Use o endereço público do serviço; se ele estiver na rede interna, o operador deve incluí-lo em OUTBOUND_ALLOWED_HOSTS.',
+          { field },
+        );
+      }
+    }
+  }
+
   /** Validates and applies the given fields; returns the names of the fields that changed. */
   private apply(company: Company, input: CompanySettings): string[] {
     const changed: string[] = [];
@@ -194,7 +234,7 @@ export class CompanyService {
       if (!isTimeZone(input.timezone)) throw badInput(`Fuso horário desconhecido: "${input.timezone}" (use um nome IANA, ex.: America/Sao_Paulo).`);
       set('timezone', input.timezone);
     }
-    if (input.calApiUrl != null) set('calApiUrl', httpUrl('calApiUrl', input.calApiUrl) ?? 'https://api.cal.com');
+    if (input.calApiUrl != null) set('calApiUrl', httpUrl('calApiUrl', input.calApiUrl) ?? DEFAULT_CAL_API_URL);
     if (input.calDefaultUserId !== undefined) set('calDefaultUserId', input.calDefaultUserId?.trim() || null);
     if (input.calEventTypeId !== undefined) {
       if (input.calEventTypeId !== null && (!Number.isInteger(input.calEventTypeId) || input.calEventTypeId <= 0)) {
@@ -210,9 +250,20 @@ export class CompanyService {
       company[key] = value.trim() ? this.secrets.encrypt(value.trim()) : null;
       changed.push(key);
     }
+    // A key goes only to the host it was entered for: a new URL needs the secret entered again
+    // (unless this same change brings one).
+    const secretOf = { calApiUrl: 'calApiKey', whaticketUrl: 'whaticketToken' } as const;
+    for (const [url, secret] of Object.entries(secretOf) as Array<[keyof typeof secretOf, 'calApiKey' | 'whaticketToken']>) {
+      if (changed.includes(url) && !changed.includes(secret) && company[secret] !== null) {
+        company[secret] = null;
+        changed.push(secret);
+      }
+    }
     return changed;
   }
 }
+
+const DEFAULT_CAL_API_URL = 'https://api.cal.com';
 
 function httpUrl(field: string, raw: string): string | null {
   const value = raw.trim().replace(/\/+$/, '');

@@ -6,7 +6,7 @@ export class CompanyView {
   @Field(() => String) name!: string;
   @Field(() => String, { description: 'IANA time zone, e.g. America/Sao_Paulo.' }) timezone!: string;
   @Field(() => String) calApiUrl!: string;
-  @Field(() => String, { nullable: true, description: 'Masked, e.g. cal_live_****abcd.' }) calApiKey!: string | null;
+  @Field(() => String, { nullable: true, description: 'Masked: only the last 4 characters, e.g. ****abcd.' }) calApiKey!: string | null;
   @Field(() => String, { nullable: true }) calDefaultUserId!: string | null;
   @Field(() => Int, { nullable: true }) calEventTypeId!: number | null;
   @Field(() => String, { nullable: true, description: 'Masked.' }) calWebhookSecret!: string | null;

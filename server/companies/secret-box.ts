@@ -34,10 +34,11 @@ export class SecretBox {
   }
 }
 
-/** `cal_live_abcdef1234` → `cal_live_****1234`: enough to recognise a key, never enough to use it. */
+/**
+ * `cal_live_abcdef1234` → `****1234`: enough to recognise a key, never enough to use it. Nothing
+ * else of the secret shows (a "prefix" may be words an admin chose); short secrets show nothing.
+ */
 export function maskSecret(plain: string | null): string | null {
   if (!plain) return null;
-  const tail = plain.length > 8 ? plain.slice(-4) : '';
-  const prefix = /^[a-z]+(_[a-z]+)?_/i.exec(plain)?.[0] ?? '';
-  return `${prefix}****${tail}`;
+  return plain.length > 8 ? `****${plain.slice(-4)}` : '****';
 }

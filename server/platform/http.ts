@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,9 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     },
     bodyLimit: BODY_LIMIT,
     logController: new CompletedRequestsOnly(),
-    trustProxy: config.production,
+    // The socket's address unless TRUST_PROXY names the proxies (a blanket `true` lets anyone
+    // pick their IP through X-Forwarded-For and dodge every per-IP limit).
+    trustProxy: typeof config.trustProxy === 'number' ? hopsTrusted(config.trustProxy) : config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -100,7 +102,7 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     apiFirst?.requestServed();
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
-      { route, method: req.method, status: `${Math.floor(reply.statusCode / 100)}xx` },
+      { route, method: METRIC_METHODS.has(req.method) ? req.method : 'OTHER', status: `${Math.floor(reply.statusCode / 100)}xx` },
       reply.elapsedTime / 1000,
     );
   });
@@ -150,7 +152,7 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     return sendError(reply, status, message, error.code ?? 'BAD_REQUEST');
   });
 
-  registerProbes(app, orm, metrics, beforeScrape);
+  registerProbes(app, orm, metrics, { beforeScrape, token: config.metricsToken, serveMetrics: config.publicMetrics });
 
   // GraphQL over HTTP.
   const apollo = createApollo(schema, log, [fastifyApolloDrainPlugin(app)]);
@@ -177,8 +179,26 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
   return app;
 }
 
+/** A hop count as proxy-addr reads it (what Fastify does with a number, which its types lack). */
+function hopsTrusted(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
+/** Label values of `method`: the request line is unauthenticated input. */
+const METRIC_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export interface MetricsRouteOptions {
+  /** Refreshes sampled gauges (job queue depth) before each scrape. */
+  beforeScrape?: () => Promise<void>;
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  token?: string;
+  /** False: no /metrics on this listener (production public port without a token). */
+  serveMetrics?: boolean;
+}
+
 /** /healthz (process alive), /readyz (database reachable) and /metrics. */
-export function registerProbes(app: FastifyInstance, orm: MikroORM, metrics: Services['metrics'], beforeScrape?: () => Promise<void>): void {
+export function registerProbes(app: FastifyInstance, orm: MikroORM, metrics: Services['metrics'], options: MetricsRouteOptions = {}): void {
+  const { beforeScrape, token, serveMetrics = true } = options;
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
     try {
@@ -188,17 +208,35 @@ export function registerProbes(app: FastifyInstance, orm: MikroORM, metrics: Ser
       return reply.code(503).send({ ok: false, error: 'banco de dados indisponível' });
     }
   });
-  app.get('/metrics', async (_req, reply) => {
+  if (!serveMetrics) return;
+  const expected = token === undefined ? undefined : digest(token);
+  app.get('/metrics', async (req, reply) => {
+    if (expected && !bearerMatches(req.headers.authorization, expected)) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({ error: 'Métricas exigem Authorization: Bearer <METRICS_TOKEN>.', code: 'UNAUTHENTICATED' });
+    }
     await beforeScrape?.().catch(() => {});
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 }
 
-/** ROLE=worker has no API port; operators and Prometheus still need its probes and metrics. */
-export async function startProbeServer(log: Logger, orm: MikroORM, metrics: Services['metrics'], host: string, port: number, beforeScrape?: () => Promise<void>): Promise<FastifyInstance> {
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time: both sides are hashed to the same length before comparing. */
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), expected);
+}
+
+/**
+ * The separate probes-and-metrics listener (METRICS_PORT): ROLE=worker has no API port, and in
+ * production without METRICS_TOKEN the API's metrics are served only here, off the public port.
+ */
+export async function startProbeServer(log: Logger, orm: MikroORM, metrics: Services['metrics'], host: string, port: number, options: Omit<MetricsRouteOptions, 'serveMetrics'> = {}): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: log });
-  registerProbes(app, orm, metrics, beforeScrape);
+  registerProbes(app, orm, metrics, options);
   await app.listen({ host, port });
   return app;
 }

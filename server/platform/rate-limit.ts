@@ -1,16 +1,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * Per-IP fixed-window limit for the public endpoints (webhooks, WhatsApp inbound), in memory per
- * instance. It stops a runaway or abusive sender from starving everyone else; 0 disables it.
+ * The company a request names, only once it is known to exist (else undefined): a bucket per
+ * made-up id would let a sender dodge the limit by varying the path.
  */
-export function rateLimitHook(limitPerMinute: number, now: () => number = Date.now) {
+export type KnownCompany = (req: FastifyRequest) => Promise<string | undefined>;
+
+/**
+ * Per-IP fixed-window limit for the public endpoints (webhooks, WhatsApp inbound), in memory per
+ * instance. It stops a runaway or abusive sender from starving everyone else; 0 disables it. The IP
+ * is the socket's unless TRUST_PROXY names the proxies in front (see http.ts).
+ */
+export function rateLimitHook(limitPerMinute: number, now: () => number = Date.now, knownCompany?: KnownCompany) {
   const windows = new Map<string, { count: number; resetAt: number }>();
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (limitPerMinute <= 0) return;
-    const t = now();
     // Per sender and tenant: one Whaticket server posts every company's messages from one IP.
-    const companyId = (req.params as { companyId?: string } | undefined)?.companyId ?? '';
+    const companyId = (await knownCompany?.(req)) ?? '';
+    const t = now();
     const key = `${req.ip}|${companyId}`;
     let entry = windows.get(key);
     if (!entry || entry.resetAt <= t) {

@@ -9,6 +9,7 @@ import { CompanyService } from '../companies/company.service.js';
 import { SecretBox } from '../companies/secret-box.js';
 import type { Config } from '../config.js';
 import type { Metrics } from './metrics.js';
+import type { OutboundGuard } from './outbound-guard.js';
 import type { PgEventBus } from './pubsub.js';
 import { WhatsappService } from '../whatsapp/whatsapp.service.js';
 
@@ -17,6 +18,8 @@ export interface Services {
   config: Config;
   metrics: Metrics;
   events: PgEventBus;
+  /** Every call to a tenant-set URL goes through it (ARCHITECTURE §11). */
+  outbound: OutboundGuard;
   auth: AuthService;
   companies: CompanyService;
   appointments: AppointmentService;
@@ -28,8 +31,8 @@ export interface Services {
   whatsapp: WhatsappService;
 }
 
-export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway }): Services {
-  const companies = new CompanyService(new SecretBox(deps.config.appSecret));
+export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway; outbound: OutboundGuard }): Services {
+  const companies = new CompanyService(new SecretBox(deps.config.appSecret), deps.outbound);
   const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics);
   const webhookRejections = new RejectedWebhooks();
   return {
@@ -41,6 +44,6 @@ export function createServices(deps: { config: Config; metrics: Metrics; events:
     webhookRejections,
     calcomAdmin: new CalcomAdminService(appointments, webhookRejections),
     auditQuery: new AuditQueryService(),
-    whatsapp: new WhatsappService({ companies, appointments, metrics: deps.metrics }),
+    whatsapp: new WhatsappService({ companies, appointments, metrics: deps.metrics, outbound: deps.outbound }),
   };
 }

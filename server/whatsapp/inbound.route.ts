@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken } from '../auth/tokens.js';
 import { sendError } from '../platform/http.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
@@ -17,11 +17,15 @@ interface InboundRoute {
  * message to a job, which produces the reply. Both steps run raw statements only: no EntityManager fork.
  */
 export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
+  const knownCompany = async (req: FastifyRequest) => {
+    const { companyId } = req.params as InboundRoute['Params'];
+    return (await services.companies.exists(orm.em, companyId)) ? companyId : undefined;
+  };
   app.post<InboundRoute>(
     '/api/whaticket/inbound/:companyId',
     {
       // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
-      onRequest: [rateLimitHook(services.config.publicRateLimit), async (req, reply) => {
+      onRequest: [rateLimitHook(services.config.publicRateLimit, Date.now, knownCompany), async (req, reply) => {
         const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
         const valid = token ? await services.companies.inboundTokenMatches(orm.em, req.params.companyId, token) : false;
         // One answer for a bad token and an unknown company: ids cannot be probed.

@@ -5,14 +5,18 @@
  * No retries here: the caller's durable outbound queue retries when `WhaticketError.retryable`.
  */
 
+import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../platform/outbound-guard.js';
+
 export interface WhaticketClientOptions {
   /** Backend base URL, e.g. `https://wa.example.com` (ticketz behind its nginx: `https://host/backend`). */
   url: string;
   token: string;
   timeoutMs?: number;
+  /** The tenant-URL guard's fetch (ARCHITECTURE §11); the default allows no private host. */
+  fetch?: OutboundFetch;
 }
 
-export type WhaticketErrorKind = 'http' | 'network' | 'timeout' | 'invalid_input';
+export type WhaticketErrorKind = 'http' | 'network' | 'timeout' | 'invalid_input' | 'blocked';
 
 /** Whaticket answers `{ "error": "<code or text>" }`; these codes mean "connection busy or down, try later". */
 const TRANSIENT_ERRORS = new Set(['ERR_WAPP_NOT_INITIALIZED', 'ERR_SENDING_WAPP_MSG']);
@@ -38,11 +42,13 @@ export class WhaticketClient {
   private readonly endpoint: string;
   private readonly token: string;
   private readonly timeoutMs: number;
+  private readonly fetch: OutboundFetch;
 
   constructor(options: WhaticketClientOptions) {
     this.endpoint = `${options.url.trim().replace(/\/+$/, '')}/api/messages/send`;
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetch = options.fetch ?? defaultOutboundFetch;
   }
 
   /**
@@ -54,7 +60,7 @@ export class WhaticketClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(this.endpoint, {
+      response = await this.fetch(this.endpoint, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${this.token}`,
@@ -113,6 +119,10 @@ function errorMessage(text: string): string | undefined {
 }
 
 function transportError(error: unknown, timeoutMs: number): WhaticketError {
+  // Neither is worth a retry: the address stays forbidden, the body stays too large.
+  const blocked = blockedCause(error);
+  if (blocked) return new WhaticketError({ kind: 'blocked', status: null, retryable: false, message: `Whaticket URL not allowed: ${blocked.message}`, cause: error });
+  if (error instanceof RemoteBodyTooLarge) return new WhaticketError({ kind: 'http', status: null, retryable: false, message: `Whaticket answer too large: ${error.message}`, cause: error });
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new WhaticketError({ kind: 'timeout', status: null, retryable: true, message: `Whaticket did not answer within ${timeoutMs} ms`, cause: error });

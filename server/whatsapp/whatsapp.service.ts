@@ -7,6 +7,7 @@ import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import type { CompanyService } from '../companies/company.service.js';
 import { badInput } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import type { OutboundGuard } from '../platform/outbound-guard.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Contact } from './contact.entity.js';
 import { ConversationEngine, DEFAULT_WHATSAPP_SETTINGS, type Turn, type WhatsappSettings } from './conversation.engine.js';
@@ -86,6 +87,8 @@ export class WhatsappService {
       companies: CompanyService;
       appointments: AppointmentService;
       metrics: Metrics;
+      /** The tenant-URL guard; without it the client's strict default applies. */
+      outbound?: OutboundGuard;
       settings?: Partial<WhatsappSettings>;
     },
   ) {
@@ -326,7 +329,7 @@ export class WhatsappService {
       }
       row.attempts += 1;
       try {
-        await new WhaticketClient({ url, token }).send(row.phone, row.body);
+        await new WhaticketClient({ url, token, fetch: this.deps.outbound?.fetch }).send(row.phone, row.body);
       } catch (error) {
         if (!(error instanceof WhaticketError)) throw error;
         row.lastError = error.message.slice(0, 500);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { AuditLog } from '../../server/audit/audit-log.entity.js';
@@ -117,8 +118,29 @@ describe('Cal.com webhook', () => {
 
     it('exposes rejections as a diagnostic metric', async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
-      expect(text).toMatch(new RegExp(`secretaria_webhook_deliveries_total\\{company="${a.company.id}",trigger="BOOKING_CREATED",outcome="rejected",reason="invalid_signature"\\} \\d+`));
+      expect(text).toMatch(new RegExp(`secretaria_webhook_deliveries_total\\{company="${a.company.id}",trigger="unknown",outcome="rejected",reason="invalid_signature"\\} \\d+`));
       expect(text).toMatch(new RegExp(`secretaria_diagnostics_total\\{company="${a.company.id}",symptom="webhook_unauthorized"\\} \\d+`));
+    });
+  });
+
+  describe('unauthenticated deliveries and metric series', () => {
+    it('a bad signature never turns the claimed trigger into a label, however many are sent', async () => {
+      const series = async () => ((await (await fetch(`${server.url}/metrics`)).text()).match(/^secretaria_webhook_deliveries_total\{/gm) ?? []).length;
+      const before = await series();
+      for (let i = 0; i < 30; i++) {
+        const raw = JSON.stringify({ triggerEvent: `INVENTED_${i}_${Math.random()}`, createdAt: new Date().toISOString(), payload: {} });
+        const response = await fetch(`${url()}?company=${a.company.id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cal-signature-256': signBody('segredo-errado', raw) }, body: raw });
+        expect(response.status).toBe(401);
+      }
+      // Random company ids (unknown): one fixed "unknown" series, not one per id.
+      for (let i = 0; i < 10; i++) {
+        const raw = JSON.stringify({ triggerEvent: 'PING', createdAt: new Date().toISOString(), payload: {} });
+        const response = await fetch(`${url()}?company=${randomUUID()}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cal-signature-256': signBody(SECRET, raw) }, body: raw });
+        expect(response.status).toBe(401);
+      }
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(text).not.toMatch(/INVENTED_/);
+      expect(await series()).toBeLessThanOrEqual(before + 2);
     });
   });
 
@@ -216,6 +238,28 @@ describe('Cal.com webhook', () => {
       await applied();
       const still = await server.app.orm.em.fork().findOneOrFail(Appointment, { id: alfaRow.id });
       expect(still).toMatchObject({ companyId: a.company.id, status: 'CONFIRMED' });
+    });
+
+    it('treats a metadata appointmentId the same whether or not another company holds it (no probing of ids)', async () => {
+      const alfaRow = (await rows(a.company.id)).find((r) => r.calBookingUid === 'shared-uid')!;
+      const nowhere = randomUUID();
+      const probes = [
+        { uid: 'probe-taken', start: '2031-08-03T13:00:00.000Z', appointmentId: alfaRow.id },
+        { uid: 'probe-free', start: '2031-08-03T15:00:00.000Z', appointmentId: nowhere },
+      ];
+      for (const p of probes) {
+        const envelope = buildWebhook('BOOKING_CREATED', { ...booking(p.uid, p.start), metadata: { appointmentId: p.appointmentId } }, { createdAt: '2031-03-02T10:00:00.000Z' });
+        expect((await signed(b.company.id, envelope, 'segredo-beta')).status).toBe(200);
+      }
+      await applied();
+      const betaRows = await rows(b.company.id);
+      for (const p of probes) {
+        const row = betaRows.find((r) => r.calBookingUid === p.uid)!;
+        expect(row).toBeDefined();
+        // Neither id was ever Beta's: both rows get ids of their own, so the outcome says nothing about Alfa.
+        expect(row.id).not.toBe(p.appointmentId);
+      }
+      expect(await server.app.orm.em.fork().findOneOrFail(Appointment, { id: alfaRow.id })).toMatchObject({ companyId: a.company.id, calBookingUid: 'shared-uid' });
     });
   });
 

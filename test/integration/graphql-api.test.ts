@@ -152,8 +152,9 @@ describe('GraphQL API: authentication, tenancy, pagination', () => {
 
     it("returns the caller's own company with secrets masked", async () => {
       const result = await gql(server.url, '{ company { id name calApiKey calendarConfigured } }', {}, adminA);
-      expect(result.data).toEqual({ company: { id: a.company.id, name: 'Clínica Alfa', calApiKey: 'cal_live_****1234', calendarConfigured: false } });
+      expect(result.data).toEqual({ company: { id: a.company.id, name: 'Clínica Alfa', calApiKey: '****1234', calendarConfigured: false } });
       expect(JSON.stringify(result)).not.toContain('alfa_secret');
+      expect(JSON.stringify(result)).not.toContain('cal_live');
     });
 
     it('lets only admins update settings, and only their own company', async () => {

@@ -65,7 +65,7 @@ describe('two server processes on one database', () => {
   beforeAll(async () => {
     server = await startTestServer('two-processes');
     child = spawn('node', ['dist/server/main.js'], {
-      env: { ...process.env, DATABASE_URL: server.databaseUrl, APP_SECRET: TEST_APP_SECRET, PORT: '0', LOG_LEVEL: 'info', ROLE: 'api' },
+      env: { ...process.env, DATABASE_URL: server.databaseUrl, APP_SECRET: TEST_APP_SECRET, PORT: '0', LOG_LEVEL: 'info', ROLE: 'api', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1,localhost' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     childUrl = await new Promise<string>((resolve, reject) => {

@@ -19,6 +19,12 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     calBookingsApiVersion: '2026-02-25',
     corsOrigins: [],
     metricsPort: 0,
+    metricsToken: undefined,
+    publicMetrics: true,
+    metricsListener: false,
+    trustProxy: false,
+    // The fakes (Cal.com, Whaticket) listen on loopback.
+    outboundAllowedHosts: [{ host: '127.0.0.1', port: undefined }, { host: 'localhost', port: undefined }],
     publicRateLimit: 0,
     ...overrides,
   };

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import {
   CalcomClient,
   CalcomError,
@@ -58,6 +59,9 @@ interface Observation {
   seconds: number;
 }
 
+/** The sandbox listens on loopback: allowed, as OUTBOUND_ALLOWED_HOSTS=127.0.0.1 would. */
+const SANDBOX_GUARD = new OutboundGuard([{ host: '127.0.0.1', port: undefined }]);
+
 function makeClient(overrides: Partial<CalcomClientOptions> = {}) {
   const sleeps: number[] = [];
   const observations: Observation[] = [];
@@ -69,6 +73,7 @@ function makeClient(overrides: Partial<CalcomClientOptions> = {}) {
       sleeps.push(ms);
     },
     observe: (op, outcome, seconds) => observations.push({ op, outcome, seconds }),
+    fetch: SANDBOX_GUARD.fetch,
     ...overrides,
   });
   return { sut, sleeps, observations };
@@ -787,3 +792,12 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+describe('CalcomClient and the outbound guard', () => {
+  it('refuses a loopback API URL that is not allowed, without retrying', async () => {
+    const { sut, sleeps } = makeClient({ fetch: undefined }); // the default guard allows no private host
+    const error = await sut.getSlots({ start: new Date('2031-01-01T00:00:00Z'), end: new Date('2031-01-02T00:00:00Z'), timeZone: 'America/Sao_Paulo' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'client', code: 'OutboundBlocked' });
+    expect(sleeps).toEqual([]);
+  });
+});

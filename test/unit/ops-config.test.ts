@@ -91,6 +91,16 @@ function listeningPort(service: Service): number {
   return env.ROLE === 'worker' ? Number(env.METRICS_PORT) : Number(env.PORT || 4000);
 }
 
+/**
+ * Where /metrics is served (ARCHITECTURE §11): METRICS_PORT for a worker, and for the API in
+ * production without METRICS_TOKEN; else the public port.
+ */
+function metricsPort(service: Service): number {
+  const env = environmentOf(service);
+  const offPublicPort = env.ROLE === 'worker' || (env.NODE_ENV === 'production' && !env.METRICS_TOKEN);
+  return offPublicPort ? Number(env.METRICS_PORT || 9464) : Number(env.PORT || 4000);
+}
+
 function mountedFrom(service: Service, target: string): Mount | undefined {
   return mountsOf(service).find((m) => m.bind && posix.normalize(m.target) === posix.normalize(target));
 }
@@ -375,12 +385,21 @@ describe('Prometheus configuration', () => {
         problems.push(`${t.job}: ${t.host} is not a compose service`);
         continue;
       }
-      if (t.port !== listeningPort(service)) problems.push(`${t.job}: ${t.host} listens on ${listeningPort(service)}, not ${t.port}`);
+      if (t.port !== metricsPort(service)) problems.push(`${t.job}: ${t.host} serves /metrics on ${metricsPort(service)}, not ${t.port}`);
       if (!containerPorts(service).includes(t.port)) problems.push(`${t.job}: ${t.host} declares no port ${t.port}`);
       if (t.path !== '/metrics') problems.push(`${t.job}: path ${t.path}`);
     }
     expect(problems).toEqual([]);
-    expect(targets().map((t) => `${t.host}:${t.port}`).sort()).toEqual(['app:4000', 'worker:9464']);
+    expect(targets().map((t) => `${t.host}:${t.port}`).sort()).toEqual(['app:9464', 'worker:9464']);
+  });
+
+  it('never scrapes metrics through a published port (they list every tenant)', () => {
+    for (const name of ['app', 'worker']) {
+      const published = (services[name]!.ports ?? []).map((port: string | number | { target: number }) =>
+        typeof port === 'object' ? Number(port.target) : Number(String(port).split(':').at(-1)!.split('/')[0]),
+      );
+      expect(published, name).not.toContain(metricsPort(services[name]!));
+    }
   });
 });
 

@@ -34,3 +34,21 @@ describe('redactQuery', () => {
     expect(redactQuery('/api/agenda/appointments?search=ana')).toBe('/api/agenda/appointments?search=ana');
   });
 });
+
+describe('rateLimitHook keys', () => {
+  it('counts made-up company ids against the sender IP (only known companies get their own budget)', async () => {
+    const known = '11111111-1111-4111-8111-111111111111';
+    const app = Fastify();
+    app.addHook('onRequest', rateLimitHook(3, Date.now, async (req) => {
+      const { companyId } = req.params as { companyId: string };
+      return companyId === known ? companyId : undefined;
+    }));
+    app.post('/in/:companyId', async () => ({ ok: true }));
+    const post = (id: string) => app.inject({ method: 'POST', url: `/in/${id}` });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post(`00000000-0000-4000-8000-00000000000${i}`)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // A known company (one Whaticket server for many tenants) still has a budget of its own.
+    expect((await post(known)).statusCode).toBe(200);
+  });
+});

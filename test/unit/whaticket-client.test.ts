@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { WhaticketClient, WhaticketError } from '../../server/whatsapp/whaticket.client.js';
 import { WhaticketSandbox, sendInbound, type WhaticketSuccessStyle } from '../fakes/whaticket-sandbox.js';
 
@@ -24,8 +25,11 @@ beforeEach(async () => {
   sandbox.successStyle = 'saas';
 });
 
+/** The sandbox listens on loopback: allowed, as OUTBOUND_ALLOWED_HOSTS=127.0.0.1 would. */
+const SANDBOX_GUARD = new OutboundGuard([{ host: '127.0.0.1', port: undefined }]);
+
 function makeClient(overrides: { token?: string; timeoutMs?: number; url?: string } = {}) {
-  return new WhaticketClient({ url: overrides.url ?? `${sandbox.url}/`, token: overrides.token ?? TOKEN, timeoutMs: overrides.timeoutMs });
+  return new WhaticketClient({ url: overrides.url ?? `${sandbox.url}/`, token: overrides.token ?? TOKEN, timeoutMs: overrides.timeoutMs, fetch: SANDBOX_GUARD.fetch });
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<WhaticketError> {
@@ -231,3 +235,11 @@ async function startReceiver() {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+describe('WhaticketClient and the outbound guard', () => {
+  it('never sends to a loopback URL unless it is allowed, and does not retry that', async () => {
+    const sut = new WhaticketClient({ url: sandbox.url, token: TOKEN }); // the default guard allows no private host
+    const error = await sut.send('5511987654321', 'oi').catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'blocked', retryable: false });
+  });
+});
