@@ -15,7 +15,7 @@ import {
   type SlotOffer,
   type StoredPreference,
 } from './conversation.state.js';
-import { parseDatePreference, rankSlots } from './date-preference.js';
+import { parseDatePreference, rankSlots } from './date/index.js';
 import { detectIntent, type DetectedIntent, type Intent } from './intent.js';
 import { brazilianVariants, toE164 } from './phone.js';
 import {

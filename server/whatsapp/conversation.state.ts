@@ -1,4 +1,4 @@
-import type { DatePreference } from './date-preference.js';
+import type { DatePreference } from './date/index.js';
 
 /**
  * What the bot remembers between two messages of one contact (the `conversations` row). Stored as

@@ -1,4 +1,4 @@
-import { hasDatePreference } from './date-preference.js';
+import { hasDatePreference } from './date/index.js';
 import { foldAccents, normalizeText } from './text.js';
 
 export type Intent = 'SCHEDULE' | 'CHOOSE' | 'RESCHEDULE' | 'CANCEL' | 'LIST' | 'DECLINE' | 'NONE';

@@ -6,7 +6,7 @@ import {
   daysBetween,
   localDateOf,
   zonedParts,
-} from './date-preference.js';
+} from './date/index.js';
 
 /** Every text the bot sends on WhatsApp, in pt-BR. Dates are shown in the company time zone. */
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
-import { parseDatePreference } from '../../server/whatsapp/date-preference.js';
+import { parseDatePreference } from '../../server/whatsapp/date/index.js';
 import {
   calendarRejectedMessage,
   calendarUnavailableMessage,

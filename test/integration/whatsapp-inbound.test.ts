@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
-import { parseDatePreference } from '../../server/whatsapp/date-preference.js';
+import { parseDatePreference } from '../../server/whatsapp/date/index.js';
 import { confirmationMessage, listMessage, noAppointmentsMessage, optionsMessage } from '../../server/whatsapp/replies.js';
 import { newMessageId, sendInbound } from '../fakes/whaticket-sandbox.js';
 import { gql, login, seedCompany } from '../support/app.js';
