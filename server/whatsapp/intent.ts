@@ -228,8 +228,10 @@ const THANKS_WORDS = new Set([
   'tmj', 'muito', 'mto', 'mt', 'muitissimo',
 ]);
 const GREETING_WORDS = new Set([
-  'oi', 'oie', 'ola', 'opa', 'bom', 'boa', 'dia', 'tarde', 'noite', 'tudo', 'td', 'bem', 'bom', 'ai', 'e', 'como', 'vai',
+  'oi', 'oie', 'ola', 'opa', 'bom', 'boa', 'dia', 'tarde', 'noite', 'tudo', 'td', 'bem', 'ai', 'e', 'como', 'vai',
 ]);
+/** "bom", "bem", "e" also appear in "tá bom", "tudo bem": only these make a greeting. */
+const GREETINGS_PROPER = new Set(['oi', 'oie', 'ola', 'opa', 'dia', 'tarde', 'noite', 'tudo', 'td', 'vai']);
 const ACK_WORDS = new Set([
   ...AFFIRMATIVES, 'ta', 'to', 'entendi', 'joia', 'legal', 'massa', 'top', 'ah', 'hum', 'hmm', 'kk', 'kkk', 'kkkk',
   'rs', 'rsrs', 'haha', 'tranquilo', 'certinho', 'entao', 'obrigado',
@@ -248,6 +250,6 @@ export function smallTalkKind(text: string): SmallTalk | null {
   if (tokens.length > MAX_SMALL_TALK_WORDS) return null;
   if (!tokens.every((t) => THANKS_WORDS.has(t) || GREETING_WORDS.has(t) || ACK_WORDS.has(t))) return null;
   if (tokens.some((t) => THANKS_WORDS.has(t) && t !== 'muito' && t !== 'mto' && t !== 'mt')) return 'thanks';
-  if (tokens.some((t) => GREETING_WORDS.has(t) && t !== 'e' && t !== 'bem')) return 'greeting';
+  if (tokens.some((t) => GREETINGS_PROPER.has(t))) return 'greeting';
   return 'ack';
 }

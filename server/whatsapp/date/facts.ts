@@ -198,7 +198,8 @@ const TIME_PREFIX =
   '(depois\\s+d(?:[oa]s?|e)|apos(?:\\s+[oa]s?)?|a\\s+partir\\s+d(?:[oa]s?|e)|antes\\s+d(?:[oa]s?|e)|ate(?:\\s+[oa]s?)?|por\\s+volta\\s+d[oa]s?|perto\\s+d[oa]s?|pelas|pelo|as|ao|a)\\s+';
 
 // Without a preposition, "de 2 horas", "por 1 hora", "em 3h" are durations, not clock times.
-const NOT_A_DURATION = '(?<!(?<![\\p{L}])(?:por|de|durante|em|uns|umas|daqui\\s+a|daqui)\\s+)';
+// "dia 18 à tarde" is the 18th in the afternoon, not 18h.
+const NOT_A_DURATION = '(?<!(?<![\\p{L}])(?:por|de|durante|em|uns|umas|daqui\\s+a|daqui|dia)\\s+)';
 
 const TIME_PATTERN = new RegExp(`${BEFORE}(?:${TIME_PREFIX})?${NOT_A_DURATION}${CLOCK}${AFTER}`, 'iu');
 
@@ -276,7 +277,7 @@ const NOISE: Array<[RegExp, Replacement]> = [
   [new RegExp(`(?<![\\p{L}])(?:nao|nem)\\s+(?:pode\\s+ser\\s+|posso\\s+|da\\s+)?(?:n[ao]\\s+)?${DAY_WORDS}(?![\\p{L}])`, 'giu'), ' '],
   // "quinze para as cinco" (digits by now): a quarter to five, 16h45 by the afternoon rule.
   [
-    /(?<![\p{L}\p{N}])(5|10|15|20)\s+(?:para|pra)\s+(?:(?:as|a|o)\s+)?(\d{1,2})(?:h|\s*horas?)?(?![\p{L}\p{N}])/gu,
+    /(?<![\p{L}\p{N}])(5|10|15|20)\s+(?:para|pra|pras)\s+(?:(?:as|a|o)\s+)?(\d{1,2})(?:h|\s*horas?)?(?![\p{L}\p{N}])/gu,
     (_m, minutes, hour) => ` as ${Number(hour) === 1 ? 12 : Number(hour) - 1}:${60 - Number(minutes)} `,
   ],
 ];
