@@ -207,6 +207,9 @@ export async function runCase(em: EntityManager, companyId: string, c: EvalCase,
     result = await engine.handle(turn, text, last ? c.media : undefined);
   }
   const data = conversation.data as ConversationData;
+  // Replies are pt-BR for people: no ISO dates or English leaking through.
+  const leak = result!.replies.find((r) => /\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|\b(?:undefined|null|NaN|slot|error|available)\b/i.test(r));
+  if (leak) return { case: c, zone: timeZone, replies: result!.replies, pass: false, emptyWindow: false, reason: `reply not in plain pt-BR: ${leak}`, options: 0 };
   const verdict = (c.intent ?? 'SCHEDULE') === 'SCHEDULE' && c.outcome === undefined
     ? judgeSchedule(c, result!, data, calendar, now, today, timeZone)
     : judgeOther(c, result!);

@@ -180,6 +180,20 @@ describe('WhatsApp conversations', () => {
     });
   });
 
+  it('cancels at once a meeting named by its day and time; a vague one among several gets the numbered list', async () => {
+    const phone = newPhone('41');
+    const scope = { companyId: h.company.company.id, actor: { type: 'SYSTEM' as const, id: null, label: 'teste' } };
+    for (const start of [localSlot(9, 10), localSlot(10, 11)]) {
+      await h.app.services.appointments.book(h.app.orm.em.fork(), scope, { start, clientName: 'Lia Prado', clientPhone: `+${phone}` }, 'ADMIN');
+    }
+    const lia = new Person(h, phone, 'Lia');
+    const rows = await appointmentsOf(phone);
+    expect(await lia.ask('quero cancelar')).toEqual([chooseAppointmentMessage(rows, new Date(), TZ, 'cancel')]);
+    expect(await lia.ask('deixa pra lá')).toEqual([declineMessage()]);
+    expect(await lia.ask('preciso cancelar a reunião de daqui a dez dias às 11h')).toEqual([cancelConfirmedMessage(rows[1]!.startAt, new Date(), TZ)]);
+    expect((await appointmentsOf(phone)).map((a) => a.status)).toEqual([rows[0]!.status, 'CANCELLED']);
+  });
+
   it('asks which meeting when there are several, matching the old 8-digit number to the admin-typed one', async () => {
     // Booked by an admin with the 9th digit; WhatsApp delivers the old form without it.
     const full = newPhone('21');
