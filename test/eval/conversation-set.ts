@@ -349,6 +349,56 @@ const FORMS = schedule('formas de sempre', [
   ['próxima quinta às 15h', d(7), at(15)],
 ]);
 
+// ---- held out: written after the parser work, to see how it generalises (results.md has the first run) --
+
+const HELD_OUT: EvalCase[] = [
+  ...schedule('becos sem saída', [
+    ['tem como ser sábado?', d(2)],
+    ['no domingo dá?', d(3)],
+    ['terça q vem', d(5)],
+    ['sab. 9h', d(2), at(9)],
+    ['segunda que vem de manhã', d(4), AM],
+    ['hj à noite', d(0), NIGHT],
+  ]),
+  ...schedule('dias abreviados', [
+    ['qui 14h', d(7), at(14)],
+    ['seg. 10h', d(4), at(10)],
+    ['qua ou qui de tarde', d(6), PM],
+    ['sex pela manhã', d(1), AM],
+    ['2ª às 15h', d(4), at(15)],
+    ['nessa qua', d(6)],
+  ]),
+  ...schedule('números por extenso', [
+    ['amanhã umas três da tarde', d(1), at(15)],
+    ['daqui duas semanas', d(14)],
+    ['em uma semana', d(7)],
+    ['amanhã às nove e meia', d(1), at(9, 30)],
+    ['quarta lá pelas quatro', d(6), at(16)],
+    ['daqui a quinze dias de manhã', d(15), AM],
+    ['dia vinte e nove', dayOfMonth(29)],
+  ]),
+  ...schedule('formas de sempre', [
+    ['semana q vem', NEXT_WEEK],
+    ['prox semana', NEXT_WEEK],
+    ['prox. sexta', d(1)],
+    ['amanhã pela manhã', d(1), AM],
+    ['amanhã de manhãzinha', d(1), EARLY],
+    ['às 15 hrs', undefined, at(15)],
+    ['as 15hs', undefined, at(15)],
+    ['14 horas', undefined, at(14)],
+    ['depois das 2', undefined, after(14)],
+    ['qualquer horário depois das 16', undefined, after(16)],
+    ['amanhã na parte da tarde', d(1), PM],
+    ['dia 20 de manhã', dayOfMonth(20), AM],
+    ['próxima segunda-feira às 9', d(4), at(9)],
+    ['daqui 15 dias', d(15)],
+    ['ao meio dia', undefined, at(12)],
+    ['quinta 14h30', d(7), at(14, 30)],
+    ['hj a tarde', d(0), PM],
+    ['amn de manhã', d(1), AM],
+  ]),
+];
+
 // ---- 5. intents ---------------------------------------------------------------------------------------
 
 const OFFER = ['quero marcar amanhã à tarde'];
@@ -433,4 +483,4 @@ const INTENTS: EvalCase[] = [
   ).map(([text, intent, outcome]) => ({ cls: 'intenções' as const, text, setup: OFFER, intent, outcome })),
 ];
 
-export const CASES: EvalCase[] = [...DEAD_ENDS, ...ABBREVIATED, ...NUMBER_WORDS, ...FORMS, ...INTENTS];
+export const CASES: EvalCase[] = [...DEAD_ENDS, ...ABBREVIATED, ...NUMBER_WORDS, ...FORMS, ...HELD_OUT, ...INTENTS];

@@ -86,6 +86,7 @@ const CLASSES: Record<string, Array<[string, Want]>> = {
     ['amanhã meio-dia e meia', { days: day(1), at: h(12, 30) }],
     ['amanha as tres', { days: day(1), at: h(15) }],
     ['quarta entre duas e quatro da tarde', { days: day(6), after: h(14), before: h(16) }],
+    ['amanhã umas três da tarde', { days: day(1), at: h(15) }],
   ],
   'forms that keep working': [
     ['depois das 15h', { days: null, after: h(15) }],
@@ -101,6 +102,13 @@ const CLASSES: Record<string, Array<[string, Want]>> = {
     ['terca', { days: day(5) }],
     ['proxima terca', { days: day(5) }],
     ['quarta no meio da tarde', { days: day(6), after: h(14), before: h(16) }],
+    // WhatsApp shorthand.
+    ['hj à noite', { days: day(0), after: h(18) }],
+    ['semana q vem', { days: [4, 10] }],
+    ['prox semana', { days: [4, 10] }],
+    ['amn de manhã', { days: day(1), before: h(12) }],
+    ['amanhã de manhãzinha', { days: day(1), before: h(10) }],
+    ['dps das 15h', { days: null, after: h(15) }],
   ],
 };
 

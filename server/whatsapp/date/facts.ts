@@ -32,7 +32,7 @@ const EVENING: TimeFact = { kind: 'time', after: 18 * 60 };
 
 const NEXT_WEEK = '(?:semana\\s+que\\s+vem|proxima\\s+semana|semana\\s+seguinte|outra\\s+semana)';
 const THIS_WEEK = '(?:n?esta\\s+semana|n?essa\\s+semana)';
-const NEXT_MONTH = '(?:mes\\s+que\\s+vem|proximo\\s+mes|mes\\s+seguinte|outro\\s+mes)';
+const NEXT_MONTH = '(?:mes\\s+que\\s+vem|proxim[oa]\\s+mes|mes\\s+seguinte|outro\\s+mes)';
 const THIS_MONTH = '(?:n?este\\s+mes|n?esse\\s+mes|ainda\\s+este\\s+mes)';
 
 function factParser(pattern: RegExp, toFacts: (match: RegExpMatchArray) => Fact[] | null): chrono.Parser {
@@ -142,6 +142,7 @@ const PERIOD_PHRASES: Array<[RegExp, TimeFact]> = [
   [/^(?:no\s+)?(?:inicio|comeco)\s+da\s+manha$/, { kind: 'time', before: 10 * 60 }],
   [/^(?:bem\s+)?(?:cedo|cedinho)$/, { kind: 'time', before: 10 * 60 }],
   [/tardinha$/, { kind: 'time', after: 16 * 60, before: 18 * 60 }],
+  [/manhazinha$/, { kind: 'time', before: 10 * 60 }],
   [/noitinha$/, EVENING],
   [/^depois\s+do\s+almoco$/, { kind: 'time', after: 13 * 60 }],
   [/^antes\s+do\s+almoco$/, { kind: 'time', before: 12 * 60 }],
@@ -150,7 +151,7 @@ const PERIOD_PHRASES: Array<[RegExp, TimeFact]> = [
 const periodParser = factParser(
   new RegExp(
     `${BEFORE}(?:(?:no\\s+)?(?:fim|final|inicio|comeco|meio)\\s+d[ao]\\s+(?:tarde|dia|manha)|(?:bem\\s+)?(?:cedo|cedinho)|` +
-      `(?:a|de|no\\s+fim\\s+da|pela)\\s+(?:tardinha|noitinha)|(?:depois|antes)\\s+do\\s+almoco)${AFTER}`,
+      `(?:a|de|no\\s+fim\\s+da|pela)\\s+(?:tardinha|noitinha|manhazinha)|(?:depois|antes)\\s+do\\s+almoco)${AFTER}`,
     'iu',
   ),
   (m) => {
@@ -267,8 +268,21 @@ const DAY_WORDS = '(?:hoje|amanha|depois\\s+de\\s+amanha|segunda|terca|quarta|qu
 
 type Replacement = string | ((match: string, ...groups: string[]) => string);
 
+/** WhatsApp shorthand, spelled out: "hj", "amn", "semana q vem", "prox sexta", "dps das 15h". */
+const SHORTHAND: Array<[RegExp, string]> = [
+  [/(?<![\p{L}\p{N}])hj(?![\p{L}\p{N}])/gu, 'hoje'],
+  [/(?<![\p{L}\p{N}])(?:amn|amnh|amanh)(?![\p{L}\p{N}])/gu, 'amanha'],
+  [/(?<![\p{L}\p{N}])q(?=\s+vem(?![\p{L}]))/gu, 'que'],
+  // "prox" agrees with what follows only in gender, which no rule here reads: "proxima" fits all.
+  [/(?<![\p{L}\p{N}])prox(?:\.|(?![\p{L}\p{N}]))/gu, 'proxima'],
+  [/(?<![\p{L}\p{N}])dps(?![\p{L}\p{N}])/gu, 'depois'],
+  // "umas 3 da tarde" is a rough time; "umas 3 horas" stays a duration.
+  [/(?<![\p{L}])(?:uns|umas)\s+(\d{1,2})(?=\s+(?:da|de)\s+(?:manha|tarde|noite)(?![\p{L}]))/gu, 'as $1'],
+];
+
 /** Phrases that contain date words but state no preference, and rewrites to one shape. */
 const NOISE: Array<[RegExp, Replacement]> = [
+  ...SHORTHAND,
   [/(?<![\p{L}])(?:bom\s+dia|boa\s+tarde|boa\s+noite|mais\s+tarde)(?![\p{L}])/giu, ' '],
   // Farewell at the end of a message: "obrigado, até amanhã!".
   [/(?<![\p{L}])ate\s+amanha[^\p{L}\p{N}]*$/giu, ' '],
