@@ -210,8 +210,9 @@ export class ConversationEngine {
   private async onCancelConfirmation(w: Working, pending: CancelConfirmation, detected: DetectedIntent, text: string): Promise<void> {
     const appointment = await this.liveAppointment(w.turn, pending.appointmentId);
     if (!appointment) {
+      // Cancelled meanwhile (panel, Cal.com): a "sim" now answers with what is left to cancel.
       w.set('IDLE');
-      return this.onIdle(w, detected, text);
+      return detected.intent === 'CHOOSE' ? this.startCancel(w) : this.onIdle(w, detected, text);
     }
     const { turn } = w;
     switch (detected.intent) {

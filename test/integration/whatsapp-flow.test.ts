@@ -194,6 +194,16 @@ describe('WhatsApp conversations', () => {
     expect((await appointmentsOf(phone)).map((a) => a.status)).toEqual([rows[0]!.status, 'CANCELLED']);
   });
 
+  it('answers a late "sim" when the meeting to cancel was cancelled meanwhile', async () => {
+    const phone = newPhone('51');
+    const scope = { companyId: h.company.company.id, actor: { type: 'SYSTEM' as const, id: null, label: 'teste' } };
+    const booked = await h.app.services.appointments.book(h.app.orm.em.fork(), scope, { start: localSlot(11, 14), clientName: 'Rui Dias', clientPhone: `+${phone}` }, 'ADMIN');
+    const rui = new Person(h, phone, 'Rui');
+    expect(await rui.ask('cancelar')).toEqual([cancelQuestionMessage(booked.startAt, new Date(), TZ)]);
+    await h.app.services.appointments.cancel(h.app.orm.em.fork(), scope, booked.id, 'pelo painel', 'admin');
+    expect(await rui.ask('sim')).toEqual([noAppointmentsMessage()]);
+  });
+
   it('asks which meeting when there are several, matching the old 8-digit number to the admin-typed one', async () => {
     // Booked by an admin with the 9th digit; WhatsApp delivers the old form without it.
     const full = newPhone('21');
