@@ -399,6 +399,43 @@ const HELD_OUT: EvalCase[] = [
   ]),
 ];
 
+// Second held-out batch (written at 08:47 UTC, after the first one was fixed).
+const HELD_OUT_2: EvalCase[] = [
+  ...schedule('becos sem saída', [
+    ['sabado cedo tem?', d(2), EARLY],
+    ['terça feira pela manhã', d(5), AM],
+    ['amanhã lá pelas 19h', d(1), at(19)],
+    ['domingo 10h', d(3), at(10)],
+  ]),
+  ...schedule('dias abreviados', [
+    ['qua 9h30', d(6), at(9, 30)],
+    ['qui. de tarde', d(7), PM],
+    ['6ª feira', d(1)],
+    ['seg depois do almoço', d(4), after(13)],
+    ['na próxima qui', d(7)],
+  ]),
+  ...schedule('números por extenso', [
+    ['amanhã às cinco da tarde', d(1), at(17)],
+    ['quarta às nove horas', d(6), at(9)],
+    ['daqui a quatro dias', d(4)],
+    ['em duas semanas', d(14)],
+    ['sexta quinze para as três', d(1), at(14, 45)],
+    ['amanhã ao meio-dia e quinze', d(1), at(12, 15)],
+    ['dia três de janeiro', on(1, 3)],
+  ]),
+  ...schedule('formas de sempre', [
+    ['amanhã 15h', d(1), at(15)],
+    ['pode ser dia 17?', dayOfMonth(17)],
+    ['17/12 de manhã', on(12, 17), AM],
+    ['amanhã a partir das 14h', d(1), after(14)],
+    ['quarta até as 11h', d(6), before(11)],
+    ['qualquer dia da semana que vem', NEXT_WEEK],
+    ['amanhã depois das 13:30', d(1), after(13, 30)],
+    ['quinta que vem às 16h', d(7), at(16)],
+    ['hoje à tarde ou amanhã', d(0), PM],
+  ]),
+];
+
 // ---- 5. intents ---------------------------------------------------------------------------------------
 
 const OFFER = ['quero marcar amanhã à tarde'];
@@ -483,4 +520,4 @@ const INTENTS: EvalCase[] = [
   ).map(([text, intent, outcome]) => ({ cls: 'intenções' as const, text, setup: OFFER, intent, outcome })),
 ];
 
-export const CASES: EvalCase[] = [...DEAD_ENDS, ...ABBREVIATED, ...NUMBER_WORDS, ...FORMS, ...HELD_OUT, ...INTENTS];
+export const CASES: EvalCase[] = [...DEAD_ENDS, ...ABBREVIATED, ...NUMBER_WORDS, ...FORMS, ...HELD_OUT, ...HELD_OUT_2, ...INTENTS];

@@ -109,6 +109,7 @@ const CLASSES: Record<string, Array<[string, Want]>> = {
     ['amn de manhã', { days: day(1), before: h(12) }],
     ['amanhã de manhãzinha', { days: day(1), before: h(10) }],
     ['dps das 15h', { days: null, after: h(15) }],
+    ['das 14-16h', { days: null, after: h(14), before: h(16) }],
   ],
 };
 
@@ -130,6 +131,10 @@ describe('pt-BR date forms of issue 16', () => {
       });
       const jan15 = { year: today.year + 1, month: 1, day: 15 };
       expect(summary(parseDatePreference('dia 15 de janeiro', now, zone))?.from).toBe(startOfLocalDay(jan15, zone).toISOString());
+      expect(summary(parseDatePreference('17/12 de manhã', now, zone))).toMatchObject({
+        from: startOfLocalDay({ year: today.year, month: 12, day: 17 }, zone).toISOString(),
+        before: h(12),
+      });
       expect(summary(parseDatePreference('dia dezoito à tarde', now, zone))).toMatchObject({
         from: startOfLocalDay({ ...today, day: 18 }, zone).toISOString(),
         after: h(12),

@@ -164,8 +164,9 @@ const periodParser = factParser(
 // A clock time: "14h", "14h30", "14:30", "14 horas", "meio-dia", "2 e meia", "5 e 45", or a bare "10"
 // (only after a preposition such as "às"/"depois das", never alone: "2" is an option number, not a
 // time). Minutes after "e" are only 15/30/45/meia: "entre 10 e 11" stays a range.
+// The month of "17/12 de manhã" is not a clock time: a number right after "17/" is never an hour.
 const CLOCK =
-  '(?:(meio[\\s-]?dia|meia[\\s-]?noite)|(\\d{1,2})(?::(\\d{2})|\\s*(h|hs|hrs|hr|horas|hora)(\\d{2})?(?:min)?)?(?!\\s*[/.]\\s*\\d))' +
+  '(?:(meio[\\s-]?dia|meia[\\s-]?noite)|(?<!\\d\\s*[/.]\\s*)(\\d{1,2})(?::(\\d{2})|\\s*(h|hs|hrs|hr|horas|hora)(\\d{2})?(?:min)?)?(?!\\s*[/.]\\s*\\d))' +
   '(\\s+e\\s+(?:meia|15|30|45)(?!\\s*(?:h|hs|hrs|hora|horas)(?![\\p{L}])|\\s*[:\\d]))?' +
   '(?:\\s+(?:da|de|pela|a|na)\\s+(manha|tarde|noite))?';
 
