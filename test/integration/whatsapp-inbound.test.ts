@@ -98,7 +98,7 @@ describe('Whaticket inbound endpoint', () => {
       expect(await rowCounts()).toEqual(before);
     });
 
-    it('ignores fromMe, groups, broadcasts and media without text: 200, nothing stored, no reply', async () => {
+    it('ignores fromMe, groups, broadcasts and reactions: 200, nothing stored, no reply', async () => {
       const before = await rowCounts();
       const phone = newPhone();
       const token = h.company.inboundToken;
