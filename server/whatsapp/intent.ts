@@ -224,18 +224,15 @@ export function detectIntent(text: string, ctx?: IntentContext): DetectedIntent 
 }
 
 const THANKS_WORDS = new Set([
-  'obrigado', 'obrigada', 'obg', 'obgd', 'obgda', 'brigado', 'brigada', 'valeu', 'vlw', 'agradeco', 'grato', 'grata',
-  'tmj', 'muito', 'mto', 'mt', 'muitissimo',
+  'obrigado', 'obrigada', 'obg', 'obgd', 'obgda', 'brigado', 'brigada', 'valeu', 'vlw', 'agradeco', 'grato', 'grata', 'tmj',
 ]);
-const GREETING_WORDS = new Set([
-  'oi', 'oie', 'ola', 'opa', 'bom', 'boa', 'dia', 'tarde', 'noite', 'tudo', 'td', 'bem', 'ai', 'e', 'como', 'vai',
-]);
-/** "bom", "bem", "e" also appear in "tá bom", "tudo bem": only these make a greeting. */
-const GREETINGS_PROPER = new Set(['oi', 'oie', 'ola', 'opa', 'dia', 'tarde', 'noite', 'tudo', 'td', 'vai']);
+const GREETING_WORDS = new Set(['oi', 'oie', 'ola', 'opa', 'dia', 'tarde', 'noite', 'tudo', 'td', 'vai']);
 const ACK_WORDS = new Set([
   ...AFFIRMATIVES, 'ta', 'to', 'entendi', 'joia', 'legal', 'massa', 'top', 'ah', 'hum', 'hmm', 'kk', 'kkk', 'kkkk',
-  'rs', 'rsrs', 'haha', 'tranquilo', 'certinho', 'entao', 'obrigado',
+  'rs', 'rsrs', 'haha', 'tranquilo', 'certinho', 'entao',
 ]);
+/** Words that go with any of them ("muito obrigado", "bom dia", "tudo bem", "e aí", "tá bom"). */
+const SMALL_TALK_FILLERS = new Set(['muito', 'mto', 'mt', 'muitissimo', 'bom', 'boa', 'bem', 'e', 'ai', 'como']);
 /** Longer messages are questions or requests for the human agents, not small talk. */
 const MAX_SMALL_TALK_WORDS = 6;
 
@@ -248,8 +245,9 @@ export function smallTalkKind(text: string): SmallTalk | null {
   if (!normalized) return 'ack';
   const tokens = normalized.split(' ');
   if (tokens.length > MAX_SMALL_TALK_WORDS) return null;
-  if (!tokens.every((t) => THANKS_WORDS.has(t) || GREETING_WORDS.has(t) || ACK_WORDS.has(t))) return null;
-  if (tokens.some((t) => THANKS_WORDS.has(t) && t !== 'muito' && t !== 'mto' && t !== 'mt')) return 'thanks';
-  if (tokens.some((t) => GREETINGS_PROPER.has(t))) return 'greeting';
+  const known = (t: string) => THANKS_WORDS.has(t) || GREETING_WORDS.has(t) || ACK_WORDS.has(t) || SMALL_TALK_FILLERS.has(t);
+  if (!tokens.every(known)) return null;
+  if (tokens.some((t) => THANKS_WORDS.has(t))) return 'thanks';
+  if (tokens.some((t) => GREETING_WORDS.has(t))) return 'greeting';
   return 'ack';
 }
