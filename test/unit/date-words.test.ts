@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   addDays,
   localDateOf,
@@ -185,5 +186,38 @@ describe(numberWordsToDigits.name, () => {
     ['a segunda opcao', 'a segunda opcao'],
   ])('%s → %s', (text, digits) => {
     expect(numberWordsToDigits(text)).toBe(digits);
+  });
+});
+
+describe('properties', () => {
+  const zone = 'America/New_York';
+  const today = { year: 2027, month: 3, day: 11 };
+  const now = zonedTimeToUtc(today, h(10), zone);
+  const WORDS = ['amanhã', 'qui', 'ter', 'às', 'duas', 'e', 'meia', 'quinze', 'para', 'as', 'cinco', 'dia', '18', '17/12', 'de', 'manhã', 'tarde', 'semana', 'que', 'vem', 'daqui', 'a', 'três', 'dias', 'hj', 'prox', 'umas', 'depois', 'das', '15h', 'não', 'sábado', '2ª', 'feira', '!', '?', ','];
+
+  it('parses any mix of date words without throwing, into a non-empty window', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...WORDS), { maxLength: 8 }), fc.string({ maxLength: 20 }), (words, noise) => {
+        const pref = parseDatePreference(`${words.join(' ')} ${noise}`, now, zone);
+        if (pref) expect(pref.to.getTime()).toBeGreaterThan(pref.from.getTime());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('offers alternatives whenever any slot exists, never more than asked, never in the past, in order', () => {
+    const slotArb = fc.integer({ min: -2 * 48, max: 20 * 48 }).map((halfHours) => new Date(now.getTime() + halfHours * 30 * 60_000));
+    fc.assert(
+      fc.property(fc.uniqueArray(slotArb, { selector: (d) => d.getTime(), maxLength: 30 }), fc.constantFrom(...WORDS), fc.integer({ min: 1, max: 4 }), (slots, word, count) => {
+        const future = slots.filter((s) => s > now);
+        const options = nearestAlternatives(future, parseDatePreference(word, now, zone), now, zone, count);
+        // Fewer than `count` only when the asked period has fewer free slots (it is kept, not mixed).
+        expect(options.length).toBeGreaterThanOrEqual(Math.min(1, future.length));
+        expect(options.length).toBeLessThanOrEqual(count);
+        expect(options.every((s) => s > now && future.includes(s))).toBe(true);
+        expect([...options].sort((a, b) => a.getTime() - b.getTime())).toEqual(options);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
