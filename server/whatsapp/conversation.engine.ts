@@ -10,16 +10,24 @@ import {
   pendingChoice,
   storePreference,
   type AppointmentPick,
+  type CancelConfirmation,
   type ConversationData,
   type ConversationState,
   type SlotOffer,
   type StoredPreference,
 } from './conversation.state.js';
-import { parseDatePreference, rankSlots } from './date-preference.js';
-import { detectIntent, type DetectedIntent, type Intent } from './intent.js';
+import { alternativeWindow, matchesPreference, nearestAlternatives, parseDatePreference, rankSlots } from './date/index.js';
+import type { InboundMedia } from './inbound-payload.js';
+import { detectIntent, smallTalkKind, type DetectedIntent, type Intent } from './intent.js';
 import { brazilianVariants, toE164 } from './phone.js';
 import {
+  alternativesMessage,
   calendarRejectedMessage,
+  cancelConfirmHelpMessage,
+  cancelKeptMessage,
+  cancelQuestionMessage,
+  mediaMessage,
+  smallTalkMessage,
   calendarUnavailableMessage,
   offerRefreshedMessage,
   cancelConfirmedMessage,
@@ -54,6 +62,12 @@ export const DEFAULT_WHATSAPP_SETTINGS: WhatsappSettings = {
   optionsPerOffer: 3,
   defaultWindowDays: 7,
 };
+
+/** What the engine needs from AppointmentService (the evaluation runs it on a calendar with gaps). */
+export type AppointmentPort = Pick<AppointmentService, 'availability' | 'book' | 'resumeClaim' | 'reschedule' | 'cancel' | 'get'>;
+
+/** Alternatives are searched at most this far ahead (AppointmentService allows 62 days per call). */
+const MAX_SEARCH_DAYS = 60;
 
 /** Most meetings a contact is asked to pick from (options are read as one or two digits). */
 const MAX_LISTED_APPOINTMENTS = 5;
@@ -116,17 +130,25 @@ class Working {
  */
 export class ConversationEngine {
   constructor(
-    private readonly appointments: AppointmentService,
+    private readonly appointments: AppointmentPort,
     readonly settings: WhatsappSettings,
     private readonly metrics: Metrics,
   ) {}
 
-  async handle(turn: Turn, text: string): Promise<TurnResult> {
+  /** `media`: an audio, image, video, document or sticker sent without text (`text` is then empty). */
+  async handle(turn: Turn, text: string, media?: InboundMedia): Promise<TurnResult> {
     const conversation = turn.conversation;
     const expired = conversation.expiresAt !== null && conversation.expiresAt <= turn.now;
     const state = expired ? 'IDLE' : (conversation.state as ConversationState);
     const data = expired ? {} : (conversation.data as ConversationData);
     const w = new Working(turn, state, data);
+
+    // Nothing to read in a voice note or a picture: ask for text and keep whatever is pending.
+    if (media && media !== 'sticker' && !text.trim()) {
+      this.audit(turn, 'bot.intent', { inboundId: turn.inboundId, intent: 'NONE', media, state, conversationExpired: expired });
+      w.reply(mediaMessage(media), 'media');
+      return this.finish(w, 'NONE');
+    }
 
     const detected = detectIntent(text, pendingChoice(state, data));
     this.audit(turn, 'bot.intent', {
@@ -140,13 +162,18 @@ export class ConversationEngine {
 
     if (state === 'AWAITING_SLOT_CHOICE' && data.offer) await this.onSlotChoice(w, data.offer, detected, text);
     else if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) await this.onAppointmentChoice(w, data.pick, detected, text);
+    else if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) await this.onCancelConfirmation(w, data.cancel, detected, text);
     else await this.onIdle(w, detected, text);
+    return this.finish(w, detected.intent);
+  }
 
+  private finish(w: Working, intent: Intent): TurnResult {
+    const { conversation, now } = w.turn;
     conversation.state = w.state;
     conversation.data = { ...w.data };
     const open = w.state !== 'IDLE' || Object.keys(w.data).length > 0;
-    conversation.expiresAt = open ? new Date(turn.now.getTime() + this.settings.conversationTtlMs) : null;
-    return { intent: detected.intent, handled: w.handled, replies: w.replies, outcome: w.outcome };
+    conversation.expiresAt = open ? new Date(now.getTime() + this.settings.conversationTtlMs) : null;
+    return { intent, handled: w.handled, replies: w.replies, outcome: w.outcome };
   }
 
   // ---- states ---------------------------------------------------------------------------------
@@ -161,7 +188,7 @@ export class ConversationEngine {
       case 'RESCHEDULE':
         return this.startReschedule(w, text);
       case 'CANCEL':
-        return this.startCancel(w);
+        return this.startCancel(w, text);
       case 'LIST':
         return this.list(w);
       case 'DECLINE':
@@ -170,9 +197,38 @@ export class ConversationEngine {
           return w.reply(declineMessage(), 'declined');
         }
         return;
-      default:
-        // Outside a conversation, messages without an intent belong to the human agents.
+      default: {
+        // "ok", "obrigado", "sim" with nothing pending, an emoji or a sticker: a short pointer, never
+        // silence. Anything longer (a question) belongs to the human agents.
+        const smallTalk = smallTalkKind(text);
+        if (smallTalk) return w.reply(smallTalkMessage(smallTalk), `small_talk:${smallTalk}`);
         return;
+      }
+    }
+  }
+
+  private async onCancelConfirmation(w: Working, pending: CancelConfirmation, detected: DetectedIntent, text: string): Promise<void> {
+    const appointment = await this.liveAppointment(w.turn, pending.appointmentId);
+    if (!appointment) {
+      // Cancelled meanwhile (panel, Cal.com): a "sim" now answers with what is left to cancel.
+      w.set('IDLE');
+      return detected.intent === 'CHOOSE' ? this.startCancel(w) : this.onIdle(w, detected, text);
+    }
+    const { turn } = w;
+    switch (detected.intent) {
+      case 'CHOOSE':
+      case 'CANCEL':
+        return this.cancel(w, appointment);
+      case 'DECLINE':
+        w.set('IDLE');
+        return w.reply(cancelKeptMessage(appointment.startAt, turn.now, turn.timeZone), 'cancel_kept');
+      case 'SCHEDULE':
+      case 'RESCHEDULE':
+      case 'LIST':
+        w.set('IDLE');
+        return this.onIdle(w, detected, text);
+      default:
+        return w.reply(cancelConfirmHelpMessage(appointment.startAt, turn.now, turn.timeZone), 'help');
     }
   }
 
@@ -186,7 +242,7 @@ export class ConversationEngine {
       case 'RESCHEDULE':
         return this.startReschedule(w, text);
       case 'CANCEL':
-        return this.startCancel(w);
+        return this.startCancel(w, text);
       case 'LIST':
         return this.list(w);
       case 'DECLINE':
@@ -210,7 +266,7 @@ export class ConversationEngine {
     }
     switch (intent) {
       case 'CANCEL':
-        return this.startCancel(w);
+        return this.startCancel(w, text);
       case 'RESCHEDULE':
         return this.startReschedule(w, text);
       case 'SCHEDULE':
@@ -249,8 +305,14 @@ export class ConversationEngine {
   ): Promise<void> {
     const { turn } = w;
     let slots: Date[];
+    let alternative = false;
     try {
       slots = await this.findSlots(turn, preference, options.exclude ?? []);
+      if (slots.length === 0) {
+        // Never a dead end: the nearest free days (keeping the asked period or hour when possible).
+        slots = await this.findAlternatives(turn, preference, options.exclude ?? []);
+        alternative = slots.length > 0;
+      }
     } catch (error) {
       return this.calendarFailure(w, error, 'availability', () => w.set('IDLE'));
     }
@@ -268,6 +330,7 @@ export class ConversationEngine {
       appointmentId: offer.appointmentId ?? null,
       preference,
       slots: offer.slots,
+      alternatives: alternative,
     });
     const label = preference?.label || undefined;
     if (slots.length === 0) {
@@ -276,6 +339,7 @@ export class ConversationEngine {
     }
     if (options.intro) w.replies.push(options.intro);
     w.set('AWAITING_SLOT_CHOICE', { offer });
+    if (alternative) return w.reply(alternativesMessage(slots, turn.now, turn.timeZone, label), 'offered_alternatives');
     w.reply(optionsMessage(slots, turn.now, turn.timeZone, label), 'offered');
   }
 
@@ -284,15 +348,32 @@ export class ConversationEngine {
     const now = turn.now;
     const from = pref && pref.from > now ? pref.from : now;
     const to = pref ? pref.to : new Date(now.getTime() + this.settings.defaultWindowDays * 86_400_000);
+    const candidates = await this.freeStarts(turn, from, to, exclude);
+    const ranked = pref ? rankSlots(candidates, pref, turn.timeZone) : candidates;
+    return ranked.slice(0, this.settings.optionsPerOffer);
+  }
+
+  /** Nothing matched: the closest free days around the asked ones, from now on. */
+  private async findAlternatives(turn: Turn, preference: StoredPreference | null, exclude: Date[]): Promise<Date[]> {
+    const pref = preference ? loadPreference(preference) : null;
+    const window = alternativeWindow(pref, turn.now);
+    const to = new Date(Math.min(window.to.getTime(), turn.now.getTime() + MAX_SEARCH_DAYS * 86_400_000));
+    const candidates = await this.freeStarts(turn, window.from, to, exclude);
+    return nearestAlternatives(candidates, pref, turn.now, turn.timeZone, this.settings.optionsPerOffer);
+  }
+
+  /** Cal.com's free starts in [from, to) that nobody holds and that are not too close to book, in order. */
+  private async freeStarts(turn: Turn, from: Date, to: Date, exclude: Date[]): Promise<Date[]> {
     if (from >= to) return [];
     const free = await this.appointments.availability(turn.side, turn.scope, from, to);
     // Our own claims may not have reached Cal.com yet (a concurrent booking in flight).
     const held = new Set((await this.liveStarts(turn, from, to)).map((d) => d.getTime()));
     for (const start of exclude) held.add(start.getTime());
-    const minStart = now.getTime() + MIN_LEAD_MS;
-    const candidates = free.map((s) => s.start).filter((s) => !held.has(s.getTime()) && s.getTime() > minStart);
-    const ranked = pref ? rankSlots(candidates, pref, turn.timeZone) : candidates.sort((a, b) => a.getTime() - b.getTime());
-    return ranked.slice(0, this.settings.optionsPerOffer);
+    const minStart = turn.now.getTime() + MIN_LEAD_MS;
+    return free
+      .map((s) => s.start)
+      .filter((s) => !held.has(s.getTime()) && s.getTime() > minStart)
+      .sort((a, b) => a.getTime() - b.getTime());
   }
 
   private async choose(w: Working, offer: SlotOffer, choice: number): Promise<void> {
@@ -387,14 +468,28 @@ export class ConversationEngine {
     w.reply(rescheduleConfirmedMessage(moved.startAt, moved.meetingUrl, turn.now, turn.timeZone), 'rescheduled');
   }
 
-  private async startCancel(w: Working): Promise<void> {
-    const upcoming = await this.upcoming(w.turn);
+  /**
+   * "cancelar": a meeting named by its day or time ("cancela a de terça às 9h30") is cancelled at
+   * once; a single upcoming one is confirmed first ("Confirma…? Responda sim ou não"); several are
+   * listed to pick from (the pick names it, so no confirmation after).
+   */
+  private async startCancel(w: Working, text = ''): Promise<void> {
+    const { turn } = w;
+    const upcoming = await this.upcoming(turn);
     if (upcoming.length === 0) {
       w.set('IDLE');
       return w.reply(noAppointmentsMessage(), 'no_appointments');
     }
-    if (upcoming.length === 1) return this.cancel(w, upcoming[0]!);
-    return this.askWhich(w, { action: 'cancel', appointmentIds: upcoming.map((a) => a.id) }, upcoming);
+    const pref = text ? parseDatePreference(text, turn.now, turn.timeZone) : null;
+    const named = pref ? upcoming.filter((a) => matchesPreference(a.startAt, pref, turn.timeZone)) : [];
+    if (named.length === 1) return this.cancel(w, named[0]!);
+    const candidates = named.length > 1 ? named : upcoming;
+    if (candidates.length === 1) {
+      const appointment = candidates[0]!;
+      w.set('AWAITING_CANCEL_CONFIRMATION', { cancel: { appointmentId: appointment.id } });
+      return w.reply(cancelQuestionMessage(appointment.startAt, turn.now, turn.timeZone), 'asked_cancel_confirmation');
+    }
+    return this.askWhich(w, { action: 'cancel', appointmentIds: candidates.map((a) => a.id) }, candidates);
   }
 
   private async startReschedule(w: Working, text: string): Promise<void> {
@@ -410,7 +505,7 @@ export class ConversationEngine {
   }
 
   private startForAction(w: Working, action: AppointmentPick['action'], text: string): Promise<void> {
-    return action === 'cancel' ? this.startCancel(w) : this.startReschedule(w, text);
+    return action === 'cancel' ? this.startCancel(w, text) : this.startReschedule(w, text);
   }
 
   /** "Qual delas?": the numbered list of the contact's meetings. */

@@ -1,4 +1,4 @@
-import type { DatePreference } from './date-preference.js';
+import type { DatePreference } from './date/index.js';
 
 /**
  * What the bot remembers between two messages of one contact (the `conversations` row). Stored as
@@ -8,8 +8,9 @@ import type { DatePreference } from './date-preference.js';
  * - AWAITING_SLOT_CHOICE: numbered slots were offered (to book, or to move an appointment).
  * - AWAITING_APPOINTMENT_CHOICE: the contact has several meetings and must say which one to cancel
  *   or reschedule.
+ * - AWAITING_CANCEL_CONFIRMATION: "Confirma o cancelamento…? Responda sim ou não" was asked.
  */
-export type ConversationState = 'IDLE' | 'AWAITING_SLOT_CHOICE' | 'AWAITING_APPOINTMENT_CHOICE';
+export type ConversationState = 'IDLE' | 'AWAITING_SLOT_CHOICE' | 'AWAITING_APPOINTMENT_CHOICE' | 'AWAITING_CANCEL_CONFIRMATION';
 
 /** A DatePreference as JSON. */
 export interface StoredPreference {
@@ -41,9 +42,14 @@ export interface AppointmentPick {
   requestText?: string;
 }
 
+export interface CancelConfirmation {
+  appointmentId: string;
+}
+
 export interface ConversationData {
   offer?: SlotOffer;
   pick?: AppointmentPick;
+  cancel?: CancelConfirmation;
   /** IDLE after "no free slots" while moving a meeting: the next day asked for still moves it. */
   reschedulingId?: string;
 }
@@ -68,5 +74,7 @@ export function loadPreference(stored: StoredPreference): DatePreference {
 export function pendingChoice(state: ConversationState, data: ConversationData): { awaitingChoice: boolean; optionCount: number } {
   if (state === 'AWAITING_SLOT_CHOICE' && data.offer) return { awaitingChoice: true, optionCount: data.offer.slots.length };
   if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) return { awaitingChoice: true, optionCount: data.pick.appointmentIds.length };
+  // "sim" reads as option 1, "não" as a refusal.
+  if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) return { awaitingChoice: true, optionCount: 1 };
   return { awaitingChoice: false, optionCount: 0 };
 }

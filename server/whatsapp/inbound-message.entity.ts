@@ -1,5 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { InboundMedia } from './inbound-payload.js';
 
 export type InboundStatus = 'RECEIVED' | 'PROCESSED' | 'IGNORED' | 'FAILED';
 
@@ -26,6 +27,10 @@ export class InboundMessage {
 
   @Property({ type: 'text' })
   body!: string;
+
+  /** Caption-less media (the body is then empty). */
+  @Property({ type: 'text', nullable: true })
+  media: InboundMedia | null = null;
 
   @Property({ type: 'text' })
   status: InboundStatus = 'RECEIVED';

@@ -15,7 +15,11 @@ export interface InboundText {
   contactPhone: string;
   name: string;
   text: string;
+  /** Media sent without a caption (`text` is then empty): the bot asks for text instead. */
+  media?: InboundMedia;
 }
+
+export type InboundMedia = 'audio' | 'image' | 'video' | 'document' | 'sticker';
 
 export type IgnoreReason = 'from_me' | 'group' | 'broadcast' | 'no_phone' | 'no_text';
 
@@ -62,8 +66,10 @@ function parseBaileys(body: Json): ParsedInbound {
   if (address.kind !== 'user' || !address.phone) return invalid(`key.remoteJid inválido: "${remoteJid.slice(0, 80)}"`);
 
   const content = messageText(body.message);
-  if (content === undefined) return { kind: 'ignored', reason: 'no_text' };
-  return message(messageId, address.phone, text(body.pushName), content);
+  if (content !== undefined) return message(messageId, address.phone, text(body.pushName), content);
+  const media = messageMedia(body.message);
+  if (media === undefined) return { kind: 'ignored', reason: 'no_text' };
+  return { ...message(messageId, address.phone, text(body.pushName), ''), media };
 }
 
 function parseSimple(body: Json): ParsedInbound {
@@ -123,6 +129,29 @@ function messageText(message: unknown, depth = 0): string | undefined {
   for (const wrapper of ['ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2', 'documentWithCaptionMessage']) {
     const inner = (message[wrapper] as Json | undefined)?.message;
     const nested = messageText(inner, depth + 1);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+const MEDIA_KEYS: Array<[string, InboundMedia]> = [
+  ['audioMessage', 'audio'],
+  ['pttMessage', 'audio'],
+  ['imageMessage', 'image'],
+  ['videoMessage', 'video'],
+  ['ptvMessage', 'video'],
+  ['documentMessage', 'document'],
+  ['documentWithCaptionMessage', 'document'],
+  ['stickerMessage', 'sticker'],
+];
+
+/** The kind of a caption-less media message; reactions and protocol messages are none. */
+function messageMedia(message: unknown, depth = 0): InboundMedia | undefined {
+  if (!isObject(message) || depth > 3) return undefined;
+  const found = MEDIA_KEYS.find(([key]) => isObject(message[key]));
+  if (found) return found[1];
+  for (const wrapper of ['ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2']) {
+    const nested = messageMedia((message[wrapper] as Json | undefined)?.message, depth + 1);
     if (nested) return nested;
   }
   return undefined;

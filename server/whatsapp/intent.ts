@@ -1,4 +1,5 @@
-import { hasDatePreference } from './date-preference.js';
+import { hasDatePreference } from './date/index.js';
+import type { SmallTalk } from './replies.js';
 import { foldAccents, normalizeText } from './text.js';
 
 export type Intent = 'SCHEDULE' | 'CHOOSE' | 'RESCHEDULE' | 'CANCEL' | 'LIST' | 'DECLINE' | 'NONE';
@@ -220,4 +221,33 @@ export function detectIntent(text: string, ctx?: IntentContext): DetectedIntent 
   }
   if (matchesAny(withoutRefusals, SCHEDULE_PATTERNS)) return { intent: 'SCHEDULE' };
   return { intent: 'NONE' };
+}
+
+const THANKS_WORDS = new Set([
+  'obrigado', 'obrigada', 'obg', 'obgd', 'obgda', 'brigado', 'brigada', 'valeu', 'vlw', 'agradeco', 'grato', 'grata', 'tmj',
+]);
+const GREETING_WORDS = new Set(['oi', 'oie', 'ola', 'opa', 'dia', 'tarde', 'noite', 'tudo', 'td', 'vai']);
+const ACK_WORDS = new Set([
+  ...AFFIRMATIVES, 'ta', 'to', 'entendi', 'joia', 'legal', 'massa', 'top', 'ah', 'hum', 'hmm', 'kk', 'kkk', 'kkkk',
+  'rs', 'rsrs', 'haha', 'tranquilo', 'certinho', 'entao',
+]);
+/** Words that go with any of them ("muito obrigado", "bom dia", "tudo bem", "e aí", "tá bom"). */
+const SMALL_TALK_FILLERS = new Set(['muito', 'mto', 'mt', 'muitissimo', 'bom', 'boa', 'bem', 'e', 'ai', 'como']);
+/** Longer messages are questions or requests for the human agents, not small talk. */
+const MAX_SMALL_TALK_WORDS = 6;
+
+/**
+ * A message with nothing to act on that still deserves an answer: thanks, a greeting, "ok"/"sim"
+ * with nothing pending, emoji only. Null for anything else (a question stays with the human agents).
+ */
+export function smallTalkKind(text: string): SmallTalk | null {
+  const normalized = normalizeText(text);
+  if (!normalized) return 'ack';
+  const tokens = normalized.split(' ');
+  if (tokens.length > MAX_SMALL_TALK_WORDS) return null;
+  const known = (t: string) => THANKS_WORDS.has(t) || GREETING_WORDS.has(t) || ACK_WORDS.has(t) || SMALL_TALK_FILLERS.has(t);
+  if (!tokens.every(known)) return null;
+  if (tokens.some((t) => THANKS_WORDS.has(t))) return 'thanks';
+  if (tokens.some((t) => GREETING_WORDS.has(t))) return 'greeting';
+  return 'ack';
 }

@@ -6,7 +6,8 @@ import {
   daysBetween,
   localDateOf,
   zonedParts,
-} from './date-preference.js';
+} from './date/index.js';
+import type { InboundMedia } from './inbound-payload.js';
 
 /** Every text the bot sends on WhatsApp, in pt-BR. Dates are shown in the company time zone. */
 
@@ -43,6 +44,13 @@ function slotWhen(start: Date, now: Date, timeZone: string): string {
     ? `${relative} (${WEEKDAY_SHORT_NAMES[weekday]}, ${date})`
     : `${WEEKDAY_NAMES[weekday]} (${date})`;
   return `${day} ${timePhrase(start, timeZone)}`;
+}
+
+/** Short wording for a question: "amanhã (sexta, 4/12) às 15h", "terça, 8/12, às 9h30". */
+function shortWhen(start: Date, now: Date, timeZone: string): string {
+  if (relativeDay(start, now, timeZone)) return slotWhen(start, now, timeZone);
+  const weekday = WEEKDAY_SHORT_NAMES[zonedParts(start, timeZone).weekday];
+  return `${weekday}, ${shortDate(start, now, timeZone)}, ${timePhrase(start, timeZone)}`;
 }
 
 /** Sentence wording: "amanhã às 14h", "sexta-feira, 5/12, às 14h". */
@@ -118,6 +126,53 @@ export function notConfiguredMessage(): string {
 export function noSlotsMessage(prefLabel?: string): string {
   const when = prefLabel ? prefLabel : 'nos próximos dias';
   return `Não encontrei horários disponíveis ${when}. Quer tentar outro dia ou período? Por exemplo: “sexta de manhã” ou “semana que vem”.`;
+}
+
+/**
+ * Nothing free when asked: says so in one line and offers the nearest slots at once, so the person
+ * never has to start over. `prefLabel` is DatePreference.label ("no sábado, 5/12, à tarde").
+ */
+export function alternativesMessage(slots: readonly Date[], now: Date, timeZone: string, prefLabel?: string): string {
+  const when = prefLabel ? prefLabel : 'nos próximos dias';
+  const nearest = slots.length === 1 ? 'O mais próximo que tenho:' : 'Os mais próximos que tenho:';
+  return [
+    `Não tenho horários livres ${when}. ${nearest}`,
+    ...numberedLines(slots, now, timeZone),
+    '',
+    answerHint(slots.length),
+    'Se preferir outro dia ou período, é só me dizer.',
+  ].join('\n');
+}
+
+/** One-word confirmation before cancelling a meeting the person did not name. */
+export function cancelQuestionMessage(start: Date, now: Date, timeZone: string): string {
+  return `Confirma o cancelamento de ${shortWhen(start, now, timeZone)}? Responda sim ou não.`;
+}
+
+export function cancelKeptMessage(start: Date, now: Date, timeZone: string): string {
+  return `Tudo bem, sua reunião de ${shortWhen(start, now, timeZone)} continua marcada.`;
+}
+
+/** Anything but yes/no while a cancellation waits for confirmation. */
+export function cancelConfirmHelpMessage(start: Date, now: Date, timeZone: string): string {
+  return `Para cancelar a reunião de ${shortWhen(start, now, timeZone)}, responda sim; para mantê-la, responda não.`;
+}
+
+export type SmallTalk = 'thanks' | 'greeting' | 'ack';
+
+/** "ok", "obrigado", "oi", an emoji or a sticker with nothing pending: a short pointer, never silence. */
+export function smallTalkMessage(kind: SmallTalk): string {
+  if (kind === 'thanks') return 'Por nada! Se precisar marcar, remarcar ou cancelar uma reunião, é só me chamar.';
+  if (kind === 'greeting') {
+    return 'Olá! Posso marcar, remarcar ou cancelar reuniões por aqui. É só me dizer o dia e o período, por exemplo: “quero marcar amanhã à tarde”.';
+  }
+  return 'Certo! Se quiser marcar, remarcar ou cancelar uma reunião, é só me dizer, por exemplo: “amanhã à tarde” ou “minhas reuniões”.';
+}
+
+/** Audio, image, video or document without text. */
+export function mediaMessage(kind: Exclude<InboundMedia, 'sticker'>): string {
+  const what = { audio: 'ouvir áudios', image: 'ver imagens', video: 'ver vídeos', document: 'abrir documentos' }[kind];
+  return `Ainda não consigo ${what} por aqui; pode me escrever?`;
 }
 
 export function calendarUnavailableMessage(): string {

@@ -117,13 +117,13 @@ export class WhatsappService {
    */
   async receive(em: EntityManager, companyId: string, message: InboundText, options: { simulated?: boolean } = {}): Promise<Received> {
     const dispatcher = this.dispatcher;
-    const store = `insert into inbound_messages (id, company_id, message_id, phone, sender_name, body, status, simulated, received_at)
-       values (?, ?, ?, ?, ?, ?, 'RECEIVED', ?, clock_timestamp())
+    const store = `insert into inbound_messages (id, company_id, message_id, phone, sender_name, body, media, status, simulated, received_at)
+       values (?, ?, ?, ?, ?, ?, ?, 'RECEIVED', ?, clock_timestamp())
        on conflict (company_id, message_id) do nothing
        returning id, received_at`;
     const rows = await em.execute<Array<{ id: string; received_at: Date }>>(
       dispatcher ? store : `with stored as (${store}) select id, received_at, pg_notify('${INBOUND_CHANNEL}', '') from stored`,
-      [randomUUID(), companyId, message.messageId, message.phone, message.name, message.text, options.simulated === true],
+      [randomUUID(), companyId, message.messageId, message.phone, message.name, message.text, message.media ?? null, options.simulated === true],
     );
     const stored = rows[0];
     if (!stored) {
@@ -235,7 +235,7 @@ export class WhatsappService {
         contact: person,
         conversation,
       };
-      const result = await this.engine.handle(turn, message.body);
+      const result = await this.engine.handle(turn, message.body, message.media ?? undefined);
 
       const outboundIds = await this.insertReplies(tx, message, result.replies);
       if (outboundIds.length > 0) {

@@ -47,10 +47,10 @@ describe('Simulador WhatsApp', () => {
     const outgoing = log.locator('li[data-direction="OUT"]');
     const message = page.getByLabel('Mensagem', { exact: true });
 
-    // A greeting alone is not something the bot answers: the wait ends and the bubble says so.
-    await message.fill('Olá');
+    // A question the bot cannot answer stays with the human agents: the wait ends and the bubble says so.
+    await message.fill('Qual o endereço de vocês?');
     await message.press('Enter');
-    await expectText(incoming.last(), 'Olá');
+    await expectText(incoming.last(), 'Qual o endereço de vocês?');
     expect(await message.inputValue()).toBe('');
     await expectText(incoming.last().locator('.bubble__meta'), 'sem resposta do bot');
     await expectCount(log.locator('.bubble--typing'), 0);

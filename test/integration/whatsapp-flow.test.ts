@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
-import { parseDatePreference } from '../../server/whatsapp/date-preference.js';
+import { parseDatePreference } from '../../server/whatsapp/date/index.js';
 import {
+  alternativesMessage,
   calendarRejectedMessage,
   calendarUnavailableMessage,
   cancelConfirmedMessage,
+  cancelKeptMessage,
+  cancelQuestionMessage,
   chooseAppointmentMessage,
   confirmationMessage,
   declineMessage,
@@ -12,7 +15,6 @@ import {
   invalidChoiceMessage,
   listMessage,
   noAppointmentsMessage,
-  noSlotsMessage,
   notConfiguredMessage,
   offerRefreshedMessage,
   optionsMessage,
@@ -154,12 +156,18 @@ describe('WhatsApp conversations', () => {
       await live.close();
     });
 
-    it('cancels the only upcoming meeting at once', async () => {
+    it('cancels the only upcoming meeting after a one-word confirmation', async () => {
       const admin = await login(h.url, h.company.email, h.company.password);
       const live = subscribe(h.url, admin);
       await live.ready;
       const [current] = await appointmentsOf(mariaPhone);
-      const [reply] = await maria().ask('preciso cancelar minha reunião');
+      const question = cancelQuestionMessage(current!.startAt, new Date(), TZ);
+      expect(question).toMatch(/^Confirma o cancelamento de .+\? Responda sim ou não\.$/);
+      expect(await maria().ask('preciso cancelar minha reunião')).toEqual([question]);
+      expect(await maria().ask('não')).toEqual([cancelKeptMessage(current!.startAt, new Date(), TZ)]);
+      expect((await appointmentsOf(mariaPhone))[0]!.status).not.toBe('CANCELLED');
+      expect(await maria().ask('quero cancelar')).toEqual([question]);
+      const [reply] = await maria().ask('sim');
       const [event] = await live.waitFor(1);
       expect(event).toMatchObject({ kind: 'CANCELLED', appointment: { id: bookedId, status: 'CANCELLED' } });
       await live.close();
@@ -170,6 +178,30 @@ describe('WhatsApp conversations', () => {
 
       expect(await maria().ask('cancelar')).toEqual([noAppointmentsMessage()]);
     });
+  });
+
+  it('cancels at once a meeting named by its day and time; a vague one among several gets the numbered list', async () => {
+    const phone = newPhone('41');
+    const scope = { companyId: h.company.company.id, actor: { type: 'SYSTEM' as const, id: null, label: 'teste' } };
+    for (const start of [localSlot(9, 10), localSlot(10, 11)]) {
+      await h.app.services.appointments.book(h.app.orm.em.fork(), scope, { start, clientName: 'Lia Prado', clientPhone: `+${phone}` }, 'ADMIN');
+    }
+    const lia = new Person(h, phone, 'Lia');
+    const rows = await appointmentsOf(phone);
+    expect(await lia.ask('quero cancelar')).toEqual([chooseAppointmentMessage(rows, new Date(), TZ, 'cancel')]);
+    expect(await lia.ask('deixa pra lá')).toEqual([declineMessage()]);
+    expect(await lia.ask('preciso cancelar a reunião de daqui a dez dias às 11h')).toEqual([cancelConfirmedMessage(rows[1]!.startAt, new Date(), TZ)]);
+    expect((await appointmentsOf(phone)).map((a) => a.status)).toEqual([rows[0]!.status, 'CANCELLED']);
+  });
+
+  it('answers a late "sim" when the meeting to cancel was cancelled meanwhile', async () => {
+    const phone = newPhone('51');
+    const scope = { companyId: h.company.company.id, actor: { type: 'SYSTEM' as const, id: null, label: 'teste' } };
+    const booked = await h.app.services.appointments.book(h.app.orm.em.fork(), scope, { start: localSlot(11, 14), clientName: 'Rui Dias', clientPhone: `+${phone}` }, 'ADMIN');
+    const rui = new Person(h, phone, 'Rui');
+    expect(await rui.ask('cancelar')).toEqual([cancelQuestionMessage(booked.startAt, new Date(), TZ)]);
+    await h.app.services.appointments.cancel(h.app.orm.em.fork(), scope, booked.id, 'pelo painel', 'admin');
+    expect(await rui.ask('sim')).toEqual([noAppointmentsMessage()]);
   });
 
   it('asks which meeting when there are several, matching the old 8-digit number to the admin-typed one', async () => {
@@ -213,7 +245,8 @@ describe('WhatsApp conversations', () => {
       'ADMIN',
     );
     const bruno = new Person(h, phone, 'Bruno');
-    expect(await bruno.ask('quero remarcar para amanhã às 23h')).toEqual([noSlotsMessage('amanhã às 23h')]);
+    // Nothing at 23h: the nearest slots at once, still moving the same meeting.
+    expect(await bruno.ask('quero remarcar para amanhã às 23h')).toEqual([alternativesMessage(await offeredSlots(h, phone), new Date(), TZ, 'amanhã às 23h')]);
     const text = 'e depois de amanhã às 17h?';
     const [options] = await bruno.ask(text);
     const slots = await offeredSlots(h, phone);
@@ -253,10 +286,16 @@ describe('WhatsApp conversations', () => {
       expect(metrics).toContain(`secretaria_diagnostics_total{company="${other.company.id}",symptom="calendar_not_configured"} 1`);
     });
 
-    it('says there are no free slots for the asked period and suggests another', async () => {
+    it('says the asked period has no free slots and offers the nearest ones at once', async () => {
       const person = new Person(h, newPhone());
-      expect(await person.ask('quero marcar reunião amanhã às 23h')).toEqual([noSlotsMessage('amanhã às 23h')]);
-      expect(noSlotsMessage('amanhã às 23h')).toMatch(/^Não encontrei horários disponíveis amanhã às 23h\. Quer tentar outro dia ou período\?/);
+      const [reply] = await person.ask('quero marcar reunião amanhã às 23h');
+      const slots = await offeredSlots(h, person.phone);
+      expect(slots).toHaveLength(3);
+      expect(slots.every((s) => s.getTime() > Date.now())).toBe(true);
+      expect(reply).toBe(alternativesMessage(slots, new Date(), TZ, 'amanhã às 23h'));
+      expect(reply).toMatch(/^Não tenho horários livres amanhã às 23h\. Os mais próximos que tenho:\n1\) /);
+      const [confirmation] = await person.ask('1');
+      expect(confirmation).toMatch(/^Reunião confirmada para /);
     });
 
     it('says Cal.com is unavailable when the slots cannot be read', async () => {

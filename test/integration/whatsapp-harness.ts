@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { startApp, type App } from '../../server/app.js';
 import type { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
 import type { Config } from '../../server/config.js';
-import { addDays, localDateOf, zonedTimeToUtc } from '../../server/whatsapp/date-preference.js';
+import { addDays, localDateOf, zonedTimeToUtc } from '../../server/whatsapp/date/index.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { sendInbound, WhaticketSandbox, type InboundMessage } from '../fakes/whaticket-sandbox.js';
 import { seedCompany, testConfig } from '../support/app.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
-import { parseDatePreference } from '../../server/whatsapp/date-preference.js';
-import { confirmationMessage, listMessage, noAppointmentsMessage, optionsMessage } from '../../server/whatsapp/replies.js';
+import { parseDatePreference } from '../../server/whatsapp/date/index.js';
+import { confirmationMessage, listMessage, mediaMessage, noAppointmentsMessage, optionsMessage, smallTalkMessage } from '../../server/whatsapp/replies.js';
 import { newMessageId, sendInbound } from '../fakes/whaticket-sandbox.js';
 import { gql, login, seedCompany } from '../support/app.js';
 import { eventually, newPhone, offeredSlots, Person, sleep, sql, startHarness, TZ, WHATICKET_TOKEN, type Harness, type Seeded } from './whatsapp-harness.js';
@@ -98,7 +98,7 @@ describe('Whaticket inbound endpoint', () => {
       expect(await rowCounts()).toEqual(before);
     });
 
-    it('ignores fromMe, groups, broadcasts and media without text: 200, nothing stored, no reply', async () => {
+    it('ignores fromMe, groups, broadcasts and reactions: 200, nothing stored, no reply', async () => {
       const before = await rowCounts();
       const phone = newPhone();
       const token = h.company.inboundToken;
@@ -119,8 +119,12 @@ describe('Whaticket inbound endpoint', () => {
         [200, 'no_phone'],
         [200, 'group'],
       ]);
-      const sticker = await post(alpha(), { key: { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id: newMessageId() }, message: { stickerMessage: { url: 'x' } } });
-      expect(sticker).toEqual({ status: 200, body: { ok: true, ignored: 'no_text' } });
+      // A reaction is not a message to answer.
+      const reaction = await post(alpha(), {
+        key: { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id: newMessageId() },
+        message: { reactionMessage: { key: { id: 'X' }, text: '👍' } },
+      });
+      expect(reaction).toEqual({ status: 200, body: { ok: true, ignored: 'no_text' } });
       await sleep(300);
       expect(await rowCounts()).toEqual(before);
       expect(new Person(h, phone).received()).toEqual([]);
@@ -138,6 +142,30 @@ describe('Whaticket inbound endpoint', () => {
       expect(lid).toEqual({ status: 200, body: { ok: true } });
       expect(await maria.replies(1, 1)).toEqual([noAppointmentsMessage()]);
     });
+  });
+
+  it('answers caption-less audio, images and documents asking for text, and a sticker like an "ok"', async () => {
+    const phone = newPhone();
+    const person = new Person(h, phone);
+    const media = async (message: Record<string, unknown>) => {
+      const before = person.received().length;
+      expect(await post(alpha(), { key: { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id: newMessageId() }, message })).toEqual({ status: 200, body: { ok: true } });
+      return person.replies(1, before);
+    };
+    expect(await media({ audioMessage: { url: 'x', ptt: true, seconds: 4 } })).toEqual(['Ainda não consigo ouvir áudios por aqui; pode me escrever?']);
+    expect(await media({ imageMessage: { url: 'x' } })).toEqual(['Ainda não consigo ver imagens por aqui; pode me escrever?']);
+    expect(await media({ ephemeralMessage: { message: { documentMessage: { url: 'x', fileName: 'a.pdf' } } } })).toEqual([mediaMessage('document')]);
+    expect(await media({ stickerMessage: { url: 'x' } })).toEqual([smallTalkMessage('ack')]);
+
+    // An audio while options are on screen keeps them: "1" still books.
+    await person.ask('quero marcar reunião daqui a 3 dias de manhã');
+    const slots = await offeredSlots(h, phone);
+    expect(await media({ audioMessage: { url: 'x' } })).toEqual([mediaMessage('audio')]);
+    const [confirmation] = await person.ask('1');
+    const rows = await h.app.orm.em.fork().find(Appointment, { companyId: alpha(), clientPhone: phone });
+    expect(confirmation).toBe(confirmationMessage(slots[0]!, rows[0]!.meetingUrl, new Date(), TZ));
+    const stored = await sql(h, `select media, body from inbound_messages where phone = ? and media is not null order by received_at`, [phone]);
+    expect(stored.map((r) => [r.media, r.body])).toEqual([['audio', ''], ['image', ''], ['document', ''], ['sticker', ''], ['audio', '']]);
   });
 
   it('treats every spelling of one number as one contact and one conversation', async () => {

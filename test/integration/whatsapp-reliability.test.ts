@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
-import { parseDatePreference } from '../../server/whatsapp/date-preference.js';
+import { parseDatePreference } from '../../server/whatsapp/date/index.js';
 import { confirmationMessage, helpMessage, optionsMessage, slotTakenMessage } from '../../server/whatsapp/replies.js';
 import { newMessageId, sendInbound } from '../fakes/whaticket-sandbox.js';
 import { eventually, newPhone, offeredSlots, Person, sleep, sql, startHarness, TZ, type Harness } from './whatsapp-harness.js';

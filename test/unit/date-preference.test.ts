@@ -8,7 +8,7 @@ import {
   zonedParts,
   zonedTimeToUtc,
   type DatePreference,
-} from '../../server/whatsapp/date-preference.js';
+} from '../../server/whatsapp/date/index.js';
 
 const SAO_PAULO = 'America/Sao_Paulo';
 const NEW_YORK = 'America/New_York';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectIntent, type DetectedIntent, type Intent, type IntentContext } from '../../server/whatsapp/intent.js';
+import { detectIntent, type DetectedIntent, type Intent, type IntentContext, smallTalkKind } from '../../server/whatsapp/intent.js';
 
 const idle: IntentContext = { awaitingChoice: false, optionCount: 0 };
 const threeOptions: IntentContext = { awaitingChoice: true, optionCount: 3 };
@@ -169,5 +169,34 @@ describe(detectIntent.name, () => {
 
   it('reports "sim" as an invalid choice when nothing was offered', () => {
     expect(detectIntent('sim', { awaitingChoice: true, optionCount: 0 })).toEqual({ intent: 'NONE', invalidChoice: 1 });
+  });
+});
+
+describe(smallTalkKind.name, () => {
+  it.each<[string, 'thanks' | 'greeting' | 'ack' | null]>([
+    ['ok', 'ack'],
+    ['Ok!', 'ack'],
+    ['sim', 'ack'],
+    ['tá bom', 'ack'],
+    ['blz', 'ack'],
+    ['👍', 'ack'],
+    ['🙏🙏', 'ack'],
+    ['', 'ack'],
+    ['obrigado', 'thanks'],
+    ['muito obrigada!', 'thanks'],
+    ['valeu, blz', 'thanks'],
+    ['oi', 'greeting'],
+    ['bom dia', 'greeting'],
+    ['oi, tudo bem?', 'greeting'],
+    ['qual o endereço?', null],
+    ['bom dia, tudo bem? queria saber o endereço', null],
+    ['1', null],
+  ])('%j → %j', (text, kind) => {
+    expect(smallTalkKind(text)).toBe(kind);
+  });
+
+  it('leaves "sim" to the choice reader while options are on screen', () => {
+    expect(detectIntent('sim', { awaitingChoice: true, optionCount: 1 })).toEqual({ intent: 'CHOOSE', choice: 1 });
+    expect(detectIntent('sim')).toEqual({ intent: 'NONE' });
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  alternativesMessage,
   calendarUnavailableMessage,
+  cancelKeptMessage,
+  cancelQuestionMessage,
+  mediaMessage,
+  smallTalkMessage,
   cancelConfirmedMessage,
   chooseAppointmentMessage,
   confirmationMessage,
@@ -232,5 +237,45 @@ describe('fixed messages', () => {
     [declineMessage.name, declineMessage, 'Tudo bem! Se quiser marcar um horário depois, é só me chamar.'],
   ])('%s', (_name, message, expected) => {
     expect(message()).toBe(expected);
+  });
+});
+
+describe(alternativesMessage.name, () => {
+  it('says the asked day has nothing and lists the nearest slots at once', () => {
+    expect(alternativesMessage([tomorrow14h, friday9h30], NOW, TZ, 'no sábado, 5/12')).toBe(
+      [
+        'Não tenho horários livres no sábado, 5/12. Os mais próximos que tenho:',
+        '1) amanhã (quarta, 2/12) às 14h',
+        '2) sexta-feira (4/12) às 9h30',
+        '',
+        'Responda com o número da opção (1 ou 2).',
+        'Se preferir outro dia ou período, é só me dizer.',
+      ].join('\n'),
+    );
+    expect(alternativesMessage([mondayNoon], NOW, TZ)).toMatch(/^Não tenho horários livres nos próximos dias\. O mais próximo que tenho:\n1\) segunda-feira \(7\/12\) ao meio-dia\n/);
+  });
+});
+
+describe('cancellation confirmation', () => {
+  it('asks with a short date and keeps the meeting on "não"', () => {
+    const tuesday9h30 = local(2026, 12, 8, 9, 30);
+    expect(cancelQuestionMessage(tuesday9h30, NOW, TZ)).toBe('Confirma o cancelamento de terça, 8/12, às 9h30? Responda sim ou não.');
+    expect(cancelQuestionMessage(tomorrow14h, NOW, TZ)).toBe('Confirma o cancelamento de amanhã (quarta, 2/12) às 14h? Responda sim ou não.');
+    expect(cancelKeptMessage(tuesday9h30, NOW, TZ)).toBe('Tudo bem, sua reunião de terça, 8/12, às 9h30 continua marcada.');
+  });
+});
+
+describe('messages the bot cannot act on', () => {
+  it('asks for text instead of media', () => {
+    expect(mediaMessage('audio')).toBe('Ainda não consigo ouvir áudios por aqui; pode me escrever?');
+    expect(mediaMessage('image')).toBe('Ainda não consigo ver imagens por aqui; pode me escrever?');
+    expect(mediaMessage('document')).toBe('Ainda não consigo abrir documentos por aqui; pode me escrever?');
+  });
+
+  it('answers small talk briefly, pointing at what the bot can do', () => {
+    for (const kind of ['thanks', 'greeting', 'ack'] as const) {
+      expect(smallTalkMessage(kind)).toMatch(/marcar, remarcar ou cancelar/);
+      expect(smallTalkMessage(kind).length).toBeLessThan(160);
+    }
   });
 });
