@@ -11,6 +11,8 @@
  * before the handler runs, so it is re-POSTed directly.
  */
 
+import { cleanJson } from '../platform/input-text.js';
+
 export type CalcomOperation = 'slots' | 'book' | 'cancel' | 'list' | 'get';
 export type CalcomOutcome = 'ok' | 'client_error' | 'rate_limited' | 'server_error' | 'network_error' | 'timeout';
 export type CalcomErrorKind = 'client' | 'rate_limited' | 'server' | 'network' | 'timeout';
@@ -689,7 +691,8 @@ function outcomeOf(error: unknown): CalcomOutcome {
 function parseJson(text: string): unknown {
   if (!text.trim()) return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    // Cal.com's answers are outside text too: the input-text rule (titles, names, reasons).
+    return cleanJson(JSON.parse(text) as unknown);
   } catch {
     return undefined;
   }
