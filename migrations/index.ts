@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000001_initial } from './Migration20261129000001_initial.js';
 import { Migration20261129000002_booking_aliases } from './Migration20261129000002_booking_aliases.js';
 import { Migration20261129000003_acknowledge_then_apply } from './Migration20261129000003_acknowledge_then_apply.js';
+import { Migration20261203000006_webhook_attempts } from './Migration20261203000006_webhook_attempts.js';
 
 /**
  * Every migration, in order. Listed explicitly so the same code runs from `dist/` (tsc) and from
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000001_initial', class: Migration20261129000001_initial },
   { name: 'Migration20261129000002_booking_aliases', class: Migration20261129000002_booking_aliases },
   { name: 'Migration20261129000003_acknowledge_then_apply', class: Migration20261129000003_acknowledge_then_apply },
+  { name: 'Migration20261203000006_webhook_attempts', class: Migration20261203000006_webhook_attempts },
 ];

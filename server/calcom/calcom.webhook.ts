@@ -48,7 +48,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       const reject = (companyKey: string, r: Rejection, trigger: string | null = null) => {
         services.metrics.webhookDeliveries.inc({ company: companyKey, trigger: trigger ?? 'unknown', outcome: 'rejected', reason: r.reason });
         if (r.status === 401) services.metrics.diagnostics.inc({ company: companyKey, symptom: 'webhook_unauthorized' });
-        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { at: new Date(), trigger, outcome: 'rejected', reason: r.message, bookingUid: null });
+        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { id: null, at: new Date(), trigger, outcome: 'rejected', reason: r.message, bookingUid: null, attempts: 0 });
         req.log.warn({ companyId: companyKey, reason: r.reason, trigger }, `Cal.com webhook rejected: ${r.message}`);
         return reply.code(r.status).send({ error: r.message });
       };
