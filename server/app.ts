@@ -4,7 +4,7 @@ import { registerAgendaRoutes } from './appointments/appointment.routes.js';
 import { CalcomGateway } from './calcom/calcom.gateway.js';
 import { defineCalcomJobs } from './calcom/calcom.jobs.js';
 import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
-import type { WebhookApplier } from './calcom/webhook-applier.js';
+import type { ApplierOptions, WebhookApplier } from './calcom/webhook-applier.js';
 import { COMPANY_CHANGED_CHANNEL } from './companies/company.service.js';
 import type { Config } from './config.js';
 import { ApiFirst } from './platform/api-first.js';
@@ -36,6 +36,8 @@ export interface App {
 
 export interface StartOptions {
   log?: Logger;
+  /** Tuning of the Cal.com webhook applier (tests shorten its retry delays). */
+  webhookApplier?: Partial<Omit<ApplierOptions, 'waitForRoom'>>;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // applying stored webhook deliveries (every such role) and, with ROLE=all, the jobs.
     const apiFirst = config.role !== 'worker' ? new ApiFirst() : undefined;
     const waitForRoom = apiFirst && (() => apiFirst.waitForRoom());
-    const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { waitForRoom });
+    const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { ...options.webhookApplier, waitForRoom });
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
     // Stopped before the drains and the jobs (closers run in reverse): nothing waits for room then.
