@@ -19,6 +19,7 @@ import { createServices, type Services } from './platform/services.js';
 import { APPOINTMENT_TOPIC } from './appointments/appointment.service.js';
 import { registerWhatsappInbound } from './whatsapp/inbound.route.js';
 import { registerWhatsappJobs } from './whatsapp/whatsapp.jobs.js';
+import { tolerateDatabaseOutageRejections } from './platform/database-errors.js';
 
 export interface App {
   config: Config;
@@ -46,6 +47,7 @@ export interface StartOptions {
  */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
+  tolerateDatabaseOutageRejections(log);
   const db: Database = await resolveDatabase(config, (msg) => log.info(msg));
   const closers: Array<() => Promise<void>> = [() => db.stop()];
   const closeAll = async () => {

@@ -51,3 +51,20 @@ export function sqlState(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+let tolerating = false;
+
+/**
+ * pg-boss 10 calls `complete`/`fail` without awaiting them after a job (manager.js `onFetch`): during a
+ * database outage they reject with nobody listening, and Node exits on an unhandled rejection. Those
+ * (and only those: the database is away) are logged instead; any other unhandled rejection still
+ * ends the process, as by default. Process-wide, installed once.
+ */
+export function tolerateDatabaseOutageRejections(log: { warn: (fields: object, message: string) => void }): void {
+  if (tolerating) return;
+  tolerating = true;
+  process.on('unhandledRejection', (reason) => {
+    if (databaseTrouble(reason) !== 'unavailable') throw reason;
+    log.warn({ err: reason }, 'database unavailable (unhandled rejection from a library; ignored)');
+  });
+}
