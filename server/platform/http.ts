@@ -223,7 +223,15 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
       subscribe: sharedSubscribe,
       // One parse and validation per distinct query text, shared by every subscriber that sends it.
       onSubscribe: (_ctx, _id, payload) => {
-        const { document, errors } = documentFor(payload.query);
+        let checked: CheckedDocument;
+        try {
+          checked = documentFor(payload.query);
+        } catch (error) {
+          // A syntax error is the client's: an error for this operation, not the socket closed with 4500.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const { document, errors } = checked;
         if (errors.length > 0) return errors;
         return { schema, document, variableValues: cleanJson(payload.variables), operationName: payload.operationName };
       },
