@@ -1,3 +1,4 @@
+import { DriverException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { isUuid } from '../companies/company.service.js';
 import { Drain } from '../platform/drain.js';
@@ -5,9 +6,8 @@ import { parseJsonBody } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { Services } from '../platform/services.js';
 import { databaseTrouble, sqlState } from '../platform/database-errors.js';
-import { DomainError } from '../platform/errors.js';
 import { cleanText } from '../platform/input-text.js';
-import { InvalidEvent, parseWebhook } from './calcom-event.js';
+import { parseWebhook } from './calcom-event.js';
 import type { WebhookOutcome } from './webhook-delivery.entity.js';
 
 /**
@@ -267,7 +267,7 @@ export class WebhookApplier {
       // The route validated these exact bytes before storing them.
       parsed = parseWebhook(parseJsonBody(Buffer.from(row.body ?? '', 'utf8')));
     } catch (error) {
-      return { outcome: 'failed', reason: `Corpo armazenado ilegível: ${errorText(error)}`, uid: null };
+      return { outcome: 'failed', reason: cleanText(`Corpo armazenado ilegível: ${errorText(error)}`).slice(0, MAX_REASON_LENGTH), uid: null };
     }
     if (!parsed.event) return { outcome: 'ignored', reason: parsed.trigger === 'PING' ? 'ping' : 'gatilho não tratado', uid: null };
     // Without a createdAt the event counts as produced when it was received, not when applied.
@@ -343,16 +343,17 @@ function errorText(error: unknown): string {
 }
 
 /**
- * Why a delivery could not be applied, for Diagnóstico and the `reason` column. Never the error's
- * own message for database errors (MikroORM puts the SQL and its parameters there, input text
- * included), only its SQLSTATE; our own errors' messages are ours. Bounded, and clean by the
- * input-text rule, so storing it cannot fail in turn.
+ * Why a delivery could not be applied, for Diagnóstico and the `reason` column. Never the message
+ * of a database error (MikroORM puts the SQL and its parameters there, input text included), only
+ * its SQLSTATE; other errors are ours and say what went wrong. Bounded, and clean by the input-text
+ * rule, so storing it cannot fail in turn.
  */
 export function failureReason(error: unknown, attempts: number, maxAttempts: number): string {
   const state = sqlState(error);
   const cause =
-    error instanceof DomainError || error instanceof InvalidEvent ? error.message
-    : state ? `erro do banco de dados (SQLSTATE ${state})`
+    state ? `erro do banco de dados (SQLSTATE ${state})`
+    : error instanceof DriverException ? 'erro do banco de dados'
+    : error instanceof Error && error.message ? error.message
     : `erro inesperado (${error instanceof Error ? error.name : typeof error})`;
   const text = `Falha ao aplicar (tentativa ${attempts} de ${maxAttempts}): ${cause}`;
   return cleanText(text).slice(0, MAX_REASON_LENGTH);
