@@ -4,6 +4,7 @@ import { Migration20261129000002_booking_aliases } from './Migration202611290000
 import { Migration20261129000003_acknowledge_then_apply } from './Migration20261129000003_acknowledge_then_apply.js';
 import { Migration20261203000004_credentials } from './Migration20261203000004_credentials.js';
 import { Migration20261203000005_retention } from './Migration20261203000005_retention.js';
+import { Migration20261203000006_webhook_attempts } from './Migration20261203000006_webhook_attempts.js';
 import { Migration20261203000007_inbound_media } from './Migration20261203000007_inbound_media.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000003_acknowledge_then_apply', class: Migration20261129000003_acknowledge_then_apply },
   { name: 'Migration20261203000004_credentials', class: Migration20261203000004_credentials },
   { name: 'Migration20261203000005_retention', class: Migration20261203000005_retention },
+  { name: 'Migration20261203000006_webhook_attempts', class: Migration20261203000006_webhook_attempts },
   { name: 'Migration20261203000007_inbound_media', class: Migration20261203000007_inbound_media },
 ];

@@ -5,7 +5,7 @@ import { registerAgendaRoutes } from './appointments/appointment.routes.js';
 import { CalcomGateway } from './calcom/calcom.gateway.js';
 import { defineCalcomJobs } from './calcom/calcom.jobs.js';
 import { registerCalcomWebhook } from './calcom/calcom.webhook.js';
-import type { WebhookApplier } from './calcom/webhook-applier.js';
+import type { ApplierOptions, WebhookApplier } from './calcom/webhook-applier.js';
 import { COMPANY_CHANGED_CHANNEL } from './companies/company.service.js';
 import type { Config } from './config.js';
 import { ApiFirst } from './platform/api-first.js';
@@ -22,6 +22,7 @@ import { createServices, type Services } from './platform/services.js';
 import { APPOINTMENT_TOPIC } from './appointments/appointment.service.js';
 import { registerWhatsappInbound } from './whatsapp/inbound.route.js';
 import { registerWhatsappJobs } from './whatsapp/whatsapp.jobs.js';
+import { tolerateDatabaseOutageRejections } from './platform/database-errors.js';
 
 export interface App {
   config: Config;
@@ -43,6 +44,8 @@ export interface StartOptions {
   log?: Logger;
   /** Clock of the scheduled retention job (tests move it). */
   now?: () => Date;
+  /** Tuning of the Cal.com webhook applier (tests shorten its retry delays). */
+  webhookApplier?: Partial<Omit<ApplierOptions, 'waitForRoom'>>;
 }
 
 /**
@@ -51,6 +54,7 @@ export interface StartOptions {
  */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
+  tolerateDatabaseOutageRejections(log);
   const db: Database = await resolveDatabase(config, (msg) => log.info(msg));
   const closers: Array<() => Promise<void>> = [() => db.stop()];
   const closeAll = async () => {
@@ -89,7 +93,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // applying stored webhook deliveries (every such role) and, with ROLE=all, the jobs.
     const apiFirst = config.role !== 'worker' ? new ApiFirst() : undefined;
     const waitForRoom = apiFirst && (() => apiFirst.waitForRoom());
-    const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { waitForRoom });
+    const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { ...options.webhookApplier, waitForRoom });
     await defineRetentionJobs(jobs, orm, log, options.now);
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));

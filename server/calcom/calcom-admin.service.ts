@@ -1,8 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { requireAdmin, type Tenant } from '../auth/tenant.js';
+import { requireAdmin, requireWrite, type Tenant } from '../auth/tenant.js';
+import { audit } from '../audit/audit.service.js';
+import { isUuid } from '../companies/company.service.js';
 import type { AppointmentService } from '../appointments/appointment.service.js';
-import { DomainError } from '../platform/errors.js';
+import { DomainError, notFound } from '../platform/errors.js';
 import type { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types.js';
+import { WEBHOOK_CHANNEL } from './webhook-applier.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import type { RejectedWebhooks } from './webhook-diagnostics.js';
 
@@ -41,15 +44,70 @@ export class CalcomAdminService {
     // `body` is lazy: the raw bodies of pending deliveries are not loaded.
     const accepted = await em.find(WebhookDelivery, { companyId: tenant.companyId }, { orderBy: { receivedAt: 'desc' }, limit });
     const all: WebhookDiagnosticView[] = [
-      ...accepted.map((d) => ({
-        at: d.receivedAt,
-        trigger: d.trigger,
-        outcome: d.outcome,
-        reason: d.outcome === 'pending' ? PENDING_REASON : d.reason,
-        bookingUid: d.bookingUid,
-      })),
+      ...accepted.map(diagnosticOf),
       ...this.rejections.list(tenant.companyId),
     ];
     return all.sort((x, y) => y.at.getTime() - x.at.getTime()).slice(0, limit);
   }
+
+  /**
+   * Puts a failed delivery back in the queue with its attempts reset (its body was kept), and wakes
+   * every instance's applier. Only `failed` ones: anything else is being applied or is done.
+   */
+  async retryDelivery(em: EntityManager, tenant: Tenant, id: string): Promise<WebhookDiagnosticView> {
+    requireAdmin(tenant);
+    requireWrite(tenant);
+    const delivery = await this.failedDelivery(em, tenant, id);
+    if (delivery.body === null) throw new DomainError('CONFLICT', 'Esta entrega não guardou o corpo recebido; peça ao Cal.com para reenviá-la.');
+    await em.transactional(async (tx) => {
+      await tx.getConnection().execute(
+        `update webhook_deliveries set outcome = 'pending', attempts = 0, retry_at = null, reason = null where id = ? and company_id = ? and outcome = 'failed'`,
+        [delivery.id, tenant.companyId],
+        'run',
+        tx.getTransactionContext(),
+      );
+      await tx.getConnection().execute('select pg_notify(?, ?)', [WEBHOOK_CHANNEL, tenant.companyId], 'get', tx.getTransactionContext());
+      audit(tx, tenant.companyId, tenant.actor, 'webhook.retried', delivery.id, { trigger: delivery.trigger, bookingUid: delivery.bookingUid });
+    });
+    return diagnosticOf({ ...delivery, outcome: 'pending', attempts: 0, reason: null });
+  }
+
+  /** Gives up on a failed delivery: it stays listed as `discarded`, its body is dropped. */
+  async discardDelivery(em: EntityManager, tenant: Tenant, id: string): Promise<WebhookDiagnosticView> {
+    requireAdmin(tenant);
+    requireWrite(tenant);
+    const delivery = await this.failedDelivery(em, tenant, id);
+    const reason = 'Descartada por um administrador.';
+    await em.transactional(async (tx) => {
+      await tx.getConnection().execute(
+        `update webhook_deliveries set outcome = 'discarded', retry_at = null, body = null, reason = ? where id = ? and company_id = ? and outcome = 'failed'`,
+        [reason, delivery.id, tenant.companyId],
+        'run',
+        tx.getTransactionContext(),
+      );
+      audit(tx, tenant.companyId, tenant.actor, 'webhook.discarded', delivery.id, { trigger: delivery.trigger, bookingUid: delivery.bookingUid });
+    });
+    return diagnosticOf({ ...delivery, outcome: 'discarded', reason });
+  }
+
+  /** The tenant's delivery `id`, which must have failed; another company's is "not found". */
+  private async failedDelivery(em: EntityManager, tenant: Tenant, id: string): Promise<WebhookDelivery> {
+    if (!isUuid(id)) throw notFound('Entrega de webhook');
+    const delivery = await em.findOne(WebhookDelivery, { id, companyId: tenant.companyId }, { populate: ['body'] });
+    if (!delivery) throw notFound('Entrega de webhook');
+    if (delivery.outcome !== 'failed') throw new DomainError('CONFLICT', 'Só entregas que falharam podem ser reprocessadas ou descartadas.');
+    return delivery;
+  }
+}
+
+function diagnosticOf(d: Pick<WebhookDelivery, 'id' | 'receivedAt' | 'trigger' | 'outcome' | 'reason' | 'bookingUid' | 'attempts'>): WebhookDiagnosticView {
+  return {
+    id: d.id,
+    at: d.receivedAt,
+    trigger: d.trigger,
+    outcome: d.outcome,
+    reason: d.outcome === 'pending' && !d.reason ? PENDING_REASON : d.reason,
+    bookingUid: d.bookingUid,
+    attempts: d.attempts,
+  };
 }

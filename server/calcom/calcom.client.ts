@@ -12,6 +12,7 @@
  */
 
 import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../platform/outbound-guard.js';
+import { cleanJson } from '../platform/input-text.js';
 
 export type CalcomOperation = 'slots' | 'book' | 'cancel' | 'list' | 'get';
 export type CalcomOutcome = 'ok' | 'client_error' | 'rate_limited' | 'server_error' | 'network_error' | 'timeout';
@@ -699,7 +700,8 @@ function outcomeOf(error: unknown): CalcomOutcome {
 function parseJson(text: string): unknown {
   if (!text.trim()) return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    // Cal.com's answers are outside text too: the input-text rule (titles, names, reasons).
+    return cleanJson(JSON.parse(text) as unknown);
   } catch {
     return undefined;
   }

@@ -32,6 +32,12 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
     // The signature covers the exact bytes Cal.com sent: keep them instead of a re-serialised JSON.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+    // The signature vouches for the body whatever its label: a blank Content-Type (which Fastify
+    // refuses with 415 before any parser runs) is read like any other.
+    scope.addHook('onRequest', async (req) => {
+      const type = req.headers['content-type'];
+      if (type !== undefined && !type.trim()) req.headers['content-type'] = 'application/octet-stream';
+    });
 
     // Per IP, and per company once it is known to exist (Cal.com's cloud posts every tenant's webhooks from few IPs).
     scope.addHook('onRequest', rateLimitHook(services.config.publicRateLimit, Date.now, async (req) => {
@@ -49,7 +55,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       const reject = (companyKey: string, r: Rejection) => {
         services.metrics.webhookDeliveries.inc({ company: companyKey, trigger: 'unknown', outcome: 'rejected', reason: r.reason });
         if (r.status === 401) services.metrics.diagnostics.inc({ company: companyKey, symptom: 'webhook_unauthorized' });
-        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { at: new Date(), trigger: null, outcome: 'rejected', reason: r.message, bookingUid: null });
+        if (companyKey !== 'unknown') services.webhookRejections.add(companyKey, { id: null, at: new Date(), trigger: null, outcome: 'rejected', reason: r.message, bookingUid: null, attempts: 0 });
         req.log.warn({ companyId: companyKey, reason: r.reason }, `Cal.com webhook rejected: ${r.message}`);
         return reply.code(r.status).send({ error: r.message });
       };
@@ -79,7 +85,9 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         parsed.event?.uid ?? null,
         createHash('sha256').update(raw).digest('hex'),
         parsed.event?.at ?? null,
-        // Valid UTF-8 (parseJsonBody checked it) and JSON text, so no NUL: stored as sent.
+        // Valid UTF-8 (parseJsonBody checked it) and JSON text, so no raw NUL (a `\u0000` escape is
+        // plain text here): stored as sent, so the stored bytes still match the signature. The applier
+        // parses it with the same cleaning rule.
         raw.toString('utf8'),
       ]);
       const stored = result.rows.length > 0;

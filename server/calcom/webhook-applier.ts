@@ -1,9 +1,12 @@
+import { DriverException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { isUuid } from '../companies/company.service.js';
 import { Drain } from '../platform/drain.js';
 import { parseJsonBody } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import type { Services } from '../platform/services.js';
+import { databaseTrouble, sqlState } from '../platform/database-errors.js';
+import { cleanText } from '../platform/input-text.js';
 import { parseWebhook } from './calcom-event.js';
 import type { WebhookOutcome } from './webhook-delivery.entity.js';
 
@@ -16,7 +19,7 @@ export const WEBHOOK_CHANNEL = 'secretaria_webhook';
 export interface ApplierOptions {
   /** Companies whose deliveries this process applies at once (one transaction and connection each). */
   concurrency: number;
-  /** Failed attempts in a row (in this process) before a delivery is marked `failed`. */
+  /** Failed attempts (counted in the database, across restarts) before a delivery is marked `failed`. */
   maxAttempts: number;
   /** Wait before retrying a failed delivery: retryBaseMs, then doubling. Others go on meanwhile. */
   retryBaseMs: number;
@@ -36,8 +39,8 @@ const FAIR_TURN = 20;
 const BATCH = 20;
 /** How long the dispatcher leaves alone a company it found nothing to take from. */
 const QUIET_MS = 1000;
-/** Bounds of the in-memory retry bookkeeping (ids of deliveries whose last attempt here failed). */
-const MAX_TRACKED_FAILURES = 1000;
+/** Longest failure reason stored (shown in Diagnóstico). */
+export const MAX_REASON_LENGTH = 300;
 
 interface PendingRow {
   id: string;
@@ -45,6 +48,7 @@ interface PendingRow {
   trigger: string;
   event_created_at: Date | string | null;
   received_at: Date | string;
+  attempts: number;
   body: string | null;
 }
 
@@ -69,10 +73,13 @@ interface Applied {
  * deliveries, at start, after a reconnect of the LISTEN connection, by `pg_notify(WEBHOOK_CHANNEL)`
  * and by a poll (`Drain`): rows left pending by a stopped or killed instance.
  *
- * A delivery whose application throws is rolled back (with its batch), skipped for a growing
- * delay (the others go on) and retried; after `maxAttempts` failures in a row it is marked
- * `failed` with the error, keeping its body (`update webhook_deliveries set outcome = 'pending'
- * where …` re-queues it).
+ * A delivery whose application throws is rolled back (with its batch) and isolated: its attempts
+ * and the time of its next one (`retry_at`, growing delay) are written to the database, the other
+ * deliveries of its company go on meanwhile, except later ones of the same booking uid, which wait
+ * for it so that one booking's events keep their order. After `maxAttempts` it is marked `failed`
+ * with a reason safe to store (no SQL, no input text, bounded), keeping its body: an admin retries
+ * or discards it from Diagnóstico (`retryWebhookDelivery` / `discardWebhookDelivery`). A database
+ * outage is not the delivery's fault and counts no attempt.
  */
 export class WebhookApplier {
   readonly options: ApplierOptions;
@@ -95,7 +102,6 @@ export class WebhookApplier {
    */
   private readonly quiet = new Map<string, number>();
   private stopped = false;
-  private readonly failures = new Map<string, { attempts: number; retryAt: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -147,11 +153,11 @@ export class WebhookApplier {
     const now = Date.now();
     for (const [companyId, until] of this.quiet) if (until <= now) this.quiet.delete(companyId);
     const exclude = [...this.loops.keys(), ...this.quiet.keys()];
-    const skip = this.backingOff();
     const rows = await this.orm.em.getConnection().execute<Array<{ company_id: string }>>(
-      `select company_id from webhook_deliveries where outcome = 'pending'${exclude.length ? ' and company_id <> all(?::uuid[])' : ''}${skip.length ? ' and id <> all(?::uuid[])' : ''}
+      `select company_id from webhook_deliveries
+       where outcome = 'pending' and (retry_at is null or retry_at <= clock_timestamp())${exclude.length ? ' and company_id <> all(?::uuid[])' : ''}
        group by company_id order by min(received_at) limit ?`,
-      [...(exclude.length ? [pgArray(exclude)] : []), ...(skip.length ? [pgArray(skip)] : []), free + 1],
+      [...(exclude.length ? [pgArray(exclude)] : []), free + 1],
     );
     // Loops may have started while the query ran.
     let room = this.options.concurrency - this.loops.size;
@@ -211,16 +217,20 @@ export class WebhookApplier {
    * for its retry meanwhile).
    */
   private async applyBatch(companyId: string): Promise<string[]> {
-    const skip = this.backingOff();
     const at: { row?: PendingRow } = {};
     const done: Array<[PendingRow, Applied]> = [];
     try {
       await this.orm.em.fork().transactional(async (tx) => {
+        // Not waiting for a retry, nor behind an older delivery of the same booking that is.
         const rows = await tx.execute<PendingRow[]>(
-          `select id, company_id, trigger, event_created_at, received_at, body from webhook_deliveries
-           where outcome = 'pending' and company_id = ?${skip.length ? ' and id <> all(?::uuid[])' : ''}
+          `select id, company_id, trigger, event_created_at, received_at, attempts, body from webhook_deliveries d
+           where outcome = 'pending' and company_id = ? and (retry_at is null or retry_at <= clock_timestamp())
+             and (d.booking_uid is null or not exists (
+               select 1 from webhook_deliveries o
+               where o.company_id = d.company_id and o.booking_uid = d.booking_uid and o.outcome = 'pending'
+                 and o.retry_at > clock_timestamp() and (o.received_at, o.id) < (d.received_at, d.id)))
            order by received_at, id limit ? for update skip locked`,
-          [companyId, ...(skip.length ? [pgArray(skip)] : []), BATCH],
+          [companyId, BATCH],
         );
         for (const row of rows) {
           at.row = row;
@@ -241,16 +251,13 @@ export class WebhookApplier {
         );
       });
     } catch (error) {
-      // Not while applying a delivery (the claim, the outcomes, the commit): the database itself
-      // failed; the loop ends and a later wake-up retries.
-      if (!at.row) throw error;
+      // Not while applying a delivery (the claim, the outcomes, the commit), or the database is
+      // away: not the delivery's fault; the loop ends and a later wake-up retries.
+      if (!at.row || databaseTrouble(error) === 'unavailable') throw error;
       await this.attemptFailed(at.row, error);
       return [at.row.id];
     }
-    for (const [row, applied] of done) {
-      this.failures.delete(row.id);
-      this.record(row, applied);
-    }
+    for (const [row, applied] of done) this.record(row, applied);
     return done.map(([row]) => row.id);
   }
 
@@ -260,7 +267,7 @@ export class WebhookApplier {
       // The route validated these exact bytes before storing them.
       parsed = parseWebhook(parseJsonBody(Buffer.from(row.body ?? '', 'utf8')));
     } catch (error) {
-      return { outcome: 'failed', reason: `Corpo armazenado ilegível: ${errorText(error)}`, uid: null };
+      return { outcome: 'failed', reason: cleanText(`Corpo armazenado ilegível: ${errorText(error)}`).slice(0, MAX_REASON_LENGTH), uid: null };
     }
     if (!parsed.event) return { outcome: 'ignored', reason: parsed.trigger === 'PING' ? 'ping' : 'gatilho não tratado', uid: null };
     // Without a createdAt the event counts as produced when it was received, not when applied.
@@ -282,24 +289,26 @@ export class WebhookApplier {
     else this.log.info(fields, 'Cal.com webhook applied');
   }
 
+  /** Counts the failed attempt in the database; schedules the retry, or marks the delivery `failed`. */
   private async attemptFailed(row: PendingRow, error: unknown): Promise<void> {
-    const entry = this.failures.get(row.id) ?? { attempts: 0, retryAt: 0 };
-    entry.attempts += 1;
-    const fields = { err: error, companyId: row.company_id, deliveryId: row.id, trigger: row.trigger, attempts: entry.attempts };
-    if (entry.attempts >= this.options.maxAttempts) {
-      const reason = `Falha ao aplicar (${entry.attempts} tentativas): ${errorText(error)}`.slice(0, 1000);
-      // Keeps the body, so the delivery can be re-queued once the cause is fixed.
-      await this.orm.em.getConnection().execute(`update webhook_deliveries set outcome = 'failed', reason = ? where id = ? and outcome = 'pending'`, [reason, row.id]);
-      this.failures.delete(row.id);
+    const attempts = Number(row.attempts) + 1;
+    const gaveUp = attempts >= this.options.maxAttempts;
+    const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
+    const reason = failureReason(error, attempts, this.options.maxAttempts);
+    // Keeps the body: an admin can retry it from Diagnóstico once the cause is fixed.
+    await this.orm.em.getConnection().execute(
+      `update webhook_deliveries set attempts = ?, reason = ?,
+         outcome = case when ?::boolean then 'failed' else outcome end,
+         retry_at = case when ?::boolean then null else clock_timestamp() + ?::float8 * interval '1 millisecond' end
+       where id = ? and outcome = 'pending'`,
+      [attempts, reason, gaveUp, gaveUp, delay, row.id],
+    );
+    const fields = { err: error, companyId: row.company_id, deliveryId: row.id, trigger: row.trigger, attempts, reason };
+    if (gaveUp) {
       this.services.metrics.webhookDeliveries.inc({ company: row.company_id, trigger: metricTrigger(row.trigger), outcome: 'failed', reason: 'apply_error' });
       this.log.error(fields, 'Cal.com webhook failed to apply; gave up');
       return;
     }
-    const delay = this.options.retryBaseMs * 2 ** (entry.attempts - 1);
-    entry.retryAt = Date.now() + delay;
-    this.failures.delete(row.id);
-    this.failures.set(row.id, entry);
-    if (this.failures.size > MAX_TRACKED_FAILURES) this.failures.delete(this.failures.keys().next().value!);
     this.log.warn({ ...fields, retryInMs: delay }, 'Cal.com webhook failed to apply; retrying later');
     if (this.stopped) return;
     const timer = setTimeout(() => {
@@ -308,13 +317,6 @@ export class WebhookApplier {
     }, delay);
     timer.unref();
     this.timers.add(timer);
-  }
-
-  /** Deliveries whose last attempt here failed and whose retry time has not come yet. */
-  private backingOff(): string[] {
-    if (this.failures.size === 0) return [];
-    const now = Date.now();
-    return [...this.failures].filter(([, f]) => f.retryAt > now).map(([id]) => id);
   }
 }
 
@@ -338,4 +340,21 @@ function pgArray(ids: string[]): string {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Why a delivery could not be applied, for Diagnóstico and the `reason` column. Never the message
+ * of a database error (MikroORM puts the SQL and its parameters there, input text included), only
+ * its SQLSTATE; other errors are ours and say what went wrong. Bounded, and clean by the input-text
+ * rule, so storing it cannot fail in turn.
+ */
+export function failureReason(error: unknown, attempts: number, maxAttempts: number): string {
+  const state = sqlState(error);
+  const cause =
+    state ? `erro do banco de dados (SQLSTATE ${state})`
+    : error instanceof DriverException ? 'erro do banco de dados'
+    : error instanceof Error && error.message ? error.message
+    : `erro inesperado (${error instanceof Error ? error.name : typeof error})`;
+  const text = `Falha ao aplicar (tentativa ${attempts} de ${maxAttempts}): ${cause}`;
+  return cleanText(text).slice(0, MAX_REASON_LENGTH);
 }

@@ -1,12 +1,15 @@
 import type { WebhookOutcome } from './webhook-delivery.entity.js';
 
 export interface WebhookDiagnostic {
+  /** Null for a rejected delivery (never stored). */
+  id: string | null;
   at: Date;
   trigger: string | null;
   /** A stored delivery's outcome (`pending` = received, being applied), or `rejected` (never stored). */
   outcome: WebhookOutcome | 'rejected';
   reason: string | null;
   bookingUid: string | null;
+  attempts: number;
 }
 
 /**

@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'CALCOM_NOT_CONFIGURED'
   | 'CALCOM_UNAVAILABLE'
   | 'CALCOM_REJECTED'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** The database is unreachable or restarting: retry after a few seconds (HTTP 503 + Retry-After). */
+  | 'SERVICE_UNAVAILABLE';
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -34,6 +36,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CALCOM_UNAVAILABLE: 503,
   CALCOM_REJECTED: 422,
   RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 export const badInput = (message: string, details?: Record<string, unknown>) =>

@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Credential } from '../auth/tenant.js';
 import { resolveCaller, type RequestContext } from './context.js';
+import { cleanDocument, cleanJson } from './input-text.js';
 import { extraValidationRules, formatError, operationGuard } from './graphql.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
@@ -146,7 +147,7 @@ export function registerGraphqlWs({ app, orm, schema, services, log, apollo }: G
           return [new GraphQLError(`Limite de ${MAX_SUBSCRIPTIONS_PER_SOCKET} assinaturas por conexão atingido; encerre uma antes de abrir outra.`, { extensions: { code: 'BAD_USER_INPUT' } })];
         }
         connection.subscriptions.add(id);
-        return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
+        return { schema, document, variableValues: cleanJson(payload.variables), operationName: payload.operationName };
       },
       // Every operation ends here (completed by either side, or failed), except when the socket closes.
       onComplete: (ctx, id) => {
@@ -270,7 +271,7 @@ export function subscriptionDocuments(schema: GraphQLSchema): (query: string) =>
   return (query) => {
     const cached = cache.get(query);
     if (cached) return cached;
-    const document = parse(query);
+    const document = cleanDocument(parse(query));
     const checked = { document, errors: validate(schema, document, rules) };
     if (query.length <= MAX_CACHED_QUERY_LENGTH) {
       // Map iteration follows insertion order: the first key is the oldest.

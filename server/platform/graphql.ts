@@ -17,6 +17,7 @@ import type { RequestContext } from './context.js';
 import { DateTimeScalar } from './date-time.js';
 import { selectsIntrospection } from './selection.js';
 import { JitExecutor } from './jit-executor.js';
+import { databaseTrouble } from './database-errors.js';
 import { DomainError, HTTP_STATUS } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -59,6 +60,11 @@ export function formatError(log: Logger) {
     if (original instanceof ArgumentValidationError) {
       return { ...formatted, message: 'Entrada inválida.', extensions: { code: 'BAD_USER_INPUT' } };
     }
+    const trouble = databaseTrouble(original);
+    if (trouble === 'unavailable') {
+      return { message: 'Banco de dados indisponível no momento. Tente novamente em alguns segundos.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
+    if (trouble === 'bad_data') return { message: 'Valor inválido em um dos campos.', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
     log.error({ err: original }, 'unexpected GraphQL error');

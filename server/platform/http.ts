@@ -1,19 +1,23 @@
+import { HeaderMap } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
 import helmet, { type HelmetOptions } from 'helmet';
 import fastifyStatic from '@fastify/static';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiFirst } from './api-first.js';
 import { resolveCaller, type RequestContext } from './context.js';
+import { databaseTrouble, RETRY_AFTER_SECONDS } from './database-errors.js';
 import { DomainError, HTTP_STATUS } from './errors.js';
 import { createApollo } from './graphql.js';
 import { registerGraphqlWs } from './graphql-ws.js';
+import { graphqlBoundaryPlugin } from './graphql-boundary.js';
+import { cleanJson, cleanJsonValue } from './input-text.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
 
@@ -84,6 +88,11 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
   app.decorateRequest('logFields', null);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // The input-text rule on the query string and path parameters (a NUL can only come percent-encoded).
+    if (req.url.includes('%')) {
+      cleanJson(req.query);
+      cleanJson(req.params);
+    }
   });
 
   // Strict JSON: invalid UTF-8 is refused (400) instead of being decoded into replacement characters.
@@ -140,6 +149,17 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (error instanceof DomainError) return sendError(reply, HTTP_STATUS[error.code], error.message, error.code);
     const status = error.statusCode ?? 500;
+    const trouble = status >= 500 ? databaseTrouble(error) : undefined;
+    if (trouble === 'unavailable') {
+      req.log.warn({ err: error }, 'database unavailable');
+      metrics.databaseUnavailable.inc({ route: req.routeOptions.url ?? 'unmatched' });
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendError(reply, 503, 'Banco de dados indisponível no momento. Tente novamente em alguns segundos.', 'SERVICE_UNAVAILABLE');
+    }
+    if (trouble === 'bad_data') {
+      req.log.warn({ err: error }, 'value refused by the database');
+      return sendError(reply, 400, 'Valor inválido em um dos campos.', 'BAD_REQUEST');
+    }
     if (status >= 500) {
       req.log.error({ err: error }, 'request failed');
       return sendError(reply, 500, 'Erro interno.', 'INTERNAL');
@@ -155,7 +175,7 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
   registerProbes(app, orm, metrics, { beforeScrape, token: config.metricsToken, serveMetrics: config.publicMetrics });
 
   // GraphQL over HTTP.
-  const apollo = createApollo(schema, log, [fastifyApolloDrainPlugin(app)]);
+  const apollo = createApollo(schema, log, [graphqlBoundaryPlugin(metrics), fastifyApolloDrainPlugin(app)]);
   await apollo.start();
   app.route({
     url: '/graphql',
@@ -163,7 +183,14 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     handler: fastifyApolloHandler<RequestContext>(apollo, {
       context: async (req) => {
         const em = orm.em.fork();
-        const caller = await resolveCaller(services, em, req.headers.authorization);
+        const caller = await resolveCaller(services, em, req.headers.authorization).catch((error: unknown) => {
+          // Apollo answers a failed context with a 500 unless the error says otherwise.
+          if (databaseTrouble(error) !== 'unavailable') throw error;
+          metrics.databaseUnavailable.inc({ route: 'graphql' });
+          throw new GraphQLError('Banco de dados indisponível no momento. Tente novamente em alguns segundos.', {
+            extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new HeaderMap([['retry-after', String(RETRY_AFTER_SECONDS)]]) } },
+          });
+        });
         return { em, ip: req.ip, services, ...caller };
       },
     }),
@@ -262,9 +289,10 @@ export function parseJsonBody(body: Buffer): unknown {
   const text = decodeUtf8(body);
   if (text.trim() === '') throw new InvalidBody('Corpo JSON vazio.');
   try {
-    // `__proto__` keys are dropped (the reviver costs a call per value, so only when one may be there,
-    // possibly spelled with \u escapes).
-    return /proto|\\u/.test(text) ? JSON.parse(text, dropProto) : JSON.parse(text);
+    // `__proto__` keys are dropped and the input-text rule applied (the reviver costs a call per
+    // value, so only when one may be there: a NUL or a lone surrogate can only come as a \u escape,
+    // since raw control characters are invalid JSON and surrogates invalid UTF-8).
+    return /proto|\\u/.test(text) ? JSON.parse(text, revive) : JSON.parse(text);
   } catch {
     throw new InvalidBody('O corpo não é um JSON válido.');
   }
@@ -286,8 +314,8 @@ function drain(stream: IncomingMessage, timeoutMs: number): Promise<void> {
   });
 }
 
-function dropProto(key: string, value: unknown): unknown {
-  return key === '__proto__' ? undefined : value;
+function revive(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : cleanJsonValue(key, value);
 }
 
 /** The headers `helmet(options)` sets, read once from a stand-in response. */

@@ -90,6 +90,12 @@ export function createMetrics() {
       help: 'Open GraphQL subscriptions on this instance.',
       registers,
     }),
+    databaseUnavailable: new Counter({
+      name: 'secretaria_database_unavailable_total',
+      help: 'Requests answered 503 (Retry-After) because the database could not be reached, by route pattern (graphql for GraphQL operations).',
+      labelNames: ['route'] as const,
+      registers,
+    }),
     httpDuration: new Histogram({
       name: 'secretaria_http_request_duration_seconds',
       help: 'HTTP request duration by route pattern, method and status class.',

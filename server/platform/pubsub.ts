@@ -173,12 +173,26 @@ export class PgEventBus {
       else void this.dispatch(message.payload);
     });
     client.on('error', (error) => this.log.warn({ err: error }, 'event bus connection error'));
+    // Only the established connection reconnects when it ends: a connection that failed while
+    // connecting also ends, and its failure is retried by the caller; both reconnecting would leave
+    // two LISTEN connections, each delivering every event (seen after a PostgreSQL restart).
     client.on('end', () => {
-      if (!this.closed) this.scheduleReconnect();
+      if (this.closed || this.client !== client) return;
+      this.client = undefined;
+      this.scheduleReconnect();
     });
-    await client.connect();
-    await client.query(`listen ${CHANNEL}`);
-    for (const channel of this.wakeups.keys()) await client.query(`listen ${channel}`);
+    try {
+      await client.connect();
+      await client.query(`listen ${CHANNEL}`);
+      for (const channel of this.wakeups.keys()) await client.query(`listen ${channel}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.client = client;
     this.reconnectDelay = 250;
     for (const wake of this.wakeups.values()) wake();

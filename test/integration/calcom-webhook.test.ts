@@ -404,7 +404,7 @@ describe('Cal.com webhook', () => {
         restore();
       }
       const byUid = new Map((await deliveries(c.company.id)).map((d) => [d.booking_uid, d]));
-      expect(byUid.get('fail-always')).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/3 tentativas.*falha simulada/), has_body: true, applied: false });
+      expect(byUid.get('fail-always')).toMatchObject({ outcome: 'failed', reason: 'Falha ao aplicar (tentativa 3 de 3): falha simulada', has_body: true, applied: false });
       expect(byUid.get('fail-twice')).toMatchObject({ outcome: 'applied', has_body: false, applied: true });
       for (const uid of ['ok-1', 'ok-2', 'ok-3']) expect(byUid.get(uid)).toMatchObject({ outcome: 'applied', has_body: false, applied: true });
       expect(attempts.get('fail-always')).toBe(3);

@@ -34,7 +34,24 @@ interface Outcome {
   at: number;
   ms: number;
   status: number | 'network';
-  kind: 'graphql' | 'webhook' | 'readyz';
+  kind: 'graphql' | 'webhook' | 'inbound' | 'readyz';
+}
+
+/** Answers that were not 200, with what they said about retrying (issue 14: 503 + Retry-After, never 500). */
+const refusals: Array<{ kind: Outcome['kind']; status: number; retryAfter: string | null; code: unknown }> = [];
+async function noted(kind: Outcome['kind'], response: Response): Promise<number> {
+  const text = await response.text();
+  if (response.status !== 200) {
+    let code: unknown;
+    try {
+      const body = JSON.parse(text) as { code?: unknown; errors?: Array<{ extensions?: { code?: unknown } }> };
+      code = body.code ?? body.errors?.[0]?.extensions?.code;
+    } catch {
+      code = undefined;
+    }
+    refusals.push({ kind, status: response.status, retryAfter: response.headers.get('retry-after'), code });
+  }
+  return response.status;
 }
 
 /**
@@ -78,13 +95,22 @@ describe('database restarted under load', () => {
     const uid = `restart-${n}`;
     const body = JSON.stringify(envelopeOf({ trigger: 'BOOKING_CREATED', uid, start: new Date(Date.UTC(2035, 0, 1) + n * 3_600_000), at: new Date() }));
     const response = await fetch(`${app.url}${WEBHOOK_PATH}`, { method: 'POST', headers: signedHeaders(company.company.id, SECRET, body), body });
-    await response.arrayBuffer();
-    return { status: response.status, uid };
+    return { status: await noted('webhook', response), uid };
   };
   const list = async (): Promise<number> => {
     const response = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${company.readKey}` }, body: JSON.stringify({ query: LIST }) });
+    if (response.status !== 200) return noted('graphql', response);
     const body = (await response.json()) as { data?: unknown };
-    return response.status === 200 && body.data ? 200 : response.status === 200 ? 500 : response.status;
+    return body.data ? 200 : 500;
+  };
+  let inboundSeq = 0;
+  const postInbound = async (): Promise<number> => {
+    const response = await fetch(`${app.url}/api/whaticket/inbound/${company.company.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${company.inboundToken}` },
+      body: JSON.stringify({ number: '5511955550000', body: 'oi', messageId: `restart-in-${inboundSeq++}`, name: 'Teste' }),
+    });
+    return noted('inbound', response);
   };
 
   it('answers errors fast during the outage and recovers queries, writes, jobs and subscriptions without help', async () => {
@@ -109,6 +135,12 @@ describe('database restarted under load', () => {
       }),
       (async () => {
         while (running) await timed('webhook', async () => (await webhook()).status);
+      })(),
+      (async () => {
+        while (running) {
+          await timed('inbound', postInbound);
+          await sleep(50);
+        }
       })(),
       (async () => {
         while (running) {
@@ -146,6 +178,13 @@ describe('database restarted under load', () => {
     expect(during.filter((o) => o.kind === 'readyz').map((o) => o.status)).toContain(503);
     expect(during.some((o) => o.status === 'network'), 'the server kept accepting connections').toBe(false);
     expect(slowest, 'no request hung through the outage').toBeLessThan(15_000);
+    // Temporary, and said so: 503 with Retry-After (GraphQL: SERVICE_UNAVAILABLE), never a 500.
+    const refused = refusals.filter((r) => r.kind !== 'readyz');
+    console.log('refusals during the outage', refused.reduce<Record<string, number>>((acc, r) => ({ ...acc, [`${r.kind}:${r.status}:${r.code}`]: (acc[`${r.kind}:${r.status}:${r.code}`] ?? 0) + 1 }), {}));
+    expect(refused.filter((r) => r.status !== 503 || r.retryAfter !== '5' || r.code !== 'SERVICE_UNAVAILABLE')).toEqual([]);
+    expect(new Set(refused.map((r) => r.kind))).toEqual(new Set(['webhook', 'inbound', 'graphql']));
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/secretaria_database_unavailable_total\{route="\/api\/agenda\/webhook\/cal"\} [1-9]/);
     expect(after.filter((o) => o.status !== 200), 'no error once ready again').toEqual([]);
     expect(after.filter((o) => o.kind === 'webhook').length).toBeGreaterThan(0);
 

@@ -1,7 +1,12 @@
+import { useState } from 'react';
+import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { Icon, type IconName } from '../../shared/components/Icon';
 import { Spinner } from '../../shared/components/Spinner';
 import { formatDateTime } from '../../shared/time/zoned-time';
+import { toAppError, type AppError } from '../../shared/errors/app-error';
+import type { WebhookDiagnostic } from '../graphql/webhook-diagnostics.query';
+import { useFailedWebhookActions } from '../hooks/useFailedWebhookActions';
 import { useWebhookDiagnostics } from '../hooks/useWebhookDiagnostics';
 
 const OUTCOMES: Record<string, { label: string; icon: IconName; tone: string }> = {
@@ -11,6 +16,7 @@ const OUTCOMES: Record<string, { label: string; icon: IconName; tone: string }> 
   stale: { label: 'Desatualizado', icon: 'clock', tone: 'neutral' },
   ignored: { label: 'Ignorado', icon: 'info', tone: 'neutral' },
   failed: { label: 'Falhou', icon: 'alert', tone: 'cancelled' },
+  discarded: { label: 'Descartado', icon: 'x', tone: 'neutral' },
   rejected: { label: 'Rejeitado', icon: 'x', tone: 'cancelled' },
 };
 
@@ -30,6 +36,14 @@ const TRIGGERS: Record<string, string> = {
 
 export function DiagnosticsSection({ active, zone }: { active: boolean; zone: string }) {
   const { diagnostics, loading, error, refetch } = useWebhookDiagnostics(active);
+  const actions = useFailedWebhookActions();
+  const [actionError, setActionError] = useState<AppError | null>(null);
+  const [discarding, setDiscarding] = useState<WebhookDiagnostic | null>(null);
+  const run = (action: () => Promise<void>) => {
+    setActionError(null);
+    action().catch((e: unknown) => setActionError(toAppError(e)));
+  };
+  const hasFailed = diagnostics.some((d) => d.outcome === 'failed');
   return (
     <section className="panel" aria-labelledby="secao-diagnostico">
       <div className="panel__header">
@@ -43,6 +57,7 @@ export function DiagnosticsSection({ active, zone }: { active: boolean; zone: st
       <p className="muted">Últimas entregas do Cal.com recebidas por esta empresa, aceitas e recusadas.</p>
       {loading ? <Spinner label="Carregando diagnóstico…" /> : null}
       <ErrorAlert error={error} onRetry={() => refetch().catch(() => {})} settingsLink={false} />
+      <ErrorAlert error={actionError} onDismiss={() => setActionError(null)} settingsLink={false} />
       {!loading && !error && diagnostics.length === 0 ? <p className="muted">Nenhum webhook recebido ainda.</p> : null}
       {diagnostics.length > 0 ? (
         <table className="diagnostics" aria-label="Últimos webhooks">
@@ -63,6 +78,11 @@ export function DiagnosticsSection({ active, zone }: { active: boolean; zone: st
               <th role="columnheader" scope="col">
                 Reserva
               </th>
+              {hasFailed ? (
+                <th role="columnheader" scope="col">
+                  Ações
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody role="rowgroup">
@@ -97,12 +117,41 @@ export function DiagnosticsSection({ active, zone }: { active: boolean; zone: st
                       {d.bookingUid ?? <span className="muted">—</span>}
                   </div>
                   </td>
+                  {hasFailed ? (
+                    <td role="cell" data-label="Ações">
+                      <div className="cell">
+                        {d.outcome === 'failed' && d.id ? (
+                          <>
+                            <button type="button" className="button button--small button--secondary" disabled={actions.busy} onClick={() => run(() => actions.retry(d.id!))}>
+                              <Icon name="refresh" /> Reprocessar
+                            </button>{' '}
+                            <button type="button" className="button button--small button--ghost" disabled={actions.busy} onClick={() => setDiscarding(d)}>
+                              <Icon name="x" /> Descartar
+                            </button>
+                          </>
+                        ) : null}
+                      </div>
+                    </td>
+                  ) : null}
                 </tr>
               );
             })}
           </tbody>
         </table>
       ) : null}
+      <ConfirmDialog
+        open={discarding !== null}
+        title="Descartar esta entrega?"
+        message="Ela não será mais aplicada. Se a reserva existir no Cal.com, ela ainda pode chegar pela sincronização com o Cal.com ou por um novo evento dela."
+        confirmLabel="Descartar"
+        danger
+        onClose={() => setDiscarding(null)}
+        onConfirm={() => {
+          const id = discarding?.id;
+          setDiscarding(null);
+          if (id) run(() => actions.discard(id));
+        }}
+      />
     </section>
   );
 }

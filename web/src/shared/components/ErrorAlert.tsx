@@ -25,6 +25,7 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
     action: 'settings',
   },
   RATE_LIMITED: { title: 'Muitas tentativas', hint: 'Aguarde alguns instantes antes de tentar de novo.' },
+  SERVICE_UNAVAILABLE: { title: 'Serviço temporariamente indisponível', action: 'retry', retryLabel: 'Tentar novamente' },
   NOT_AVAILABLE: { title: 'Recurso indisponível' },
   NETWORK: { title: 'Sem conexão com o servidor', action: 'retry', retryLabel: 'Tentar novamente' },
   INTERNAL: { title: 'Algo deu errado', action: 'retry', retryLabel: 'Tentar novamente' },

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'CALCOM_UNAVAILABLE'
   | 'CALCOM_REJECTED'
   | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
   | 'NOT_AVAILABLE'
   | 'NETWORK'
   | 'INTERNAL';
@@ -38,6 +39,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   'CALCOM_UNAVAILABLE',
   'CALCOM_REJECTED',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 const NETWORK_MESSAGE = 'Sem conexão com o servidor. Verifique sua internet e tente novamente.';
