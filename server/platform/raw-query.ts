@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+
+/** Distinct statement texts prepared per connection; beyond this, statements run unprepared. */
+export const MAX_PREPARED = 64;
+const names = new Map<string, string>();
+
+/**
+ * One read statement on a connection of the ORM's own pool (same pool, same connection budget),
+ * sent by `pg` directly: MikroORM's `execute` inlines every parameter into the SQL text (quoting
+ * each value, then knex's raw query and the query logger), so PostgreSQL parses and plans each
+ * request anew. Here the values travel as parameters of a named prepared statement: parsed once per
+ * connection, planned with PostgreSQL's plan cache. Inside a transaction of `em`, the ORM runs it
+ * on the transaction's connection instead (with `?` placeholders).
+ */
+export async function rawRead<R>(em: EntityManager, text: string, values: unknown[]): Promise<R[]> {
+  const connection = em.getConnection();
+  if (em.getTransactionContext()) return connection.execute<R[]>(text.replace(/\$\d+/g, '?'), values);
+  const knex = connection.getKnex();
+  const client = (await knex.client.acquireConnection()) as pg.Client;
+  try {
+    const result = await client.query<R & pg.QueryResultRow>({ name: statementName(text), text, values });
+    return result.rows;
+  } finally {
+    await knex.client.releaseConnection(client);
+  }
+}
+
+function statementName(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_PREPARED) names.set(text, (name = `sv_read_${names.size}`));
+  return name;
+}
