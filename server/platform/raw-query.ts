@@ -11,12 +11,11 @@ const names = new Map<string, string>();
  * each value, then knex's raw query and the query logger), so PostgreSQL parses and plans each
  * request anew. Here the values travel as parameters of a named prepared statement: parsed once per
  * connection, planned with PostgreSQL's plan cache. Inside a transaction of `em`, the ORM runs it
- * on the transaction's connection instead (with `?` placeholders).
+ * on the transaction's connection instead (`em.execute`, with `?` placeholders).
  */
 export async function rawRead<R>(em: EntityManager, text: string, values: unknown[]): Promise<R[]> {
-  const connection = em.getConnection();
-  if (em.getTransactionContext()) return connection.execute<R[]>(text.replace(/\$\d+/g, '?'), values);
-  const knex = connection.getKnex();
+  if (em.getTransactionContext()) return em.execute<R[]>(text.replace(/\$\d+/g, '?'), values);
+  const knex = em.getConnection().getKnex();
   const client = (await knex.client.acquireConnection()) as pg.Client;
   try {
     const result = await client.query<R & pg.QueryResultRow>({ name: statementName(text), text, values });
