@@ -50,7 +50,9 @@ export function freePort(): Promise<number> {
  */
 export function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE?.trim();
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  // BENCH_NODE_ARGS: more flags for the server processes, e.g. `--heap-prof --heap-prof-dir=<dir>` (allocation profile).
+  const extra = process.env.BENCH_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [];
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
