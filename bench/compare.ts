@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ALL, COUNT, floorRequest, graphqlRequest, RANGE } from './list.bench.js';
 import { startCluster } from './support/cluster.js';
-import { runLoad, type LoadResult } from './support/load.js';
+import { foreignCpuSample, foreignShare, runLoad, type LoadResult } from './support/load.js';
 import { SERVER_MAIN, startBaseline, startServer, type Child } from './support/processes.js';
 import { loadAppointments, seedCompanies, WEBHOOK_SECRET } from './support/seed.js';
 
@@ -11,7 +11,8 @@ import { loadAppointments, seedCompanies, WEBHOOK_SECRET } from './support/seed.
  * floor run at once on one dataset, measured in turn (floor, A, B, …, floor, A), so a drift of the
  * machine shows as a drift of the floor and of A. Prints every run and the means.
  * COMPARE_ROWS (per company, 20 companies; default 500 = 10k rows), COMPARE_CONNECTIONS (32),
- * COMPARE_SECONDS (5), COMPARE_ROUNDS (3), COMPARE_VARIANT (range | all | count).
+ * COMPARE_SECONDS (5), COMPARE_ROUNDS (3), COMPARE_VARIANT (range | all | count); before each run it
+ * waits up to COMPARE_QUIET_WAIT seconds (30) for other processes to use under 20% of the CPU.
  * BENCH_PROFILE=<dir> profiles both servers and the floor.
  */
 const [a = SERVER_MAIN, b] = process.argv.slice(2);
@@ -33,7 +34,17 @@ try {
   const floor = await startBaseline(url, WEBHOOK_SECRET);
   children.push(servers.A, servers.B, floor);
   const results: Record<string, LoadResult[]> = { floor: [], A: [], B: [] };
+  /** Up to COMPARE_QUIET_WAIT seconds (default 30) for other processes to drop under 20% of the CPU. */
+  const quiet = async () => {
+    const deadline = Date.now() + Number(process.env.COMPARE_QUIET_WAIT ?? 30) * 1000;
+    for (;;) {
+      const before = foreignCpuSample();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (foreignShare(before, foreignCpuSample()) < 0.2 || Date.now() > deadline) return;
+    }
+  };
   const run = async (who: 'floor' | 'A' | 'B') => {
+    await quiet();
     const child = who === 'floor' ? floor : servers[who];
     const request = who === 'floor' ? floorRequest(floor, dataset, variant) : graphqlRequest(child, dataset, variant);
     const r = await runLoad({ ...request, pid: child.pid, connections, durationSeconds: seconds, warmupSeconds: 1 });
