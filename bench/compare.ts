@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ALL, COUNT, floorRequest, graphqlRequest, RANGE } from './list.bench.js';
 import { startCluster } from './support/cluster.js';
 import { foreignCpuSample, foreignShare, runLoad, type LoadResult } from './support/load.js';
-import { SERVER_MAIN, startBaseline, startServer, type Child } from './support/processes.js';
+import { profileArgs, SERVER_MAIN, startBaseline, startServer, type Child } from './support/processes.js';
 import { loadAppointments, seedCompanies, WEBHOOK_SECRET } from './support/seed.js';
 
 /**
@@ -30,7 +30,9 @@ try {
   const companies = await seedCompanies(url, 20);
   await loadAppointments(url, companies.map((c) => c.id), perCompany);
   const dataset = { company: companies[7]! };
-  const servers = { A: await startServer({ databaseUrl: url, main: a }), B: await startServer({ databaseUrl: url, main: b }) };
+  // COMPARE_B_NODE_ARGS: node flags for B only (e.g. a GC setting measured against the same build).
+  const bArgs = process.env.COMPARE_B_NODE_ARGS?.trim().split(/\s+/).filter(Boolean);
+  const servers = { A: await startServer({ databaseUrl: url, main: a }), B: await startServer({ databaseUrl: url, main: b, ...(bArgs ? { nodeArgs: [...profileArgs(), ...bArgs] } : {}) }) };
   const floor = await startBaseline(url, WEBHOOK_SECRET);
   children.push(servers.A, servers.B, floor);
   const results: Record<string, LoadResult[]> = { floor: [], A: [], B: [] };

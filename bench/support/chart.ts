@@ -11,12 +11,12 @@ export interface ScaleChartInput {
 
 const W = 420;
 const H = 250;
-const PAD = { left: 56, right: 16, top: 34, bottom: 40 };
+const PAD = { left: 56, right: 36, top: 34, bottom: 40 };
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 
 export function scaleChart(input: ScaleChartInput): string {
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 16}" viewBox="0 0 ${2 * W} ${H + 16}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 30}" viewBox="0 0 ${2 * W} ${H + 30}" font-family="sans-serif" font-size="11">`);
   parts.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   parts.push(`<text x="${W}" y="14" text-anchor="middle" font-size="13" font-weight="bold">${escape(input.title)}</text>`);
 
@@ -66,9 +66,9 @@ function panel(x0: number, title: string, categories: string[], max: number, lin
     const points = line.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     out.push(`<polyline fill="none" stroke="${line.color}" stroke-width="2"${line.dashed ? ' stroke-dasharray="5,3"' : ''} points="${points}"/>`);
     line.values.forEach((v, i) => out.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${line.color}"/>`));
-    // Legend under the plot, three entries per row.
-    const ly = H - 4 + 12 * Math.floor(n / 3);
-    const lx = x0 + 8 + (n % 3) * 136;
+    // Legend under the plot, two entries per row.
+    const ly = H - 4 + 13 * Math.floor(n / 2);
+    const lx = x0 + 16 + (n % 2) * 190;
     out.push(`<line x1="${lx}" x2="${lx + 16}" y1="${ly - 4}" y2="${ly - 4}" stroke="${line.color}" stroke-width="2"${line.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
     out.push(`<text x="${lx + 20}" y="${ly}">${escape(line.name)}</text>`);
   });
