@@ -95,9 +95,9 @@ export class AppointmentService {
     let counted = options.count ? Promise.resolve(Number(result?.n ?? 0)) : undefined;
     const count = () => {
       if (counted) return counted;
-      values.length = 0;
+      values.length = 0; // a statement of its own: its placeholders start again at $1
       const sql = `select count(*) as n from appointments where ${where(false)}`;
-      return (counted = rawRead<{ n: string }>(em, sql, [...values]).then((r) => Number(r[0]?.n ?? 0)));
+      return (counted = rawRead<{ n: string }>(em, sql, values).then((r) => Number(r[0]?.n ?? 0)));
     };
 
     const nodes = rows.slice(0, limit).map(appointmentFromTuple);
