@@ -72,6 +72,9 @@ export class AppointmentService {
     const limit = Math.min(first, MAX_PAGE);
     if (filter.from && filter.to && filter.from > filter.to) throw badInput('`from` deve ser anterior a `to`.');
     const cursor = after ? decodeCursor(after) : undefined;
+    const terms = searchTerms(filter.search);
+    // A text search's best plan depends on its pattern: planned with its values, not prepared.
+    const prepared = terms.length === 0;
     // Placeholders are numbered in the order they appear in the text, each used once (see rawRead).
     const values: unknown[] = [];
     const param = (value: unknown) => `$${values.push(value)}`;
@@ -80,7 +83,7 @@ export class AppointmentService {
       if (filter.from) clauses.push(`start_at >= ${param(filter.from)}`);
       if (filter.to) clauses.push(`start_at < ${param(filter.to)}`);
       if (filter.status?.length) clauses.push(`status in (${filter.status.map((s) => param(s)).join(', ')})`);
-      for (const term of searchTerms(filter.search)) clauses.push(`search_text like ${param(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} escape '\\'`);
+      for (const term of terms) clauses.push(`search_text like ${param(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} escape '\\'`);
       if (withCursor && cursor) clauses.push(`(start_at, id) > (${param(cursor.startAt)}, ${param(cursor.id)})`);
       return clauses.join(' and ');
     };
@@ -90,14 +93,14 @@ export class AppointmentService {
     const countSql = options.count ? `(select count(*) from appointments where ${where(false)}) as n, ` : '';
     const pageSql = `coalesce((select json_agg(json_build_array(${PAGE_TUPLE}) order by p.start_at, p.id)
       from (select ${PAGE_COLUMNS} from appointments where ${where(true)} order by start_at, id limit ${param(limit + 1)}) p), '[]') as rows`;
-    const [result] = await rawRead<{ n?: string; rows: unknown[][] }>(em, `select ${countSql}${pageSql}`, values);
+    const [result] = await rawRead<{ n?: string; rows: unknown[][] }>(em, `select ${countSql}${pageSql}`, values, { prepared });
     const rows = result?.rows ?? [];
     let counted = options.count ? Promise.resolve(Number(result?.n ?? 0)) : undefined;
     const count = () => {
       if (counted) return counted;
       values.length = 0; // a statement of its own: its placeholders start again at $1
       const sql = `select count(*) as n from appointments where ${where(false)}`;
-      return (counted = rawRead<{ n: string }>(em, sql, values).then((r) => Number(r[0]?.n ?? 0)));
+      return (counted = rawRead<{ n: string }>(em, sql, values, { prepared }).then((r) => Number(r[0]?.n ?? 0)));
     };
 
     const nodes = rows.slice(0, limit).map(appointmentFromTuple);

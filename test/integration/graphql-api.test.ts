@@ -364,9 +364,27 @@ describe('GraphQL API: authentication, tenancy, pagination', () => {
         expect(withCount.data.appointments.totalCount).toBe(7);
         expect(listing()).toHaveLength(1);
         expect((listing()[0] as pg.QueryConfig).text).toContain('count(');
+        spy.mockClear();
+        // A text search is planned with its pattern: sent unnamed, not prepared.
+        const searching: any = await gql(server.url, '{ appointments(first: 2, filter: { search: "gama" }) { edges { node { id } } } }', {}, c.readKey);
+        expect(searching.errors).toBeUndefined();
+        expect(listing()).toHaveLength(1);
+        expect((listing()[0] as pg.QueryConfig).name).toBeUndefined();
       } finally {
         spy.mockRestore();
       }
+      // The connection that ran the prepared page plans it generically (else PostgreSQL re-plans it on every execution).
+      const knex = server.app.orm.em.getConnection().getKnex();
+      const held: pg.Client[] = [];
+      const modes: string[] = [];
+      const free = knex.client.pool.numFree() as number;
+      for (let i = 0; i < free; i++) {
+        const client = (await knex.client.acquireConnection()) as pg.Client;
+        held.push(client);
+        modes.push((await client.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]!.plan_cache_mode);
+      }
+      for (const client of held) await knex.client.releaseConnection(client);
+      expect(modes).toContain('force_generic_plan');
     });
 
     it('reads inside a transaction on the transaction\'s own connection', async () => {
