@@ -5,9 +5,10 @@ import pg from 'pg';
 /**
  * The baselines of the benchmarks: bare Fastify routes doing the same database work as the product
  * with plain `pg` and nothing else (no auth, GraphQL, ORM, logging, metrics or security headers).
- * Same pool size as the product's ORM (10). Run as its own process, like the server.
+ * Same pool size as the product's ORM (`ORM_POOL_MAX`, 16; not imported, so this process loads no
+ * ORM). Run as its own process, like the server.
  */
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 16 });
 const secret = process.env.WEBHOOK_SECRET ?? '';
 const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 
@@ -16,30 +17,62 @@ await pool.query(`create table if not exists bench_inbound_rows (id bigserial pr
 
 app.get('/healthz', async () => ({ ok: true }));
 
-/** The two statements of AppointmentService.list (count + page), mapped to the GraphQL shape. */
-app.get<{ Querystring: { company: string; from: string; to: string; first?: string } }>('/list', async (req) => {
-  const { company, from, to } = req.query;
-  const first = Number(req.query.first ?? 50);
-  const where = 'company_id = $1 and start_at >= $2 and start_at < $3';
-  const count = await pool.query<{ n: string }>(`select count(*) as n from appointments where ${where}`, [company, from, to]);
-  const rows = await pool.query(`select * from appointments where ${where} order by start_at, id limit $4`, [company, from, to, first + 1]);
-  const edges = rows.rows.slice(0, first).map((r) => ({
-    cursor: Buffer.from(`${(r.start_at as Date).toISOString()}|${r.id}`).toString('base64url'),
+/** The columns `LIST_QUERY` selects (bench/list.bench.ts), in its order, and nothing else. */
+const PAGE_COLUMNS = 'id, status, title, start_at, end_at, client_name, client_phone, client_email, meeting_url, source, cal_booking_uid, cancellation_reason, created_at, updated_at';
+
+interface ListQuery {
+  company: string;
+  from?: string;
+  to?: string;
+  first?: string;
+  /** '1': also count the filter, as `totalCount` asks. */
+  count?: string;
+}
+
+function pageWhere(query: ListQuery): { where: string; params: unknown[] } {
+  return query.from && query.to
+    ? { where: 'company_id = $1 and start_at >= $2 and start_at < $3', params: [query.company, query.from, query.to] }
+    : { where: 'company_id = $1', params: [query.company] };
+}
+
+function listAnswer(rows: Array<Record<string, unknown>>, first: number, totalCount: number | undefined) {
+  const edges = rows.slice(0, first).map((r) => ({
+    cursor: Buffer.from(`${(r.start_at as Date).toISOString()}|${r.id as string}`).toString('base64url'),
     node: {
-      id: r.id, status: r.status, title: r.title, startAt: r.start_at, endAt: r.end_at, clientName: r.client_name,
-      clientPhone: r.client_phone, clientEmail: r.client_email, meetingUrl: r.meeting_url, source: r.source,
-      calBookingUid: r.cal_booking_uid, cancellationReason: r.cancellation_reason, createdAt: r.created_at, updatedAt: r.updated_at,
+      id: r.id, status: r.status, title: r.title, startAt: (r.start_at as Date).toISOString(), endAt: (r.end_at as Date).toISOString(), clientName: r.client_name,
+      clientPhone: r.client_phone, clientEmail: r.client_email, meetingUrl: r.meeting_url, source: r.source, calBookingUid: r.cal_booking_uid,
+      cancellationReason: r.cancellation_reason, createdAt: (r.created_at as Date).toISOString(), updatedAt: (r.updated_at as Date).toISOString(),
     },
   }));
-  return {
-    data: {
-      appointments: {
-        totalCount: Number(count.rows[0]!.n),
-        pageInfo: { hasNextPage: rows.rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-        edges,
-      },
-    },
-  };
+  const pageInfo = { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null };
+  return { data: { appointments: totalCount === undefined ? { pageInfo, edges } : { totalCount, pageInfo, edges } } };
+}
+
+/**
+ * The floor of the list: one prepared statement selecting only the page's columns (plus, only when
+ * `count=1`, a prepared count on another pooled connection at the same time), mapped to the same
+ * JSON as the GraphQL answer, byte for byte (the bench checks it).
+ */
+app.get<{ Querystring: ListQuery }>('/list', async (req) => {
+  const first = Number(req.query.first ?? 50);
+  const { where, params } = pageWhere(req.query);
+  const named = params.length === 3 ? 'range' : 'all';
+  const page = pool.query({ name: `page-${named}`, text: `select ${PAGE_COLUMNS} from appointments where ${where} order by start_at, id limit $${params.length + 1}`, values: [...params, first + 1] });
+  const count = req.query.count === '1' ? pool.query<{ n: string }>({ name: `count-${named}`, text: `select count(*) as n from appointments where ${where}`, values: params }) : undefined;
+  const [rows, counted] = await Promise.all([page, count]);
+  return listAnswer(rows.rows, first, counted ? Number(counted.rows[0]!.n) : undefined);
+});
+
+/**
+ * The previous baseline, kept as a labelled extra line: a replica of an old product version (count
+ * and `select *`, two unprepared statements one after the other), not a floor.
+ */
+app.get<{ Querystring: ListQuery }>('/list-two-statements', async (req) => {
+  const first = Number(req.query.first ?? 50);
+  const { where, params } = pageWhere(req.query);
+  const count = await pool.query<{ n: string }>(`select count(*) as n from appointments where ${where}`, params);
+  const rows = await pool.query(`select * from appointments where ${where} order by start_at, id limit $${params.length + 1}`, [...params, first + 1]);
+  return listAnswer(rows.rows, first, Number(count.rows[0]!.n));
 });
 
 /** Verifies the Cal.com HMAC over the raw body and inserts one row. */

@@ -18,7 +18,8 @@ const END = '<!-- bench:end -->';
  * plans, before/after notes) is kept across runs.
  */
 export function writeReport(dir: string, report: Report): void {
-  writeFileSync(`${dir}/results.json`, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(`${dir}/results.json`, JSON.stringify(report, (key, value) => (key === 'files' ? undefined : value), 2) + '\n');
+  for (const section of report.sections) for (const [name, content] of Object.entries(section.files ?? {})) writeFileSync(`${dir}/${name}`, content);
   const generated = render(report);
   const file = `${dir}/results.md`;
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';

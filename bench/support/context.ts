@@ -33,6 +33,8 @@ export interface Section {
   figures: Figure[];
   tables: Table[];
   notes: string[];
+  /** Generated files written next to results.md (e.g. a chart), by name. */
+  files?: Record<string, string>;
   raw: unknown;
 }
 

@@ -1,6 +1,7 @@
 import autocannon, { type RawRequest } from 'autocannon';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { runtimeStats, type RuntimeStats } from './runtime.js';
 import { distribution, round } from './stats.js';
 
 export interface LoadOptions {
@@ -16,6 +17,8 @@ export interface LoadOptions {
   warmupSeconds?: number;
   /** Server process: its CPU time per 2xx response is reported (robust to other load on the machine). */
   pid?: number;
+  /** The server's BENCH_RUNTIME_LOG (support/runtime-preload.ts): its GC pauses and loop delay during the run. */
+  runtimeLog?: string;
 }
 
 export interface LoadResult {
@@ -31,7 +34,11 @@ export interface LoadResult {
   p50: number;
   p90: number;
   p99: number;
+  p999: number;
   max: number;
+  /** Wall-clock window of the measured responses (epoch ms). */
+  from: number;
+  to: number;
   statusCodes: Record<string, number>;
   /** CPU time (user + system) the server process spent per 2xx response, ms; NaN without `pid`. */
   cpuMsPerRequest: number;
@@ -40,12 +47,20 @@ export interface LoadResult {
   /** CPU ms per 2xx response spent by PostgreSQL and by the load generator (this process). */
   postgresCpuMsPerRequest: number;
   generatorCpuMsPerRequest: number;
+  /** With `runtimeLog`: GC pauses and event-loop delay of the server during the run. */
+  runtime?: RuntimeStats;
 }
 
 /** One autocannon run; latencies are collected per response instead of autocannon's 1 ms histogram. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.warmupSeconds) await once(options, options.warmupSeconds, false);
-  return once(options, options.durationSeconds, true);
+  const result = await once(options, options.durationSeconds, true);
+  if (options.runtimeLog) {
+    // The preload writes its lines once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    result.runtime = runtimeStats(options.runtimeLog, result.from, result.to);
+  }
+  return result;
 }
 
 function once(options: LoadOptions, seconds: number, keep: boolean): Promise<LoadResult> {
@@ -82,7 +97,10 @@ function once(options: LoadOptions, seconds: number, keep: boolean): Promise<Loa
           p50: round(d.p50),
           p90: round(d.p90),
           p99: round(d.p99),
+          p999: round(d.p999),
           max: round(d.max),
+          from: Math.round(performance.timeOrigin + first),
+          to: Math.round(performance.timeOrigin + last),
           statusCodes,
           cpuMsPerRequest: options.pid ? round((cpuMs(options.pid) - cpuBefore) / Math.max(1, latencies.length), 3) : Number.NaN,
           ...(() => {

@@ -13,6 +13,12 @@ export const SERVER_MAIN = process.env.BENCH_SERVER_MAIN?.trim() || `${DIST}serv
 const BASELINE_MAIN = `${DIST}bench/baseline-server.js`;
 const SANDBOXES_MAIN = `${DIST}bench/sandboxes-server.js`;
 const GC_PRELOAD = pathToFileURL(`${DIST}bench/support/gc-preload.js`).href;
+const RUNTIME_PRELOAD = pathToFileURL(`${DIST}bench/support/runtime-preload.js`).href;
+
+/** `node` flags and environment that make a process log its GC pauses and loop delay to `file`. */
+function runtimeLogging(file: string | undefined): { args: string[]; env: Record<string, string> } {
+  return file ? { args: ['--import', RUNTIME_PRELOAD], env: { BENCH_RUNTIME_LOG: file } } : { args: [], env: {} };
+}
 
 export interface Child {
   url: string;
@@ -46,7 +52,9 @@ export function freePort(): Promise<number> {
  */
 export function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE?.trim();
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  // BENCH_NODE_ARGS: more flags for the server processes, e.g. `--heap-prof --heap-prof-dir=<dir>` (allocation profile).
+  const extra = process.env.BENCH_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [];
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,6 +72,10 @@ export interface ServerOptions {
   readyTimeoutMs?: number;
   /** Extra `node` flags, e.g. `--cpu-prof` (see BENCH_PROFILE in run.ts). */
   nodeArgs?: string[];
+  /** Log GC pauses and event-loop delay to this file (support/runtime-preload.ts). */
+  runtimeLog?: string;
+  /** Another build's `dist/server/main.js` (bench/compare.ts); default SERVER_MAIN. */
+  main?: string;
 }
 
 /** `node dist/server/main.js` in production mode on a free loopback port, ready when /readyz is 200. */
@@ -85,20 +97,22 @@ export async function startServer(options: ServerOptions = {}): Promise<Child> {
     // The Cal.com and Whaticket fakes listen on loopback.
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1,localhost',
     ...options.env,
+    ...runtimeLogging(options.runtimeLog).env,
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  const args = [...(options.nodeArgs ?? profileArgs()), ...(options.gcHooks ? ['--expose-gc', '--import', GC_PRELOAD] : []), SERVER_MAIN];
+  const args = [...(options.nodeArgs ?? profileArgs()), ...runtimeLogging(options.runtimeLog).args, ...(options.gcHooks ? ['--expose-gc', '--import', GC_PRELOAD] : []), options.main ?? SERVER_MAIN];
   // ROLE=worker serves no API: its probes (and so its `url`) are on METRICS_PORT.
   const url = `http://127.0.0.1:${options.role === 'worker' ? metricsPort : port}`;
   return launch(args, env, url, options.readyPath ?? '/readyz', options.readyTimeoutMs ?? 60_000, `http://127.0.0.1:${metricsPort}`);
 }
 
 /** The bare Fastify + pg baseline routes (bench/baseline-server.ts). */
-export async function startBaseline(databaseUrl: string, webhookSecret: string): Promise<Child> {
+export async function startBaseline(databaseUrl: string, webhookSecret: string, options: { runtimeLog?: string } = {}): Promise<Child> {
   const port = await freePort();
-  const env = { ...(process.env as Record<string, string>), DATABASE_URL: databaseUrl, PORT: String(port), WEBHOOK_SECRET: webhookSecret };
-  return launch([BASELINE_MAIN], env, `http://127.0.0.1:${port}`, '/healthz', 30_000);
+  const logging = runtimeLogging(options.runtimeLog);
+  const env = { ...(process.env as Record<string, string>), DATABASE_URL: databaseUrl, PORT: String(port), WEBHOOK_SECRET: webhookSecret, ...logging.env };
+  return launch([...profileArgs(), ...logging.args, BASELINE_MAIN], env, `http://127.0.0.1:${port}`, '/healthz', 30_000);
 }
 
 export interface Sandboxes {

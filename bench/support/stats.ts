@@ -10,6 +10,7 @@ export interface Distribution {
   p50: number;
   p90: number;
   p99: number;
+  p999: number;
   max: number;
   mean: number;
 }
@@ -23,6 +24,7 @@ export function distribution(values: ArrayLike<number>): Distribution {
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
     max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
     mean: sorted.length ? sum / sorted.length : Number.NaN,
   };

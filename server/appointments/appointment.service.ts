@@ -5,6 +5,7 @@ import { requireWrite, type Tenant } from '../auth/tenant.js';
 import { CalendarError, type CalendarBooking, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
 import { isUuid, type CompanyIntegrations, type CompanyService } from '../companies/company.service.js';
 import { isoString } from '../platform/date-time.js';
+import { rawRead } from '../platform/raw-query.js';
 import { badInput, DomainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
@@ -69,46 +70,38 @@ export class AppointmentService {
   async list(em: EntityManager, tenant: Tenant, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
     if (!Number.isInteger(first) || first < 0) throw badInput('`first` deve ser um inteiro não negativo.');
     const limit = Math.min(first, MAX_PAGE);
-    const where: string[] = ['company_id = ?'];
-    const params: unknown[] = [tenant.companyId];
-    if (filter.from) {
-      where.push('start_at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to) {
-      where.push('start_at < ?');
-      params.push(filter.to);
-    }
     if (filter.from && filter.to && filter.from > filter.to) throw badInput('`from` deve ser anterior a `to`.');
-    if (filter.status?.length) {
-      where.push(`status in (${filter.status.map(() => '?').join(', ')})`);
-      params.push(...filter.status);
-    }
-    for (const term of searchTerms(filter.search)) {
-      where.push(`search_text like ? escape '\\'`);
-      params.push(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    }
-    const pageWhere = [...where];
-    const pageParams = [...params];
-    if (after) {
-      const cursor = decodeCursor(after);
-      pageWhere.push('(start_at, id) > (?, ?)');
-      pageParams.push(cursor.startAt, cursor.id);
-    }
+    const cursor = after ? decodeCursor(after) : undefined;
+    const terms = searchTerms(filter.search);
+    // A text search's best plan depends on its pattern: planned with its values, not prepared.
+    const prepared = terms.length === 0;
+    // Placeholders are numbered in the order they appear in the text, each used once (see rawRead).
+    const values: unknown[] = [];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const where = (withCursor: boolean) => {
+      const clauses: string[] = [`company_id = ${param(tenant.companyId)}`];
+      if (filter.from) clauses.push(`start_at >= ${param(filter.from)}`);
+      if (filter.to) clauses.push(`start_at < ${param(filter.to)}`);
+      if (filter.status?.length) clauses.push(`status in (${filter.status.map((s) => param(s)).join(', ')})`);
+      for (const term of terms) clauses.push(`search_text like ${param(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} escape '\\'`);
+      if (withCursor && cursor) clauses.push(`(start_at, id) > (${param(cursor.startAt)}, ${param(cursor.id)})`);
+      return clauses.join(' and ');
+    };
     // One statement and one row: the page as a JSON array of tuples (one parse instead of per-column
     // parsing of many rows), plus the count of the whole filter (ignoring `after`) only when asked.
     // The aggregate's own ORDER BY keeps the page order whatever the plan.
-    const page = `coalesce((select json_agg(json_build_array(${PAGE_TUPLE}) order by p.start_at, p.id)
-      from (select ${PAGE_COLUMNS} from appointments where ${pageWhere.join(' and ')} order by start_at, id limit ?) p), '[]') as rows`;
-    const countSql = `select count(*) as n from appointments where ${where.join(' and ')}`;
-    const conn = em.getConnection();
-    const [result] = await conn.execute<{ n?: string; rows: unknown[][] }[]>(
-      options.count ? `select (${countSql}) as n, ${page}` : `select ${page}`,
-      options.count ? [...params, ...pageParams, limit + 1] : [...pageParams, limit + 1],
-    );
+    const countSql = options.count ? `(select count(*) from appointments where ${where(false)}) as n, ` : '';
+    const pageSql = `coalesce((select json_agg(json_build_array(${PAGE_TUPLE}) order by p.start_at, p.id)
+      from (select ${PAGE_COLUMNS} from appointments where ${where(true)} order by start_at, id limit ${param(limit + 1)}) p), '[]') as rows`;
+    const [result] = await rawRead<{ n?: string; rows: unknown[][] }>(em, `select ${countSql}${pageSql}`, values, { prepared });
     const rows = result?.rows ?? [];
     let counted = options.count ? Promise.resolve(Number(result?.n ?? 0)) : undefined;
-    const count = () => (counted ??= conn.execute<{ n: string }[]>(countSql, [...params]).then((r) => Number(r[0]?.n ?? 0)));
+    const count = () => {
+      if (counted) return counted;
+      values.length = 0; // a statement of its own: its placeholders start again at $1
+      const sql = `select count(*) as n from appointments where ${where(false)}`;
+      return (counted = rawRead<{ n: string }>(em, sql, values, { prepared }).then((r) => Number(r[0]?.n ?? 0)));
+    };
 
     const nodes = rows.slice(0, limit).map(appointmentFromTuple);
     const edges = nodes.map((node) => ({ cursor: encodeCursor(node.startAt, node.id), node }));

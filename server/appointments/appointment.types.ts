@@ -23,7 +23,10 @@ registerEnumType(AppointmentStatusEnum, { name: 'AppointmentStatus' });
 registerEnumType(AppointmentSourceEnum, { name: 'AppointmentSource' });
 registerEnumType(AppointmentChangeKind, { name: 'AppointmentChangeKind' });
 
-@ObjectType('Appointment')
+// simpleResolvers: graphql's own property read for every plain field, instead of type-graphql's
+// wrapper (an object and a middleware walk per field: 750 calls for a page of 50, ~12% of a list
+// request's CPU). Safe while these types have no middlewares, no @Authorized and no renamed fields.
+@ObjectType('Appointment', { simpleResolvers: true })
 export class AppointmentView {
   @Field(() => ID) id!: string;
   @Field(() => AppointmentStatusEnum) status!: AppointmentStatus;
@@ -112,19 +115,19 @@ export function appointmentFromWire(raw: Record<string, unknown>): AppointmentVi
   };
 }
 
-@ObjectType('AppointmentEdge')
+@ObjectType('AppointmentEdge', { simpleResolvers: true })
 export class AppointmentEdge {
   @Field(() => String) cursor!: string;
   @Field(() => AppointmentView) node!: AppointmentView;
 }
 
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
 }
 
-@ObjectType('AppointmentConnection')
+@ObjectType('AppointmentConnection', { simpleResolvers: true })
 export class AppointmentConnection {
   @Field(() => [AppointmentEdge]) edges!: AppointmentEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKey } from '../../server/auth/api-key.entity.js';
 import { API_KEY_CACHE_MS } from '../../server/auth/auth.service.js';
@@ -346,22 +347,65 @@ describe('GraphQL API: authentication, tenancy, pagination', () => {
     });
 
     it('reads page and count in one statement when totalCount is selected, and never counts otherwise', async () => {
-      const conn = server.app.orm.em.getConnection();
-      const spy = vi.spyOn(conn, 'execute');
+      const spy = vi.spyOn(pg.Client.prototype, 'query');
       try {
-        const listing = () => spy.mock.calls.map((call) => String(call[0])).filter((sql) => sql.includes('from appointments'));
+        const listing = () =>
+          spy.mock.calls.map((call) => call[0] as unknown as string | pg.QueryConfig).filter((q) => (typeof q === 'string' ? q : q.text).includes('from appointments'));
         const withoutCount: any = await gql(server.url, '{ appointments(first: 2) { edges { node { id } } pageInfo { hasNextPage } } }', {}, c.readKey);
         expect(withoutCount.data.appointments.edges).toHaveLength(2);
         expect(listing()).toHaveLength(1);
-        expect(listing()[0]).not.toContain('count(');
+        const page = listing()[0] as pg.QueryConfig;
+        expect(page.text).not.toContain('count(');
+        // A named prepared statement with the values as parameters (MikroORM's execute inlines them).
+        expect(page.name).toMatch(/^sv_read_/);
+        expect(page.text).not.toContain(c.company.id);
+        expect(page.values).toEqual([c.company.id, 3]);
         spy.mockClear();
         const withCount: any = await gql(server.url, '{ appointments(first: 2) { totalCount edges { node { id } } } }', {}, c.readKey);
         expect(withCount.data.appointments.totalCount).toBe(7);
         expect(listing()).toHaveLength(1);
-        expect(listing()[0]).toContain('count(');
+        expect((listing()[0] as pg.QueryConfig).text).toContain('count(');
+        spy.mockClear();
+        // A text search is planned with its pattern: sent unnamed, not prepared.
+        const searching: any = await gql(server.url, '{ appointments(first: 2, filter: { search: "gama" }) { edges { node { id } } } }', {}, c.readKey);
+        expect(searching.errors).toBeUndefined();
+        expect(listing()).toHaveLength(1);
+        expect((listing()[0] as pg.QueryConfig).name).toBeUndefined();
       } finally {
         spy.mockRestore();
       }
+      // The connection that ran the prepared page plans it generically (else PostgreSQL re-plans it on every execution).
+      const knex = server.app.orm.em.getConnection().getKnex();
+      const held: pg.Client[] = [];
+      const modes: string[] = [];
+      const free = knex.client.pool.numFree() as number;
+      for (let i = 0; i < free; i++) {
+        const client = (await knex.client.acquireConnection()) as pg.Client;
+        held.push(client);
+        modes.push((await client.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]!.plan_cache_mode);
+      }
+      for (const client of held) await knex.client.releaseConnection(client);
+      expect(modes).toContain('force_generic_plan');
+    });
+
+    it('reads inside a transaction on the transaction\'s own connection', async () => {
+      const tenant = { companyId: c.company.id, kind: 'apiKey' as const, userId: null, canWrite: false, isAdmin: false, actor: { type: 'API_KEY' as const, id: 'test', label: 'test' } };
+      const outcome = await server.app.orm.em.fork().transactional(async (tx) => {
+        // Uncommitted: only the transaction's connection sees this row.
+        await tx.execute(
+          `insert into appointments (id, company_id, status, title, start_at, end_at, client_name, source, search_text, created_at, updated_at)
+           values (gen_random_uuid(), ?, 'CONFIRMED', 'Na transação', ?, ?, 'Gama na transação', 'ADMIN', 'gama', now(), now())`,
+          [c.company.id, day(20, 9), day(20, 10)],
+        );
+        const page = await server.app.services.appointments.list(tx, tenant, { from: new Date(range.from), to: new Date(range.to) }, 50, null);
+        const seen = { names: page.edges.map((e) => e.node.clientName), total: await page.count() };
+        throw Object.assign(new Error('rollback'), { seen });
+      }).catch((error: { seen?: { names: string[]; total: number } }) => error.seen);
+      expect(outcome?.total).toBe(8);
+      expect(outcome?.names).toContain('Gama na transação');
+      // Rolled back: outside, the listing is as before.
+      const after: any = await gql(server.url, FULL, { filter: range, first: 50 }, c.readKey);
+      expect(after.data.appointments.totalCount).toBe(7);
     });
   });
 
