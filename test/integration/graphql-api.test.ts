@@ -389,7 +389,7 @@ describe('GraphQL API: authentication, tenancy, pagination', () => {
     });
 
     it('reads inside a transaction on the transaction\'s own connection', async () => {
-      const tenant = { companyId: c.company.id, kind: 'apiKey' as const, userId: null, canWrite: false, isAdmin: false, actor: { type: 'API_KEY' as const, id: 'test', label: 'test' } };
+      const tenant = { companyId: c.company.id, kind: 'apiKey' as const, userId: null, canWrite: false, isAdmin: false, actor: { type: 'API_KEY' as const, id: 'test', label: 'test' }, credential: { kind: 'apiKey' as const, id: 'test', keyHash: 'test' } };
       const outcome = await server.app.orm.em.fork().transactional(async (tx) => {
         // Uncommitted: only the transaction's connection sees this row.
         await tx.execute(
