@@ -3,22 +3,13 @@ import { buildWebhook } from '../fakes/calcom-sandbox.js';
 import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
 import { webhooksApplied } from '../support/webhooks.js';
 import { bookingFixture, signedHeaders, WEBHOOK_PATH } from '../reliability/support/webhooks.js';
+import { sleep, until } from '../support/wait.js';
 
 const SECRET = 'segredo-isolamento';
 const MAX_ATTEMPTS = 3;
 /** Retries at +1.5 s and +4.5 s: long enough to look at a delivery between its attempts. */
 const RETRY_BASE_MS = 1500;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface DeliveryRow {
   id: string;
@@ -85,7 +76,7 @@ describe('a Cal.com delivery that cannot be applied', () => {
     const failed = await until('the poison marked failed', async () => {
       const row = await delivery('poison-1');
       return row.outcome === 'failed' ? row : undefined;
-    });
+    }, 20_000);
     // No SQL, no input text (the title was in the database's message), the body kept for a retry.
     expect(failed).toMatchObject({ attempts: MAX_ATTEMPTS, waiting: false, has_body: true, reason: `Falha ao aplicar (tentativa ${MAX_ATTEMPTS} de ${MAX_ATTEMPTS}): erro do banco de dados (SQLSTATE P0001)` });
     expect(await appointment('poison-1')).toBeUndefined();
@@ -111,7 +102,7 @@ describe('a Cal.com delivery that cannot be applied', () => {
       if (poison.attempts !== 2 || !poison.waiting) return false;
       expect((await delivery('poison-2', 'BOOKING_CANCELLED')).outcome).toBe('pending');
       return true;
-    });
+    }, 20_000);
     await webhooksApplied(server.app, company.company.id, 20_000);
     expect((await delivery('poison-2')).outcome).toBe('failed');
     expect((await delivery('poison-2', 'BOOKING_CANCELLED')).outcome).toBe('applied');

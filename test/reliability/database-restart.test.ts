@@ -13,22 +13,13 @@ import { seedCompany, testConfig } from '../support/app.js';
 import { webhooksApplied } from '../support/webhooks.js';
 import { subscribe } from '../support/ws.js';
 import { envelopeOf, signedHeaders, WEBHOOK_PATH } from './support/webhooks.js';
+import { sleep, until } from '../support/wait.js';
 
 const SECRET = 'segredo-reinicio';
 const WHATICKET_TOKEN = 'whaticket-restart-token';
 const OUTAGE_MS = 3000;
 const LIST = '{ appointments(first: 20) { totalCount edges { node { id } } } }';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface Outcome {
   at: number;

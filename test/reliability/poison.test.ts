@@ -5,22 +5,13 @@ import { buildWebhook } from '../fakes/calcom-sandbox.js';
 import { createTestDatabase, queryOnce } from '../support/database.js';
 import { webhooksApplied } from '../support/webhooks.js';
 import { bookingFixture, signedHeaders, WEBHOOK_PATH } from './support/webhooks.js';
+import { sleep, until } from '../support/wait.js';
 
 /** The applier's defaults (server/calcom/webhook-applier.ts): 5 attempts, 1 s doubling (1+2+4+8 s). */
 const MAX_ATTEMPTS = 5;
 /** "Promptly": far above the few milliseconds it takes, far below the ~15 s the poison takes to fail. */
 const PROMPT_MS = 5_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * Issue 14's scenario against `node dist/server/main.js` (ROLE=all, production mode):
@@ -86,7 +77,7 @@ describe('poison deliveries', () => {
     const started = Date.now();
     await send('BOOKING_CREATED', 'veneno', 'Consulta VENENO');
     const latencies = [await validAppliedIn('depois-1')];
-    await until('two failed attempts', async () => (await poison()).attempts >= 2);
+    await until('two failed attempts', async () => (await poison()).attempts >= 2, 60_000);
 
     // SIGKILL between attempts: the count is in the database, the restart does not reset it.
     expect(await server.stop('SIGKILL')).toBeNull();
@@ -98,7 +89,7 @@ describe('poison deliveries', () => {
     const failed = await until('the poison marked failed', async () => {
       const row = await poison();
       return row.outcome === 'failed' ? row : undefined;
-    });
+    }, 60_000);
     const failedAfterMs = Date.now() - started;
     latencies.push(await validAppliedIn('depois-3'));
     console.log(`poison: failed after ${failed.attempts} attempts in ${failedAfterMs} ms (attempts at the SIGKILL: ${before.attempts}); valid deliveries applied ${latencies.join(' / ')} ms after their 200`);

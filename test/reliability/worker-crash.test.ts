@@ -7,6 +7,7 @@ import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/
 import { sendInbound, WhaticketSandbox } from '../fakes/whaticket-sandbox.js';
 import { seedCompany, TEST_APP_SECRET, testConfig } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
+import { sleep, until } from '../support/wait.js';
 
 const PEOPLE = 12;
 const TZ = 'America/Sao_Paulo';
@@ -19,16 +20,6 @@ const WEBHOOK_SECRET = 'segredo-crash';
  */
 const RECOVERY_MS = 40_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * ROLE=api in this process, ROLE=worker as a separate `node dist/server/main.js`, killed with SIGKILL
