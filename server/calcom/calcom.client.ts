@@ -12,7 +12,7 @@
  */
 
 import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../platform/outbound-guard.js';
-import { cleanJson } from '../platform/input-text.js';
+import { cleanJson } from '../shared/input-text.js';
 
 export type CalcomOperation = 'slots' | 'book' | 'cancel' | 'list' | 'get';
 export type CalcomOutcome = 'ok' | 'client_error' | 'rate_limited' | 'server_error' | 'network_error' | 'timeout';

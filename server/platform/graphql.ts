@@ -6,13 +6,7 @@ import { getArgumentValues, getVariableValues } from 'graphql/execution/values.j
 // The ESM build imports `graphql/index.mjs` explicitly, a second copy of graphql next to the CJS one
 // that Node resolves for everything else ("from another module or realm"); the CJS build shares ours.
 const complexity = createRequire(import.meta.url)('graphql-query-complexity') as typeof import('graphql-query-complexity');
-import { ArgumentValidationError, buildSchema } from 'type-graphql';
-import { AppointmentConnectionResolver, AppointmentResolver } from '../appointments/appointment.resolver.js';
-import { AuditResolver } from '../audit/audit.resolver.js';
-import { AuthResolver } from '../auth/auth.resolver.js';
-import { CalcomResolver } from '../calcom/calcom.resolver.js';
-import { CompanyResolver } from '../companies/company.resolver.js';
-import { WhatsappResolver } from '../whatsapp/whatsapp.resolver.js';
+import { ArgumentValidationError, buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { RequestContext } from './context.js';
 import { DateTimeScalar } from './date-time.js';
 import { selectsIntrospection } from './selection.js';
@@ -29,13 +23,12 @@ export const MAX_COMPLEXITY = 10_000;
  */
 export const AVAILABILITY_COST = 1_000;
 
-export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, AppointmentConnectionResolver, AuditResolver, CalcomResolver, WhatsappResolver] as const;
-
-export async function createSchema(emitSchemaFile?: string): Promise<GraphQLSchema> {
+/** Builds the executable schema from the resolver classes the composition root lists. */
+export async function buildGraphqlSchema(resolvers: NonEmptyArray<Function>): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [...resolvers],
+    resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    emitSchemaFile: emitSchemaFile ? { path: emitSchemaFile, sortedSchema: true } : false,
+    emitSchemaFile: false,
     validate: false,
     // Subscriptions use their own `subscribe` (PgEventBus, scoped per company); type-graphql still
     // insists on a pubSub, so give it one that fails loudly if anything ever relies on it.

@@ -7,12 +7,12 @@ import { isPromise } from 'graphql/jsutils/isPromise.js';
 import type { PromiseOrValue } from 'graphql/jsutils/PromiseOrValue.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Credential } from '../auth/tenant.js';
-import { resolveCaller, type RequestContext } from './context.js';
-import { cleanDocument, cleanJson } from './input-text.js';
-import { extraValidationRules, formatError, operationGuard } from './graphql.js';
-import type { Logger } from './logger.js';
-import type { Services } from './services.js';
+import type { Credential } from '../../auth/tenant.js';
+import { resolveCaller, type RequestContext } from '../context.js';
+import { cleanDocument, cleanJson } from '../../shared/input-text.js';
+import { extraValidationRules, formatError, operationGuard } from '../graphql.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../../wiring/services.js';
 
 /** Subscriptions one socket may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
