@@ -10,7 +10,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Credential } from '../../auth/tenant.js';
 import { resolveCaller, type RequestContext } from '../context.js';
 import { cleanDocument, cleanJson } from '../../shared/input-text.js';
-import { extraValidationRules, formatError, operationGuard } from '../graphql.js';
+import { formatError } from '../graphql.js';
+import { extraValidationRules, operationGuard } from '../graphql-limits.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../../wiring/services.js';
 
