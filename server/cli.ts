@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import { SYSTEM_ACTOR } from './audit/audit.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { OutboundGuard } from './platform/outbound-guard.js';
-import { CompanyService, isUuid, type CompanySettings } from './companies/company.service.js';
+import { CompanyService, type CompanySettings } from './companies/company.service.js';
+import { isUuid } from './shared/ids.js';
 import { SecretBox } from './companies/secret-box.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { migrate, openOrm, resolveDatabase } from './platform/database.js';
+import { migrate, resolveDatabase } from './platform/database.js';
+import { openOrm } from './wiring/database.js';
 import { DomainError } from './platform/errors.js';
 
 export class UsageError extends Error {

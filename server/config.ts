@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
+import type { LogLevel } from './platform/logger.js';
 import { parseAllowedHosts, type AllowedHost } from './platform/outbound-guard.js';
 
 export type Role = 'all' | 'api' | 'worker';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
   port: number;

@@ -3,7 +3,8 @@ import { AuthService } from '../../server/auth/auth.service.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { CompanyService, type CompanySettings } from '../../server/companies/company.service.js';
 import { SecretBox } from '../../server/companies/secret-box.js';
-import { migrate, openOrm } from '../../server/platform/database.js';
+import { migrate } from '../../server/platform/database.js';
+import { openOrm } from '../../server/wiring/database.js';
 import { withClient } from './cluster.js';
 
 /** The server processes of the bench share this secret, so the seeded company secrets decrypt. */

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tenant } from '../auth/tenant.js';
 import { resolveCaller, tenantOf } from '../platform/context.js';
 import { badInput } from '../platform/errors.js';
-import type { Services } from '../platform/services.js';
+import type { Services } from '../wiring/services.js';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from './appointment.entity.js';
 import { mapAppointment } from './appointment.types.js';
 

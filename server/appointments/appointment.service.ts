@@ -3,14 +3,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireWrite, type Tenant } from '../auth/tenant.js';
 import { CalendarError, type CalendarBooking, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
-import { isUuid, type CompanyIntegrations, type CompanyService } from '../companies/company.service.js';
+import type { CompanyIntegrations, CompanyService } from '../companies/company.service.js';
+import { isUuid } from '../shared/ids.js';
 import { isoString } from '../platform/date-time.js';
 import { rawRead } from '../platform/raw-query.js';
 import { badInput, DomainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
-import { normalizePhone, toE164 } from '../whatsapp/phone.js';
-import { searchKey } from '../whatsapp/text.js';
+import { normalizePhone, toE164 } from '../shared/phone.js';
+import { searchKey } from '../shared/text.js';
 import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
 import { APPOINTMENT_VIEW_COLUMNS, AppointmentChangeKind, appointmentFromTuple, appointmentTupleSql, mapAppointment, type AppointmentView } from './appointment.types.js';
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
-import { isUuid } from '../companies/company.service.js';
+import { isUuid } from '../shared/ids.js';
 import { badInput } from '../platform/errors.js';
 import { AuditLog } from './audit-log.entity.js';
 import type { AuditLogConnection, AuditLogFilter } from './audit.types.js';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
-import { isUuid } from '../companies/company.service.js';
+import { isUuid } from '../shared/ids.js';
 import { DomainError, badInput } from '../platform/errors.js';
 import { TtlCache } from '../platform/ttl-cache.js';
 import { ApiKey, type ApiKeyScope } from './api-key.entity.js';

@@ -2,8 +2,9 @@ import type { Actor } from '../audit/audit.service.js';
 import { DomainError } from '../platform/errors.js';
 
 /**
- * Who is calling, resolved once per request or WebSocket connection. Every service method takes
- * one and scopes all reads and writes to `companyId`; there is no other path to tenant data.
+ * Who is calling, resolved once per request or WebSocket connection. Services that answer a caller
+ * take one and scope reads and writes to its `companyId`; background work (webhooks, WhatsApp
+ * turns, jobs) carries the company id of the row it works on instead.
  */
 export interface Tenant {
   companyId: string;

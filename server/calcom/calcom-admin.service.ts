@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireAdmin, requireWrite, type Tenant } from '../auth/tenant.js';
 import { audit } from '../audit/audit.service.js';
-import { isUuid } from '../companies/company.service.js';
+import { isUuid } from '../shared/ids.js';
 import type { AppointmentService } from '../appointments/appointment.service.js';
 import { DomainError, notFound } from '../platform/errors.js';
 import type { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types.js';

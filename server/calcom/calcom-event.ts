@@ -1,4 +1,4 @@
-import { normalizePhone } from '../whatsapp/phone.js';
+import { normalizePhone } from '../shared/phone.js';
 
 export const BOOKING_TRIGGERS = ['BOOKING_CREATED', 'BOOKING_REQUESTED', 'BOOKING_RESCHEDULED', 'BOOKING_CANCELLED', 'BOOKING_REJECTED'] as const;
 export type BookingTrigger = (typeof BOOKING_TRIGGERS)[number];

@@ -3,7 +3,7 @@ import { Appointment, type AppointmentStatus } from '../appointments/appointment
 import { appointmentSearchText, type AppointmentService } from '../appointments/appointment.service.js';
 import { AppointmentChangeKind, mapAppointment } from '../appointments/appointment.types.js';
 import { audit, CALCOM_ACTOR } from '../audit/audit.service.js';
-import { isUuid } from '../companies/company.service.js';
+import { isUuid } from '../shared/ids.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { BookingEvent } from './calcom-event.js';
 

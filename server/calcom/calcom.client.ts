@@ -1,5 +1,5 @@
 /**
- * Cal.com API v2 client, one instance per company (tenant). Reference: /work/shared/ref/calcom-api.md.
+ * Cal.com API v2 client, one instance per company (tenant). Follows Cal.com's public API v2 reference (slots, bookings).
  *
  * Retry policy: 429, 5xx, network errors and timeouts are retried (bounded, exponential backoff with
  * jitter, `Retry-After` / `X-RateLimit-Reset-Default` honoured); other 4xx never are.
@@ -12,7 +12,7 @@
  */
 
 import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../platform/outbound-guard.js';
-import { cleanJson } from '../platform/input-text.js';
+import { cleanJson } from '../shared/input-text.js';
 
 export type CalcomOperation = 'slots' | 'book' | 'cancel' | 'list' | 'get';
 export type CalcomOutcome = 'ok' | 'client_error' | 'rate_limited' | 'server_error' | 'network_error' | 'timeout';
@@ -27,12 +27,10 @@ export interface CalcomClientOptions {
   apiUrl: string;
   apiKey: string;
   eventTypeId: number;
-  /** Kept for the tenant's configuration; no v2 endpoint used here filters by user id. */
-  defaultUserId?: string | number;
   bookingsApiVersion?: string;
   timeoutMs?: number;
   maxRetries?: number;
-  /** Length used for slots that come back with a start only; otherwise learned from bookings, else 30. */
+  /** Length used for slots that come back with a start only; else 30. */
   eventLengthMinutes?: number;
   /** Longest server-requested wait we sleep through; a longer `Retry-After` fails fast instead. */
   maxRetryWaitMs?: number;
@@ -158,7 +156,6 @@ export class CalcomError extends Error {
 
 export class CalcomClient {
   readonly eventTypeId: number;
-  readonly defaultUserId: string | number | undefined;
   private readonly baseUrl: string;
   private readonly apiKey: string;
   private readonly bookingsVersion: string;
@@ -169,13 +166,12 @@ export class CalcomClient {
   private readonly observeFn: CalcomClientOptions['observe'];
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly fetch: OutboundFetch;
-  private eventLengthMinutes: number | undefined;
+  private readonly eventLengthMinutes: number | undefined;
 
   constructor(options: CalcomClientOptions) {
     this.baseUrl = normalizeApiUrl(options.apiUrl);
     this.apiKey = options.apiKey;
     this.eventTypeId = options.eventTypeId;
-    this.defaultUserId = options.defaultUserId;
     this.bookingsVersion = options.bookingsApiVersion ?? '2026-02-25';
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxRetries = Math.max(0, options.maxRetries ?? 3);
@@ -360,12 +356,12 @@ export class CalcomClient {
     );
     const data = dataOf(json);
     if (!Array.isArray(data)) throw invalidResponse('GET /v2/bookings: data is not an array');
-    return data.map((item) => this.learn(normalizeBooking(item)));
+    return data.map((item) => normalizeBooking(item));
   }
 
   private async getRaw(uid: string): Promise<CalcomBooking | null> {
     const raw = await this.getRawJson(uid);
-    return raw ? this.learn(normalizeBooking(raw)) : null;
+    return raw ? normalizeBooking(raw) : null;
   }
 
   private async getRawJson(uid: string): Promise<Record<string, unknown> | null> {
@@ -382,15 +378,7 @@ export class CalcomClient {
   }
 
   private toBooking(json: unknown): CalcomBooking {
-    return this.learn(normalizeBooking(firstBooking(dataOf(json))));
-  }
-
-  private learn(booking: CalcomBooking): CalcomBooking {
-    const minutes = Math.round((booking.end.getTime() - booking.start.getTime()) / 60_000);
-    if (this.eventLengthMinutes === undefined && minutes > 0 && booking.eventTypeId === this.eventTypeId) {
-      this.eventLengthMinutes = minutes;
-    }
-    return booking;
+    return normalizeBooking(firstBooking(dataOf(json)));
   }
 
   private async observed<T>(op: CalcomOperation, run: () => Promise<T>): Promise<T> {

@@ -28,7 +28,7 @@ export class CalcomGateway implements CalendarGateway {
   }
 
   client(company: CompanyIntegrations): CalcomClient {
-    const { apiKey, eventTypeId, apiUrl, defaultUserId } = company.cal;
+    const { apiKey, eventTypeId, apiUrl } = company.cal;
     if (!apiKey || !eventTypeId) {
       throw new CalendarError('not_configured', 'Cal.com API key or event type id missing');
     }
@@ -37,7 +37,6 @@ export class CalcomGateway implements CalendarGateway {
       apiUrl,
       apiKey,
       eventTypeId,
-      defaultUserId: defaultUserId ?? undefined,
       bookingsApiVersion: this.deps.config.calBookingsApiVersion,
       fetch: this.deps.outbound.fetch,
       observe: (operation, outcome, seconds) => {

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Jobs } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
-import type { Services } from '../platform/services.js';
+import type { Services } from '../wiring/services.js';
 import { reconcileAll } from './calcom.reconcile.js';
 import { startWebhookApplier, type ApplierOptions, type WebhookApplier } from './webhook-applier.js';
 

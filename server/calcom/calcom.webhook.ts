@@ -1,9 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { BODY_LIMIT, parseJsonBody } from '../platform/http.js';
+import { BODY_LIMIT } from '../platform/http/json-body.js';
+import { parseJsonBody } from '../shared/json-body.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
-import type { Services } from '../platform/services.js';
+import type { Services } from '../wiring/services.js';
 import { InvalidEvent, parseWebhook } from './calcom-event.js';
 import { metricTrigger, type WebhookApplier } from './webhook-applier.js';
 

@@ -1,12 +1,12 @@
 import { DriverException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { isUuid } from '../companies/company.service.js';
+import { isUuid } from '../shared/ids.js';
 import { Drain } from '../platform/drain.js';
-import { parseJsonBody } from '../platform/http.js';
+import { parseJsonBody } from '../shared/json-body.js';
 import type { Logger } from '../platform/logger.js';
-import type { Services } from '../platform/services.js';
+import type { Services } from '../wiring/services.js';
 import { databaseTrouble, sqlState } from '../platform/database-errors.js';
-import { cleanText } from '../platform/input-text.js';
+import { cleanText } from '../shared/input-text.js';
 import { parseWebhook } from './calcom-event.js';
 import type { WebhookOutcome } from './webhook-delivery.entity.js';
 

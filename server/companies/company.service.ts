@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { randomBytes } from 'node:crypto';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { badInput, DomainError } from '../platform/errors.js';
 import { OutboundBlocked, type OutboundGuard } from '../platform/outbound-guard.js';
 import { TtlCache } from '../platform/ttl-cache.js';
+import { isUuid } from '../shared/ids.js';
 import { Company } from './company.entity.js';
 import type { CompanyView } from './company.types.js';
 import { maskSecret, SecretBox } from './secret-box.js';
@@ -285,13 +285,4 @@ export function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
-export function generateWebhookSecret(): string {
-  return randomBytes(24).toString('base64url');
 }

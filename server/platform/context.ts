@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Tenant } from '../auth/tenant.js';
 import { DomainError } from './errors.js';
-import type { Services } from './services.js';
+import type { Services } from '../wiring/services.js';
 
 /** Per request (HTTP) or per WebSocket operation: the resolved caller and an EntityManager (forked on first use over WebSocket). */
 export interface RequestContext {

@@ -1,27 +1,10 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
-import { Appointment } from '../appointments/appointment.entity.js';
-import { AuditLog } from '../audit/audit-log.entity.js';
-import { ApiKey } from '../auth/api-key.entity.js';
-import { Session } from '../auth/session.entity.js';
-import { User } from '../auth/user.entity.js';
-import { WebhookDelivery } from '../calcom/webhook-delivery.entity.js';
-import { Company } from '../companies/company.entity.js';
-import { Contact } from '../whatsapp/contact.entity.js';
-import { Conversation } from '../whatsapp/conversation.entity.js';
-import { InboundMessage } from '../whatsapp/inbound-message.entity.js';
-import { OutboundMessage } from '../whatsapp/outbound-message.entity.js';
-import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export { MikroORM };
 export type { EntityManager } from '@mikro-orm/postgresql';
-
-export const entities = [
-  Company, User, Session, ApiKey, Contact, Conversation, InboundMessage, OutboundMessage,
-  Appointment, AuditLog, WebhookDelivery,
-];
 
 /**
  * ORM connections per process. Budget against PostgreSQL's default `max_connections = 100` (the
@@ -31,7 +14,8 @@ export const entities = [
  */
 export const ORM_POOL_MAX = 16;
 
-export function ormOptions(url: string, poolMax = ORM_POOL_MAX): Options {
+/** `entities` come from the composition root (`wiring/database.ts`): the platform knows no domain. */
+export function ormOptions(url: string, entities: NonNullable<Options['entities']>, poolMax = ORM_POOL_MAX): Options {
   return {
     clientUrl: url,
     entities,
@@ -46,8 +30,8 @@ export function ormOptions(url: string, poolMax = ORM_POOL_MAX): Options {
   };
 }
 
-export async function openOrm(url: string, poolMax?: number): Promise<MikroORM> {
-  return MikroORM.init(ormOptions(url, poolMax));
+export async function openOrmWith(url: string, entities: NonNullable<Options['entities']>, poolMax?: number): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(url, entities, poolMax));
 }
 
 export async function migrate(orm: MikroORM): Promise<string[]> {
@@ -62,7 +46,7 @@ export interface Database {
 }
 
 /** DATABASE_URL when set, otherwise the embedded cluster under DATA_DIR. */
-export async function resolveDatabase(config: Config, log: (msg: string) => void): Promise<Database> {
+export async function resolveDatabase(config: { databaseUrl: string | undefined; dataDir: string }, log: (msg: string) => void): Promise<Database> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
   const embedded = await startEmbeddedPostgres(config.dataDir, 'secretaria', log);
   return { url: embedded.url, embedded: true, stop: () => embedded.stop() };

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from './context.js';
 import { databaseTrouble, RETRY_AFTER_SECONDS } from './database-errors.js';
-import { cleanDocument, cleanJson } from './input-text.js';
+import { cleanDocument, cleanJson } from '../shared/input-text.js';
 import type { Metrics } from './metrics.js';
 
 /**

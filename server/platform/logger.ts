@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
-import type { LogLevel } from '../config.js';
 
 export type Logger = FastifyBaseLogger;
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** One pino logger for the process (stdout unless told); Fastify uses it too, adding `reqId` to request logs. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

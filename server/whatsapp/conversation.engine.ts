@@ -19,7 +19,7 @@ import {
 import { alternativeWindow, matchesPreference, nearestAlternatives, parseDatePreference, rankSlots } from './date/index.js';
 import type { InboundMedia } from './inbound-payload.js';
 import { detectIntent, smallTalkKind, type DetectedIntent, type Intent } from './intent.js';
-import { brazilianVariants, toE164 } from './phone.js';
+import { brazilianVariants, toE164 } from '../shared/phone.js';
 import {
   alternativesMessage,
   calendarRejectedMessage,

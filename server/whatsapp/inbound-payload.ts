@@ -1,4 +1,4 @@
-import { canonicalPhone, parseWhatsappAddress } from './phone.js';
+import { canonicalPhone, parseWhatsappAddress } from '../shared/phone.js';
 
 /**
  * Reads what Whaticket posts to `POST /api/whaticket/inbound/:companyId` (ARCHITECTURE §4): the raw

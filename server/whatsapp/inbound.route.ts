@@ -1,9 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken } from '../auth/tokens.js';
-import { sendError } from '../platform/http.js';
+import { sendError } from '../platform/http/send-error.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
-import type { Services } from '../platform/services.js';
+import type { Services } from '../wiring/services.js';
 import { parseInbound } from './inbound-payload.js';
 
 interface InboundRoute {

@@ -1,6 +1,6 @@
 import { hasDatePreference } from './date/index.js';
 import type { SmallTalk } from './replies.js';
-import { foldAccents, normalizeText } from './text.js';
+import { foldAccents, normalizeText } from '../shared/text.js';
 
 export type Intent = 'SCHEDULE' | 'CHOOSE' | 'RESCHEDULE' | 'CANCEL' | 'LIST' | 'DECLINE' | 'NONE';
 

@@ -1,6 +1,5 @@
 /**
  * Sends WhatsApp text messages through a company's Whaticket (`POST {url}/api/messages/send`).
- * Reference: /work/shared/ref/whaticket-api.md §1, §4.
  *
  * No retries here: the caller's durable outbound queue retries when `WhaticketError.retryable`.
  */

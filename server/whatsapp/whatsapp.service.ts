@@ -15,7 +15,7 @@ import { Conversation } from './conversation.entity.js';
 import { InboundMessage } from './inbound-message.entity.js';
 import { MAX_TEXT_LENGTH, type InboundText } from './inbound-payload.js';
 import { OutboundMessage } from './outbound-message.entity.js';
-import { brazilianVariants, canonicalPhone, normalizePhone } from './phone.js';
+import { brazilianVariants, canonicalPhone, normalizePhone } from '../shared/phone.js';
 import { WhaticketClient, WhaticketError } from './whaticket.client.js';
 
 /** Where the service hands work to the durable queues (pg-boss, see whatsapp.jobs.ts). */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 
 /**
- * Cal.com API v2 + webhooks over real HTTP, following /work/shared/ref/calcom-api.md:
+ * Cal.com API v2 + webhooks over real HTTP, following Cal.com's public API v2 reference:
  * - `GET /v2/slots` (public, `cal-api-version: 2024-09-04`; other versions get Nest's 404 because the
  *   old controller lives at `/v2/slots/available`);
  * - `POST /v2/bookings`, `POST /v2/bookings/:uid/cancel|reschedule` (optional auth: no token works, a

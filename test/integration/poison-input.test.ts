@@ -13,7 +13,7 @@ const NUL = '\u0000';
 const LONE = '\ud800';
 
 /**
- * Issue 14, item 1: text from outside is cleaned at the boundary by one rule (server/platform/input-text.ts):
+ * Issue 14, item 1: text from outside is cleaned at the boundary by one rule (server/shared/input-text.ts):
  * U+0000 dropped, lone surrogates to U+FFFD. Every entry point: the Cal.com webhook, both forms of the
  * Whaticket inbound, GraphQL over HTTP (POST body, GET query string, literals) and WebSocket, REST.
  */

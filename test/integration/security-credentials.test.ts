@@ -6,7 +6,7 @@ import { Session } from '../../server/auth/session.entity.js';
 import { hashToken, newToken } from '../../server/auth/tokens.js';
 import { User } from '../../server/auth/user.entity.js';
 import { runCommand } from '../../server/cli.js';
-import { MAX_SOCKETS_PER_CREDENTIAL, MAX_SUBSCRIPTIONS_PER_SOCKET } from '../../server/platform/graphql-ws.js';
+import { MAX_SOCKETS_PER_CREDENTIAL, MAX_SUBSCRIPTIONS_PER_SOCKET } from '../../server/platform/http/graphql-ws.js';
 import { gql, login, seedCompany, startTestServer, testConfig, type TestServer } from '../support/app.js';
 import { insertAppointment } from '../support/factories.js';
 

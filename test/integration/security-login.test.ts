@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_LIMIT_PER_ACCOUNT } from '../../server/auth/auth.service.js';
 import { SCRYPT } from '../../server/auth/tokens.js';
 import { User } from '../../server/auth/user.entity.js';
-import { AVAILABILITY_COST } from '../../server/platform/graphql.js';
+import { AVAILABILITY_COST } from '../../server/platform/graphql-limits.js';
 import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
 
 // Issue 13, items 5, 8, 12 and 17. Each scrypt check takes ~0.3 s of CPU (N=2^17) on an idle machine:

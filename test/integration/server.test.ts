@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/platform/logger.js';
-import { printCommittedSchema } from '../../server/platform/schema-file.js';
+import { printCommittedSchema } from '../../server/wiring/schema-file.js';
 import { buildWebhook, signBody } from '../fakes/calcom-sandbox.js';
 import { bookingFixture } from '../reliability/support/webhooks.js';
 import { seedCompany, startTestServer, type TestServer } from '../support/app.js';

@@ -6,7 +6,7 @@ import { insertAppointment } from '../support/factories.js';
 import { settle } from '../support/ws.js';
 
 // Each distinct query text is parsed and validated once per process and then shared by every
-// subscriber (server/platform/http.ts): a cached document must behave exactly like a fresh one.
+// subscriber (server/platform/http/subscription-documents.ts): a cached document must behave exactly like a fresh one.
 
 type Result = ExecutionResult<Record<string, any>>;
 

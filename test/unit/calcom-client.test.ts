@@ -185,16 +185,6 @@ describe(CalcomClient.name, () => {
       expect(configured?.end).toEqual(new Date('2026-01-05T12:45:00Z'));
     });
 
-    it('learns the event length from a booking for later start-only slots', async () => {
-      const { sut } = makeClient({ apiKey: OTHER_API_KEY, eventTypeId: OTHER_EVENT_TYPE_ID });
-      await sut.createBooking(booking({ start: new Date('2026-01-05T09:00:00Z') }));
-      sandbox.slotsShape = 'start-only';
-
-      const [first] = await sut.getSlots({ start: new Date('2026-01-05T00:00:00Z'), end: new Date('2026-01-05T23:59:59Z'), timeZone: 'UTC' });
-
-      expect(first).toEqual({ start: new Date('2026-01-05T10:00:00Z'), end: new Date('2026-01-05T11:00:00Z') });
-    });
-
     it('tolerates the older {slots: {date: [{time}]}} shape', async () => {
       sandbox.slotsShape = 'legacy';
 

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { databaseTrouble, sqlState } from '../../server/platform/database-errors.js';
-import { parseJsonBody } from '../../server/platform/http.js';
-import { cleanDocument, cleanJson, cleanText } from '../../server/platform/input-text.js';
+import { parseJsonBody } from '../../server/shared/json-body.js';
+import { cleanDocument, cleanJson, cleanText } from '../../server/shared/input-text.js';
 
 /** What PostgreSQL `text` can hold, and what UTF-8 encodes without loss. */
 const storable = (text: string) => !text.includes('\u0000') && Buffer.from(text, 'utf8').toString('utf8') === text;

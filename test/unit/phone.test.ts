@@ -7,7 +7,7 @@ import {
   parseWhatsappAddress,
   toE164,
   type WhatsappAddress,
-} from '../../server/whatsapp/phone.js';
+} from '../../server/shared/phone.js';
 
 describe(parseWhatsappAddress.name, () => {
   it.each<[string, WhatsappAddress]>([

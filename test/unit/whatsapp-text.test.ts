@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldAccents, normalizeText, searchKey } from '../../server/whatsapp/text.js';
+import { foldAccents, normalizeText, searchKey } from '../../server/shared/text.js';
 
 describe(normalizeText.name, () => {
   it.each([

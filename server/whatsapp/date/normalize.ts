@@ -1,4 +1,4 @@
-import { foldAccents } from '../text.js';
+import { foldAccents } from '../../shared/text.js';
 import { numberWordsToDigits } from './calendar-words.js';
 
 /** The text the date parsers read: one spelling for the many ways WhatsApp users write the same thing. */

@@ -8,7 +8,7 @@ import { getConnectionState, notifyConnected, setConnectionState, setSocketReset
 import { typePolicies } from './type-policies';
 
 const GRAPHQL_PATH = '/graphql';
-/** The server refuses a WebSocket with invalid credentials with 4403 (see server/platform/http.ts). */
+/** The server refuses a WebSocket with invalid credentials with 4403 (see server/platform/http/graphql-ws.ts). */
 const FORBIDDEN_CLOSE = 4403;
 const RETRY_ATTEMPTS = 40;
 const MAX_RETRY_WAIT_MS = 10_000;

@@ -8,9 +8,9 @@ import { RejectedWebhooks } from '../calcom/webhook-diagnostics.js';
 import { CompanyService } from '../companies/company.service.js';
 import { SecretBox } from '../companies/secret-box.js';
 import type { Config } from '../config.js';
-import type { Metrics } from './metrics.js';
-import type { OutboundGuard } from './outbound-guard.js';
-import type { PgEventBus } from './pubsub.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { OutboundGuard } from '../platform/outbound-guard.js';
+import type { PgEventBus } from '../platform/pubsub.js';
 import { WhatsappService } from '../whatsapp/whatsapp.service.js';
 
 /** The domain services of one process, built once by the composition root. */

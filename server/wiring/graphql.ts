@@ -1,0 +1,15 @@
+import type { GraphQLSchema } from 'graphql';
+import { AppointmentConnectionResolver, AppointmentResolver } from '../appointments/appointment.resolver.js';
+import { AuditResolver } from '../audit/audit.resolver.js';
+import { AuthResolver } from '../auth/auth.resolver.js';
+import { CalcomResolver } from '../calcom/calcom.resolver.js';
+import { CompanyResolver } from '../companies/company.resolver.js';
+import { buildGraphqlSchema } from '../platform/graphql.js';
+import { WhatsappResolver } from '../whatsapp/whatsapp.resolver.js';
+
+/** Every resolver of the API; a new domain adds its own here, not in `platform/`. */
+export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, AppointmentConnectionResolver, AuditResolver, CalcomResolver, WhatsappResolver] as const;
+
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildGraphqlSchema(resolvers);
+}
