@@ -3,7 +3,7 @@ import { execute, GraphQLObjectType, parse, type GraphQLSchema } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from '../../server/appointments/appointment.service.js';
 import { appointmentFromTuple } from '../../server/appointments/appointment.types.js';
-import { createSchema } from '../../server/platform/graphql.js';
+import { createSchema } from '../../server/wiring/graphql.js';
 import { JitExecutor } from '../../server/platform/jit-executor.js';
 
 let schema: GraphQLSchema;
