@@ -1,8 +1,8 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
-import { requireWrite, type Tenant } from '../auth/tenant.js';
-import { CalendarError, type CalendarBooking, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
+import { requireWrite } from '../auth/tenant.js';
+import { CalendarError, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
 import { isUuid, type CompanyIntegrations, type CompanyService } from '../companies/company.service.js';
 import { isoString } from '../platform/date-time.js';
 import { badInput, DomainError } from '../platform/errors.js';
@@ -11,6 +11,7 @@ import type { PgEventBus } from '../platform/pubsub.js';
 import { normalizePhone, toE164 } from '../whatsapp/phone.js';
 import { searchKey } from '../whatsapp/text.js';
 import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
+import { CalendarSync, type ApplyResult } from './calendar-sync.js';
 import { APPOINTMENT_VIEW_COLUMNS, AppointmentChangeKind, appointmentFromTuple, appointmentTupleSql, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
@@ -54,23 +55,41 @@ export interface Page {
   count: () => Promise<number>;
 }
 
+/**
+ * Checked on the first line of every public method: the scope names a company, and a write needs
+ * write permission (read-only API keys are refused before anything is read or sent to Cal.com).
+ */
+function checkScope(scope: Scope, access: 'read' | 'write'): void {
+  if (!scope || !isUuid(scope.companyId)) throw new DomainError('FORBIDDEN', 'Empresa inválida para esta operação.');
+  if (access === 'write') requireWrite(scope);
+}
+
+/**
+ * The only owner of `appointments`: every write (book, cancel, reschedule, a calendar event, a
+ * released claim) and every read other rooms make go through here.
+ */
 export class AppointmentService {
+  private readonly sync: CalendarSync;
+
   constructor(
     private readonly companies: CompanyService,
     private readonly calendar: CalendarGateway,
     private readonly events: PgEventBus,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.sync = new CalendarSync(this, metrics);
+  }
 
   /**
    * One page ordered by (start_at, id) after the keyset cursor `after`. With `options.count` the
    * total of the filter comes in the same statement; otherwise `count()` runs it on demand.
    */
-  async list(em: EntityManager, tenant: Tenant, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
+  async list(em: EntityManager, scope: Scope, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
+    checkScope(scope, 'read');
     if (!Number.isInteger(first) || first < 0) throw badInput('`first` deve ser um inteiro não negativo.');
     const limit = Math.min(first, MAX_PAGE);
     const where: string[] = ['company_id = ?'];
-    const params: unknown[] = [tenant.companyId];
+    const params: unknown[] = [scope.companyId];
     if (filter.from) {
       where.push('start_at >= ?');
       params.push(filter.from);
@@ -120,11 +139,13 @@ export class AppointmentService {
   }
 
   async get(em: EntityManager, scope: Scope, id: string): Promise<Appointment | null> {
+    checkScope(scope, 'read');
     if (!isUuid(id)) return null;
     return em.findOne(Appointment, { id, companyId: scope.companyId });
   }
 
   async availability(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<CalendarSlot[]> {
+    checkScope(scope, 'read');
     if (!(from < to)) throw badInput('`from` deve ser anterior a `to`.');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw badInput(`O intervalo máximo é de ${MAX_RANGE_DAYS} dias.`);
     const company = await this.integrations(em, scope.companyId);
@@ -140,7 +161,7 @@ export class AppointmentService {
    * the claim is released and nothing confirmed remains.
    */
   async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource): Promise<Appointment> {
-    requireWrite(scope);
+    checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
     const company = await this.integrations(em, scope.companyId);
@@ -158,6 +179,7 @@ export class AppointmentService {
    * for a booking with our id first, creates it only if there is none, then confirms the claim.
    */
   async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
+    checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
     return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true);
@@ -184,7 +206,7 @@ export class AppointmentService {
   }
 
   async cancel(em: EntityManager, scope: Scope, id: string, reason: string | null, via: CancelVia): Promise<Appointment> {
-    requireWrite(scope);
+    checkScope(scope, 'write');
     const cleanReason = reason?.trim().slice(0, 500) || null;
     const current = await this.get(em, scope, id);
     if (!current) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
@@ -208,6 +230,7 @@ export class AppointmentService {
 
   /** Moves a booking to a new slot in Cal.com, keeping our appointment id. */
   async reschedule(em: EntityManager, scope: Scope, id: string, start: Date, reason: string | null): Promise<Appointment> {
+    checkScope(scope, 'write');
     const current = await this.get(em, scope, id);
     if (!current || current.status === 'CANCELLED') throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
     if (!current.calBookingUid) throw new DomainError('CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.');
@@ -231,6 +254,81 @@ export class AppointmentService {
       await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED);
       return row;
     });
+  }
+
+  /**
+   * Applies a calendar booking event (a Cal.com webhook or reconciliation), idempotently and in
+   * any order, inside the caller's transaction (see calendar-sync.ts).
+   */
+  async applyCalendarEvent(tx: EntityManager, scope: Scope, event: CalendarEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
+    checkScope(scope, 'write');
+    return this.sync.apply(tx, scope.companyId, scope.actor, event, via);
+  }
+
+  /** Our own claims without a calendar uid created before `before` (their Cal.com answer was lost). */
+  async staleClaims(em: EntityManager, scope: Scope, before: Date): Promise<Appointment[]> {
+    checkScope(scope, 'read');
+    return em.find(Appointment, { companyId: scope.companyId, status: 'PENDING', calBookingUid: null, createdAt: { $lt: before } });
+  }
+
+  /** Removes a claim the calendar has no booking for; false when it is no longer an open claim. */
+  async releaseClaim(em: EntityManager, scope: Scope, id: string, reason: string): Promise<boolean> {
+    checkScope(scope, 'write');
+    return em.transactional(async (tx) => {
+      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
+      if (!row) return false;
+      tx.remove(row);
+      audit(tx, scope.companyId, scope.actor, 'appointment.claim_released', `appointment:${row.id}`, { reason });
+      return true;
+    });
+  }
+
+  /** A contact's live upcoming meetings: booked by that contact, or by anyone with one of `phones`. */
+  async upcomingForContact(em: EntityManager, scope: Scope, contact: { id: string; phones: string[] }, now: Date, limit: number): Promise<Appointment[]> {
+    checkScope(scope, 'read');
+    return em.find(
+      Appointment,
+      {
+        companyId: scope.companyId,
+        status: { $ne: 'CANCELLED' },
+        startAt: { $gt: now },
+        $or: [{ contactId: contact.id }, { clientPhone: { $in: contact.phones } }],
+      },
+      { orderBy: { startAt: 'asc', id: 'asc' }, limit },
+    );
+  }
+
+  /** The live, still upcoming appointments among `ids`, in start order. */
+  async liveUpcoming(em: EntityManager, scope: Scope, ids: string[], now: Date): Promise<Appointment[]> {
+    checkScope(scope, 'read');
+    if (ids.length === 0) return [];
+    return em.find(
+      Appointment,
+      { companyId: scope.companyId, id: { $in: ids.filter(isUuid) }, status: { $ne: 'CANCELLED' }, startAt: { $gt: now } },
+      { orderBy: { startAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  /** The contact's own live appointment (claims included) starting exactly at `start`. */
+  async contactAppointmentAt(em: EntityManager, scope: Scope, contactId: string, start: Date): Promise<Appointment | null> {
+    checkScope(scope, 'read');
+    return em.findOne(Appointment, {
+      companyId: scope.companyId,
+      contactId,
+      startAt: start,
+      status: { $in: ['PENDING', 'CONFIRMED', 'RESCHEDULED'] },
+    });
+  }
+
+  /** Start times of the company's live appointments in [from, to). */
+  async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<Date[]> {
+    checkScope(scope, 'read');
+    const rows = await em.find(
+      Appointment,
+      { companyId: scope.companyId, status: { $ne: 'CANCELLED' }, startAt: { $gte: from, $lt: to } },
+      { fields: ['startAt'] },
+    );
+    return rows.map((r) => r.startAt);
   }
 
   async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
@@ -331,7 +429,7 @@ export class AppointmentService {
     });
     if (!row) {
       // A Cal.com booking made elsewhere for this slot superseded our claim meanwhile (see
-      // CalcomSyncService.slotTaken); do not leave our late duplicate behind in Cal.com.
+      // CalendarSync.slotTaken); do not leave our late duplicate behind in Cal.com.
       const company = await this.integrations(em, scope.companyId);
       await this.calendar.cancel(company, booking.uid, 'Horário ocupado por outra reserva').catch(() => {});
       throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
