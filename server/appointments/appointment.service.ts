@@ -5,7 +5,8 @@ import { requireWrite } from '../auth/tenant.js';
 import { CalendarError, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
 import { isUuid, type CompanyIntegrations, type CompanyService } from '../companies/company.service.js';
 import { isoString } from '../platform/date-time.js';
-import { badInput, DomainError } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
+import { BOOKING_FIELD } from '../platform/messages.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
 import { normalizePhone, toE164 } from '../whatsapp/phone.js';
@@ -60,7 +61,7 @@ export interface Page {
  * write permission (read-only API keys are refused before anything is read or sent to Cal.com).
  */
 function checkScope(scope: Scope, access: 'read' | 'write'): void {
-  if (!scope || !isUuid(scope.companyId)) throw new DomainError('FORBIDDEN', 'Empresa inválida para esta operação.');
+  if (!scope || !isUuid(scope.companyId)) throw domainError('SCOPE_INVALID');
   if (access === 'write') requireWrite(scope);
 }
 
@@ -86,7 +87,7 @@ export class AppointmentService {
    */
   async list(em: EntityManager, scope: Scope, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
     checkScope(scope, 'read');
-    if (!Number.isInteger(first) || first < 0) throw badInput('`first` deve ser um inteiro não negativo.');
+    if (!Number.isInteger(first) || first < 0) throw domainError('PAGE_SIZE_INVALID');
     const limit = Math.min(first, MAX_PAGE);
     const where: string[] = ['company_id = ?'];
     const params: unknown[] = [scope.companyId];
@@ -98,7 +99,7 @@ export class AppointmentService {
       where.push('start_at < ?');
       params.push(filter.to);
     }
-    if (filter.from && filter.to && filter.from > filter.to) throw badInput('`from` deve ser anterior a `to`.');
+    if (filter.from && filter.to && filter.from > filter.to) throw domainError('RANGE_ORDER');
     if (filter.status?.length) {
       where.push(`status in (${filter.status.map(() => '?').join(', ')})`);
       params.push(...filter.status);
@@ -146,8 +147,8 @@ export class AppointmentService {
 
   async availability(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<CalendarSlot[]> {
     checkScope(scope, 'read');
-    if (!(from < to)) throw badInput('`from` deve ser anterior a `to`.');
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw badInput(`O intervalo máximo é de ${MAX_RANGE_DAYS} dias.`);
+    if (!(from < to)) throw domainError('RANGE_ORDER');
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
     const company = await this.integrations(em, scope.companyId);
     const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
@@ -181,7 +182,7 @@ export class AppointmentService {
   async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
-    if (!claim) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
+    if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
     return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true);
   }
 
@@ -209,7 +210,7 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const cleanReason = reason?.trim().slice(0, 500) || null;
     const current = await this.get(em, scope, id);
-    if (!current) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
+    if (!current) throw domainError('APPOINTMENT_NOT_FOUND');
     if (current.status === 'CANCELLED') return current;
     if (current.calBookingUid) {
       const company = await this.integrations(em, scope.companyId);
@@ -232,12 +233,12 @@ export class AppointmentService {
   async reschedule(em: EntityManager, scope: Scope, id: string, start: Date, reason: string | null): Promise<Appointment> {
     checkScope(scope, 'write');
     const current = await this.get(em, scope, id);
-    if (!current || current.status === 'CANCELLED') throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
-    if (!current.calBookingUid) throw new DomainError('CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.');
+    if (!current || current.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
+    if (!current.calBookingUid) throw domainError('APPOINTMENT_NOT_CONFIRMED');
     // Check our own agenda before moving the booking in Cal.com: afterwards the slot index could only
     // refuse our row, leaving Cal.com and us disagreeing.
     const clash = await em.findOne(Appointment, { companyId: scope.companyId, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } });
-    if (clash) throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+    if (clash) throw domainError('SLOT_TAKEN');
     const company = await this.integrations(em, scope.companyId);
     const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
     return em.transactional(async (tx) => {
@@ -348,7 +349,7 @@ export class AppointmentService {
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
     const company = await this.companies.integrations(em, companyId);
-    if (!company) throw new DomainError('NOT_FOUND', 'Empresa não encontrada.');
+    if (!company) throw domainError('COMPANY_NOT_FOUND');
     return company;
   }
 
@@ -390,7 +391,7 @@ export class AppointmentService {
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+        throw domainError('SLOT_TAKEN');
       }
       throw error;
     }
@@ -432,7 +433,7 @@ export class AppointmentService {
       // CalendarSync.slotTaken); do not leave our late duplicate behind in Cal.com.
       const company = await this.integrations(em, scope.companyId);
       await this.calendar.cancel(company, booking.uid, 'Horário ocupado por outra reserva').catch(() => {});
-      throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+      throw domainError('SLOT_TAKEN');
     }
     if (row.status === 'CONFIRMED') this.metrics.appointmentsConfirmed.inc({ company: scope.companyId, source: source.toLowerCase() });
     if (!row.meetingUrl) this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'meeting_link_missing' });
@@ -444,7 +445,7 @@ export class AppointmentService {
       await tx.flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new DomainError('CONFLICT', 'Já existe outro agendamento neste horário.');
+        throw domainError('SLOT_OCCUPIED');
       }
       throw error;
     }
@@ -468,29 +469,26 @@ export class AppointmentService {
         this.metrics.diagnostics.inc({ company: companyId, symptom: 'calendar_not_configured' });
         return notConfigured();
       case 'slot_taken':
-        return new DomainError('CONFLICT', 'Este horário não está mais disponível no Cal.com. Escolha outro horário.', status);
+        return domainError('CALCOM_SLOT_UNAVAILABLE', status);
       case 'not_found':
-        return new DomainError('NOT_FOUND', 'A reserva não existe mais no Cal.com.', status);
+        return domainError('CALCOM_BOOKING_GONE', status);
       case 'rejected':
         if (error.blocked) {
-          return new DomainError('CALCOM_REJECTED', 'A URL do Cal.com aponta para um endereço interno ou reservado, que não é permitido: corrija-a em Configurações.');
+          return domainError('CALCOM_URL_BLOCKED');
         }
         if (error.status === 401 || error.status === 403) {
-          return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a chave de API${http}: confira-a em Configurações.`, status);
+          return domainError('CALCOM_KEY_REFUSED', { http }, status);
         }
-        return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a operação${http}. Confira o tipo de evento e a configuração em Configurações.`, status);
+        return domainError('CALCOM_OPERATION_REFUSED', { http }, status);
       case 'unavailable':
         this.metrics.diagnostics.inc({ company: companyId, symptom: 'calcom_unreachable' });
-        return new DomainError('CALCOM_UNAVAILABLE', `O Cal.com não respondeu${http}. Tente novamente em alguns instantes.`, status);
+        return domainError('CALCOM_NO_ANSWER', { http }, status);
     }
   }
 }
 
-function notConfigured(): DomainError {
-  return new DomainError(
-    'CALCOM_NOT_CONFIGURED',
-    'A agenda não está configurada: preencha a chave de API e o tipo de evento do Cal.com em Configurações.',
-  );
+function notConfigured() {
+  return domainError('CALCOM_NOT_CONFIGURED');
 }
 
 interface ValidBooking {
@@ -504,26 +502,26 @@ interface ValidBooking {
 
 export function validateBooking(input: BookInput): ValidBooking {
   const problems: Record<string, string> = {};
-  if (!(input.start instanceof Date) || Number.isNaN(input.start.getTime())) problems.start = 'Data/hora inválida.';
-  else if (input.start.getTime() < Date.now() - 60_000) problems.start = 'O horário escolhido já passou.';
+  if (!(input.start instanceof Date) || Number.isNaN(input.start.getTime())) problems.start = BOOKING_FIELD.startInvalid;
+  else if (input.start.getTime() < Date.now() - 60_000) problems.start = BOOKING_FIELD.startPast;
   const clientName = (input.clientName ?? '').trim();
-  if (!clientName) problems.clientName = 'Informe o nome do cliente.';
-  else if (clientName.length > 200) problems.clientName = 'O nome pode ter no máximo 200 caracteres.';
+  if (!clientName) problems.clientName = BOOKING_FIELD.nameMissing;
+  else if (clientName.length > 200) problems.clientName = BOOKING_FIELD.nameTooLong;
   let clientPhone: string | null = null;
   if (input.clientPhone?.trim()) {
     clientPhone = normalizePhone(input.clientPhone);
-    if (!clientPhone) problems.clientPhone = 'Telefone inválido: use DDD e número, ex.: +55 11 99999-9999.';
+    if (!clientPhone) problems.clientPhone = BOOKING_FIELD.phoneInvalid;
   }
   const clientEmail = input.clientEmail?.trim().toLowerCase() || null;
-  if (clientEmail && (!EMAIL.test(clientEmail) || clientEmail.length > 254)) problems.clientEmail = 'E-mail inválido.';
+  if (clientEmail && (!EMAIL.test(clientEmail) || clientEmail.length > 254)) problems.clientEmail = BOOKING_FIELD.emailInvalid;
   if (!clientPhone && !clientEmail && !problems.clientPhone && !problems.clientEmail) {
-    problems.clientPhone = 'Informe o telefone ou o e-mail do cliente.';
+    problems.clientPhone = BOOKING_FIELD.contactMissing;
   }
   const notes = input.notes?.trim() || null;
-  if (notes && notes.length > 2000) problems.notes = 'As observações podem ter no máximo 2000 caracteres.';
+  if (notes && notes.length > 2000) problems.notes = BOOKING_FIELD.notesTooLong;
   const fields = Object.keys(problems);
   if (fields.length > 0) {
-    throw badInput(Object.values(problems).join(' '), { fields: problems });
+    throw domainError('BOOKING_INVALID', { problems: Object.values(problems).join(' ') }, { fields: problems });
   }
   return { start: input.start, clientName, clientPhone, clientEmail, notes, contactId: input.contactId ?? null };
 }
@@ -534,7 +532,7 @@ export function appointmentSearchText(name: string, phone: string | null, email:
 
 function searchTerms(search: string | null | undefined): string[] {
   if (!search?.trim()) return [];
-  if (search.length > 200) throw badInput('A busca pode ter no máximo 200 caracteres.');
+  if (search.length > 200) throw domainError('SEARCH_TOO_LONG');
   const key = searchKey(search);
   const terms = key.split(/\s+/).filter(Boolean);
   // "(11) 99999-8888" → also match the phone's contiguous digits
@@ -550,6 +548,6 @@ export function encodeCursor(startAt: Date, id: string): string {
 export function decodeCursor(cursor: string): { startAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const startAt = new Date(iso ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(startAt.getTime())) throw badInput('Cursor `after` inválido.');
+  if (!id || !isUuid(id) || Number.isNaN(startAt.getTime())) throw domainError('CURSOR_INVALID');
   return { startAt, id };
 }
