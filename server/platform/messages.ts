@@ -23,7 +23,7 @@ export const ERRORS = {
   RANGE_TOO_LONG: ['BAD_USER_INPUT', (p: { days: number }) => `O intervalo máximo é de ${p.days} dias.`],
   SEARCH_TOO_LONG: ['BAD_USER_INPUT', 'A busca pode ter no máximo 200 caracteres.'],
   CURSOR_INVALID: ['BAD_USER_INPUT', 'Cursor `after` inválido.'],
-  STATUS_LIST_INVALID: ['BAD_USER_INPUT', (p: { statuses: string }) => `status deve ser uma lista de ${p.statuses}`],
+  STATUS_LIST_INVALID: ['BAD_USER_INPUT', (p: { statuses: string }) => `\`status\` deve ser uma lista de ${p.statuses}.`],
 
   // Cal.com, in our words: Cal.com's own text stays in the logs (ARCHITECTURE §11). `http` is
   // " (HTTP 503)" when Cal.com answered, else empty.
