@@ -1,27 +1,31 @@
+/*
+ * Over 300 lines on purpose: this class is the single owner of `appointments` (issue 15), so every
+ * write and every read other rooms use is one of its methods. Input checks, the page query, calendar
+ * error translation and calendar-event application live beside it (appointment-input.ts,
+ * appointment-page.ts, calendar-errors.ts, calendar-sync.ts).
+ */
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireWrite } from '../auth/tenant.js';
 import { CalendarError, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
 import { isUuid, type CompanyIntegrations, type CompanyService } from '../companies/company.service.js';
-import { isoString } from '../platform/date-time.js';
 import { domainError } from '../platform/errors.js';
-import { BOOKING_FIELD } from '../platform/messages.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
-import { normalizePhone, toE164 } from '../whatsapp/phone.js';
-import { searchKey } from '../whatsapp/text.js';
-import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
+import { toE164 } from '../whatsapp/phone.js';
+import { Appointment, type AppointmentSource } from './appointment.entity.js';
+import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
+import { listPage, type ListFilter, type Page } from './appointment-page.js';
+import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
-import { APPOINTMENT_VIEW_COLUMNS, AppointmentChangeKind, appointmentFromTuple, appointmentTupleSql, mapAppointment, type AppointmentView } from './appointment.types.js';
+
+export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
+export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
+import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
-export const MAX_PAGE = 200;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_RANGE_DAYS = 62;
-/** The raw columns a page reads, and the tuple built from them (see APPOINTMENT_VIEW_COLUMNS). */
-const PAGE_COLUMNS = APPOINTMENT_VIEW_COLUMNS.join(', ');
-const PAGE_TUPLE = appointmentTupleSql('p');
 
 /** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
 export interface Scope {
@@ -31,30 +35,7 @@ export interface Scope {
   canWrite?: boolean;
 }
 
-export interface ListFilter {
-  from?: Date | null;
-  to?: Date | null;
-  search?: string | null;
-  status?: AppointmentStatus[] | null;
-}
-
-export interface BookInput {
-  start: Date;
-  clientName: string;
-  clientPhone?: string | null;
-  clientEmail?: string | null;
-  notes?: string | null;
-  contactId?: string | null;
-}
-
 export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
-
-export interface Page {
-  edges: { cursor: string; node: AppointmentView }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Counting a long range costs more than the page itself: only done when asked for. */
-  count: () => Promise<number>;
-}
 
 /**
  * Checked on the first line of every public method: the scope names a company, and a write needs
@@ -81,62 +62,10 @@ export class AppointmentService {
     this.sync = new CalendarSync(this, metrics);
   }
 
-  /**
-   * One page ordered by (start_at, id) after the keyset cursor `after`. With `options.count` the
-   * total of the filter comes in the same statement; otherwise `count()` runs it on demand.
-   */
+  /** One page of the company's agenda (see appointment-page.ts). */
   async list(em: EntityManager, scope: Scope, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
     checkScope(scope, 'read');
-    if (!Number.isInteger(first) || first < 0) throw domainError('PAGE_SIZE_INVALID');
-    const limit = Math.min(first, MAX_PAGE);
-    const where: string[] = ['company_id = ?'];
-    const params: unknown[] = [scope.companyId];
-    if (filter.from) {
-      where.push('start_at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to) {
-      where.push('start_at < ?');
-      params.push(filter.to);
-    }
-    if (filter.from && filter.to && filter.from > filter.to) throw domainError('RANGE_ORDER');
-    if (filter.status?.length) {
-      where.push(`status in (${filter.status.map(() => '?').join(', ')})`);
-      params.push(...filter.status);
-    }
-    for (const term of searchTerms(filter.search)) {
-      where.push(`search_text like ? escape '\\'`);
-      params.push(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    }
-    const pageWhere = [...where];
-    const pageParams = [...params];
-    if (after) {
-      const cursor = decodeCursor(after);
-      pageWhere.push('(start_at, id) > (?, ?)');
-      pageParams.push(cursor.startAt, cursor.id);
-    }
-    // One statement and one row: the page as a JSON array of tuples (one parse instead of per-column
-    // parsing of many rows), plus the count of the whole filter (ignoring `after`) only when asked.
-    // The aggregate's own ORDER BY keeps the page order whatever the plan.
-    const page = `coalesce((select json_agg(json_build_array(${PAGE_TUPLE}) order by p.start_at, p.id)
-      from (select ${PAGE_COLUMNS} from appointments where ${pageWhere.join(' and ')} order by start_at, id limit ?) p), '[]') as rows`;
-    const countSql = `select count(*) as n from appointments where ${where.join(' and ')}`;
-    const conn = em.getConnection();
-    const [result] = await conn.execute<{ n?: string; rows: unknown[][] }[]>(
-      options.count ? `select (${countSql}) as n, ${page}` : `select ${page}`,
-      options.count ? [...params, ...pageParams, limit + 1] : [...pageParams, limit + 1],
-    );
-    const rows = result?.rows ?? [];
-    let counted = options.count ? Promise.resolve(Number(result?.n ?? 0)) : undefined;
-    const count = () => (counted ??= conn.execute<{ n: string }[]>(countSql, [...params]).then((r) => Number(r[0]?.n ?? 0)));
-
-    const nodes = rows.slice(0, limit).map(appointmentFromTuple);
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node.startAt, node.id), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-      count,
-    };
+    return listPage(em, scope.companyId, filter, first, after, options);
   }
 
   async get(em: EntityManager, scope: Scope, id: string): Promise<Appointment | null> {
@@ -459,95 +388,9 @@ export class AppointmentService {
     }
   }
 
-  /** Our own pt-BR text plus Cal.com's HTTP status: Cal.com's text stays in the logs (ARCHITECTURE §11). */
   private toDomainError(error: unknown, companyId: string): unknown {
-    if (!(error instanceof CalendarError)) return error;
-    const status = error.status === undefined ? {} : { calcomStatus: error.status };
-    const http = error.status === undefined ? '' : ` (HTTP ${error.status})`;
-    switch (error.kind) {
-      case 'not_configured':
-        this.metrics.diagnostics.inc({ company: companyId, symptom: 'calendar_not_configured' });
-        return notConfigured();
-      case 'slot_taken':
-        return domainError('CALCOM_SLOT_UNAVAILABLE', status);
-      case 'not_found':
-        return domainError('CALCOM_BOOKING_GONE', status);
-      case 'rejected':
-        if (error.blocked) {
-          return domainError('CALCOM_URL_BLOCKED');
-        }
-        if (error.status === 401 || error.status === 403) {
-          return domainError('CALCOM_KEY_REFUSED', { http }, status);
-        }
-        return domainError('CALCOM_OPERATION_REFUSED', { http }, status);
-      case 'unavailable':
-        this.metrics.diagnostics.inc({ company: companyId, symptom: 'calcom_unreachable' });
-        return domainError('CALCOM_NO_ANSWER', { http }, status);
-    }
+    return calendarDomainError(error, companyId, this.metrics);
   }
 }
 
-function notConfigured() {
-  return domainError('CALCOM_NOT_CONFIGURED');
-}
 
-interface ValidBooking {
-  start: Date;
-  clientName: string;
-  clientPhone: string | null;
-  clientEmail: string | null;
-  notes: string | null;
-  contactId?: string | null;
-}
-
-export function validateBooking(input: BookInput): ValidBooking {
-  const problems: Record<string, string> = {};
-  if (!(input.start instanceof Date) || Number.isNaN(input.start.getTime())) problems.start = BOOKING_FIELD.startInvalid;
-  else if (input.start.getTime() < Date.now() - 60_000) problems.start = BOOKING_FIELD.startPast;
-  const clientName = (input.clientName ?? '').trim();
-  if (!clientName) problems.clientName = BOOKING_FIELD.nameMissing;
-  else if (clientName.length > 200) problems.clientName = BOOKING_FIELD.nameTooLong;
-  let clientPhone: string | null = null;
-  if (input.clientPhone?.trim()) {
-    clientPhone = normalizePhone(input.clientPhone);
-    if (!clientPhone) problems.clientPhone = BOOKING_FIELD.phoneInvalid;
-  }
-  const clientEmail = input.clientEmail?.trim().toLowerCase() || null;
-  if (clientEmail && (!EMAIL.test(clientEmail) || clientEmail.length > 254)) problems.clientEmail = BOOKING_FIELD.emailInvalid;
-  if (!clientPhone && !clientEmail && !problems.clientPhone && !problems.clientEmail) {
-    problems.clientPhone = BOOKING_FIELD.contactMissing;
-  }
-  const notes = input.notes?.trim() || null;
-  if (notes && notes.length > 2000) problems.notes = BOOKING_FIELD.notesTooLong;
-  const fields = Object.keys(problems);
-  if (fields.length > 0) {
-    throw domainError('BOOKING_INVALID', { problems: Object.values(problems).join(' ') }, { fields: problems });
-  }
-  return { start: input.start, clientName, clientPhone, clientEmail, notes, contactId: input.contactId ?? null };
-}
-
-export function appointmentSearchText(name: string, phone: string | null, email: string | null): string {
-  return [searchKey(name), phone ?? '', email ?? ''].filter(Boolean).join(' ');
-}
-
-function searchTerms(search: string | null | undefined): string[] {
-  if (!search?.trim()) return [];
-  if (search.length > 200) throw domainError('SEARCH_TOO_LONG');
-  const key = searchKey(search);
-  const terms = key.split(/\s+/).filter(Boolean);
-  // "(11) 99999-8888" → also match the phone's contiguous digits
-  const digits = search.replace(/\D/g, '');
-  if (digits.length >= 4 && terms.length > 1 && terms.every((t) => /^\d+$/.test(t))) return [digits.replace(/^0+/, '')];
-  return terms;
-}
-
-export function encodeCursor(startAt: Date, id: string): string {
-  return Buffer.from(`${isoString(startAt)}|${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { startAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const startAt = new Date(iso ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(startAt.getTime())) throw domainError('CURSOR_INVALID');
-  return { startAt, id };
-}

@@ -4,7 +4,7 @@ import type { CalendarEvent as BookingEvent } from '../calcom/calendar.gateway.j
 import { isUuid } from '../companies/company.service.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Appointment, type AppointmentStatus } from './appointment.entity.js';
-import { appointmentSearchText } from './appointment.service.js';
+import { appointmentSearchText } from './appointment-input.js';
 import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 /** How the sync announces changes (AppointmentService's publishing, passed in to avoid a cycle). */
