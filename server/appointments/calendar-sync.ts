@@ -149,11 +149,6 @@ export class CalendarSync {
   }
 
   /**
-   * Serialises the Cal.com events of one company: two events of one booking may share no uid (a
-   * cancel of the new booking and the create of the old one) and only a later reschedule links
-   * them, so a per-uid lock cannot keep them from both inserting.
-   */
-  /**
    * The metadata id is reused only when it was this company's (its audit trail names it) and no row
    * holds it: whether an id exists in another tenant never changes what happens here.
    */
@@ -168,6 +163,11 @@ export class CalendarSync {
     return rows[0]?.free === true;
   }
 
+  /**
+   * Serialises the Cal.com events of one company: two events of one booking may share no uid (a
+   * cancel of the new booking and the create of the old one) and only a later reschedule links
+   * them, so a per-uid lock cannot keep them from both inserting.
+   */
   private async lockCompany(tx: EntityManager, companyId: string): Promise<void> {
     // Held until the transaction ends: taken once per transaction (a batch of deliveries shares one).
     const trx = tx.getTransactionContext<object>();

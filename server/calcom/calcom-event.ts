@@ -1,7 +1,8 @@
 import { normalizePhone } from '../whatsapp/phone.js';
 import { CALENDAR_TRIGGERS as BOOKING_TRIGGERS, type CalendarEvent, type CalendarTrigger as BookingTrigger } from './calendar.gateway.js';
 
-export { CALENDAR_TRIGGERS as BOOKING_TRIGGERS, type CalendarTrigger as BookingTrigger } from './calendar.gateway.js';
+// Cal.com's names for the calendar port's vocabulary (the webhook and its tests use them).
+export { BOOKING_TRIGGERS, type BookingTrigger };
 /** A booking change from Cal.com, from a webhook or from reconciliation, in our terms. */
 export type BookingEvent = CalendarEvent;
 
