@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tenant } from '../auth/tenant.js';
 import { resolveCaller, tenantOf } from '../platform/context.js';
-import { badInput } from '../platform/errors.js';
+import { badInput, domainError } from '../platform/errors.js';
 import type { Services } from '../wiring/services.js';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from './appointment.entity.js';
 import { mapAppointment } from './appointment.types.js';
@@ -64,7 +64,7 @@ export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, 
       const q = req.query;
       const status = q.status?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
       if (status?.some((s) => !APPOINTMENT_STATUSES.includes(s as AppointmentStatus))) {
-        throw badInput(`status deve ser uma lista de ${APPOINTMENT_STATUSES.join(', ')}`);
+        throw domainError('STATUS_LIST_INVALID', { statuses: APPOINTMENT_STATUSES.join(', ') });
       }
       const { count, ...page } = await services.appointments.list(
         em,

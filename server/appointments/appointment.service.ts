@@ -1,27 +1,32 @@
+/*
+ * Over 300 lines on purpose: this class is the single owner of `appointments` (issue 15), so every
+ * write and every read other rooms use is one of its methods. Input checks, the page query, calendar
+ * error translation and calendar-event application live beside it (appointment-input.ts,
+ * appointment-page.ts, calendar-errors.ts, calendar-sync.ts).
+ */
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
-import { requireWrite, type Tenant } from '../auth/tenant.js';
-import { CalendarError, type CalendarBooking, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
+import { requireWrite } from '../auth/tenant.js';
+import { CalendarError, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
 import type { CompanyIntegrations, CompanyService } from '../companies/company.service.js';
 import { isUuid } from '../shared/ids.js';
-import { isoString } from '../platform/date-time.js';
-import { rawRead } from '../platform/raw-query.js';
-import { badInput, DomainError } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
-import { normalizePhone, toE164 } from '../shared/phone.js';
-import { searchKey } from '../shared/text.js';
-import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
-import { APPOINTMENT_VIEW_COLUMNS, AppointmentChangeKind, appointmentFromTuple, appointmentTupleSql, mapAppointment, type AppointmentView } from './appointment.types.js';
+import { toE164 } from '../shared/phone.js';
+import { Appointment, type AppointmentSource } from './appointment.entity.js';
+import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
+import { listPage, type ListFilter, type Page } from './appointment-page.js';
+import { calendarDomainError, notConfigured } from './calendar-errors.js';
+import { CalendarSync, type ApplyResult } from './calendar-sync.js';
+
+export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
+export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
+import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
-export const MAX_PAGE = 200;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_RANGE_DAYS = 62;
-/** The raw columns a page reads, and the tuple built from them (see APPOINTMENT_VIEW_COLUMNS). */
-const PAGE_COLUMNS = APPOINTMENT_VIEW_COLUMNS.join(', ');
-const PAGE_TUPLE = appointmentTupleSql('p');
 
 /** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
 export interface Scope {
@@ -31,96 +36,49 @@ export interface Scope {
   canWrite?: boolean;
 }
 
-export interface ListFilter {
-  from?: Date | null;
-  to?: Date | null;
-  search?: string | null;
-  status?: AppointmentStatus[] | null;
-}
-
-export interface BookInput {
-  start: Date;
-  clientName: string;
-  clientPhone?: string | null;
-  clientEmail?: string | null;
-  notes?: string | null;
-  contactId?: string | null;
-}
-
 export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
 
-export interface Page {
-  edges: { cursor: string; node: AppointmentView }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Counting a long range costs more than the page itself: only done when asked for. */
-  count: () => Promise<number>;
+/**
+ * Checked on the first line of every public method: the scope names a company, and a write needs
+ * write permission (read-only API keys are refused before anything is read or sent to Cal.com).
+ */
+function checkScope(scope: Scope, access: 'read' | 'write'): void {
+  if (!scope || !isUuid(scope.companyId)) throw domainError('SCOPE_INVALID');
+  if (access === 'write') requireWrite(scope);
 }
 
+/**
+ * The only owner of `appointments`: every write (book, cancel, reschedule, a calendar event, a
+ * released claim) and every read other rooms make go through here.
+ */
 export class AppointmentService {
+  private readonly sync: CalendarSync;
+
   constructor(
     private readonly companies: CompanyService,
     private readonly calendar: CalendarGateway,
     private readonly events: PgEventBus,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.sync = new CalendarSync(this, metrics);
+  }
 
-  /**
-   * One page ordered by (start_at, id) after the keyset cursor `after`. With `options.count` the
-   * total of the filter comes in the same statement; otherwise `count()` runs it on demand.
-   */
-  async list(em: EntityManager, tenant: Tenant, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
-    if (!Number.isInteger(first) || first < 0) throw badInput('`first` deve ser um inteiro não negativo.');
-    const limit = Math.min(first, MAX_PAGE);
-    if (filter.from && filter.to && filter.from > filter.to) throw badInput('`from` deve ser anterior a `to`.');
-    const cursor = after ? decodeCursor(after) : undefined;
-    const terms = searchTerms(filter.search);
-    // A text search's best plan depends on its pattern: planned with its values, not prepared.
-    const prepared = terms.length === 0;
-    // Placeholders are numbered in the order they appear in the text, each used once (see rawRead).
-    const values: unknown[] = [];
-    const param = (value: unknown) => `$${values.push(value)}`;
-    const where = (withCursor: boolean) => {
-      const clauses: string[] = [`company_id = ${param(tenant.companyId)}`];
-      if (filter.from) clauses.push(`start_at >= ${param(filter.from)}`);
-      if (filter.to) clauses.push(`start_at < ${param(filter.to)}`);
-      if (filter.status?.length) clauses.push(`status in (${filter.status.map((s) => param(s)).join(', ')})`);
-      for (const term of terms) clauses.push(`search_text like ${param(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} escape '\\'`);
-      if (withCursor && cursor) clauses.push(`(start_at, id) > (${param(cursor.startAt)}, ${param(cursor.id)})`);
-      return clauses.join(' and ');
-    };
-    // One statement and one row: the page as a JSON array of tuples (one parse instead of per-column
-    // parsing of many rows), plus the count of the whole filter (ignoring `after`) only when asked.
-    // The aggregate's own ORDER BY keeps the page order whatever the plan.
-    const countSql = options.count ? `(select count(*) from appointments where ${where(false)}) as n, ` : '';
-    const pageSql = `coalesce((select json_agg(json_build_array(${PAGE_TUPLE}) order by p.start_at, p.id)
-      from (select ${PAGE_COLUMNS} from appointments where ${where(true)} order by start_at, id limit ${param(limit + 1)}) p), '[]') as rows`;
-    const [result] = await rawRead<{ n?: string; rows: unknown[][] }>(em, `select ${countSql}${pageSql}`, values, { prepared });
-    const rows = result?.rows ?? [];
-    let counted = options.count ? Promise.resolve(Number(result?.n ?? 0)) : undefined;
-    const count = () => {
-      if (counted) return counted;
-      values.length = 0; // a statement of its own: its placeholders start again at $1
-      const sql = `select count(*) as n from appointments where ${where(false)}`;
-      return (counted = rawRead<{ n: string }>(em, sql, values, { prepared }).then((r) => Number(r[0]?.n ?? 0)));
-    };
-
-    const nodes = rows.slice(0, limit).map(appointmentFromTuple);
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node.startAt, node.id), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-      count,
-    };
+  /** One page of the company's agenda (see appointment-page.ts). */
+  async list(em: EntityManager, scope: Scope, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
+    checkScope(scope, 'read');
+    return listPage(em, scope.companyId, filter, first, after, options);
   }
 
   async get(em: EntityManager, scope: Scope, id: string): Promise<Appointment | null> {
+    checkScope(scope, 'read');
     if (!isUuid(id)) return null;
     return em.findOne(Appointment, { id, companyId: scope.companyId });
   }
 
   async availability(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<CalendarSlot[]> {
-    if (!(from < to)) throw badInput('`from` deve ser anterior a `to`.');
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw badInput(`O intervalo máximo é de ${MAX_RANGE_DAYS} dias.`);
+    checkScope(scope, 'read');
+    if (!(from < to)) throw domainError('RANGE_ORDER');
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
     const company = await this.integrations(em, scope.companyId);
     const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
@@ -134,7 +92,7 @@ export class AppointmentService {
    * the claim is released and nothing confirmed remains.
    */
   async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource): Promise<Appointment> {
-    requireWrite(scope);
+    checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
     const company = await this.integrations(em, scope.companyId);
@@ -152,8 +110,9 @@ export class AppointmentService {
    * for a booking with our id first, creates it only if there is none, then confirms the claim.
    */
   async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
+    checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
-    if (!claim) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
+    if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
     return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true);
   }
 
@@ -178,10 +137,10 @@ export class AppointmentService {
   }
 
   async cancel(em: EntityManager, scope: Scope, id: string, reason: string | null, via: CancelVia): Promise<Appointment> {
-    requireWrite(scope);
+    checkScope(scope, 'write');
     const cleanReason = reason?.trim().slice(0, 500) || null;
     const current = await this.get(em, scope, id);
-    if (!current) throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
+    if (!current) throw domainError('APPOINTMENT_NOT_FOUND');
     if (current.status === 'CANCELLED') return current;
     if (current.calBookingUid) {
       const company = await this.integrations(em, scope.companyId);
@@ -202,13 +161,14 @@ export class AppointmentService {
 
   /** Moves a booking to a new slot in Cal.com, keeping our appointment id. */
   async reschedule(em: EntityManager, scope: Scope, id: string, start: Date, reason: string | null): Promise<Appointment> {
+    checkScope(scope, 'write');
     const current = await this.get(em, scope, id);
-    if (!current || current.status === 'CANCELLED') throw new DomainError('NOT_FOUND', 'Agendamento não encontrado.');
-    if (!current.calBookingUid) throw new DomainError('CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.');
+    if (!current || current.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
+    if (!current.calBookingUid) throw domainError('APPOINTMENT_NOT_CONFIRMED');
     // Check our own agenda before moving the booking in Cal.com: afterwards the slot index could only
     // refuse our row, leaving Cal.com and us disagreeing.
     const clash = await em.findOne(Appointment, { companyId: scope.companyId, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } });
-    if (clash) throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+    if (clash) throw domainError('SLOT_TAKEN');
     const company = await this.integrations(em, scope.companyId);
     const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
     return em.transactional(async (tx) => {
@@ -225,6 +185,81 @@ export class AppointmentService {
       await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED);
       return row;
     });
+  }
+
+  /**
+   * Applies a calendar booking event (a Cal.com webhook or reconciliation), idempotently and in
+   * any order, inside the caller's transaction (see calendar-sync.ts).
+   */
+  async applyCalendarEvent(tx: EntityManager, scope: Scope, event: CalendarEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
+    checkScope(scope, 'write');
+    return this.sync.apply(tx, scope.companyId, scope.actor, event, via);
+  }
+
+  /** Our own claims without a calendar uid created before `before` (their Cal.com answer was lost). */
+  async staleClaims(em: EntityManager, scope: Scope, before: Date): Promise<Appointment[]> {
+    checkScope(scope, 'read');
+    return em.find(Appointment, { companyId: scope.companyId, status: 'PENDING', calBookingUid: null, createdAt: { $lt: before } });
+  }
+
+  /** Removes a claim the calendar has no booking for; false when it is no longer an open claim. */
+  async releaseClaim(em: EntityManager, scope: Scope, id: string, reason: string): Promise<boolean> {
+    checkScope(scope, 'write');
+    return em.transactional(async (tx) => {
+      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
+      if (!row) return false;
+      tx.remove(row);
+      audit(tx, scope.companyId, scope.actor, 'appointment.claim_released', `appointment:${row.id}`, { reason });
+      return true;
+    });
+  }
+
+  /** A contact's live upcoming meetings: booked by that contact, or by anyone with one of `phones`. */
+  async upcomingForContact(em: EntityManager, scope: Scope, contact: { id: string; phones: string[] }, now: Date, limit: number): Promise<Appointment[]> {
+    checkScope(scope, 'read');
+    return em.find(
+      Appointment,
+      {
+        companyId: scope.companyId,
+        status: { $ne: 'CANCELLED' },
+        startAt: { $gt: now },
+        $or: [{ contactId: contact.id }, { clientPhone: { $in: contact.phones } }],
+      },
+      { orderBy: { startAt: 'asc', id: 'asc' }, limit },
+    );
+  }
+
+  /** The live, still upcoming appointments among `ids`, in start order. */
+  async liveUpcoming(em: EntityManager, scope: Scope, ids: string[], now: Date): Promise<Appointment[]> {
+    checkScope(scope, 'read');
+    if (ids.length === 0) return [];
+    return em.find(
+      Appointment,
+      { companyId: scope.companyId, id: { $in: ids.filter(isUuid) }, status: { $ne: 'CANCELLED' }, startAt: { $gt: now } },
+      { orderBy: { startAt: 'asc', id: 'asc' } },
+    );
+  }
+
+  /** The contact's own live appointment (claims included) starting exactly at `start`. */
+  async contactAppointmentAt(em: EntityManager, scope: Scope, contactId: string, start: Date): Promise<Appointment | null> {
+    checkScope(scope, 'read');
+    return em.findOne(Appointment, {
+      companyId: scope.companyId,
+      contactId,
+      startAt: start,
+      status: { $in: ['PENDING', 'CONFIRMED', 'RESCHEDULED'] },
+    });
+  }
+
+  /** Start times of the company's live appointments in [from, to). */
+  async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<Date[]> {
+    checkScope(scope, 'read');
+    const rows = await em.find(
+      Appointment,
+      { companyId: scope.companyId, status: { $ne: 'CANCELLED' }, startAt: { $gte: from, $lt: to } },
+      { fields: ['startAt'] },
+    );
+    return rows.map((r) => r.startAt);
   }
 
   async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
@@ -244,7 +279,7 @@ export class AppointmentService {
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
     const company = await this.companies.integrations(em, companyId);
-    if (!company) throw new DomainError('NOT_FOUND', 'Empresa não encontrada.');
+    if (!company) throw domainError('COMPANY_NOT_FOUND');
     return company;
   }
 
@@ -286,7 +321,7 @@ export class AppointmentService {
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+        throw domainError('SLOT_TAKEN');
       }
       throw error;
     }
@@ -325,10 +360,10 @@ export class AppointmentService {
     });
     if (!row) {
       // A Cal.com booking made elsewhere for this slot superseded our claim meanwhile (see
-      // CalcomSyncService.slotTaken); do not leave our late duplicate behind in Cal.com.
+      // CalendarSync.slotTaken); do not leave our late duplicate behind in Cal.com.
       const company = await this.integrations(em, scope.companyId);
       await this.calendar.cancel(company, booking.uid, 'Horário ocupado por outra reserva').catch(() => {});
-      throw new DomainError('CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.');
+      throw domainError('SLOT_TAKEN');
     }
     if (row.status === 'CONFIRMED') this.metrics.appointmentsConfirmed.inc({ company: scope.companyId, source: source.toLowerCase() });
     if (!row.meetingUrl) this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'meeting_link_missing' });
@@ -340,7 +375,7 @@ export class AppointmentService {
       await tx.flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw new DomainError('CONFLICT', 'Já existe outro agendamento neste horário.');
+        throw domainError('SLOT_OCCUPIED');
       }
       throw error;
     }
@@ -354,98 +389,9 @@ export class AppointmentService {
     }
   }
 
-  /** Our own pt-BR text plus Cal.com's HTTP status: Cal.com's text stays in the logs (ARCHITECTURE §11). */
   private toDomainError(error: unknown, companyId: string): unknown {
-    if (!(error instanceof CalendarError)) return error;
-    const status = error.status === undefined ? {} : { calcomStatus: error.status };
-    const http = error.status === undefined ? '' : ` (HTTP ${error.status})`;
-    switch (error.kind) {
-      case 'not_configured':
-        this.metrics.diagnostics.inc({ company: companyId, symptom: 'calendar_not_configured' });
-        return notConfigured();
-      case 'slot_taken':
-        return new DomainError('CONFLICT', 'Este horário não está mais disponível no Cal.com. Escolha outro horário.', status);
-      case 'not_found':
-        return new DomainError('NOT_FOUND', 'A reserva não existe mais no Cal.com.', status);
-      case 'rejected':
-        if (error.blocked) {
-          return new DomainError('CALCOM_REJECTED', 'A URL do Cal.com aponta para um endereço interno ou reservado, que não é permitido: corrija-a em Configurações.');
-        }
-        if (error.status === 401 || error.status === 403) {
-          return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a chave de API${http}: confira-a em Configurações.`, status);
-        }
-        return new DomainError('CALCOM_REJECTED', `O Cal.com recusou a operação${http}. Confira o tipo de evento e a configuração em Configurações.`, status);
-      case 'unavailable':
-        this.metrics.diagnostics.inc({ company: companyId, symptom: 'calcom_unreachable' });
-        return new DomainError('CALCOM_UNAVAILABLE', `O Cal.com não respondeu${http}. Tente novamente em alguns instantes.`, status);
-    }
+    return calendarDomainError(error, companyId, this.metrics);
   }
 }
 
-function notConfigured(): DomainError {
-  return new DomainError(
-    'CALCOM_NOT_CONFIGURED',
-    'A agenda não está configurada: preencha a chave de API e o tipo de evento do Cal.com em Configurações.',
-  );
-}
 
-interface ValidBooking {
-  start: Date;
-  clientName: string;
-  clientPhone: string | null;
-  clientEmail: string | null;
-  notes: string | null;
-  contactId?: string | null;
-}
-
-export function validateBooking(input: BookInput): ValidBooking {
-  const problems: Record<string, string> = {};
-  if (!(input.start instanceof Date) || Number.isNaN(input.start.getTime())) problems.start = 'Data/hora inválida.';
-  else if (input.start.getTime() < Date.now() - 60_000) problems.start = 'O horário escolhido já passou.';
-  const clientName = (input.clientName ?? '').trim();
-  if (!clientName) problems.clientName = 'Informe o nome do cliente.';
-  else if (clientName.length > 200) problems.clientName = 'O nome pode ter no máximo 200 caracteres.';
-  let clientPhone: string | null = null;
-  if (input.clientPhone?.trim()) {
-    clientPhone = normalizePhone(input.clientPhone);
-    if (!clientPhone) problems.clientPhone = 'Telefone inválido: use DDD e número, ex.: +55 11 99999-9999.';
-  }
-  const clientEmail = input.clientEmail?.trim().toLowerCase() || null;
-  if (clientEmail && (!EMAIL.test(clientEmail) || clientEmail.length > 254)) problems.clientEmail = 'E-mail inválido.';
-  if (!clientPhone && !clientEmail && !problems.clientPhone && !problems.clientEmail) {
-    problems.clientPhone = 'Informe o telefone ou o e-mail do cliente.';
-  }
-  const notes = input.notes?.trim() || null;
-  if (notes && notes.length > 2000) problems.notes = 'As observações podem ter no máximo 2000 caracteres.';
-  const fields = Object.keys(problems);
-  if (fields.length > 0) {
-    throw badInput(Object.values(problems).join(' '), { fields: problems });
-  }
-  return { start: input.start, clientName, clientPhone, clientEmail, notes, contactId: input.contactId ?? null };
-}
-
-export function appointmentSearchText(name: string, phone: string | null, email: string | null): string {
-  return [searchKey(name), phone ?? '', email ?? ''].filter(Boolean).join(' ');
-}
-
-function searchTerms(search: string | null | undefined): string[] {
-  if (!search?.trim()) return [];
-  if (search.length > 200) throw badInput('A busca pode ter no máximo 200 caracteres.');
-  const key = searchKey(search);
-  const terms = key.split(/\s+/).filter(Boolean);
-  // "(11) 99999-8888" → also match the phone's contiguous digits
-  const digits = search.replace(/\D/g, '');
-  if (digits.length >= 4 && terms.length > 1 && terms.every((t) => /^\d+$/.test(t))) return [digits.replace(/^0+/, '')];
-  return terms;
-}
-
-export function encodeCursor(startAt: Date, id: string): string {
-  return Buffer.from(`${isoString(startAt)}|${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { startAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const startAt = new Date(iso ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(startAt.getTime())) throw badInput('Cursor `after` inválido.');
-  return { startAt, id };
-}

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import { isUuid } from '../shared/ids.js';
-import { badInput } from '../platform/errors.js';
+import { badInput, domainError } from '../platform/errors.js';
 import { AuditLog } from './audit-log.entity.js';
 import type { AuditLogConnection, AuditLogFilter } from './audit.types.js';
 
@@ -11,7 +11,7 @@ const MAX_PAGE = 200;
 export class AuditQueryService {
   async list(em: EntityManager, tenant: Tenant, filter: AuditLogFilter = {}, first = 50, after?: string | null): Promise<AuditLogConnection> {
     requireAdmin(tenant);
-    if (!Number.isInteger(first) || first < 0) throw badInput('`first` deve ser um inteiro não negativo.');
+    if (!Number.isInteger(first) || first < 0) throw domainError('PAGE_SIZE_INVALID');
     const limit = Math.min(first, MAX_PAGE);
     const where: string[] = ['company_id = ?'];
     const params: unknown[] = [tenant.companyId];
@@ -33,7 +33,7 @@ export class AuditQueryService {
     if (after) {
       const [iso, id] = Buffer.from(after, 'base64url').toString('utf8').split('|');
       const at = new Date(iso ?? '');
-      if (!id || !isUuid(id) || Number.isNaN(at.getTime())) throw badInput('Cursor `after` inválido.');
+      if (!id || !isUuid(id) || Number.isNaN(at.getTime())) throw domainError('CURSOR_INVALID');
       where.push('(at, id) > (?, ?)');
       params.push(at, id);
     }

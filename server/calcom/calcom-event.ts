@@ -1,28 +1,10 @@
 import { normalizePhone } from '../shared/phone.js';
+import { CALENDAR_TRIGGERS as BOOKING_TRIGGERS, type CalendarEvent, type CalendarTrigger as BookingTrigger } from './calendar.gateway.js';
 
-export const BOOKING_TRIGGERS = ['BOOKING_CREATED', 'BOOKING_REQUESTED', 'BOOKING_RESCHEDULED', 'BOOKING_CANCELLED', 'BOOKING_REJECTED'] as const;
-export type BookingTrigger = (typeof BOOKING_TRIGGERS)[number];
-
+// Cal.com's names for the calendar port's vocabulary (the webhook and its tests use them).
+export { BOOKING_TRIGGERS, type BookingTrigger };
 /** A booking change from Cal.com, from a webhook or from reconciliation, in our terms. */
-export interface BookingEvent {
-  trigger: BookingTrigger;
-  /** When Cal.com produced it; older than the last applied event means stale. */
-  at: Date;
-  uid: string;
-  bookingId: number | null;
-  /** On BOOKING_RESCHEDULED: the uid of the booking it replaces. */
-  rescheduleUid: string | null;
-  title: string;
-  start: Date;
-  end: Date;
-  clientName: string;
-  clientEmail: string | null;
-  clientPhone: string | null;
-  meetingUrl: string | null;
-  reason: string | null;
-  /** Our appointment id, when the booking was made by us (metadata round trip). */
-  appointmentId: string | null;
-}
+export type BookingEvent = CalendarEvent;
 
 export class InvalidEvent extends Error {
   override name = 'InvalidEvent';

@@ -3,7 +3,8 @@ import type { CompanyIntegrations } from '../companies/company.service.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { OutboundGuard } from '../platform/outbound-guard.js';
-import { CalendarError, type BookingRequest, type CalendarBooking, type CalendarGateway, type CalendarSlot } from './calendar.gateway.js';
+import { normalizePhone } from '../shared/phone.js';
+import { CalendarError, type BookingRequest, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from './calendar.gateway.js';
 import { CalcomClient, CalcomError, type CalcomBooking, type CalcomClientOptions } from './calcom.client.js';
 
 /**
@@ -80,6 +81,17 @@ export class CalcomGateway implements CalendarGateway {
     return toCalendarBooking(await this.call(company, () => this.client(company).rescheduleBooking(uid, start, reason ?? undefined)));
   }
 
+  // Reconciliation reads Cal.com as-is: its failures reach the reconcile loop unclassified, as before.
+  async recentEvents(company: CompanyIntegrations, since: Date, now: Date): Promise<CalendarEvent[]> {
+    const bookings = await this.client(company).listBookings({ afterStart: since, take: 100 });
+    return bookings.map((b) => toCalendarEvent(b, now));
+  }
+
+  async findEvent(company: CompanyIntegrations, appointmentId: string, around: Date, now: Date): Promise<CalendarEvent | null> {
+    const found = await this.client(company).findBookingByAppointmentId(appointmentId, around);
+    return found ? toCalendarEvent(found, now) : null;
+  }
+
   private async call<T>(company: CompanyIntegrations, operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
@@ -94,6 +106,33 @@ export class CalcomGateway implements CalendarGateway {
 
 export function toCalendarBooking(b: CalcomBooking): CalendarBooking {
   return { uid: b.uid, id: b.id, status: b.status, start: b.start, end: b.end, meetingUrl: b.meetingUrl, title: b.title };
+}
+
+/** Cal.com's current view of a booking as the newest event about it (stamped `now`). */
+export function toCalendarEvent(b: CalcomBooking, now: Date): CalendarEvent {
+  const trigger: CalendarEvent['trigger'] =
+    b.status === 'cancelled' || b.status === 'rejected' ? 'BOOKING_CANCELLED'
+    : b.status === 'pending' ? 'BOOKING_REQUESTED'
+    : b.rescheduledFromUid ? 'BOOKING_RESCHEDULED'
+    : 'BOOKING_CREATED';
+  const attendee = b.attendees[0];
+  const appointmentId = typeof b.metadata.appointmentId === 'string' ? b.metadata.appointmentId : null;
+  return {
+    trigger,
+    at: now,
+    uid: b.uid,
+    bookingId: b.id,
+    rescheduleUid: b.rescheduledFromUid,
+    title: b.title,
+    start: b.start,
+    end: b.end,
+    clientName: attendee?.name ?? '',
+    clientEmail: attendee?.email ?? null,
+    clientPhone: attendee?.phoneNumber ? normalizePhone(attendee.phoneNumber) : null,
+    meetingUrl: b.meetingUrl,
+    reason: b.cancellationReason,
+    appointmentId,
+  };
 }
 
 function classify(error: unknown): unknown {

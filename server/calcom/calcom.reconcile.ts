@@ -1,13 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Appointment } from '../appointments/appointment.entity.js';
-import { audit, SYSTEM_ACTOR } from '../audit/audit.service.js';
+import { CALCOM_ACTOR, SYSTEM_ACTOR } from '../audit/audit.service.js';
 import { Company } from '../companies/company.entity.js';
 import type { Logger } from '../platform/logger.js';
-import { normalizePhone } from '../shared/phone.js';
 import type { Services } from '../wiring/services.js';
-import type { BookingEvent } from './calcom-event.js';
-import type { CalcomBooking } from './calcom.client.js';
-import type { CalcomGateway } from './calcom.gateway.js';
 
 /** A claim older than this without a Cal.com uid is either lost in transit or abandoned. */
 const STALE_CLAIM_MS = 10 * 60_000;
@@ -24,34 +19,30 @@ export interface ReconcileReport {
 /**
  * Repairs what webhooks missed: Cal.com's current view of recent bookings is applied as the newest
  * truth, and our own PENDING claims whose Cal.com answer was lost are confirmed (found by our
- * appointment id in the booking metadata) or released.
+ * appointment id in the booking metadata) or released. Every change goes through AppointmentService.
  */
 export async function reconcileCompany(em: EntityManager, services: Services, companyId: string, now = new Date()): Promise<ReconcileReport> {
   const report: ReconcileReport = { companyId, checked: 0, applied: 0, claimsConfirmed: 0, claimsReleased: 0 };
   const company = await services.companies.integrations(em, companyId);
   if (!company?.cal.apiKey || !company.cal.eventTypeId) return report;
-  const client = (services.calendar as CalcomGateway).client(company);
+  const { appointments, calendar } = services;
+  const asCalcom = { companyId, actor: CALCOM_ACTOR };
 
-  const bookings = await client.listBookings({ afterStart: new Date(now.getTime() - LOOKBACK_MS), take: 100 });
-  for (const booking of bookings) {
+  const events = await calendar.recentEvents(company, new Date(now.getTime() - LOOKBACK_MS), now);
+  for (const event of events) {
     report.checked += 1;
-    const result = await em.fork().transactional((tx) => services.calcomSync.apply(tx, companyId, toEvent(booking, now), 'reconcile'));
+    const result = await em.fork().transactional((tx) => appointments.applyCalendarEvent(tx, asCalcom, event, 'reconcile'));
     if (result.outcome === 'applied') report.applied += 1;
   }
 
-  const claims = await em.find(Appointment, { companyId, status: 'PENDING', calBookingUid: null, createdAt: { $lt: new Date(now.getTime() - STALE_CLAIM_MS) } });
+  const claims = await appointments.staleClaims(em, asCalcom, new Date(now.getTime() - STALE_CLAIM_MS));
   for (const claim of claims) {
-    const found = await client.findBookingByAppointmentId(claim.id, claim.startAt);
+    const found = await calendar.findEvent(company, claim.id, claim.startAt, now);
     if (found) {
-      await em.fork().transactional((tx) => services.calcomSync.apply(tx, companyId, toEvent(found, now), 'reconcile'));
+      await em.fork().transactional((tx) => appointments.applyCalendarEvent(tx, asCalcom, found, 'reconcile'));
       report.claimsConfirmed += 1;
     } else {
-      await em.fork().transactional(async (tx) => {
-        const row = await tx.findOne(Appointment, { id: claim.id, companyId, status: 'PENDING', calBookingUid: null });
-        if (!row) return;
-        tx.remove(row);
-        audit(tx, companyId, SYSTEM_ACTOR, 'appointment.claim_released', `appointment:${row.id}`, { reason: 'sem reserva correspondente no Cal.com' });
-      });
+      await appointments.releaseClaim(em.fork(), { companyId, actor: SYSTEM_ACTOR }, claim.id, 'sem reserva correspondente no Cal.com');
       report.claimsReleased += 1;
     }
   }
@@ -69,30 +60,4 @@ export async function reconcileAll(em: EntityManager, services: Services, log: L
     }
   }
   return reports;
-}
-
-function toEvent(b: CalcomBooking, now: Date): BookingEvent {
-  const trigger: BookingEvent['trigger'] =
-    b.status === 'cancelled' || b.status === 'rejected' ? 'BOOKING_CANCELLED'
-    : b.status === 'pending' ? 'BOOKING_REQUESTED'
-    : b.rescheduledFromUid ? 'BOOKING_RESCHEDULED'
-    : 'BOOKING_CREATED';
-  const attendee = b.attendees[0];
-  const appointmentId = typeof b.metadata.appointmentId === 'string' ? b.metadata.appointmentId : null;
-  return {
-    trigger,
-    at: now,
-    uid: b.uid,
-    bookingId: b.id,
-    rescheduleUid: b.rescheduledFromUid,
-    title: b.title,
-    start: b.start,
-    end: b.end,
-    clientName: attendee?.name ?? '',
-    clientEmail: attendee?.email ?? null,
-    clientPhone: attendee?.phoneNumber ? normalizePhone(attendee.phoneNumber) : null,
-    meetingUrl: b.meetingUrl,
-    reason: b.cancellationReason,
-    appointmentId,
-  };
 }

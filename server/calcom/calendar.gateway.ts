@@ -27,6 +27,33 @@ export interface BookingRequest {
   reconcileFirst?: boolean;
 }
 
+export const CALENDAR_TRIGGERS = ['BOOKING_CREATED', 'BOOKING_REQUESTED', 'BOOKING_RESCHEDULED', 'BOOKING_CANCELLED', 'BOOKING_REJECTED'] as const;
+export type CalendarTrigger = (typeof CALENDAR_TRIGGERS)[number];
+
+/**
+ * A booking change seen in the calendar (a Cal.com webhook or reconciliation), in our terms: what
+ * `AppointmentService.applyCalendarEvent` applies. Cal.com code only translates payloads into these.
+ */
+export interface CalendarEvent {
+  trigger: CalendarTrigger;
+  /** When the calendar produced it; older than the last applied event means stale. */
+  at: Date;
+  uid: string;
+  bookingId: number | null;
+  /** On BOOKING_RESCHEDULED: the uid of the booking it replaces. */
+  rescheduleUid: string | null;
+  title: string;
+  start: Date;
+  end: Date;
+  clientName: string;
+  clientEmail: string | null;
+  clientPhone: string | null;
+  meetingUrl: string | null;
+  reason: string | null;
+  /** Our appointment id, when the booking was made by us (metadata round trip). */
+  appointmentId: string | null;
+}
+
 export type CalendarFailure = 'not_configured' | 'slot_taken' | 'rejected' | 'unavailable' | 'not_found';
 
 /** A Cal.com outcome the domain cares about, already classified (see calcom.gateway.ts). */
@@ -51,4 +78,8 @@ export interface CalendarGateway {
   book(company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking>;
   cancel(company: CompanyIntegrations, uid: string, reason: string | null): Promise<void>;
   reschedule(company: CompanyIntegrations, uid: string, start: Date, reason: string | null): Promise<CalendarBooking>;
+  /** The calendar's current view of bookings starting after `since`, as events stamped `now` (reconciliation). */
+  recentEvents(company: CompanyIntegrations, since: Date, now: Date): Promise<CalendarEvent[]>;
+  /** The booking that carries our appointment id in its metadata, if the calendar has one. */
+  findEvent(company: CompanyIntegrations, appointmentId: string, around: Date, now: Date): Promise<CalendarEvent | null>;
 }

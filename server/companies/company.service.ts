@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import { hashToken, newToken } from '../auth/tokens.js';
-import { badInput, DomainError } from '../platform/errors.js';
+import { badInput, DomainError, domainError } from '../platform/errors.js';
 import { OutboundBlocked, type OutboundGuard } from '../platform/outbound-guard.js';
 import { TtlCache } from '../platform/ttl-cache.js';
 import { isUuid } from '../shared/ids.js';
@@ -93,7 +93,7 @@ export class CompanyService {
 
   async get(em: EntityManager, tenant: Tenant): Promise<Company> {
     const company = await em.findOne(Company, { id: tenant.companyId });
-    if (!company) throw new DomainError('NOT_FOUND', 'Empresa não encontrada.');
+    if (!company) throw domainError('COMPANY_NOT_FOUND');
     return company;
   }
 

@@ -1,6 +1,9 @@
+import { errorText, ERRORS, type ErrorKey, type ErrorParams } from './messages.js';
+
 /**
- * Domain errors with stable codes. Services throw these; the GraphQL and REST edges map them to
- * `extensions.code` / HTTP statuses in one place (graphql.ts, http-errors in routes).
+ * Domain errors with stable codes. Services throw these, built from a catalogue key
+ * (`domainError`, texts in messages.ts); GraphQL maps them to `extensions.code` (graphql.ts) and
+ * REST to HTTP statuses (`HTTP_STATUS`, in http.ts's error handler).
  */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
@@ -21,9 +24,23 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
+    /** The catalogue entry it was built from, for callers that react to one situation (never sent). */
+    readonly key?: ErrorKey,
   ) {
     super(message);
   }
+}
+
+type ErrorArgs<K extends ErrorKey> = ErrorParams<K> extends undefined
+  ? [details?: Record<string, unknown>]
+  : [params: ErrorParams<K>, details?: Record<string, unknown>];
+
+/** A typed domain error from the message catalogue: `domainError('SLOT_TAKEN')`, `domainError('RANGE_TOO_LONG', { days: 62 })`. */
+export function domainError<K extends ErrorKey>(key: K, ...args: ErrorArgs<K>): DomainError {
+  const [code, text] = ERRORS[key];
+  const params = (typeof text === 'function' ? args[0] : undefined) as ErrorParams<K>;
+  const details = (typeof text === 'function' ? args[1] : args[0]) as Record<string, unknown> | undefined;
+  return new DomainError(code, errorText(key, params), details ?? {}, key);
 }
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Appointment } from '../appointments/appointment.entity.js';
+import type { Appointment } from '../appointments/appointment.entity.js';
 import type { AppointmentService, Scope } from '../appointments/appointment.service.js';
 import { audit } from '../audit/audit.service.js';
 import { DomainError } from '../platform/errors.js';
@@ -64,7 +64,10 @@ export const DEFAULT_WHATSAPP_SETTINGS: WhatsappSettings = {
 };
 
 /** What the engine needs from AppointmentService (the evaluation runs it on a calendar with gaps). */
-export type AppointmentPort = Pick<AppointmentService, 'availability' | 'book' | 'resumeClaim' | 'reschedule' | 'cancel' | 'get'>;
+export type AppointmentPort = Pick<
+  AppointmentService,
+  'availability' | 'book' | 'resumeClaim' | 'reschedule' | 'cancel' | 'get' | 'upcomingForContact' | 'liveUpcoming' | 'contactAppointmentAt' | 'liveStarts'
+>;
 
 /** Alternatives are searched at most this far ahead (AppointmentService allows 62 days per call). */
 const MAX_SEARCH_DAYS = 60;
@@ -564,16 +567,8 @@ export class ConversationEngine {
 
   /** The contact's live upcoming meetings: booked by WhatsApp, or by an admin with the same phone. */
   private async upcoming(turn: Turn): Promise<Appointment[]> {
-    return turn.side.find(
-      Appointment,
-      {
-        companyId: turn.companyId,
-        status: { $ne: 'CANCELLED' },
-        startAt: { $gt: turn.now },
-        $or: [{ contactId: turn.contact.id }, { clientPhone: { $in: brazilianVariants(turn.contact.phone) } }],
-      },
-      { orderBy: { startAt: 'asc', id: 'asc' }, limit: MAX_LISTED_APPOINTMENTS },
-    );
+    const contact = { id: turn.contact.id, phones: brazilianVariants(turn.contact.phone) };
+    return this.appointments.upcomingForContact(turn.side, turn.scope, contact, turn.now, MAX_LISTED_APPOINTMENTS);
   }
 
   private async liveAppointment(turn: Turn, id: string | undefined): Promise<Appointment | null> {
@@ -583,12 +578,7 @@ export class ConversationEngine {
   }
 
   private async liveAppointments(turn: Turn, ids: string[]): Promise<Appointment[]> {
-    if (ids.length === 0) return [];
-    return turn.side.find(
-      Appointment,
-      { companyId: turn.companyId, id: { $in: ids }, status: { $ne: 'CANCELLED' }, startAt: { $gt: turn.now } },
-      { orderBy: { startAt: 'asc', id: 'asc' } },
-    );
+    return this.appointments.liveUpcoming(turn.side, turn.scope, ids, turn.now);
   }
 
   /**
@@ -596,21 +586,11 @@ export class ConversationEngine {
    * our own claim whose Cal.com call never finished (resume it).
    */
   private async ownLiveAppointmentAt(turn: Turn, start: Date): Promise<Appointment | null> {
-    return turn.side.findOne(Appointment, {
-      companyId: turn.companyId,
-      contactId: turn.contact.id,
-      startAt: start,
-      status: { $in: ['PENDING', 'CONFIRMED', 'RESCHEDULED'] },
-    });
+    return this.appointments.contactAppointmentAt(turn.side, turn.scope, turn.contact.id, start);
   }
 
   private async liveStarts(turn: Turn, from: Date, to: Date): Promise<Date[]> {
-    const rows = await turn.side.find(
-      Appointment,
-      { companyId: turn.companyId, status: { $ne: 'CANCELLED' }, startAt: { $gte: from, $lt: to } },
-      { fields: ['startAt'] },
-    );
-    return rows.map((r) => r.startAt);
+    return this.appointments.liveStarts(turn.side, turn.scope, from, to);
   }
 
   // ---- audit ----------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { CALENDAR_REPLIES } from '../platform/messages.js';
 import {
   WEEKDAY_NAMES,
   WEEKDAY_SHORT_NAMES,
@@ -119,7 +120,7 @@ export function cancelConfirmedMessage(start: Date, now: Date, timeZone: string)
 }
 
 export function notConfiguredMessage(): string {
-  return 'A agenda não está configurada no momento, então não consigo marcar reuniões por aqui. Por favor, fale com a nossa equipe.';
+  return CALENDAR_REPLIES.notConfigured;
 }
 
 /** `prefLabel` is DatePreference.label ("amanhã à tarde"); without it, the default search window. */
@@ -176,12 +177,12 @@ export function mediaMessage(kind: Exclude<InboundMedia, 'sticker'>): string {
 }
 
 export function calendarUnavailableMessage(): string {
-  return 'Não consegui acessar a agenda agora. Por favor, tente novamente em alguns minutos.';
+  return CALENDAR_REPLIES.unavailable;
 }
 
 /** Sent right before a fresh optionsMessage. */
 export function slotTakenMessage(): string {
-  return 'Desculpe, esse horário acabou de ser reservado por outra pessoa. Veja as novas opções:';
+  return CALENDAR_REPLIES.slotTaken;
 }
 
 export function invalidChoiceMessage(optionCount: number): string {
@@ -204,7 +205,7 @@ export function offerRefreshedMessage(): string {
 
 /** Cal.com refused for a reason retrying will not fix (configuration, validation). */
 export function calendarRejectedMessage(): string {
-  return 'Não consegui concluir o agendamento por um problema na configuração da nossa agenda. Vou pedir para a nossa equipe verificar e falar com você por aqui.';
+  return CALENDAR_REPLIES.rejected;
 }
 
 export function offerExpiredMessage(): string {

@@ -40,7 +40,7 @@ export function createServices(deps: { config: Config; metrics: Metrics; events:
     auth: new AuthService(),
     companies,
     appointments,
-    calcomSync: new CalcomSyncService(appointments, deps.metrics),
+    calcomSync: new CalcomSyncService(appointments),
     webhookRejections,
     calcomAdmin: new CalcomAdminService(appointments, webhookRejections),
     auditQuery: new AuditQueryService(),

@@ -92,6 +92,11 @@ function calendarPort(calendar: GapCalendar): AppointmentPort {
     reschedule: async () => notUsed(),
     cancel: async () => notUsed(),
     get: async () => null,
+    // The evaluation books nothing persistent: the contact never has meetings of its own.
+    upcomingForContact: async () => [],
+    liveUpcoming: async () => [],
+    contactAppointmentAt: async () => null,
+    liveStarts: async () => [],
   };
 }
 

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Appointment } from '../../server/appointments/appointment.entity.js';
+import { AppointmentService, type Scope } from '../../server/appointments/appointment.service.js';
+import { SYSTEM_ACTOR, type Actor } from '../../server/audit/audit.service.js';
+import { CalendarError, type BookingRequest, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../../server/calcom/calendar.gateway.js';
+import { CompanyService, type CompanyIntegrations } from '../../server/companies/company.service.js';
+import { SecretBox } from '../../server/companies/secret-box.js';
+import { migrate, type EntityManager, type MikroORM } from '../../server/platform/database.js';
+import { openOrm } from '../../server/wiring/database.js';
+import { DomainError } from '../../server/platform/errors.js';
+import { createMetrics } from '../../server/platform/metrics.js';
+import { OutboundGuard } from '../../server/platform/outbound-guard.js';
+import { PgEventBus } from '../../server/platform/pubsub.js';
+import { createTestDatabase } from '../support/database.js';
+
+/**
+ * AppointmentService without HTTP: a real database (never mocked) and an in-memory calendar port
+ * standing in for Cal.com, so each rule of the appointments' owner is checked on its own.
+ */
+class MemoryCalendar implements CalendarGateway {
+  readonly calls: string[] = [];
+  readonly bookings = new Map<string, CalendarBooking & { appointmentId: string }>();
+  /** The next booking call fails with this. */
+  failNext: CalendarError | null = null;
+
+  async slots(_company: CompanyIntegrations, from: Date, to: Date): Promise<CalendarSlot[]> {
+    this.calls.push('slots');
+    const slots: CalendarSlot[] = [];
+    for (let t = from.getTime(); t < to.getTime(); t += 3_600_000) slots.push({ start: new Date(t), end: new Date(t + 1_800_000) });
+    return slots;
+  }
+
+  async book(_company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking> {
+    this.calls.push('book');
+    this.throwIfFailing();
+    const booking = { uid: `mem-${randomUUID()}`, id: this.bookings.size + 1, status: 'accepted' as const, start: request.start, end: new Date(request.start.getTime() + 1_800_000), meetingUrl: 'https://meet.example/x', title: `Reunião com ${request.name}` };
+    this.bookings.set(booking.uid, { ...booking, appointmentId: request.appointmentId });
+    return booking;
+  }
+
+  async cancel(_company: CompanyIntegrations, uid: string): Promise<void> {
+    this.calls.push('cancel');
+    this.throwIfFailing();
+    const booking = this.bookings.get(uid);
+    if (booking) booking.status = 'cancelled';
+  }
+
+  async reschedule(_company: CompanyIntegrations, uid: string, start: Date): Promise<CalendarBooking> {
+    this.calls.push('reschedule');
+    this.throwIfFailing();
+    const old = this.bookings.get(uid)!;
+    const moved = { ...old, uid: `mem-${randomUUID()}`, start, end: new Date(start.getTime() + 1_800_000) };
+    this.bookings.set(moved.uid, moved);
+    return moved;
+  }
+
+  async recentEvents(): Promise<CalendarEvent[]> {
+    this.calls.push('recentEvents');
+    return [];
+  }
+
+  async findEvent(): Promise<CalendarEvent | null> {
+    this.calls.push('findEvent');
+    return null;
+  }
+
+  private throwIfFailing(): void {
+    const failure = this.failNext;
+    this.failNext = null;
+    if (failure) throw failure;
+  }
+}
+
+const HOUR = 3_600_000;
+let orm: MikroORM;
+let drop: () => Promise<void>;
+let events: PgEventBus;
+let calendar: MemoryCalendar;
+let service: AppointmentService;
+let companyId: string;
+let slot = 0;
+
+const actor: Actor = { type: 'ADMIN', id: null, label: 'teste' };
+const scope = (): Scope => ({ companyId, actor });
+const readOnly = (): Scope => ({ companyId, actor, canWrite: false });
+const em = (): EntityManager => orm.em.fork();
+/** A distinct future start per call (the slot index forbids two live appointments at one start). */
+const nextStart = () => new Date(Date.UTC(2031, 0, 1, 12) + ++slot * HOUR);
+
+async function rejected(promise: Promise<unknown>): Promise<DomainError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
+}
+
+function calendarEvent(overrides: Partial<CalendarEvent> = {}): CalendarEvent {
+  const start = overrides.start ?? nextStart();
+  return {
+    trigger: 'BOOKING_CREATED', at: new Date(), uid: `cal-${randomUUID()}`, bookingId: null, rescheduleUid: null, title: 'Reunião', start,
+    end: new Date(start.getTime() + 1_800_000), clientName: 'Ana', clientEmail: 'ana@example.com', clientPhone: null, meetingUrl: null, reason: null, appointmentId: null,
+    ...overrides,
+  };
+}
+
+async function bookOne(): Promise<Appointment> {
+  return service.book(em(), scope(), { start: nextStart(), clientName: 'Bia', clientPhone: '+55 11 98888-7777' }, 'ADMIN');
+}
+
+beforeAll(async () => {
+  const db = await createTestDatabase('appointment_service');
+  drop = db.drop;
+  orm = await openOrm(db.url, 4);
+  await migrate(orm);
+  const log = { info() {}, warn() {}, error() {}, debug() {}, child() { return log; } } as never;
+  events = new PgEventBus(db.url, log);
+  const outbound = new OutboundGuard();
+  const companies = new CompanyService(new SecretBox('unit-secret-unit-secret-unit-secret-0123456789'), outbound);
+  calendar = new MemoryCalendar();
+  service = new AppointmentService(companies, calendar, events, createMetrics());
+  const { company } = await companies.create(em(), { name: 'Clínica Unit', calApiKey: 'cal_test_key', calEventTypeId: 7 });
+  companyId = company.id;
+});
+
+afterAll(async () => {
+  await orm?.close(true);
+  await drop?.();
+});
+
+beforeEach(() => {
+  calendar.calls.length = 0;
+  calendar.failNext = null;
+});
+
+describe('AppointmentService (in-memory calendar, no HTTP)', () => {
+  it('books through the calendar port with our id in the request and confirms the claim', async () => {
+    const row = await bookOne();
+    expect(row).toMatchObject({ status: 'CONFIRMED', companyId, meetingUrl: 'https://meet.example/x' });
+    expect(calendar.bookings.get(row.calBookingUid!)?.appointmentId).toBe(row.id);
+    expect(calendar.calls).toEqual(['book']);
+  });
+
+  it('a slot the calendar refuses releases the claim and answers with the catalogue text', async () => {
+    const start = nextStart();
+    calendar.failNext = new CalendarError('slot_taken', 'Cal.com: slot unavailable', 409);
+    const error = await rejected(service.book(em(), scope(), { start, clientName: 'Caio', clientEmail: 'caio@example.com' }, 'ADMIN'));
+    expect(error).toMatchObject({ code: 'CONFLICT', key: 'CALCOM_SLOT_UNAVAILABLE', message: 'Este horário não está mais disponível no Cal.com. Escolha outro horário.', details: { calcomStatus: 409 } });
+    expect(await service.liveStarts(em(), scope(), start, new Date(start.getTime() + 1))).toEqual([]);
+  });
+
+  it('every write refuses a read-only scope on its first line, before the calendar is asked', async () => {
+    const booked = await bookOne();
+    calendar.calls.length = 0;
+    const writes: Array<[string, () => Promise<unknown>]> = [
+      ['book', () => service.book(em(), readOnly(), { start: nextStart(), clientName: 'X', clientEmail: 'x@example.com' }, 'API')],
+      ['cancel', () => service.cancel(em(), readOnly(), booked.id, null, 'api')],
+      ['reschedule', () => service.reschedule(em(), readOnly(), booked.id, nextStart(), null)],
+      ['resumeClaim', () => service.resumeClaim(em(), readOnly(), booked.id, 'API')],
+      ['applyCalendarEvent', () => em().transactional((tx) => service.applyCalendarEvent(tx, readOnly(), calendarEvent(), 'webhook'))],
+      ['releaseClaim', () => service.releaseClaim(em(), readOnly(), booked.id, 'teste')],
+    ];
+    for (const [name, call] of writes) {
+      const error = await rejected(call());
+      expect({ name, code: error.code }).toEqual({ name, code: 'FORBIDDEN' });
+    }
+    expect(calendar.calls).toEqual([]);
+    expect((await service.get(em(), scope(), booked.id))?.status).toBe('CONFIRMED');
+  });
+
+  it('a scope that names no company is refused on reads too', async () => {
+    const error = await rejected(service.liveStarts(em(), { companyId: 'not-a-company', actor }, new Date(), new Date(Date.now() + HOUR)));
+    expect(error).toMatchObject({ code: 'FORBIDDEN', key: 'SCOPE_INVALID' });
+  });
+
+  it('rescheduling onto a taken slot answers SLOT_TAKEN without moving the calendar booking', async () => {
+    const first = await bookOne();
+    const second = await bookOne();
+    calendar.calls.length = 0;
+    const error = await rejected(service.reschedule(em(), scope(), second.id, first.startAt, null));
+    expect(error).toMatchObject({ code: 'CONFLICT', key: 'SLOT_TAKEN', message: 'Este horário acabou de ser reservado. Escolha outro horário.' });
+    expect(calendar.calls).toEqual([]);
+  });
+
+  it('applies calendar events idempotently: created, the same again, then cancelled', async () => {
+    const created = calendarEvent();
+    const first = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), created, 'webhook'));
+    expect(first.outcome).toBe('applied');
+    const again = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), created, 'webhook'));
+    expect(again).toMatchObject({ outcome: 'duplicate', appointmentId: first.appointmentId });
+    const cancelled = calendarEvent({ ...created, trigger: 'BOOKING_CANCELLED', at: new Date(created.at.getTime() + 1000), reason: 'Cliente desistiu' });
+    expect((await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), cancelled, 'webhook'))).outcome).toBe('applied');
+    expect(await service.get(em(), scope(), first.appointmentId!)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'Cliente desistiu', source: 'CALCOM' });
+  });
+
+  it('releases an open claim once (audited), and never a confirmed appointment', async () => {
+    const confirmed = await bookOne();
+    expect(await service.releaseClaim(em(), { companyId, actor: SYSTEM_ACTOR }, confirmed.id, 'teste')).toBe(false);
+    expect((await service.get(em(), scope(), confirmed.id))?.status).toBe('CONFIRMED');
+
+    // A claim whose calendar answer was lost (the worker died between claim and booking).
+    const claimId = randomUUID();
+    await em().getConnection().execute(
+      `insert into appointments (id, company_id, status, title, start_at, end_at, client_name, source, search_text, created_at, updated_at)
+       values (?, ?, 'PENDING', 'Reunião', ?, ?, 'Eva', 'ADMIN', 'eva', now() - interval '1 hour', now())`,
+      [claimId, companyId, nextStart(), nextStart()],
+    );
+    const stale = await service.staleClaims(em(), scope(), new Date(Date.now() - 60_000));
+    expect(stale.map((c) => c.id)).toContain(claimId);
+    expect(await service.releaseClaim(em(), { companyId, actor: SYSTEM_ACTOR }, claimId, 'sem reserva correspondente no Cal.com')).toBe(true);
+    expect(await service.releaseClaim(em(), { companyId, actor: SYSTEM_ACTOR }, claimId, 'de novo')).toBe(false);
+    const audits = await em().getConnection().execute<{ action: string }[]>(`select action from audit_log where subject = ?`, [`appointment:${claimId}`]);
+    expect(audits.map((a) => a.action)).toEqual(['appointment.claim_released']);
+  });
+
+  it('reads for other rooms are scoped to the company and skip cancelled or past meetings', async () => {
+    const mine = await bookOne();
+    const other = await service.liveUpcoming(em(), { companyId: randomUUID(), actor }, [mine.id], new Date());
+    expect(other).toEqual([]);
+    expect((await service.liveUpcoming(em(), scope(), [mine.id], new Date())).map((a) => a.id)).toEqual([mine.id]);
+    expect(await service.liveUpcoming(em(), scope(), [mine.id], new Date(mine.startAt.getTime() + 1))).toEqual([]);
+    await service.cancel(em(), scope(), mine.id, 'teste', 'admin');
+    expect(await service.liveUpcoming(em(), scope(), [mine.id], new Date())).toEqual([]);
+  });
+});
