@@ -1,14 +1,15 @@
-import { DriverException } from '@mikro-orm/core';
+// Over ~300 lines on purpose: one class whose dispatcher, per-company loops, batch claim and failure
+// recording share its state; its pure decisions live in webhook-policy.ts.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { isUuid } from '../shared/ids.js';
 import { Drain } from '../platform/drain.js';
-import { parseJsonBody } from '../shared/json-body.js';
 import type { Logger } from '../platform/logger.js';
 import type { Services } from '../wiring/services.js';
-import { databaseTrouble, sqlState } from '../platform/database-errors.js';
-import { cleanText } from '../shared/input-text.js';
-import { parseWebhook } from './calcom-event.js';
+import { databaseTrouble } from '../platform/database-errors.js';
 import type { WebhookOutcome } from './webhook-delivery.entity.js';
+import { afterFailure, failureReason, metricTrigger, readStoredDelivery } from './webhook-policy.js';
+
+export { failureReason, MAX_REASON_LENGTH, metricTrigger } from './webhook-policy.js';
 
 /**
  * `pg_notify(WEBHOOK_CHANNEL[, companyId])` wakes every instance's applier (the routes wake their own
@@ -39,8 +40,6 @@ const FAIR_TURN = 20;
 const BATCH = 20;
 /** How long the dispatcher leaves alone a company it found nothing to take from. */
 const QUIET_MS = 1000;
-/** Longest failure reason stored (shown in Diagnóstico). */
-export const MAX_REASON_LENGTH = 300;
 
 interface PendingRow {
   id: string;
@@ -262,16 +261,9 @@ export class WebhookApplier {
   }
 
   private async apply(tx: EntityManager, row: PendingRow): Promise<Applied> {
-    let parsed: ReturnType<typeof parseWebhook>;
-    try {
-      // The route validated these exact bytes before storing them.
-      parsed = parseWebhook(parseJsonBody(Buffer.from(row.body ?? '', 'utf8')));
-    } catch (error) {
-      return { outcome: 'failed', reason: cleanText(`Corpo armazenado ilegível: ${errorText(error)}`).slice(0, MAX_REASON_LENGTH), uid: null };
-    }
-    if (!parsed.event) return { outcome: 'ignored', reason: parsed.trigger === 'PING' ? 'ping' : 'gatilho não tratado', uid: null };
-    // Without a createdAt the event counts as produced when it was received, not when applied.
-    const event = row.event_created_at ? { ...parsed.event, at: new Date(row.event_created_at) } : parsed.event;
+    const reading = readStoredDelivery(row);
+    if (reading.kind !== 'event') return { outcome: reading.kind, reason: reading.reason, uid: null };
+    const { event } = reading;
     const result = await this.services.calcomSync.apply(tx, row.company_id, event, 'webhook');
     return { outcome: result.outcome, reason: result.reason ?? null, uid: event.uid };
   }
@@ -291,9 +283,7 @@ export class WebhookApplier {
 
   /** Counts the failed attempt in the database; schedules the retry, or marks the delivery `failed`. */
   private async attemptFailed(row: PendingRow, error: unknown): Promise<void> {
-    const attempts = Number(row.attempts) + 1;
-    const gaveUp = attempts >= this.options.maxAttempts;
-    const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
+    const { attempts, gaveUp, delayMs: delay } = afterFailure(Number(row.attempts), this.options);
     const reason = failureReason(error, attempts, this.options.maxAttempts);
     // Keeps the body: an admin can retry it from Diagnóstico once the cause is fixed.
     await this.orm.em.getConnection().execute(
@@ -328,33 +318,7 @@ export async function startWebhookApplier(orm: MikroORM, services: Services, log
   return applier;
 }
 
-/** Keeps the metric's label set bounded: anything unexpected is "other". */
-export function metricTrigger(trigger: string): string {
-  return /^[A-Z_]{3,40}$/.test(trigger) ? trigger : 'other';
-}
-
 /** A PostgreSQL array literal of uuids (ours, from the database: no quoting needed). */
 function pgArray(ids: string[]): string {
   return `{${ids.join(',')}}`;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Why a delivery could not be applied, for Diagnóstico and the `reason` column. Never the message
- * of a database error (MikroORM puts the SQL and its parameters there, input text included), only
- * its SQLSTATE; other errors are ours and say what went wrong. Bounded, and clean by the input-text
- * rule, so storing it cannot fail in turn.
- */
-export function failureReason(error: unknown, attempts: number, maxAttempts: number): string {
-  const state = sqlState(error);
-  const cause =
-    state ? `erro do banco de dados (SQLSTATE ${state})`
-    : error instanceof DriverException ? 'erro do banco de dados'
-    : error instanceof Error && error.message ? error.message
-    : `erro inesperado (${error instanceof Error ? error.name : typeof error})`;
-  const text = `Falha ao aplicar (tentativa ${attempts} de ${maxAttempts}): ${cause}`;
-  return cleanText(text).slice(0, MAX_REASON_LENGTH);
 }

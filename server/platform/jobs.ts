@@ -17,6 +17,20 @@ export interface QueueDefinition<T extends object> {
  * Durable background work on pg-boss (same PostgreSQL). Every process can enqueue; only processes
  * with a worker role run handlers. Sending wakes the local worker at once instead of waiting for
  * the next poll.
+ *
+ * The server's background-work model, in one place:
+ * - Work that must survive a crash is a row in PostgreSQL before anyone is told about it: a pg-boss
+ *   job here (WhatsApp processing and sends, reconciliation, sweeps), or, where the work item
+ *   already is a row, that row (`inbound_messages`, `webhook_deliveries`). Each queue's retry policy
+ *   is defined once, next to its handler (whatsapp.jobs.ts; the send policy in whatsapp/outbox.ts;
+ *   the webhook applier's in calcom/webhook-policy.ts with attempts and `retry_at` in its rows).
+ * - `Drain` (drain.ts) is the one in-process wake-up loop, used where a poll would cost latency:
+ *   the WhatsApp dispatcher (rows → jobs) and the webhook applier (rows → calendar). A lost wake-up
+ *   only delays: each also polls, and a start-up pass picks up what a stopped process left.
+ * - `ApiFirst` (api-first.ts) runs nothing: it holds background steps back during a request burst.
+ * Webhook deliveries are not pg-boss jobs on purpose: applying them in the process that stored
+ * them, batched per company, is what keeps the acknowledgement figure of bench/results.md; a
+ * pg-boss job per delivery adds a job row, a fetch and a completion per delivery.
  */
 export class Jobs {
   private readonly boss: PgBoss;

@@ -3,7 +3,7 @@ import { Drain } from '../platform/drain.js';
 import type { Jobs } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
 import type { PgEventBus } from '../platform/pubsub.js';
-import { INBOUND_CHANNEL, type WhatsappService } from './whatsapp.service.js';
+import { INBOUND_CHANNEL, SEND_RETRY, type WhatsappService } from './whatsapp.service.js';
 
 /** One stored inbound message → decision, Cal.com call, replies. */
 export const INBOUND_QUEUE = 'whatsapp.inbound';
@@ -15,10 +15,10 @@ export const SWEEP_QUEUE = 'whatsapp.sweep';
 /**
  * Retry policies (pg-boss exponential backoff: the n-th retry waits between delay·2^(n-1) and
  * delay·2^n seconds). Calendar failures are answered in-band ("tente novamente"), so inbound retries
- * only cover crashes and database hiccups. Sends retry for about half an hour in total.
+ * only cover crashes and database hiccups. The send policy (SEND_RETRY) lives with the outbox
+ * (outbox.ts), whose per-row attempt cap is derived from it.
  */
 export const INBOUND_RETRY = { retryLimit: 5, retryDelaySeconds: 2, expireInSeconds: 300 } as const;
-export const SEND_RETRY = { retryLimit: 10, retryDelaySeconds: 1, expireInSeconds: 60 } as const;
 /** Per worker process: one slow Cal.com call must not hold up every other contact (the conversation lock keeps each contact in order). */
 const CONCURRENCY = 4;
 /**
