@@ -8,7 +8,7 @@ import { SecretBox } from './companies/secret-box.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate, resolveDatabase } from './platform/database.js';
 import { openOrm } from './wiring/database.js';
-import { DomainError } from './platform/errors.js';
+import { DomainError, domainError } from './platform/errors.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -172,7 +172,7 @@ export async function runCommand(command: Command, config: Config): Promise<Reco
       }
       case 'apikey.revoke': {
         // Every running instance is told (NOTIFY) and stops accepting the key within moments.
-        if (!(await auth.revokeApiKey(em, undefined, command.id))) throw new DomainError('NOT_FOUND', `Chave de API ${command.id} não encontrada (ou já revogada).`);
+        if (!(await auth.revokeApiKey(em, undefined, command.id))) throw domainError('API_KEY_NOT_FOUND', { id: command.id });
         return { id: command.id, revoked: true };
       }
     }
@@ -183,7 +183,7 @@ export async function runCommand(command: Command, config: Config): Promise<Reco
 }
 
 async function requireCompany(companies: CompanyService, em: Parameters<CompanyService['integrations']>[0], id: string) {
-  if (!(await companies.integrations(em, id))) throw new DomainError('NOT_FOUND', `Empresa ${id} não encontrada.`);
+  if (!(await companies.integrations(em, id))) throw domainError('COMPANY_ID_NOT_FOUND', { id });
 }
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tenant } from '../auth/tenant.js';
 import { resolveCaller, tenantOf } from '../platform/context.js';
-import { badInput, domainError } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 import type { Services } from '../wiring/services.js';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from './appointment.entity.js';
 import { mapAppointment } from './appointment.types.js';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import { isUuid } from '../shared/ids.js';
-import { badInput, domainError } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 import { AuditLog } from './audit-log.entity.js';
 import type { AuditLogConnection, AuditLogFilter } from './audit.types.js';
 
@@ -16,7 +16,7 @@ export class AuditQueryService {
     const where: string[] = ['company_id = ?'];
     const params: unknown[] = [tenant.companyId];
     if (filter.subject) {
-      if (filter.subject.length > 200) throw badInput('`subject` longo demais.');
+      if (filter.subject.length > 200) throw domainError('AUDIT_SUBJECT_TOO_LONG');
       where.push('subject = ?');
       params.push(filter.subject);
     }

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../platform/context.js';
-import { DomainError } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 import type { ApiKey } from './api-key.entity.js';
 import { ApiKeyScopeEnum, ApiKeyView, CallerView, CreatedApiKeyView, SessionView, UserView } from './auth.types.js';
 import { requireAdmin } from './tenant.js';
@@ -70,7 +70,7 @@ export class AuthResolver {
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
     const tenant = tenantOf(ctx);
     requireAdmin(tenant);
-    if (!(await ctx.services.auth.revokeApiKey(ctx.em, tenant.companyId, id, tenant.actor))) throw new DomainError('NOT_FOUND', 'Chave de API não encontrada (ou já revogada).');
+    if (!(await ctx.services.auth.revokeApiKey(ctx.em, tenant.companyId, id, tenant.actor))) throw domainError('API_KEY_NOT_FOUND', {});
     return true;
   }
 
@@ -78,7 +78,7 @@ export class AuthResolver {
   async me(@Ctx() ctx: RequestContext): Promise<UserView> {
     const tenant = tenantOf(ctx);
     const user = await ctx.services.auth.me(ctx.em, tenant);
-    if (!user) throw new DomainError('FORBIDDEN', 'Chaves de API não têm usuário; use a consulta `caller`.');
+    if (!user) throw domainError('API_KEY_HAS_NO_USER');
     return mapUser(user);
   }
 

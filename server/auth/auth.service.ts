@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { isUuid } from '../shared/ids.js';
-import { DomainError, badInput } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 import { TtlCache } from '../platform/ttl-cache.js';
 import { ApiKey, type ApiKeyScope } from './api-key.entity.js';
 import { LoginLimiter, type LimitKey } from './login-limiter.js';
@@ -66,10 +66,10 @@ export class AuthService {
     const byIp: LimitKey = { key: `ip:${ip}`, max: LOGIN_LIMIT_PER_IP };
     const wait = this.limiter.attempt([account, byIp]);
     if (wait > 0) {
-      throw new DomainError('RATE_LIMITED', `Muitas tentativas de login. Tente novamente em ${Math.ceil(wait / 60)} min.`, { retryAfterSeconds: wait });
+      throw domainError('LOGIN_RATE_LIMITED', { minutes: Math.ceil(wait / 60) }, { retryAfterSeconds: wait });
     }
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok) throw new DomainError('UNAUTHENTICATED', 'E-mail ou senha incorretos.');
+    if (!user || !ok) throw domainError('LOGIN_FAILED');
     this.limiter.succeed([account], [byIp]);
 
     // Hashes made with older (cheaper) parameters are replaced now that the password is at hand.
@@ -103,10 +103,10 @@ export class AuthService {
   /** Changes the calling admin's password and ends their other sessions (this one stays). */
   async changePassword(em: EntityManager, tenant: Tenant, current: string, next: string): Promise<void> {
     const session = requireSession(tenant);
-    if (next.length < MIN_PASSWORD) throw badInput(`A nova senha precisa ter pelo menos ${MIN_PASSWORD} caracteres.`);
-    if (next === current) throw badInput('A nova senha deve ser diferente da atual.');
+    if (next.length < MIN_PASSWORD) throw domainError('NEW_PASSWORD_TOO_SHORT', { min: MIN_PASSWORD });
+    if (next === current) throw domainError('NEW_PASSWORD_SAME');
     const user = await em.findOneOrFail(User, { id: session.userId, companyId: tenant.companyId });
-    if (!(await verifyPassword(current, user.passwordHash))) throw new DomainError('FORBIDDEN', 'A senha atual não confere.');
+    if (!(await verifyPassword(current, user.passwordHash))) throw domainError('PASSWORD_WRONG');
     const passwordHash = await hashPassword(next);
     await em.transactional(async (tx) => {
       await tx.nativeUpdate(User, { id: user.id }, { passwordHash });
@@ -123,12 +123,12 @@ export class AuthService {
   async authenticate(em: EntityManager, authorization: string | undefined): Promise<Tenant | undefined> {
     if (!authorization?.trim()) return undefined;
     const token = bearerToken(authorization);
-    if (!token) throw new DomainError('UNAUTHENTICATED', 'Cabeçalho Authorization inválido: use "Bearer <token>".');
+    if (!token) throw domainError('AUTH_HEADER_INVALID');
     const hash = hashToken(token);
 
     if (token.startsWith('svk_')) {
       const key = await this.checkedApiKey(em, hash);
-      if (!key) throw new DomainError('UNAUTHENTICATED', 'Chave de API inválida ou revogada.');
+      if (!key) throw domainError('API_KEY_INVALID');
       return {
         companyId: key.companyId,
         kind: 'apiKey',
@@ -141,9 +141,9 @@ export class AuthService {
     }
 
     const session = await em.findOne(Session, { tokenHash: hash, expiresAt: { $gt: new Date() } });
-    if (!session) throw new DomainError('UNAUTHENTICATED', 'Sessão inválida ou expirada. Entre novamente.');
+    if (!session) throw domainError('SESSION_INVALID');
     const user = await em.findOne(User, { id: session.userId });
-    if (!user) throw new DomainError('UNAUTHENTICATED', 'Sessão inválida ou expirada. Entre novamente.');
+    if (!user) throw domainError('SESSION_INVALID');
     return {
       companyId: session.companyId,
       kind: 'user',
@@ -186,9 +186,9 @@ export class AuthService {
 
   async createAdmin(em: EntityManager, input: { companyId: string; email: string; password: string; name?: string }): Promise<User> {
     const email = input.email.trim().toLowerCase();
-    if (!EMAIL.test(email)) throw badInput(`E-mail inválido: "${input.email}"`);
-    if (input.password.length < MIN_PASSWORD) throw badInput(`A senha precisa ter pelo menos ${MIN_PASSWORD} caracteres.`);
-    if (await em.findOne(User, { email })) throw new DomainError('CONFLICT', `Já existe um administrador com o e-mail ${email}.`);
+    if (!EMAIL.test(email)) throw domainError('ADMIN_EMAIL_INVALID', { email: input.email });
+    if (input.password.length < MIN_PASSWORD) throw domainError('PASSWORD_TOO_SHORT', { min: MIN_PASSWORD });
+    if (await em.findOne(User, { email })) throw domainError('ADMIN_EMAIL_TAKEN', { email });
     const user = em.create(User, {
       companyId: input.companyId,
       email,
@@ -210,7 +210,7 @@ export class AuthService {
   /** `actor`: who did it, audited (an admin in the panel); the operator's CLI is not audited. */
   async createApiKey(em: EntityManager, input: { companyId: string; scope: ApiKeyScope; name?: string }, actor?: Actor): Promise<{ key: ApiKey; token: string }> {
     const name = (input.name ?? '').trim();
-    if (name.length > 100) throw badInput('O nome da chave pode ter no máximo 100 caracteres.');
+    if (name.length > 100) throw domainError('API_KEY_NAME_TOO_LONG');
     const token = newToken('svk');
     const key = em.create(ApiKey, {
       companyId: input.companyId,
@@ -290,6 +290,6 @@ export class AuthService {
 /** Session-only operations (password, sessions): an API key has neither. */
 function requireSession(tenant: Tenant): Extract<Credential, { kind: 'session' }> {
   requireAdmin(tenant);
-  if (tenant.credential.kind !== 'session') throw new DomainError('FORBIDDEN', 'Apenas administradores podem fazer isso.');
+  if (tenant.credential.kind !== 'session') throw domainError('ADMIN_ONLY');
   return tenant.credential;
 }

@@ -1,5 +1,5 @@
 import type { Actor } from '../audit/audit.service.js';
-import { DomainError } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 
 /**
  * Who is calling, resolved once per request or WebSocket connection. Services that answer a caller
@@ -24,9 +24,9 @@ export type Credential =
 
 /** Callers without `canWrite` (the WhatsApp worker, the system) act with write rights by design. */
 export function requireWrite(caller: { canWrite?: boolean }): void {
-  if (caller.canWrite === false) throw new DomainError('FORBIDDEN', 'Esta chave de API só tem permissão de leitura.');
+  if (caller.canWrite === false) throw domainError('READ_ONLY_KEY');
 }
 
 export function requireAdmin(tenant: Tenant): void {
-  if (!tenant.isAdmin) throw new DomainError('FORBIDDEN', 'Apenas administradores podem fazer isso.');
+  if (!tenant.isAdmin) throw domainError('ADMIN_ONLY');
 }

@@ -3,7 +3,7 @@ import { requireAdmin, requireWrite, type Tenant } from '../auth/tenant.js';
 import { audit } from '../audit/audit.service.js';
 import { isUuid } from '../shared/ids.js';
 import type { AppointmentService } from '../appointments/appointment.service.js';
-import { DomainError, notFound } from '../platform/errors.js';
+import { DomainError, domainError } from '../platform/errors.js';
 import type { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types.js';
 import { WEBHOOK_CHANNEL } from './webhook-applier.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -58,7 +58,7 @@ export class CalcomAdminService {
     requireAdmin(tenant);
     requireWrite(tenant);
     const delivery = await this.failedDelivery(em, tenant, id);
-    if (delivery.body === null) throw new DomainError('CONFLICT', 'Esta entrega não guardou o corpo recebido; peça ao Cal.com para reenviá-la.');
+    if (delivery.body === null) throw domainError('WEBHOOK_BODY_MISSING');
     await em.transactional(async (tx) => {
       await tx.getConnection().execute(
         `update webhook_deliveries set outcome = 'pending', attempts = 0, retry_at = null, reason = null where id = ? and company_id = ? and outcome = 'failed'`,
@@ -92,10 +92,10 @@ export class CalcomAdminService {
 
   /** The tenant's delivery `id`, which must have failed; another company's is "not found". */
   private async failedDelivery(em: EntityManager, tenant: Tenant, id: string): Promise<WebhookDelivery> {
-    if (!isUuid(id)) throw notFound('Entrega de webhook');
+    if (!isUuid(id)) throw domainError('WEBHOOK_DELIVERY_NOT_FOUND');
     const delivery = await em.findOne(WebhookDelivery, { id, companyId: tenant.companyId }, { populate: ['body'] });
-    if (!delivery) throw notFound('Entrega de webhook');
-    if (delivery.outcome !== 'failed') throw new DomainError('CONFLICT', 'Só entregas que falharam podem ser reprocessadas ou descartadas.');
+    if (!delivery) throw domainError('WEBHOOK_DELIVERY_NOT_FOUND');
+    if (delivery.outcome !== 'failed') throw domainError('WEBHOOK_DELIVERY_NOT_FAILED');
     return delivery;
   }
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
 import { hashToken, newToken } from '../auth/tokens.js';
-import { badInput, DomainError, domainError } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 import { OutboundBlocked, type OutboundGuard } from '../platform/outbound-guard.js';
 import { TtlCache } from '../platform/ttl-cache.js';
 import { isUuid } from '../shared/ids.js';
@@ -72,7 +72,7 @@ export class CompanyService {
     const company = new Company();
     await this.checkUrls(input);
     this.apply(company, input);
-    if (!company.name) throw badInput('O nome da empresa é obrigatório.');
+    if (!company.name) throw domainError('COMPANY_NAME_REQUIRED');
     const inboundToken = newToken('swi');
     company.whaticketInboundTokenHash = hashToken(inboundToken);
     await em.persistAndFlush(company);
@@ -84,7 +84,7 @@ export class CompanyService {
     await this.checkUrls(input);
     return this.change(em, id, async (tx) => {
       const company = await tx.findOne(Company, { id });
-      if (!company) throw new DomainError('NOT_FOUND', `Empresa ${id} não encontrada.`);
+      if (!company) throw domainError('COMPANY_ID_NOT_FOUND', { id });
       const changed = this.apply(company, input);
       audit(tx, company.id, actor, 'company.settings_updated', `company:${company.id}`, { changed });
       return company;
@@ -207,11 +207,7 @@ export class CompanyService {
         await this.outbound.check(value);
       } catch (error) {
         if (!(error instanceof OutboundBlocked)) throw error;
-        throw badInput(
-          `A URL ${service} (${field}) aponta para um endereço interno ou reservado (${error.host}), que não é permitido. ` +
-            'Use o endereço público do serviço; se ele estiver na rede interna, o operador deve incluí-lo em OUTBOUND_ALLOWED_HOSTS.',
-          { field },
-        );
+        throw domainError('URL_INTERNAL', { service, field, host: error.host }, { field });
       }
     }
   }
@@ -227,18 +223,18 @@ export class CompanyService {
     };
     if (input.name != null) {
       const name = input.name.trim();
-      if (!name || name.length > 200) throw badInput('O nome da empresa deve ter entre 1 e 200 caracteres.');
+      if (!name || name.length > 200) throw domainError('COMPANY_NAME_LENGTH');
       set('name', name);
     }
     if (input.timezone != null) {
-      if (!isTimeZone(input.timezone)) throw badInput(`Fuso horário desconhecido: "${input.timezone}" (use um nome IANA, ex.: America/Sao_Paulo).`);
+      if (!isTimeZone(input.timezone)) throw domainError('TIMEZONE_UNKNOWN', { timezone: input.timezone });
       set('timezone', input.timezone);
     }
     if (input.calApiUrl != null) set('calApiUrl', httpUrl('calApiUrl', input.calApiUrl) ?? DEFAULT_CAL_API_URL);
     if (input.calDefaultUserId !== undefined) set('calDefaultUserId', input.calDefaultUserId?.trim() || null);
     if (input.calEventTypeId !== undefined) {
       if (input.calEventTypeId !== null && (!Number.isInteger(input.calEventTypeId) || input.calEventTypeId <= 0)) {
-        throw badInput('calEventTypeId deve ser um número inteiro positivo.');
+        throw domainError('EVENT_TYPE_ID_INVALID');
       }
       set('calEventTypeId', input.calEventTypeId);
     }
@@ -246,7 +242,7 @@ export class CompanyService {
     for (const key of ['calApiKey', 'calWebhookSecret', 'whaticketToken'] as const) {
       const value = input[key];
       if (value === undefined || value === null) continue;
-      if (value.length > 500) throw badInput(`${key} é longo demais.`);
+      if (value.length > 500) throw domainError('SETTING_TOO_LONG', { field: key });
       company[key] = value.trim() ? this.secrets.encrypt(value.trim()) : null;
       changed.push(key);
     }
@@ -272,9 +268,9 @@ function httpUrl(field: string, raw: string): string | null {
   try {
     url = new URL(value);
   } catch {
-    throw badInput(`${field} não é uma URL válida: "${raw}"`);
+    throw domainError('URL_INVALID', { field, raw });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`${field} deve começar com http:// ou https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw domainError('URL_NOT_HTTP', { field });
   return value;
 }
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Tenant } from '../auth/tenant.js';
-import { DomainError } from './errors.js';
+import { DomainError, domainError } from './errors.js';
 import type { Services } from '../wiring/services.js';
 
 /** Per request (HTTP) or per WebSocket operation: the resolved caller and an EntityManager (forked on first use over WebSocket). */
@@ -15,7 +15,7 @@ export interface RequestContext {
 
 export function tenantOf(ctx: RequestContext): Tenant {
   if (ctx.tenant) return ctx.tenant;
-  throw ctx.authError ?? new DomainError('UNAUTHENTICATED', 'Autenticação necessária: envie "Authorization: Bearer <token>".');
+  throw ctx.authError ?? domainError('AUTH_REQUIRED');
 }
 
 /** Resolves the caller once; invalid credentials become `authError` instead of failing the request early. */

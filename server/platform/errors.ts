@@ -1,9 +1,10 @@
 import { errorText, ERRORS, type ErrorKey, type ErrorParams } from './messages.js';
 
 /**
- * Domain errors with stable codes. Services throw these, built from a catalogue key
- * (`domainError`, texts in messages.ts); GraphQL maps them to `extensions.code` (graphql.ts) and
- * REST to HTTP statuses (`HTTP_STATUS`, in http.ts's error handler).
+ * Domain errors with stable codes. Every user-facing error is built from a catalogue key with
+ * `domainError` (texts and codes in messages.ts; a unit test rejects inline texts elsewhere).
+ * GraphQL maps them to `extensions.code` (`formatError` in graphql.ts), REST to HTTP statuses
+ * (`HTTP_STATUS`, in http/server.ts's error handler), and the CLI prints their message.
  */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
@@ -55,7 +56,3 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
 };
-
-export const badInput = (message: string, details?: Record<string, unknown>) =>
-  new DomainError('BAD_USER_INPUT', message, details);
-export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} not found`);

@@ -1,5 +1,17 @@
 import type { ErrorCode } from './errors.js';
 
+/** Field-level problems of a booking request, joined into BOOKING_INVALID and listed in `details.fields`. */
+export const BOOKING_FIELD = {
+  startInvalid: 'Data/hora inválida.',
+  startPast: 'O horário escolhido já passou.',
+  nameMissing: 'Informe o nome do cliente.',
+  nameTooLong: 'O nome pode ter no máximo 200 caracteres.',
+  phoneInvalid: 'Telefone inválido: use DDD e número, ex.: +55 11 99999-9999.',
+  emailInvalid: 'E-mail inválido.',
+  contactMissing: 'Informe o telefone ou o e-mail do cliente.',
+  notesTooLong: 'As observações podem ter no máximo 2000 caracteres.',
+} as const;
+
 /**
  * The server's one catalogue of user-facing pt-BR texts. Errors are keyed (`ErrorKey`) and carry
  * their stable `ErrorCode`, so GraphQL (`extensions.code`), REST (HTTP status) and the WhatsApp bot
@@ -8,8 +20,47 @@ import type { ErrorCode } from './errors.js';
  */
 export const ERRORS = {
   // Who may act
+  AUTH_REQUIRED: ['UNAUTHENTICATED', 'Autenticação necessária: envie "Authorization: Bearer <token>".'],
+  AUTH_HEADER_INVALID: ['UNAUTHENTICATED', 'Cabeçalho Authorization inválido: use "Bearer <token>".'],
+  API_KEY_INVALID: ['UNAUTHENTICATED', 'Chave de API inválida ou revogada.'],
+  SESSION_INVALID: ['UNAUTHENTICATED', 'Sessão inválida ou expirada. Entre novamente.'],
+  LOGIN_FAILED: ['UNAUTHENTICATED', 'E-mail ou senha incorretos.'],
+  LOGIN_RATE_LIMITED: ['RATE_LIMITED', (p: { minutes: number }) => `Muitas tentativas de login. Tente novamente em ${p.minutes} min.`],
+  READ_ONLY_KEY: ['FORBIDDEN', 'Esta chave de API só tem permissão de leitura.'],
+  ADMIN_ONLY: ['FORBIDDEN', 'Apenas administradores podem fazer isso.'],
   SCOPE_INVALID: ['FORBIDDEN', 'Empresa inválida para esta operação.'],
+
+  // Admins, passwords and API keys
+  PASSWORD_WRONG: ['FORBIDDEN', 'A senha atual não confere.'],
+  PASSWORD_TOO_SHORT: ['BAD_USER_INPUT', (p: { min: number }) => `A senha precisa ter pelo menos ${p.min} caracteres.`],
+  NEW_PASSWORD_TOO_SHORT: ['BAD_USER_INPUT', (p: { min: number }) => `A nova senha precisa ter pelo menos ${p.min} caracteres.`],
+  NEW_PASSWORD_SAME: ['BAD_USER_INPUT', 'A nova senha deve ser diferente da atual.'],
+  ADMIN_EMAIL_INVALID: ['BAD_USER_INPUT', (p: { email: string }) => `E-mail inválido: "${p.email}".`],
+  ADMIN_EMAIL_TAKEN: ['CONFLICT', (p: { email: string }) => `Já existe um administrador com o e-mail ${p.email}.`],
+  API_KEY_NAME_TOO_LONG: ['BAD_USER_INPUT', 'O nome da chave pode ter no máximo 100 caracteres.'],
+  /** `id` when the operator named the key (CLI). */
+  API_KEY_NOT_FOUND: ['NOT_FOUND', (p: { id?: string }) => `Chave de API ${p.id ? `${p.id} ` : ''}não encontrada (ou já revogada).`],
+  API_KEY_HAS_NO_USER: ['FORBIDDEN', 'Chaves de API não têm usuário; use a consulta `caller`.'],
+
+  // Companies and their settings. Texts about one input start with its name ("calApiUrl …"): the
+  // panel places them next to that input (web/src/settings/model/settings-errors.ts).
   COMPANY_NOT_FOUND: ['NOT_FOUND', 'Empresa não encontrada.'],
+  /** The operator named the company by id (CLI). */
+  COMPANY_ID_NOT_FOUND: ['NOT_FOUND', (p: { id: string }) => `Empresa ${p.id} não encontrada.`],
+  COMPANY_NAME_REQUIRED: ['BAD_USER_INPUT', 'O nome da empresa é obrigatório.'],
+  COMPANY_NAME_LENGTH: ['BAD_USER_INPUT', 'O nome da empresa deve ter entre 1 e 200 caracteres.'],
+  TIMEZONE_UNKNOWN: ['BAD_USER_INPUT', (p: { timezone: string }) => `Fuso horário desconhecido: "${p.timezone}" (use um nome IANA, ex.: America/Sao_Paulo).`],
+  EVENT_TYPE_ID_INVALID: ['BAD_USER_INPUT', 'calEventTypeId deve ser um número inteiro positivo.'],
+  SETTING_TOO_LONG: ['BAD_USER_INPUT', (p: { field: string }) => `${p.field} é longo demais.`],
+  URL_INVALID: ['BAD_USER_INPUT', (p: { field: string; raw: string }) => `${p.field} não é uma URL válida: "${p.raw}".`],
+  URL_NOT_HTTP: ['BAD_USER_INPUT', (p: { field: string }) => `${p.field} deve começar com "http://" ou "https://".`],
+  /** `service` reads "do Cal.com" / "do Whaticket". */
+  URL_INTERNAL: [
+    'BAD_USER_INPUT',
+    (p: { service: string; field: string; host: string }) =>
+      `A URL ${p.service} (${p.field}) aponta para um endereço interno ou reservado (${p.host}), que não é permitido. ` +
+      'Use o endereço público do serviço; se ele estiver na rede interna, o operador deve incluí-lo em OUTBOUND_ALLOWED_HOSTS.',
+  ],
 
   // Appointments
   APPOINTMENT_NOT_FOUND: ['NOT_FOUND', 'Agendamento não encontrado.'],
@@ -24,6 +75,19 @@ export const ERRORS = {
   SEARCH_TOO_LONG: ['BAD_USER_INPUT', 'A busca pode ter no máximo 200 caracteres.'],
   CURSOR_INVALID: ['BAD_USER_INPUT', 'Cursor `after` inválido.'],
   STATUS_LIST_INVALID: ['BAD_USER_INPUT', (p: { statuses: string }) => `\`status\` deve ser uma lista de ${p.statuses}.`],
+
+  // Webhook deliveries (admin diagnostics)
+  WEBHOOK_DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Entrega de webhook não encontrada.'],
+  WEBHOOK_DELIVERY_NOT_FAILED: ['CONFLICT', 'Só entregas que falharam podem ser reprocessadas ou descartadas.'],
+  WEBHOOK_BODY_MISSING: ['CONFLICT', 'Esta entrega não guardou o corpo recebido; peça ao Cal.com para reenviá-la.'],
+
+  // WhatsApp simulator (panel)
+  SIMULATOR_TEXT_EMPTY: ['BAD_USER_INPUT', 'Digite a mensagem.'],
+  SIMULATOR_TEXT_TOO_LONG: ['BAD_USER_INPUT', (p: { max: number }) => `A mensagem pode ter no máximo ${p.max} caracteres.`],
+  PHONE_INVALID: ['BAD_USER_INPUT', BOOKING_FIELD.phoneInvalid],
+
+  // Audit log
+  AUDIT_SUBJECT_TOO_LONG: ['BAD_USER_INPUT', '`subject` longo demais.'],
 
   // Cal.com, in our words: Cal.com's own text stays in the logs (ARCHITECTURE §11). `http` is
   // " (HTTP 503)" when Cal.com answered, else empty.
@@ -46,17 +110,6 @@ export function errorText<K extends ErrorKey>(key: K, params: ErrorParams<K>): s
   return typeof text === 'function' ? text(params) : text;
 }
 
-/** Field-level problems of a booking request, joined into BOOKING_INVALID and listed in `details.fields`. */
-export const BOOKING_FIELD = {
-  startInvalid: 'Data/hora inválida.',
-  startPast: 'O horário escolhido já passou.',
-  nameMissing: 'Informe o nome do cliente.',
-  nameTooLong: 'O nome pode ter no máximo 200 caracteres.',
-  phoneInvalid: 'Telefone inválido: use DDD e número, ex.: +55 11 99999-9999.',
-  emailInvalid: 'E-mail inválido.',
-  contactMissing: 'Informe o telefone ou o e-mail do cliente.',
-  notesTooLong: 'As observações podem ter no máximo 2000 caracteres.',
-} as const;
 
 /** The WhatsApp bot's answers when the calendar fails it (the errors above, said to a client). */
 export const CALENDAR_REPLIES = {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { requireAdmin, type Tenant } from '../auth/tenant.js';
-import { badInput } from '../platform/errors.js';
+import { domainError } from '../platform/errors.js';
 import { placeholders } from './handoff.js';
 import { MAX_TEXT_LENGTH, type InboundText } from './inbound-payload.js';
 import type { ChatMessage, InboundStore } from './inbound-store.js';
@@ -18,8 +18,8 @@ export class Simulator {
     requireAdmin(tenant);
     const phone = simulatorPhone(input.phone);
     const text = input.body.trim();
-    if (!text) throw badInput('Digite a mensagem.');
-    if (text.length > MAX_TEXT_LENGTH) throw badInput(`A mensagem pode ter no máximo ${MAX_TEXT_LENGTH} caracteres.`);
+    if (!text) throw domainError('SIMULATOR_TEXT_EMPTY');
+    if (text.length > MAX_TEXT_LENGTH) throw domainError('SIMULATOR_TEXT_TOO_LONG', { max: MAX_TEXT_LENGTH });
     const name = (input.name ?? '').trim().slice(0, 200);
     const message: InboundText = { kind: 'message', messageId: `sim:${randomUUID()}`, phone, contactPhone: phone, name, text };
     const { value } = await this.inbound.receive(em, tenant.companyId, message, { simulated: true });
@@ -49,6 +49,6 @@ export class Simulator {
 
 function simulatorPhone(raw: string): string {
   const digits = normalizePhone(raw);
-  if (!digits) throw badInput('Telefone inválido: use DDD e número, ex.: +55 11 99999-9999.');
+  if (!digits) throw domainError('PHONE_INVALID');
   return canonicalPhone(digits);
 }

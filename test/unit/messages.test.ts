@@ -28,8 +28,15 @@ describe('typed domain errors and the pt-BR message catalogue', () => {
     for (const key of Object.keys(ERRORS) as ErrorKey[]) {
       const [code] = ERRORS[key];
       expect(HTTP_STATUS[code], key).toBeGreaterThanOrEqual(400);
-      const text = errorText(key, { days: 2, http: '', problems: 'Informe o nome do cliente.', statuses: 'PENDING, CONFIRMED' } as never);
-      expect(text, key).toMatch(/^[A-Z`].*\.$/);
+      const params = {
+        days: 2, http: '', problems: 'Informe o nome do cliente.', statuses: 'PENDING, CONFIRMED', minutes: 15, min: 10, max: 4096,
+        email: 'ana@exemplo.com.br', id: '0b7f4a52-5d55-4f0e-9a0a-3c9d8f1e2a11', timezone: 'Mars/Olympus', field: 'calApiUrl',
+        raw: 'ftp://x', service: 'do Cal.com', host: '169.254.169.254',
+      };
+      const text = errorText(key, params as never);
+      expect(text, key).not.toContain('undefined');
+      // A text about one settings input starts with that input's name (the panel places it there).
+      expect(text, key).toMatch(/^(?:[A-Z`]|[a-z]+[A-Z][A-Za-z]* ).*\.$/s);
       expect(text, key).not.toMatch(/\b(?:not found|error|invalid)\b/i);
     }
   });
@@ -45,5 +52,18 @@ describe('typed domain errors and the pt-BR message catalogue', () => {
         return fixed.filter((text) => source.includes(text)).map((text) => `${relative(root, file)}: ${text}`);
       });
     expect(repeats).toEqual([]);
+  });
+
+  it('every user-facing error comes from the catalogue: no inline `new DomainError(…)`, `badInput` or `notFound` in server code', () => {
+    const allowed = ['server/platform/errors.ts', 'server/platform/messages.ts'].map((file) => join(root, file));
+    const inline = /\bnew\s+DomainError\s*\(|\b(?:badInput|notFound)\s*\(/;
+    const offenders = serverFiles()
+      .filter((file) => !allowed.includes(file))
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .flatMap((line, index) => (inline.test(line) ? [`${relative(root, file)}:${index + 1}: ${line.trim()}`] : [])),
+      );
+    expect(offenders).toEqual([]);
   });
 });
