@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebhook } from '../fakes/calcom-sandbox.js';
 import { bookingFixture, signedHeaders, WEBHOOK_PATH } from '../reliability/support/webhooks.js';
 import { seedCompany, startTestServer, type TestServer } from '../support/app.js';
-import { webhooksApplied } from '../support/webhooks.js';
+import { REFUSE_POISON_SQL, webhooksApplied } from '../support/webhooks.js';
 import { expectText, launchBrowser, login, openPage, screenshot } from './support/browser.js';
 
 const SECRET = 'segredo-falhas';
@@ -28,12 +28,7 @@ describe('Diagnóstico: entregas que falharam', () => {
   beforeAll(async () => {
     server = await startTestServer('e2e_webhook_failures', {}, { webhookApplier: { maxAttempts: 2, retryBaseMs: 100 } });
     admin = await seedCompany(server.app, 'Clínica Falhas', { calWebhookSecret: SECRET, timezone: 'America/Sao_Paulo' });
-    await sql(`create function refuse_poison() returns trigger language plpgsql as $$
-      begin
-        if new.title like '%VENENO%' then raise exception 'recusado: %', new.title; end if;
-        return new;
-      end $$`);
-    await sql(`create trigger refuse_poison before insert or update on appointments for each row execute function refuse_poison()`);
+    for (const statement of REFUSE_POISON_SQL) await sql(statement);
     browser = await launchBrowser();
   });
   afterAll(async () => {

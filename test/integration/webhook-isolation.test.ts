@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebhook } from '../fakes/calcom-sandbox.js';
 import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
-import { webhooksApplied } from '../support/webhooks.js';
+import { REFUSE_POISON_SQL, webhooksApplied } from '../support/webhooks.js';
 import { bookingFixture, signedHeaders, WEBHOOK_PATH } from '../reliability/support/webhooks.js';
 import { sleep, until } from '../support/wait.js';
 
@@ -55,12 +55,7 @@ describe('a Cal.com delivery that cannot be applied', () => {
     company = await seedCompany(server.app, 'Clínica Isolamento', { calWebhookSecret: SECRET });
     other = await seedCompany(server.app, 'Outra Clínica', { calWebhookSecret: 'outro' });
     admin = await login(server.url, company.email, company.password);
-    await sql(`create function refuse_poison() returns trigger language plpgsql as $$
-      begin
-        if new.title like '%VENENO%' then raise exception 'recusado: %', new.title; end if;
-        return new;
-      end $$`);
-    await sql(`create trigger refuse_poison before insert or update on appointments for each row execute function refuse_poison()`);
+    for (const statement of REFUSE_POISON_SQL) await sql(statement);
   });
   afterAll(async () => server?.close());
 

@@ -3,7 +3,7 @@ import { startServer, type Child } from '../../bench/support/processes.js';
 import { seedCompanies, WEBHOOK_SECRET } from '../../bench/support/seed.js';
 import { buildWebhook } from '../fakes/calcom-sandbox.js';
 import { createTestDatabase, queryOnce } from '../support/database.js';
-import { webhooksApplied } from '../support/webhooks.js';
+import { REFUSE_POISON_SQL, webhooksApplied } from '../support/webhooks.js';
 import { bookingFixture, signedHeaders, WEBHOOK_PATH } from './support/webhooks.js';
 import { sleep, until } from '../support/wait.js';
 
@@ -67,12 +67,7 @@ describe('poison deliveries', () => {
     await webhooksApplied(databaseUrl, companyId, 30_000);
     expect(await appointment('nul-title')).toEqual({ status: 'CANCELLED', title: 'Consulta de retorno', cancellation_reason: 'Imprevisto' });
 
-    await sql(`create function refuse_poison() returns trigger language plpgsql as $$
-      begin
-        if new.title like '%VENENO%' then raise exception 'recusado: %', new.title; end if;
-        return new;
-      end $$`);
-    await sql(`create trigger refuse_poison before insert or update on appointments for each row execute function refuse_poison()`);
+    for (const statement of REFUSE_POISON_SQL) await sql(statement);
 
     const started = Date.now();
     await send('BOOKING_CREATED', 'veneno', 'Consulta VENENO');

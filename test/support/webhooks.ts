@@ -52,3 +52,16 @@ export async function holdWebhookApplication(databaseUrl: string, companyId: str
     await client.end();
   };
 }
+
+/**
+ * A delivery that cannot be applied for a reason nobody foresaw: a trigger makes PostgreSQL refuse
+ * any appointment whose title contains VENENO. Run each statement once on the test database.
+ */
+export const REFUSE_POISON_SQL = [
+  `create function refuse_poison() returns trigger language plpgsql as $$
+    begin
+      if new.title like '%VENENO%' then raise exception 'recusado: %', new.title; end if;
+      return new;
+    end $$`,
+  `create trigger refuse_poison before insert or update on appointments for each row execute function refuse_poison()`,
+];
