@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { tenantOf, type RequestContext } from '../platform/context.js';
+import { tenantOf } from '../platform/context.js';
+import type { RequestContext } from '../wiring/context.js';
 import { selectsField } from '../platform/selection.js';
 import { APPOINTMENT_TOPIC, MAX_PAGE, type Page } from './appointment.service.js';
 import {

@@ -11,8 +11,7 @@ import { mapAppointment } from './appointment.types.js';
 export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
   const authenticate = async (req: FastifyRequest) => {
     const em = orm.em.fork();
-    const caller = await resolveCaller(services, em, req.headers.authorization);
-    return { em, tenant: tenantOf({ em, services, ip: req.ip, ...caller }) as Tenant };
+    return { em, tenant: tenantOf(await resolveCaller(services.auth, em, req.headers.authorization)) };
   };
   const via = (tenant: Tenant) => (tenant.kind === 'user' ? 'admin' : 'api') as 'admin' | 'api';
 

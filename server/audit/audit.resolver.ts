@@ -1,5 +1,6 @@
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
-import { tenantOf, type RequestContext } from '../platform/context.js';
+import { tenantOf } from '../platform/context.js';
+import type { RequestContext } from '../wiring/context.js';
 import { AuditLogConnection, AuditLogFilter } from './audit.types.js';
 
 @Resolver()

@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { tenantOf, type RequestContext } from '../platform/context.js';
+import { tenantOf } from '../platform/context.js';
+import type { RequestContext } from '../wiring/context.js';
 import { domainError } from '../platform/errors.js';
 import type { ApiKey } from './api-key.entity.js';
 import { ApiKeyScopeEnum, ApiKeyView, CallerView, CreatedApiKeyView, SessionView, UserView } from './auth.types.js';

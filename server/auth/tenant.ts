@@ -1,4 +1,5 @@
 import type { Actor } from '../audit/audit.service.js';
+import type { Caller, Credential } from '../platform/context.js';
 import { domainError } from '../platform/errors.js';
 
 /**
@@ -6,7 +7,7 @@ import { domainError } from '../platform/errors.js';
  * take one and scope reads and writes to its `companyId`; background work (webhooks, WhatsApp
  * turns, jobs) carries the company id of the row it works on instead.
  */
-export interface Tenant {
+export interface Tenant extends Caller {
   companyId: string;
   actor: Actor;
   kind: 'user' | 'apiKey';
@@ -17,10 +18,7 @@ export interface Tenant {
   credential: Credential;
 }
 
-/** A session (admin) or an API key, by id: what a revocation names. */
-export type Credential =
-  | { kind: 'session'; id: string; userId: string; expiresAt: Date }
-  | { kind: 'apiKey'; id: string; keyHash: string };
+export type { Credential } from '../platform/context.js';
 
 /** Callers without `canWrite` (the WhatsApp worker, the system) act with write rights by design. */
 export function requireWrite(caller: { canWrite?: boolean }): void {

@@ -1,5 +1,6 @@
 import { Ctx, ID, Int, Arg, Mutation, Query, Resolver } from 'type-graphql';
-import { tenantOf, type RequestContext } from '../platform/context.js';
+import { tenantOf } from '../platform/context.js';
+import type { RequestContext } from '../wiring/context.js';
 import { CalcomConnectionTest, WebhookDiagnosticView } from './calcom.types.js';
 
 @Resolver()

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { tenantOf, type RequestContext } from '../platform/context.js';
+import { tenantOf } from '../platform/context.js';
+import type { RequestContext } from '../wiring/context.js';
 import { ChatMessageView } from './whatsapp.types.js';
 
 /** The admin "WhatsApp simulator": talk to the bot as a contact; replies are captured, not sent. */

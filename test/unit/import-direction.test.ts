@@ -13,18 +13,8 @@ const DOMAINS = ['appointments', 'audit', 'auth', 'calcom', 'companies', 'whatsa
 type Domain = (typeof DOMAINS)[number];
 type Room = Domain | 'root' | 'platform' | 'shared' | 'outside';
 
-/**
- * Type-only imports `platform/` still makes of the request contract (the caller's `Tenant` and the
- * composition root's `Services`). Erased at run time; kept explicit so no new one slips in.
- */
-const PLATFORM_TYPE_IMPORTS: Record<string, string[]> = {
-  'platform/context.ts': ['auth/tenant.ts', 'wiring/services.ts'],
-  'platform/http/server.ts': ['wiring/services.ts'],
-  'platform/http/graphql-ws.ts': ['auth/tenant.ts', 'wiring/services.ts'],
-};
-
-/** Root files a domain may name in a type-only import: the service graph's and the config's shapes. */
-const ROOT_TYPES_FOR_DOMAINS = ['wiring/services.ts', 'config.ts'];
+/** Root files a domain may name in a type-only import: the service graph's, the request context's and the config's shapes. */
+const ROOT_TYPES_FOR_DOMAINS = ['wiring/services.ts', 'wiring/context.ts', 'config.ts'];
 
 /** Which domain folder may import which (folder level). */
 const DOMAIN_EDGES: Record<Domain, Domain[]> = {
@@ -99,18 +89,15 @@ describe('import direction (server/README.md)', () => {
     expect(wrong.map(describeImport)).toEqual([]);
   });
 
-  it('platform/ imports no domain and no root file, beyond its listed type-only request contract', () => {
+  it('platform/ imports no domain and no root file, not even a type', () => {
     const wrong = imports.filter((i) => {
       if (roomOf(i.from) !== 'platform') return false;
       const to = roomOf(i.to);
       if (to === 'platform' || to === 'shared') return false;
       if (to === 'outside' && i.to === '../migrations/index.ts') return false;
-      return !(i.typeOnly && PLATFORM_TYPE_IMPORTS[i.from]?.includes(i.to));
+      return true;
     });
     expect(wrong.map(describeImport)).toEqual([]);
-    // A listed exception that is gone must leave the list too.
-    const used = Object.entries(PLATFORM_TYPE_IMPORTS).flatMap(([from, tos]) => tos.map((to) => `${from} → ${to}`));
-    expect(used.filter((edge) => !imports.some((i) => `${i.from} → ${i.to}` === edge))).toEqual([]);
   });
 
   it('no domain imports the root (app, main, cli, demo, wiring) except type-only shapes', () => {
@@ -120,8 +107,7 @@ describe('import direction (server/README.md)', () => {
       if (roomOf(i.to) !== 'root') return false;
       return !(i.typeOnly && ROOT_TYPES_FOR_DOMAINS.includes(i.to) && from !== 'platform' && from !== 'shared');
     });
-    // platform's listed contract imports are checked above.
-    expect(wrong.filter((i) => !(i.typeOnly && PLATFORM_TYPE_IMPORTS[i.from]?.includes(i.to))).map(describeImport)).toEqual([]);
+    expect(wrong.map(describeImport)).toEqual([]);
   });
 
   it('domain folders import each other only along the stated edges, without new cycles', () => {

@@ -4,14 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { execute, getOperationAST, GraphQLError, parse, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Credential } from '../../auth/tenant.js';
-import { resolveCaller, type RequestContext } from '../context.js';
+import { resolveCaller, type Credential, type PlatformServices, type RequestContext } from '../context.js';
 import { cleanJson } from '../../shared/input-text.js';
 import { formatError } from '../graphql.js';
 import { operationGuard } from '../graphql-limits.js';
 import { sharedSubscribe, subscriptionDocuments, type CheckedDocument } from './subscription-documents.js';
 import type { Logger } from '../logger.js';
-import type { Services } from '../../wiring/services.js';
 
 /** Subscriptions one socket may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
@@ -45,7 +43,7 @@ export interface GraphqlWsDeps {
   app: FastifyInstance;
   orm: MikroORM;
   schema: GraphQLSchema;
-  services: Services;
+  services: PlatformServices;
   log: Logger;
   /** Queries and mutations sent over the socket run through this server, exactly as over HTTP. */
   apollo: ApolloServer<RequestContext>;
@@ -85,7 +83,7 @@ export function registerGraphqlWs({ app, orm, schema, services, log, apollo }: G
       schema,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
-        const caller = await resolveCaller(services, orm.em.fork(), typeof authorization === 'string' ? authorization : undefined);
+        const caller = await resolveCaller(services.auth, orm.em.fork(), typeof authorization === 'string' ? authorization : undefined);
         // Subscriptions require credentials: refuse the connection (4403) instead of failing later.
         if (!caller.tenant) return false;
         const credential = caller.tenant.credential;

@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiFirst } from '../api-first.js';
-import { resolveCaller, type RequestContext } from '../context.js';
+import { resolveCaller, type PlatformServices, type RequestContext } from '../context.js';
 import { databaseTrouble, RETRY_AFTER_SECONDS } from '../database-errors.js';
 import { DomainError, HTTP_STATUS } from '../errors.js';
 import { createApollo } from '../graphql.js';
@@ -20,13 +20,13 @@ import { registerProbes } from './probes.js';
 import { sendError } from './send-error.js';
 import { registerSpa } from './spa.js';
 import type { Logger } from '../logger.js';
-import type { Services } from '../../wiring/services.js';
 
 export interface HttpDeps {
   log: Logger;
   orm: MikroORM;
   schema: GraphQLSchema;
-  services: Services;
+  /** The service graph: what this layer reads of it is `PlatformServices`; resolvers get all of it. */
+  services: PlatformServices;
   /** Extra REST routes from the domains (webhook, inbound, agenda shims). */
   routes: Array<(app: FastifyInstance) => Promise<void> | void>;
   /** Refreshes sampled gauges (job queue depth) before each scrape. */
@@ -158,7 +158,7 @@ export async function createHttpServer({ log, orm, schema, services, routes, bef
     handler: fastifyApolloHandler<RequestContext>(apollo, {
       context: async (req) => {
         const em = orm.em.fork();
-        const caller = await resolveCaller(services, em, req.headers.authorization).catch((error: unknown) => {
+        const caller = await resolveCaller(services.auth, em, req.headers.authorization).catch((error: unknown) => {
           // Apollo answers a failed context with a 500 unless the error says otherwise.
           if (databaseTrouble(error) !== 'unavailable') throw error;
           metrics.databaseUnavailable.inc({ route: 'graphql' });
