@@ -3,12 +3,15 @@ import { domainError } from '../platform/errors.js';
 import { rawRead } from '../platform/raw-query.js';
 import type { AppointmentStatus } from './appointment.entity.js';
 import { decodeCursor, encodeCursor, searchTerms } from './appointment-input.js';
-import { APPOINTMENT_VIEW_COLUMNS, appointmentFromTuple, appointmentTupleSql, type AppointmentView } from './appointment.types.js';
+import { APPOINTMENT_VIEW_COLUMNS, appointmentFromTuple, appointmentTupleSql, overlapsSql, type AppointmentView } from './appointment.types.js';
 
 export const MAX_PAGE = 200;
-/** The raw columns a page reads, and the tuple built from them (see APPOINTMENT_VIEW_COLUMNS). */
-const PAGE_COLUMNS = APPOINTMENT_VIEW_COLUMNS.join(', ');
-const PAGE_TUPLE = appointmentTupleSql('p');
+/**
+ * The raw columns a page reads, and the tuple built from them (see APPOINTMENT_VIEW_COLUMNS), ending
+ * with `overlaps`: one index probe per row of the page, inside the same statement (no N+1).
+ */
+const PAGE_COLUMNS = [...APPOINTMENT_VIEW_COLUMNS, 'company_id', 'host_key'].join(', ');
+const PAGE_TUPLE = `${appointmentTupleSql('p')}, ${overlapsSql('p')}`;
 
 export interface ListFilter {
   from?: Date | null;

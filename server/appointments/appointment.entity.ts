@@ -9,12 +9,13 @@ export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
 
 /**
  * A meeting. `id` is ours and stays stable when Cal.com reschedules (which creates a new booking uid).
- * A partial unique index on (company_id, start_at) for non-cancelled rows makes double booking
- * impossible at the database level.
+ * Every booking Cal.com reports is recorded, overlaps included; a partial unique index on
+ * (company_id, host_key, start_at) over live rows with `hostClaim` keeps two of our own booking
+ * attempts from reaching Cal.com for the same host and start (see host-key.ts).
  */
 @Entity({ tableName: 'appointments' })
 export class Appointment {
-  [OptionalProps]?: 'calPreviousUids' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName';
+  [OptionalProps]?: 'calPreviousUids' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName' | 'hostKey' | 'hostName' | 'hostClaim';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -69,6 +70,18 @@ export class Appointment {
   /** `createdAt` of the last Cal.com webhook applied; older events must not overwrite newer state. */
   @Property({ type: 'timestamptz', nullable: true })
   calLastEventAt: Date | null = null;
+
+  /** Who hosts it: `user:<Cal.com user id>` or `event-type:<id>` (host-key.ts); null when unknown. */
+  @Property({ type: 'text', nullable: true })
+  hostKey: string | null = null;
+
+  /** The Cal.com organizer's name, as Cal.com reported it. */
+  @Property({ type: 'text', nullable: true })
+  hostName: string | null = null;
+
+  /** Holds its host's slot against our other own attempts (our claims; never a Cal.com-made booking). */
+  @Property({ type: 'boolean' })
+  hostClaim: boolean = false;
 
   @Property({ type: 'uuid', nullable: true })
   contactId: string | null = null;

@@ -8,11 +8,11 @@ import {
   AppointmentChange,
   AppointmentConnection,
   AppointmentFilter,
+  AppointmentOverlaps,
   AppointmentView,
   BookAppointmentInput,
   SlotView,
   appointmentFromWire,
-  mapAppointment,
 } from './appointment.types.js';
 
 /**
@@ -37,18 +37,31 @@ export class AppointmentResolver {
   async appointments(
     @Ctx() ctx: RequestContext,
     @Arg('filter', () => AppointmentFilter, { nullable: true }) filter?: AppointmentFilter,
-    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
+    // Nullable with a default (the contract's `first: Int = 50`): an explicit null means the default.
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null = 50,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Info() info?: GraphQLResolveInfo,
   ): Promise<Page> {
     const count = info ? selectsField(info, 'totalCount') : true;
-    return ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first, after, { count });
+    return ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first ?? 50, after, { count });
   }
 
   @Query(() => AppointmentView, { nullable: true })
   async appointment(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<AppointmentView | null> {
-    const row = await ctx.services.appointments.get(ctx.em, tenantOf(ctx), id);
-    return row ? mapAppointment(row) : null;
+    const tenant = tenantOf(ctx);
+    const row = await ctx.services.appointments.get(ctx.em, tenant, id);
+    return row ? ctx.services.appointments.view(ctx.em, tenant, row) : null;
+  }
+
+  @Query(() => AppointmentOverlaps, {
+    description: 'Live appointments (ending after `from`, default now) that overlap another of the same host: Cal.com bookings we recorded on top of each other.',
+  })
+  async appointmentOverlaps(
+    @Ctx() ctx: RequestContext,
+    @Arg('from', () => Date, { nullable: true }) from?: Date | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = 20,
+  ): Promise<AppointmentOverlaps> {
+    return ctx.services.appointments.overlapReport(ctx.em, tenantOf(ctx), from ?? new Date(), first ?? 20);
   }
 
   @Query(() => [SlotView], { description: 'Free slots from Cal.com, in the future, within at most 62 days.' })
@@ -60,7 +73,7 @@ export class AppointmentResolver {
   async bookAppointment(@Arg('input', () => BookAppointmentInput) input: BookAppointmentInput, @Ctx() ctx: RequestContext): Promise<AppointmentView> {
     const tenant = tenantOf(ctx);
     const row = await ctx.services.appointments.book(ctx.em, tenant, input, tenant.kind === 'user' ? 'ADMIN' : 'API');
-    return mapAppointment(row);
+    return ctx.services.appointments.view(ctx.em, tenant, row);
   }
 
   @Mutation(() => AppointmentView)
@@ -71,7 +84,7 @@ export class AppointmentResolver {
   ): Promise<AppointmentView> {
     const tenant = tenantOf(ctx);
     const row = await ctx.services.appointments.cancel(ctx.em, tenant, id, reason ?? null, tenant.kind === 'user' ? 'admin' : 'api');
-    return mapAppointment(row);
+    return ctx.services.appointments.view(ctx.em, tenant, row);
   }
 
   @Subscription(() => AppointmentChange, {

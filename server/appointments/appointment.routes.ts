@@ -5,7 +5,6 @@ import { resolveCaller, tenantOf } from '../platform/context.js';
 import { domainError } from '../platform/errors.js';
 import type { Services } from '../wiring/services.js';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from './appointment.entity.js';
-import { mapAppointment } from './appointment.types.js';
 
 /** `/api/agenda/*`: the REST shims of the release notes, same auth and services as GraphQL. */
 export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, services: Services): Promise<void> {
@@ -36,7 +35,7 @@ export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, 
     async (req, reply) => {
       const { em, tenant } = await authenticate(req);
       const row = await services.appointments.book(em, tenant, { ...req.body, start: new Date(req.body.start) }, tenant.kind === 'user' ? 'ADMIN' : 'API');
-      return reply.code(201).send(mapAppointment(row));
+      return reply.code(201).send(await services.appointments.view(em, tenant, row));
     },
   );
 
@@ -87,7 +86,7 @@ export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, 
     async (req) => {
       const { em, tenant } = await authenticate(req);
       const row = await services.appointments.cancel(em, tenant, req.params.id, req.body?.reason ?? null, via(tenant));
-      return mapAppointment(row);
+      return services.appointments.view(em, tenant, row);
     },
   );
 }

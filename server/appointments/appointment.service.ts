@@ -20,10 +20,12 @@ import { appointmentSearchText, validateBooking, type BookInput, type ValidBooki
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
+import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
-import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
+export { hostKeyOf, type BookingTarget } from './host-key.js';
+import { AppointmentChangeKind, OVERLAP_LOOKBACK_HOURS, mapAppointment, overlapsSql, type AppointmentView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 const MAX_RANGE_DAYS = 62;
@@ -86,42 +88,45 @@ export class AppointmentService {
   }
 
   /**
-   * Books through Cal.com. The slot is claimed first by inserting a PENDING row (the partial unique
-   * index turns a concurrent booking of the same slot into CONFLICT before Cal.com is called), then
-   * Cal.com is asked with our id in the metadata, then the row is confirmed. If Cal.com refuses,
-   * the claim is released and nothing confirmed remains.
+   * Books through Cal.com. The host's slot is claimed first by inserting a PENDING row (the partial
+   * unique index on company, host and start turns a concurrent attempt at the same host and start
+   * into SLOT_TAKEN before Cal.com is called), then Cal.com is asked with our id in the metadata,
+   * then the row is confirmed. If Cal.com refuses, the claim is released and nothing confirmed
+   * remains. `target`: the event type and host to book (a service's); the company's default when absent.
    */
-  async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource): Promise<Appointment> {
+  async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource, target?: BookingTarget): Promise<Appointment> {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
     const company = await this.integrations(em, scope.companyId);
-    if (!company.cal.apiKey || !company.cal.eventTypeId) {
+    const booking = target ?? defaultTarget(company.cal);
+    if (!company.cal.apiKey || !booking) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
     }
 
-    const claim = await this.claim(em, scope, clean, source);
-    return this.completeClaim(em, scope, company, claim, source, false);
+    const claim = await this.claim(em, scope, clean, source, booking);
+    return this.completeClaim(em, scope, company, claim, source, false, booking.eventTypeId);
   }
 
   /**
    * Finishes a claim whose Cal.com call never completed (the worker died in between): asks Cal.com
    * for a booking with our id first, creates it only if there is none, then confirms the claim.
    */
-  async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
+  async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource, target?: BookingTarget): Promise<Appointment> {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
-    return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true);
+    return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true, target?.eventTypeId);
   }
 
   /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
-  private async completeClaim(em: EntityManager, scope: Scope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean): Promise<Appointment> {
+  private async completeClaim(em: EntityManager, scope: Scope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean, eventTypeId?: number): Promise<Appointment> {
     let booking: CalendarBooking;
     try {
       booking = await this.calendar.book(company, {
         appointmentId: claim.id,
+        ...(eventTypeId ? { eventTypeId } : {}),
         start: claim.startAt,
         name: claim.clientName,
         email: claim.clientEmail,
@@ -165,9 +170,11 @@ export class AppointmentService {
     const current = await this.get(em, scope, id);
     if (!current || current.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
     if (!current.calBookingUid) throw domainError('APPOINTMENT_NOT_CONFIRMED');
-    // Check our own agenda before moving the booking in Cal.com: afterwards the slot index could only
-    // refuse our row, leaving Cal.com and us disagreeing.
-    const clash = await em.findOne(Appointment, { companyId: scope.companyId, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } });
+    // Check our own claims on this host before moving the booking in Cal.com: afterwards the claim
+    // index could only refuse our row, leaving Cal.com and us disagreeing.
+    const clash = current.hostClaim && current.hostKey
+      ? await em.findOne(Appointment, { companyId: scope.companyId, hostKey: current.hostKey, hostClaim: true, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } })
+      : null;
     if (clash) throw domainError('SLOT_TAKEN');
     const company = await this.integrations(em, scope.companyId);
     const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
@@ -262,8 +269,70 @@ export class AppointmentService {
     return rows.map((r) => r.startAt);
   }
 
+  /**
+   * Announces a change of `appointment` with its `overlaps`, and re-announces the appointments of the
+   * same host it overlaps (their `overlaps` changes with it: a booking on top of them, a cancellation).
+   */
   async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
-    await this.notifyView(em, appointment.companyId, mapAppointment(appointment), kind);
+    const partners = await this.overlapPartners(em, appointment);
+    await this.notifyView(em, appointment.companyId, mapAppointment(appointment, partners.length > 0), kind);
+    if (partners.length === 0) return;
+    const rows = await em.find(Appointment, { companyId: appointment.companyId, id: { $in: partners } });
+    const overlapping = await this.overlapping(em, appointment.companyId, partners);
+    for (const row of rows) {
+      await this.notifyView(em, row.companyId, mapAppointment(row, overlapping.has(row.id)), AppointmentChangeKind.UPDATED);
+    }
+  }
+
+  /** The API shape of one appointment, `overlaps` included. */
+  async view(em: EntityManager, scope: Scope, row: Appointment): Promise<AppointmentView> {
+    checkScope(scope, 'read');
+    if (row.companyId !== scope.companyId) throw domainError('APPOINTMENT_NOT_FOUND');
+    return mapAppointment(row, (await this.overlapping(em, row.companyId, [row.id])).has(row.id));
+  }
+
+  /**
+   * Live appointments from `from` on that overlap another live one of the same host, in start order
+   * (at most `limit`), and how many there are: Diagnóstico's "horário sobreposto".
+   */
+  async overlapReport(em: EntityManager, scope: Scope, from: Date, limit: number): Promise<{ total: number; appointments: AppointmentView[] }> {
+    checkScope(scope, 'read');
+    const rows = await em.getConnection().execute<Array<Record<string, unknown> & { total: string }>>(
+      `select a.*, count(*) over () as total from appointments a
+        where a.company_id = ? and a.status <> 'CANCELLED' and a.host_key is not null and a.end_at > ? and ${overlapsSql('a')}
+        order by a.start_at, a.id limit ?`,
+      [scope.companyId, from, Math.max(0, Math.min(limit, 200))],
+      'all',
+      em.getTransactionContext(),
+    );
+    const total = Number(rows[0]?.total ?? 0);
+    return { total, appointments: rows.map(({ total: _total, ...r }) => mapAppointment(em.map(Appointment, r), true)) };
+  }
+
+  /** Which of `ids` overlap another live appointment of their host (one statement). */
+  private async overlapping(em: EntityManager, companyId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await em.getConnection().execute<Array<{ id: string }>>(
+      `select a.id from appointments a where a.company_id = ? and a.id in (${ids.map(() => '?').join(', ')}) and ${overlapsSql('a')}`,
+      [companyId, ...ids],
+      'all',
+      em.getTransactionContext(),
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Live appointments of the same host whose time overlaps `row`'s (whatever `row`'s own status). */
+  private async overlapPartners(em: EntityManager, row: Appointment): Promise<string[]> {
+    if (!row.hostKey) return [];
+    const rows = await em.getConnection().execute<Array<{ id: string }>>(
+      `select id from appointments
+        where company_id = ? and host_key = ? and status <> 'CANCELLED' and id <> ?
+          and start_at > ?::timestamptz - interval '${OVERLAP_LOOKBACK_HOURS} hours' and start_at < ? and end_at > ?`,
+      [row.companyId, row.hostKey, row.id, row.startAt, row.endAt, row.startAt],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Announces a change (delivered when the caller's transaction commits). */
@@ -274,7 +343,7 @@ export class AppointmentService {
   /** Loads a change that was too large for NOTIFY (see PgEventBus.registerReload). */
   async reloadChange(em: EntityManager, companyId: string, ref: { kind: AppointmentChangeKind; id: string }) {
     const row = await em.findOne(Appointment, { id: ref.id, companyId });
-    return row ? { kind: ref.kind, appointment: mapAppointment(row) } : null;
+    return row ? { kind: ref.kind, appointment: mapAppointment(row, (await this.overlapping(em, companyId, [row.id])).has(row.id)) } : null;
   }
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
@@ -290,9 +359,10 @@ export class AppointmentService {
     row.endAt = booking.end;
     if (booking.meetingUrl) row.meetingUrl = booking.meetingUrl;
     if (booking.title) row.title = booking.title;
+    if (booking.host?.name) row.hostName = booking.host.name;
   }
 
-  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource): Promise<Appointment> {
+  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource, target: BookingTarget): Promise<Appointment> {
     try {
       return await em.transactional(async (tx) => {
         const row = tx.create(Appointment, {
@@ -309,12 +379,16 @@ export class AppointmentService {
           source,
           contactId: input.contactId ?? null,
           searchText: appointmentSearchText(input.clientName, input.clientPhone, input.clientEmail),
+          hostKey: hostKeyOf(target),
+          hostName: target.hostName ?? null,
+          hostClaim: true,
           createdAt: new Date(),
           updatedAt: new Date(),
         });
         audit(tx, scope.companyId, scope.actor, 'appointment.requested', `appointment:${row.id}`, {
           start: input.start.toISOString(),
           source,
+          host: row.hostKey,
         });
         await tx.flush();
         return row;

@@ -43,10 +43,17 @@ export class AppointmentView {
   @Field(() => String, { nullable: true }) cancellationReason!: string | null;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+  @Field(() => String, { nullable: true, description: 'Who hosts it in Cal.com (the booking\'s organizer), when known.' })
+  hostName!: string | null;
+  @Field(() => Boolean, { description: 'Another live appointment of the same host overlaps this one (both were booked in Cal.com).' })
+  overlaps!: boolean;
 }
 
-/** Entity → API shape. Also the JSON sent through NOTIFY (dates as ISO strings, see fromWire). */
-export function mapAppointment(a: Appointment): AppointmentView {
+/**
+ * Entity → API shape. Also the JSON sent through NOTIFY (dates as ISO strings, see fromWire).
+ * `overlaps` comes from the database (see overlapsSql); a cancelled appointment never overlaps.
+ */
+export function mapAppointment(a: Appointment, overlaps: boolean): AppointmentView {
   return {
     id: a.id,
     status: a.status,
@@ -63,6 +70,8 @@ export function mapAppointment(a: Appointment): AppointmentView {
     cancellationReason: a.cancellationReason,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
+    hostName: a.hostName,
+    overlaps: overlaps && a.status !== 'CANCELLED',
   };
 }
 
@@ -74,8 +83,29 @@ export function mapAppointment(a: Appointment): AppointmentView {
  */
 export const APPOINTMENT_VIEW_COLUMNS = [
   'id', 'status', 'title', 'start_at', 'end_at', 'client_name', 'client_phone', 'client_email', 'notes',
-  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at',
+  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at', 'host_name',
 ] as const;
+
+/**
+ * How far back an overlapping appointment's start is looked for: bounds the index range each row's
+ * check reads (`appointments_host_start_idx`). A meeting longer than this that started earlier is not
+ * seen as overlapping; no event type here lasts a day.
+ */
+export const OVERLAP_LOOKBACK_HOURS = 24;
+
+/**
+ * SQL: whether another live appointment of the same host overlaps row `alias` ([start, end) against
+ * [start, end)); false for a cancelled row or one without a known host. Needs `company_id`,
+ * `host_key`, `status`, `id`, `start_at`, `end_at` of `alias`.
+ */
+export function overlapsSql(alias: string): string {
+  const a = alias;
+  return `case when ${a}.status = 'CANCELLED' or ${a}.host_key is null then false else exists (
+      select 1 from appointments o
+       where o.company_id = ${a}.company_id and o.host_key = ${a}.host_key and o.status <> 'CANCELLED'
+         and o.start_at > ${a}.start_at - interval '${OVERLAP_LOOKBACK_HOURS} hours' and o.start_at < ${a}.end_at
+         and o.end_at > ${a}.start_at and o.id <> ${a}.id) end`;
+}
 const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(['start_at', 'end_at', 'created_at', 'updated_at']);
 
 /** The tuple's expressions over the columns of `alias` (timestamps to whole milliseconds, like a `Date`). */
@@ -101,6 +131,8 @@ export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
     cancellationReason: t[12] as string | null,
     createdAt: new Date(t[13] as number),
     updatedAt: new Date(t[14] as number),
+    hostName: (t[15] ?? null) as string | null,
+    overlaps: t[16] === true,
   };
 }
 
@@ -132,6 +164,12 @@ export class AppointmentConnection {
   @Field(() => [AppointmentEdge]) edges!: AppointmentEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
   @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType('AppointmentOverlaps', { description: 'Diagnóstico: appointments of one host that overlap (see Appointment.overlaps).' })
+export class AppointmentOverlaps {
+  @Field(() => Int, { description: 'How many live appointments overlap another of their host.' }) total!: number;
+  @Field(() => [AppointmentView], { description: 'The first ones, in start order.' }) appointments!: AppointmentView[];
 }
 
 @ObjectType('AppointmentChange')

@@ -5,6 +5,7 @@ import { isUuid } from '../shared/ids.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Appointment, type AppointmentStatus } from './appointment.entity.js';
 import { appointmentSearchText } from './appointment-input.js';
+import { reportedHostKey } from './host-key.js';
 import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 /** How the sync announces changes (AppointmentService's publishing, passed in to avoid a cycle). */
@@ -68,7 +69,7 @@ export class CalendarSync {
     const before = snapshot(row);
     const wasUnconfirmedClaim = row.status === 'PENDING' && !row.calBookingUid;
     const target = this.targetStatus(row, event);
-    if (await this.slotTaken(tx, companyId, actor, event.start, target, row.id)) return { outcome: 'ignored', reason: 'conflito de horário com outro agendamento' };
+    const moved = row.startAt.getTime() !== event.start.getTime() || row.status === 'CANCELLED';
     if (event.trigger === 'BOOKING_RESCHEDULED' && row.calBookingUid && row.calBookingUid !== event.uid) {
       row.calPreviousUids = [...new Set([...row.calPreviousUids, row.calBookingUid])];
     }
@@ -81,7 +82,9 @@ export class CalendarSync {
     if (event.meetingUrl) row.meetingUrl = event.meetingUrl;
     if (target === 'CANCELLED' && event.reason) row.cancellationReason = event.reason;
     fillClient(row, event);
+    await this.fillHost(tx, companyId, row, event);
     row.calLastEventAt = event.at;
+    if (moved) await this.yieldClaimIfTaken(tx, companyId, actor, row);
 
     if (snapshot(row) === before) return { outcome: 'duplicate', reason: 'estado já aplicado', appointmentId: row.id };
     await tx.flush();
@@ -106,7 +109,7 @@ export class CalendarSync {
 
   private async insert(tx: EntityManager, companyId: string, actor: Actor, event: BookingEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
     // Our own id from the metadata, if it is free: a booking whose confirmation we lost comes back as itself.
-    if (await this.slotTaken(tx, companyId, actor, event.start, TARGET[event.trigger], null)) return { outcome: 'ignored', reason: 'conflito de horário com outro agendamento' };
+    // Recorded whatever else sits at that time: Cal.com is the truth for what is booked.
     const id = event.appointmentId && isUuid(event.appointmentId) && (await this.ownFreeId(tx, companyId, event.appointmentId)) ? event.appointmentId : undefined;
     const row = tx.create(Appointment, {
       ...(id ? { id } : {}),
@@ -123,6 +126,9 @@ export class CalendarSync {
       meetingUrl: event.meetingUrl,
       cancellationReason: TARGET[event.trigger] === 'CANCELLED' ? event.reason : null,
       calLastEventAt: event.at,
+      hostKey: reportedHostKey(await this.companyCalendar(tx, companyId), event),
+      hostName: event.host?.name ?? null,
+      hostClaim: false,
       createdAt: new Date(),
       updatedAt: new Date(),
     });
@@ -133,6 +139,13 @@ export class CalendarSync {
     if (row.status !== 'CANCELLED') this.metrics.appointmentsTotal.inc({ company: companyId, source: 'calcom' });
     await this.appointments.publish(tx, row, kind);
     return { outcome: 'applied', appointmentId: row.id };
+  }
+
+  /** Cal.com names the host of every booking it reports; a row without a host key learns it too. */
+  private async fillHost(tx: EntityManager, companyId: string, row: Appointment, event: BookingEvent): Promise<void> {
+    if (event.host?.name) row.hostName = event.host.name;
+    // An own row keeps the key it claimed with: later attempts compute that same key.
+    if (!row.hostKey) row.hostKey = reportedHostKey(await this.companyCalendar(tx, companyId), event);
   }
 
   private record(tx: EntityManager, companyId: string, actor: Actor, row: Appointment, event: BookingEvent, via: string, kind: AppointmentChangeKind, previous: AppointmentStatus | null) {
@@ -187,8 +200,8 @@ export class CalendarSync {
     const newest = rows.reduce((a, b) => ((b.calLastEventAt?.getTime() ?? 0) > (a.calLastEventAt?.getTime() ?? 0) ? b : a));
     const uids = new Set(rows.flatMap((r) => [r.calBookingUid, ...r.calPreviousUids]).filter((u): u is string => Boolean(u)));
     const others = rows.filter((r) => r !== keeper);
-    const removed = others.map((r) => ({ ...mapAppointment(r), status: 'CANCELLED' as const, cancellationReason: `Mesclado com ${keeper.id}` }));
-    // Delete first: the keeper may take over a uid or start time that the slot and uid indexes hold.
+    const removed = others.map((r) => ({ ...mapAppointment(r, false), status: 'CANCELLED' as const, cancellationReason: `Mesclado com ${keeper.id}` }));
+    // Delete first: the keeper may take over a uid or a claimed start that the indexes hold.
     await tx.getConnection().execute(`delete from appointments where id in (${others.map(() => '?').join(', ')})`, others.map((r) => r.id), 'run', tx.getTransactionContext());
     if (newest !== keeper) {
       Object.assign(keeper, {
@@ -203,9 +216,12 @@ export class CalendarSync {
       keeper.clientName ||= other.clientName;
       keeper.clientEmail ??= other.clientEmail;
       keeper.clientPhone ??= other.clientPhone;
+      keeper.hostKey ??= other.hostKey;
+      keeper.hostName ??= other.hostName;
       audit(tx, companyId, actor, 'appointment.merged', `appointment:${other.id}`, { into: keeper.id, uid: other.calBookingUid });
     }
     keeper.searchText = appointmentSearchText(keeper.clientName, keeper.clientPhone, keeper.clientEmail);
+    await this.yieldClaimIfTaken(tx, companyId, actor, keeper);
     await tx.flush();
     for (const view of removed) {
       await this.appointments.notifyView(tx, companyId, view, AppointmentChangeKind.CANCELLED);
@@ -214,25 +230,33 @@ export class CalendarSync {
   }
 
   /**
-   * Another live appointment at the same start would violate the slot index. Cal.com is the truth
-   * for its own bookings: a claim of ours without a Cal.com uid at that time has lost the race in
-   * Cal.com (which will refuse it), so the booking supersedes it; any other clash is reported.
+   * An own booking that Cal.com puts on a slot another of our claims holds for the same host keeps
+   * its place but gives up its claim: what Cal.com reports is recorded (the overlap shows), and
+   * the claim index, which only our own attempts must respect, is never violated.
    */
-  private async slotTaken(tx: EntityManager, companyId: string, actor: Actor, start: Date, status: AppointmentStatus, ownId: string | null): Promise<boolean> {
-    if (status === 'CANCELLED') return false;
-    const clash = await tx.getConnection().execute<{ id: string; status: string; cal_booking_uid: string | null }[]>(
-      `select id, status, cal_booking_uid from appointments
-        where company_id = ? and start_at = ? and status <> 'CANCELLED' and id <> ? limit 1 for update`,
-      [companyId, start, ownId ?? '00000000-0000-0000-0000-000000000000'],
+  private async yieldClaimIfTaken(tx: EntityManager, companyId: string, actor: Actor, row: Appointment): Promise<void> {
+    if (!row.hostClaim || !row.hostKey || row.status === 'CANCELLED') return;
+    const held = await tx.getConnection().execute<{ id: string }[]>(
+      `select id from appointments
+        where company_id = ? and host_key = ? and start_at = ? and host_claim and status <> 'CANCELLED' and id <> ? limit 1`,
+      [companyId, row.hostKey, row.startAt, row.id],
       'all',
       tx.getTransactionContext(),
     );
-    const other = clash[0];
-    if (!other) return false;
-    if (other.status !== 'PENDING' || other.cal_booking_uid) return true;
-    await tx.getConnection().execute('delete from appointments where id = ?', [other.id], 'run', tx.getTransactionContext());
-    audit(tx, companyId, actor, 'appointment.claim_superseded', `appointment:${other.id}`, { start: start.toISOString() });
-    return false;
+    if (!held[0]) return;
+    row.hostClaim = false;
+    audit(tx, companyId, actor, 'appointment.claim_yielded', `appointment:${row.id}`, { start: row.startAt.toISOString(), heldBy: held[0].id });
+  }
+
+  /** The company's default event type and user, for the host key of a booking Cal.com reported. */
+  private async companyCalendar(tx: EntityManager, companyId: string): Promise<{ eventTypeId: number | null; defaultUserId: string | null }> {
+    const rows = await tx.getConnection().execute<{ cal_event_type_id: number | null; cal_default_user_id: string | null }[]>(
+      'select cal_event_type_id, cal_default_user_id from companies where id = ?',
+      [companyId],
+      'all',
+      tx.getTransactionContext(),
+    );
+    return { eventTypeId: rows[0]?.cal_event_type_id ?? null, defaultUserId: rows[0]?.cal_default_user_id ?? null };
   }
 
   private async find(tx: EntityManager, companyId: string, event: BookingEvent): Promise<Appointment[]> {
@@ -264,5 +288,5 @@ function fillClient(row: Appointment, event: BookingEvent): void {
 }
 
 function snapshot(row: Appointment): string {
-  return [row.status, row.calBookingUid, row.startAt.toISOString(), row.endAt.toISOString(), row.meetingUrl, row.cancellationReason, row.title, row.clientName, row.clientPhone].join('|');
+  return [row.status, row.calBookingUid, row.startAt.toISOString(), row.endAt.toISOString(), row.meetingUrl, row.cancellationReason, row.title, row.clientName, row.clientPhone, row.hostKey, row.hostName].join('|');
 }

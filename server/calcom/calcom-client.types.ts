@@ -55,6 +55,8 @@ export interface CalcomBooking {
   rescheduledToUid: string | null;
   cancellationReason: string | null;
   attendees: CalcomAttendee[];
+  /** The first of the booking's `hosts` (the organizer); null when Cal.com sent none. */
+  host: { userId: number | null; name: string | null } | null;
 }
 
 export interface CreateBookingInput {

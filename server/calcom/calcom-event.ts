@@ -46,6 +46,7 @@ export function parseWebhook(body: unknown): { trigger: string; event: BookingEv
   const videoCallData = isObject(payload.videoCallData) ? payload.videoCallData : {};
   const phone = str(booker.phoneNumber) ?? str(response('attendeePhoneNumber')) ?? str(payload.smsReminderNumber);
   const bookingId = typeof payload.bookingId === 'number' && Number.isInteger(payload.bookingId) ? payload.bookingId : null;
+  const eventTypeId = typeof payload.eventTypeId === 'number' && Number.isInteger(payload.eventTypeId) ? payload.eventTypeId : null;
   return {
     trigger,
     event: {
@@ -64,6 +65,16 @@ export function parseWebhook(body: unknown): { trigger: string; event: BookingEv
       meetingUrl: httpUrl(payload.meetingUrl) ?? httpUrl(payload.location) ?? httpUrl(metadata.videoCallUrl) ?? httpUrl(videoCallData.url),
       reason: (str(payload.cancellationReason) ?? str(payload.rejectionReason))?.slice(0, 500) ?? null,
       appointmentId: str(metadata.appointmentId),
+      eventTypeId,
+      host: organizerOf(payload.organizer),
     },
   };
+}
+
+/** The payload's `organizer` ({id, name, email, timeZone, …}): the booking's host. */
+function organizerOf(organizer: unknown): BookingEvent['host'] {
+  if (!isObject(organizer)) return null;
+  const userId = typeof organizer.id === 'number' && Number.isInteger(organizer.id) ? organizer.id : null;
+  const name = str(organizer.name)?.slice(0, 200) ?? null;
+  return userId === null && name === null ? null : { userId, name };
 }

@@ -52,7 +52,17 @@ export function normalizeBooking(raw: unknown): CalcomBooking {
     rescheduledToUid: stringOrNull(raw.rescheduledToUid),
     cancellationReason: stringOrNull(raw.cancellationReason),
     attendees: Array.isArray(raw.attendees) ? raw.attendees.filter(isRecord).map(normalizeAttendee) : [],
+    host: hostOf(raw),
   };
+}
+
+/** `hosts[0]` of a v2 booking (`{id, name, email, …}`): who hosts it, for the agenda and overlaps. */
+function hostOf(raw: Record<string, unknown>): CalcomBooking['host'] {
+  const first = Array.isArray(raw.hosts) ? raw.hosts.find(isRecord) : undefined;
+  if (!first) return null;
+  const userId = typeof first.id === 'number' && Number.isInteger(first.id) ? first.id : null;
+  const name = typeof first.name === 'string' && first.name.trim() ? first.name.trim().slice(0, 200) : null;
+  return userId === null && name === null ? null : { userId, name };
 }
 
 /** `meetingUrl` (deprecated but still sent), else `location` when it is a URL, else `metadata.videoCallUrl`. */

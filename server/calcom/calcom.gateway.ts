@@ -55,8 +55,9 @@ export class CalcomGateway implements CalendarGateway {
   }
 
   async book(company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking> {
+    const target = request.eventTypeId ? { ...company, cal: { ...company.cal, eventTypeId: request.eventTypeId } } : company;
     const booking = await this.call(company, () =>
-      this.client(company).createBooking({
+      this.client(target).createBooking({
         start: request.start,
         attendee: {
           name: request.name,
@@ -105,7 +106,7 @@ export class CalcomGateway implements CalendarGateway {
 }
 
 export function toCalendarBooking(b: CalcomBooking): CalendarBooking {
-  return { uid: b.uid, id: b.id, status: b.status, start: b.start, end: b.end, meetingUrl: b.meetingUrl, title: b.title };
+  return { uid: b.uid, id: b.id, status: b.status, start: b.start, end: b.end, meetingUrl: b.meetingUrl, title: b.title, host: b.host };
 }
 
 /** Cal.com's current view of a booking as the newest event about it (stamped `now`). */
@@ -132,6 +133,8 @@ export function toCalendarEvent(b: CalcomBooking, now: Date): CalendarEvent {
     meetingUrl: b.meetingUrl,
     reason: b.cancellationReason,
     appointmentId,
+    eventTypeId: b.eventTypeId,
+    host: b.host,
   };
 }
 

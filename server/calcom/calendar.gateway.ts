@@ -5,6 +5,12 @@ export interface CalendarSlot {
   end: Date;
 }
 
+/** Who hosts a booking in the calendar (Cal.com's `organizer`, or a booking's first `hosts` entry). */
+export interface CalendarHost {
+  userId: number | null;
+  name: string | null;
+}
+
 export interface CalendarBooking {
   uid: string;
   id: number | null;
@@ -13,10 +19,13 @@ export interface CalendarBooking {
   end: Date;
   meetingUrl: string | null;
   title: string;
+  host?: CalendarHost | null;
 }
 
 export interface BookingRequest {
   appointmentId: string;
+  /** The event type to book (a service's); the company's default when absent. */
+  eventTypeId?: number;
   start: Date;
   name: string;
   email: string | null;
@@ -52,6 +61,8 @@ export interface CalendarEvent {
   reason: string | null;
   /** Our appointment id, when the booking was made by us (metadata round trip). */
   appointmentId: string | null;
+  eventTypeId: number | null;
+  host: CalendarHost | null;
 }
 
 export type CalendarFailure = 'not_configured' | 'slot_taken' | 'rejected' | 'unavailable' | 'not_found';

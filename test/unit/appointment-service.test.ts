@@ -99,6 +99,7 @@ function calendarEvent(overrides: Partial<CalendarEvent> = {}): CalendarEvent {
   return {
     trigger: 'BOOKING_CREATED', at: new Date(), uid: `cal-${randomUUID()}`, bookingId: null, rescheduleUid: null, title: 'Reunião', start,
     end: new Date(start.getTime() + 1_800_000), clientName: 'Ana', clientEmail: 'ana@example.com', clientPhone: null, meetingUrl: null, reason: null, appointmentId: null,
+    eventTypeId: null, host: null,
     ...overrides,
   };
 }
