@@ -383,6 +383,38 @@ export class CalcomSandbox {
     return structuredClone(booking);
   }
 
+  /**
+   * A booking Cal.com accepted at a start that is already taken: another professional's (`host`), or
+   * the same host's through a seated event or one of Cal.com's own races (no `host`). Skips the
+   * availability check and fires BOOKING_CREATED naming that host as `organizer`.
+   */
+  createOverlappingBooking(input: Omit<DirectBookingInput, 'force'> & { host?: Partial<SandboxHost> }): SandboxBooking {
+    const tenant = this.tenant(input.eventTypeId ?? DEFAULT_EVENT_TYPE_ID);
+    const webhook = tenant.webhook;
+    tenant.webhook = null; // announced below, once the host is set
+    let created: SandboxBooking;
+    try {
+      created = this.createBookingDirectly({ ...input, force: true });
+    } finally {
+      tenant.webhook = webhook;
+    }
+    const stored = this.store.get(created.uid)!;
+    if (input.host) {
+      const hostId = input.host.id ?? this.nextHostId++;
+      const host = {
+        id: hostId,
+        name: input.host.name ?? `Profissional ${hostId}`,
+        email: input.host.email ?? `host${hostId}@clinica.example`,
+        username: input.host.username ?? `host${hostId}`,
+        timeZone: input.host.timeZone ?? tenant.host.timeZone,
+      };
+      stored.booking.hosts = [{ ...host, displayEmail: host.email }];
+      stored.booking.title = stored.booking.title.replace(` between ${tenant.host.name} and `, ` between ${host.name} and `);
+    }
+    this.emit(stored, stored.booking.status === 'pending' ? 'BOOKING_REQUESTED' : 'BOOKING_CREATED', {});
+    return structuredClone(stored.booking);
+  }
+
   /** Cancels as the host would in the Cal.com UI; fires BOOKING_CANCELLED. */
   cancelBookingDirectly(uid: string, reason?: string): SandboxBooking {
     const stored = this.store.get(uid);
