@@ -19,6 +19,16 @@ interface Props {
 
 const COLUMNS = 7;
 
+/** Cal.com booked this host twice at once: shown, never hidden (the admin decides which one stays). */
+function OverlapBadge({ hostName }: { hostName: string | null }) {
+  const explanation = `Outro agendamento ${hostName ? `de ${hostName} ` : 'do mesmo profissional '}ocupa parte deste horário no Cal.com.`;
+  return (
+    <span className="badge badge--overlap" data-overlaps="true" title={explanation}>
+      <Icon name="alert" size={14} /> Horário sobreposto<span className="visually-hidden">: {explanation}</span>
+    </span>
+  );
+}
+
 /**
  * A table on wide screens; below 720 px the same markup is laid out as cards by CSS (each cell shows
  * its column name from `data-label`). Roles are explicit so the table semantics survive `display`.
@@ -71,6 +81,7 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                     {multiDay ? <span className="appointment__date">{formatShortDate(appointment.startAt, zone)}</span> : null}
                     <span>{time}</span>
                     {highlight ? <span className="tag tag--live">{CHANGE_LABELS[highlight]}</span> : null}
+                    {appointment.overlaps ? <OverlapBadge hostName={appointment.hostName} /> : null}
                   </div>
                 </td>
                 <td role="cell" data-label="Cliente" className="appointment__client">

@@ -17,5 +17,7 @@ export const APPOINTMENT_FIELDS = gql`
     cancellationReason
     createdAt
     updatedAt
+    hostName
+    overlaps
   }
 `;

@@ -21,6 +21,10 @@ export interface Appointment {
   cancellationReason: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Cal.com's organizer, when known. */
+  hostName: string | null;
+  /** Another live appointment of the same host overlaps this one. */
+  overlaps: boolean;
 }
 
 export interface AppointmentEdge {

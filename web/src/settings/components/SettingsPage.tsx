@@ -5,6 +5,7 @@ import { ApiKeysSection } from './ApiKeysSection';
 import { CalcomSection } from './CalcomSection';
 import { CompanySection } from './CompanySection';
 import { DiagnosticsSection } from './DiagnosticsSection';
+import { OverlapsDiagnostic } from './OverlapsDiagnostic';
 import { WebhookSection } from './WebhookSection';
 import { WhaticketSection } from './WhaticketSection';
 
@@ -30,6 +31,7 @@ export function SettingsPage({ active }: { active: boolean }) {
           <CompanySection company={company} />
           <ApiKeysSection zone={company.timezone} />
           <DiagnosticsSection active={active} zone={company.timezone} />
+          <OverlapsDiagnostic active={active} zone={company.timezone} />
         </div>
       ) : null}
     </section>
