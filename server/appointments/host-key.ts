@@ -40,6 +40,7 @@ export function reportedHostKey(
   event: { eventTypeId: number | null; host: { userId: number | null } | null },
 ): string | null {
   const isDefault = cal.eventTypeId != null && (event.eventTypeId == null || event.eventTypeId === cal.eventTypeId);
-  if (isDefault && !cal.defaultUserId?.trim()) return hostKeyOf({ eventTypeId: cal.eventTypeId });
-  return hostKeyOf({ eventTypeId: event.eventTypeId, hostUserId: event.host?.userId ?? null }) ?? (isDefault ? hostKeyOf({ eventTypeId: cal.eventTypeId, hostUserId: cal.defaultUserId }) : null);
+  const organizerId = event.host?.userId ?? null;
+  if (isDefault && (organizerId === null || !cal.defaultUserId?.trim())) return hostKeyOf({ eventTypeId: cal.eventTypeId, hostUserId: cal.defaultUserId });
+  return hostKeyOf({ eventTypeId: event.eventTypeId, hostUserId: organizerId });
 }

@@ -223,3 +223,57 @@ describe('AppointmentService (in-memory calendar, no HTTP)', () => {
     expect(await service.liveUpcoming(em(), scope(), [mine.id], new Date())).toEqual([]);
   });
 });
+
+describe('AppointmentService: calendar truth (issue 17)', () => {
+  const overlaps = async (id: string) => service.view(em(), scope(), (await service.get(em(), scope(), id))!).then((v) => v.overlaps);
+
+  it('records a calendar booking at a start our own booking holds; both overlap, our claim stays', async () => {
+    const ours = await bookOne();
+    const result = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), calendarEvent({ start: ours.startAt, end: ours.endAt, clientName: 'Outra' }), 'webhook'));
+    expect(result.outcome).toBe('applied');
+    const theirs = (await service.get(em(), scope(), result.appointmentId!))!;
+    expect(theirs).toMatchObject({ status: 'CONFIRMED', hostKey: ours.hostKey, hostClaim: false });
+    expect((await service.get(em(), scope(), ours.id))).toMatchObject({ status: 'CONFIRMED', hostClaim: true });
+    expect([await overlaps(ours.id), await overlaps(theirs.id)]).toEqual([true, true]);
+  });
+
+  it('a calendar reschedule of our booking onto another of ours (same host) is recorded: the moved one yields its claim', async () => {
+    const a = await bookOne();
+    const b = await bookOne();
+    const moved = calendarEvent({
+      trigger: 'BOOKING_RESCHEDULED', uid: `cal-${randomUUID()}`, rescheduleUid: b.calBookingUid, appointmentId: b.id,
+      start: a.startAt, end: a.endAt, at: new Date(Date.now() + 1000),
+    });
+    const result = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), moved, 'webhook'));
+    expect(result).toMatchObject({ outcome: 'applied', appointmentId: b.id });
+    expect(await service.get(em(), scope(), b.id)).toMatchObject({ status: 'RESCHEDULED', startAt: a.startAt, hostClaim: false });
+    expect(await service.get(em(), scope(), a.id)).toMatchObject({ hostClaim: true });
+    expect([await overlaps(a.id), await overlaps(b.id)]).toEqual([true, true]);
+    // Our own attempts still respect the claim A holds.
+    const error = await rejected(service.book(em(), scope(), { start: a.startAt, clientName: 'Terceira', clientEmail: 't@example.com' }, 'ADMIN'));
+    expect(error).toMatchObject({ key: 'SLOT_TAKEN' });
+  });
+
+  it('own attempts are unique per host: another host at the same start is booked, the same host is refused before the calendar', async () => {
+    const start = nextStart();
+    const first = await service.book(em(), scope(), { start, clientName: 'Ana', clientEmail: 'a@example.com' }, 'ADMIN');
+    const other = await service.book(em(), scope(), { start, clientName: 'Bruno', clientEmail: 'b@example.com' }, 'ADMIN', { eventTypeId: 99, hostUserId: 42, hostName: 'Dr. Bruno' });
+    expect([first.hostKey, other.hostKey, other.hostName]).toEqual(['event-type:7', 'user:42', 'Dr. Bruno']);
+    expect([await overlaps(first.id), await overlaps(other.id)]).toEqual([false, false]);
+    calendar.calls.length = 0;
+    const error = await rejected(service.book(em(), scope(), { start, clientName: 'Bia', clientEmail: 'c@example.com' }, 'ADMIN', { eventTypeId: 99, hostUserId: 42 }));
+    expect(error).toMatchObject({ key: 'SLOT_TAKEN' });
+    expect(calendar.calls).toEqual([]);
+  });
+
+  it('lists the overlapping live appointments for the diagnostic, and stops when one is cancelled', async () => {
+    const ours = await bookOne();
+    const result = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), calendarEvent({ start: new Date(ours.startAt.getTime() + 15 * 60_000), clientName: 'Meio' }), 'reconcile'));
+    const report = await service.overlapReport(em(), scope(), ours.startAt, 200);
+    expect(report.appointments.map((a) => a.id)).toEqual(expect.arrayContaining([ours.id, result.appointmentId]));
+    await service.cancel(em(), scope(), ours.id, 'duplicado', 'admin');
+    expect(await overlaps(result.appointmentId!)).toBe(false);
+    const after = await service.overlapReport(em(), scope(), ours.startAt, 200);
+    expect(after.appointments.map((a) => a.id)).not.toContain(result.appointmentId);
+  });
+});
