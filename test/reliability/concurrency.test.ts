@@ -46,6 +46,9 @@ describe('concurrency', () => {
     const atSlot = await live({ startAt: contested });
     expect(atSlot).toHaveLength(1);
     expect(h.calcom.bookings().filter((b) => b.start === contested!.toISOString() && b.status === 'accepted')).toHaveLength(1);
+    // The per-host claim stops the others before Cal.com: only one attempt ever reached it (issue 17).
+    const posts = h.calcom.requests.filter((r) => r.method === 'POST' && r.path === '/v2/bookings' && Date.parse(String((r.body as { start?: string }).start)) === contested!.getTime());
+    expect(posts).toHaveLength(1);
     const winner = people.find((p) => p.phone === atSlot[0]!.clientPhone)!;
     expect(winner.received().slice(1)).toEqual([confirmationMessage(contested!, atSlot[0]!.meetingUrl, new Date(), TZ)]);
     for (const loser of people.filter((p) => p !== winner)) {
