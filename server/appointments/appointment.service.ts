@@ -277,6 +277,9 @@ export class AppointmentService {
     const partners = await this.overlapPartners(em, appointment);
     await this.notifyView(em, appointment.companyId, mapAppointment(appointment, partners.length > 0), kind);
     if (partners.length === 0) return;
+    if (appointment.status !== 'CANCELLED' && (kind === AppointmentChangeKind.CREATED || kind === AppointmentChangeKind.RESCHEDULED)) {
+      this.metrics.diagnostics.inc({ company: appointment.companyId, symptom: 'booking_overlap' });
+    }
     const rows = await em.find(Appointment, { companyId: appointment.companyId, id: { $in: partners } });
     const overlapping = await this.overlapping(em, appointment.companyId, partners);
     for (const row of rows) {

@@ -63,7 +63,7 @@ export function createMetrics() {
     }),
     diagnostics: new Counter({
       name: 'secretaria_diagnostics_total',
-      help: 'Troubleshooting symptoms seen (webhook_unauthorized, slots_empty, calendar_not_configured, calendar_rejected, meeting_link_missing, calcom_unreachable).',
+      help: 'Troubleshooting symptoms seen (webhook_unauthorized, slots_empty, calendar_not_configured, calendar_rejected, meeting_link_missing, calcom_unreachable, booking_overlap).',
       labelNames: ['company', 'symptom'] as const,
       registers,
     }),

@@ -84,6 +84,9 @@ describe('calendar truth: every Cal.com booking recorded, own attempts unique pe
     expect(report.errors).toBeUndefined();
     expect(report.data!.appointmentOverlaps.appointments.map((a) => a.id)).toEqual(expect.arrayContaining(live.map((n) => n.id)));
 
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`secretaria_diagnostics_total\\{company="${company.company.id}",symptom="booking_overlap"\\} [1-9]`));
+
     // Cancelling one in Cal.com ends the overlap for the other.
     cal.cancelBookingDirectly(race.uid, 'Duplicada');
     await cal.flushWebhooks();
