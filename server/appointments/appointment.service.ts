@@ -172,7 +172,7 @@ export class AppointmentService {
     if (!current.calBookingUid) throw domainError('APPOINTMENT_NOT_CONFIRMED');
     // Check our own claims on this host before moving the booking in Cal.com: afterwards the claim
     // index could only refuse our row, leaving Cal.com and us disagreeing.
-    const clash = current.hostClaim && current.hostKey
+    const clash = current.hostKey
       ? await em.findOne(Appointment, { companyId: scope.companyId, hostKey: current.hostKey, hostClaim: true, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } })
       : null;
     if (clash) throw domainError('SLOT_TAKEN');
@@ -183,6 +183,8 @@ export class AppointmentService {
       const previous = { start: row.startAt.toISOString(), uid: row.calBookingUid };
       this.applyBooking(row, booking);
       row.status = 'RESCHEDULED';
+      // The new slot was our own choice: it is held like any claim of ours (even for a Cal.com-made booking).
+      row.hostClaim = row.hostKey !== null;
       audit(tx, scope.companyId, scope.actor, 'appointment.rescheduled', `appointment:${row.id}`, {
         from: previous,
         to: { start: row.startAt.toISOString(), uid: row.calBookingUid },
@@ -436,8 +438,8 @@ export class AppointmentService {
       return current;
     });
     if (!row) {
-      // A Cal.com booking made elsewhere for this slot superseded our claim meanwhile (see
-      // CalendarSync.slotTaken); do not leave our late duplicate behind in Cal.com.
+      // Reconciliation released our claim meanwhile (no booking found for it in time); do not leave
+      // our late duplicate behind in Cal.com.
       const company = await this.integrations(em, scope.companyId);
       await this.calendar.cancel(company, booking.uid, 'Horário ocupado por outra reserva').catch(() => {});
       throw domainError('SLOT_TAKEN');

@@ -65,7 +65,7 @@ export const ERRORS = {
   // Appointments
   APPOINTMENT_NOT_FOUND: ['NOT_FOUND', 'Agendamento não encontrado.'],
   APPOINTMENT_NOT_CONFIRMED: ['CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.'],
-  /** Someone else claimed the slot first (our slot index or a racing booking). */
+  /** Someone else claimed the slot first (our per-host claim index or a racing booking). */
   SLOT_TAKEN: ['CONFLICT', 'Este horário acabou de ser reservado. Escolha outro horário.'],
   SLOT_OCCUPIED: ['CONFLICT', 'Já existe outro agendamento neste horário.'],
   BOOKING_INVALID: ['BAD_USER_INPUT', (p: { problems: string }) => p.problems],

@@ -85,7 +85,7 @@ const actor: Actor = { type: 'ADMIN', id: null, label: 'teste' };
 const scope = (): Scope => ({ companyId, actor });
 const readOnly = (): Scope => ({ companyId, actor, canWrite: false });
 const em = (): EntityManager => orm.em.fork();
-/** A distinct future start per call (the slot index forbids two live appointments at one start). */
+/** A distinct future start per call (the claim index forbids two own live attempts of one host at one start). */
 const nextStart = () => new Date(Date.UTC(2031, 0, 1, 12) + ++slot * HOUR);
 
 async function rejected(promise: Promise<unknown>): Promise<DomainError> {
