@@ -3,7 +3,7 @@ import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root
 import { tenantOf } from '../platform/context.js';
 import type { RequestContext } from '../wiring/context.js';
 import { selectsField } from '../platform/selection.js';
-import { APPOINTMENT_TOPIC, MAX_PAGE, type Page } from './appointment.service.js';
+import { APPOINTMENT_TOPIC, DEFAULT_OVERLAP_RANGE_DAYS, MAX_OVERLAP_RANGE_DAYS, MAX_PAGE, type Page } from './appointment.service.js';
 import {
   AppointmentChange,
   AppointmentConnection,
@@ -54,14 +54,17 @@ export class AppointmentResolver {
   }
 
   @Query(() => AppointmentOverlaps, {
-    description: 'Live appointments (ending after `from`, default now) that overlap another of the same host: Cal.com bookings we recorded on top of each other.',
+    description: `Live appointments in [from, to) that overlap another of the same host (Cal.com bookings recorded on top of each other). Default: from now, ${DEFAULT_OVERLAP_RANGE_DAYS} days; at most ${MAX_OVERLAP_RANGE_DAYS} days.`,
   })
   async appointmentOverlaps(
     @Ctx() ctx: RequestContext,
     @Arg('from', () => Date, { nullable: true }) from?: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to?: Date | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = 20,
   ): Promise<AppointmentOverlaps> {
-    return ctx.services.appointments.overlapReport(ctx.em, tenantOf(ctx), from ?? new Date(), first ?? 20);
+    const start = from ?? new Date();
+    const end = to ?? new Date(start.getTime() + DEFAULT_OVERLAP_RANGE_DAYS * 86_400_000);
+    return ctx.services.appointments.overlapReport(ctx.em, tenantOf(ctx), start, end, first ?? 20);
   }
 
   @Query(() => [SlotView], { description: 'Free slots from Cal.com, in the future, within at most 62 days.' })

@@ -17,7 +17,7 @@ import type { PgEventBus } from '../platform/pubsub.js';
 import { toE164 } from '../shared/phone.js';
 import { Appointment, type AppointmentSource } from './appointment.entity.js';
 import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
-import { listPage, type ListFilter, type Page } from './appointment-page.js';
+import { listPage, MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
 import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
@@ -29,6 +29,10 @@ import { AppointmentChangeKind, OVERLAP_LOOKBACK_HOURS, mapAppointment, overlaps
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 const MAX_RANGE_DAYS = 62;
+/** Widest window the overlap diagnostic reads at once. */
+export const MAX_OVERLAP_RANGE_DAYS = 366;
+/** The overlap diagnostic's window when none is given. */
+export const DEFAULT_OVERLAP_RANGE_DAYS = 90;
 
 /** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
 export interface Scope {
@@ -297,16 +301,20 @@ export class AppointmentService {
   }
 
   /**
-   * Live appointments from `from` on that overlap another live one of the same host, in start order
-   * (at most `limit`), and how many there are: Diagnóstico's "horário sobreposto".
+   * Live appointments in [from, to) that overlap another live one of the same host, in start order
+   * (at most `limit`), and how many there are: Diagnóstico's "horário sobreposto". The range is
+   * bounded so the check reads a window of the agenda, not its whole future.
    */
-  async overlapReport(em: EntityManager, scope: Scope, from: Date, limit: number): Promise<{ total: number; appointments: AppointmentView[] }> {
+  async overlapReport(em: EntityManager, scope: Scope, from: Date, to: Date, limit: number): Promise<{ total: number; appointments: AppointmentView[] }> {
     checkScope(scope, 'read');
+    if (!(from < to)) throw domainError('RANGE_ORDER');
+    if (to.getTime() - from.getTime() > MAX_OVERLAP_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_OVERLAP_RANGE_DAYS });
     const rows = await em.getConnection().execute<Array<Record<string, unknown> & { total: string }>>(
       `select a.*, count(*) over () as total from appointments a
-        where a.company_id = ? and a.status <> 'CANCELLED' and a.host_key is not null and a.end_at > ? and ${overlapsSql('a')}
+        where a.company_id = ? and a.start_at > ?::timestamptz - interval '${OVERLAP_LOOKBACK_HOURS} hours' and a.start_at < ? and a.end_at > ?
+          and a.status <> 'CANCELLED' and a.host_key is not null and ${overlapsSql('a')}
         order by a.start_at, a.id limit ?`,
-      [scope.companyId, from, Math.max(0, Math.min(limit, 200))],
+      [scope.companyId, from, to, from, Math.max(0, Math.min(limit, MAX_PAGE))],
       'all',
       em.getTransactionContext(),
     );

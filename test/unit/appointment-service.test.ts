@@ -269,11 +269,12 @@ describe('AppointmentService: calendar truth (issue 17)', () => {
   it('lists the overlapping live appointments for the diagnostic, and stops when one is cancelled', async () => {
     const ours = await bookOne();
     const result = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), calendarEvent({ start: new Date(ours.startAt.getTime() + 15 * 60_000), clientName: 'Meio' }), 'reconcile'));
-    const report = await service.overlapReport(em(), scope(), ours.startAt, 200);
+    const report = await service.overlapReport(em(), scope(), ours.startAt, new Date(ours.startAt.getTime() + HOUR), 200);
     expect(report.appointments.map((a) => a.id)).toEqual(expect.arrayContaining([ours.id, result.appointmentId]));
     await service.cancel(em(), scope(), ours.id, 'duplicado', 'admin');
     expect(await overlaps(result.appointmentId!)).toBe(false);
-    const after = await service.overlapReport(em(), scope(), ours.startAt, 200);
+    const after = await service.overlapReport(em(), scope(), ours.startAt, new Date(ours.startAt.getTime() + HOUR), 200);
+    expect((await rejected(service.overlapReport(em(), scope(), ours.startAt, new Date(ours.startAt.getTime() + 400 * 24 * HOUR), 20))).key).toBe('RANGE_TOO_LONG');
     expect(after.appointments.map((a) => a.id)).not.toContain(result.appointmentId);
   });
 });

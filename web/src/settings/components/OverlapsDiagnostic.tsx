@@ -21,7 +21,7 @@ export function OverlapsDiagnostic({ active, zone }: { active: boolean; zone: st
           <Icon name="refresh" /> Atualizar
         </button>
       </div>
-      <p className="muted">Agendamentos futuros que o Cal.com aceitou no mesmo horário de outro do mesmo profissional.</p>
+      <p className="muted">Agendamentos dos próximos 90 dias que o Cal.com aceitou no mesmo horário de outro do mesmo profissional.</p>
       {loading ? <Spinner label="Carregando horários sobrepostos…" /> : null}
       <ErrorAlert error={error} onRetry={() => refetch().catch(() => {})} settingsLink={false} />
       {!loading && !error ? (
