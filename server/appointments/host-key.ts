@@ -31,9 +31,10 @@ export function defaultTarget(cal: { eventTypeId: number | null; defaultUserId: 
 }
 
 /**
- * The host key of a booking Cal.com reported, from its organizer. A booking of the company's default
- * event type gets the same key our own attempts use for it, so the two compare even when
- * `calDefaultUserId` is not configured.
+ * The host key of a booking Cal.com reported, from its organizer (`user:<id>`). A booking of the
+ * company's default event type without a known organizer, or while `calDefaultUserId` is not
+ * configured, gets the key our own attempts use for that event type, so the two always compare
+ * (without the user id, the default event type's bookings count as one host's).
  */
 export function reportedHostKey(
   cal: { eventTypeId: number | null; defaultUserId: string | null },

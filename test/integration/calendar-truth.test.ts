@@ -37,6 +37,7 @@ describe('calendar truth: every Cal.com booking recorded, own attempts unique pe
     expect(result.errors).toBeUndefined();
     return result.data!.appointments.edges.map((e) => e.node).filter((n) => n.status !== 'CANCELLED');
   };
+  const setDefaultUser = (id: string | null) => server.app.services.companies.update(server.app.orm.em.fork(), company.company.id, { calDefaultUserId: id }, CALCOM_ACTOR);
   const bookingPosts = (start: string) =>
     cal.requests.filter((r) => r.method === 'POST' && r.path === '/v2/bookings' && Date.parse(String((r.body as { start?: string }).start)) === Date.parse(start));
 
@@ -109,6 +110,8 @@ describe('calendar truth: every Cal.com booking recorded, own attempts unique pe
   });
 
   it('records an overlapping booking the webhook missed (reconciliation): both live, overlaps on both', async () => {
+    // With the Cal.com user known, hosts of the default event type are told apart by the organizer.
+    await setDefaultUser('7');
     const start = freeSlot();
     const first = cal.createBookingDirectly({ start, attendee: { name: 'Já registrada', email: 'r1@example.com' } });
     await cal.flushWebhooks();
@@ -116,16 +119,21 @@ describe('calendar truth: every Cal.com booking recorded, own attempts unique pe
     const webhook = cal.tenant().webhook;
     cal.tenant().webhook = null;
     const missed = cal.createOverlappingBooking({ start, attendee: { name: 'Webhook perdido', email: 'r2@example.com' } });
+    // And a colleague's booking at the same start, also missed: recorded with its own host, no overlap.
+    const colleague = cal.createOverlappingBooking({ start, host: { id: 9, name: 'Dra. Carla Mendes' }, attendee: { name: 'Paciente da Carla', email: 'r3@example.com' } });
     cal.tenant().webhook = webhook;
     expect((await atStart(start)).map((n) => n.calBookingUid)).toEqual([first.uid]);
 
     const report = await reconcileCompany(server.app.orm.em.fork(), server.app.services, company.company.id);
-    expect(report.applied).toBeGreaterThanOrEqual(1);
+    expect(report.applied).toBeGreaterThanOrEqual(2);
     const live = await atStart(start);
-    expect(live.map((n) => n.calBookingUid).sort()).toEqual([first.uid, missed.uid].sort());
-    expect(live.every((n) => n.overlaps)).toBe(true);
+    expect(live.map((n) => n.calBookingUid).sort()).toEqual([first.uid, missed.uid, colleague.uid].sort());
+    const byUid = new Map(live.map((n) => [n.calBookingUid, n]));
+    expect([byUid.get(first.uid)!.overlaps, byUid.get(missed.uid)!.overlaps]).toEqual([true, true]);
+    expect(byUid.get(colleague.uid)).toMatchObject({ hostName: 'Dra. Carla Mendes', overlaps: false });
     const again = await reconcileCompany(server.app.orm.em.fork(), server.app.services, company.company.id);
     expect(again.applied).toBe(0);
+    await setDefaultUser(null);
   });
 
   it('20 concurrent own attempts at one host\'s slot: exactly one reaches Cal.com, the rest get CONFLICT', async () => {
