@@ -19,7 +19,7 @@ import { Appointment, type AppointmentSource } from './appointment.entity.js';
 import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
 import { listPage, MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
-import { CalendarSync, type ApplyResult } from './calendar-sync.js';
+import { CalendarSync, lockHostSlot, type ApplyResult } from './calendar-sync.js';
 import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
@@ -376,8 +376,10 @@ export class AppointmentService {
   }
 
   private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource, target: BookingTarget): Promise<Appointment> {
+    const hostKey = hostKeyOf(target);
     try {
       return await em.transactional(async (tx) => {
+        if (hostKey) await lockHostSlot(tx, scope.companyId, hostKey, input.start);
         const row = tx.create(Appointment, {
           companyId: scope.companyId,
           status: 'PENDING',
@@ -392,7 +394,7 @@ export class AppointmentService {
           source,
           contactId: input.contactId ?? null,
           searchText: appointmentSearchText(input.clientName, input.clientPhone, input.clientEmail),
-          hostKey: hostKeyOf(target),
+          hostKey,
           hostName: target.hostName ?? null,
           hostClaim: true,
           createdAt: new Date(),

@@ -236,6 +236,7 @@ export class CalendarSync {
    */
   private async yieldClaimIfTaken(tx: EntityManager, companyId: string, actor: Actor, row: Appointment): Promise<void> {
     if (!row.hostClaim || !row.hostKey || row.status === 'CANCELLED') return;
+    await lockHostSlot(tx, companyId, row.hostKey, row.startAt);
     const held = await tx.getConnection().execute<{ id: string }[]>(
       `select id from appointments
         where company_id = ? and host_key = ? and start_at = ? and host_claim and status <> 'CANCELLED' and id <> ? limit 1`,
@@ -273,6 +274,15 @@ export class CalendarSync {
     );
     return rows.map((row) => tx.merge(Appointment, tx.map(Appointment, row)));
   }
+}
+
+/**
+ * Serialises, per company, host and start, our own claim with the sync's check for one (held until
+ * the transaction ends): without it, a claim committed between that check and the sync's write would
+ * make the write violate the claim index, and the Cal.com event would have to wait for a retry.
+ */
+export async function lockHostSlot(tx: EntityManager, companyId: string, hostKey: string, start: Date): Promise<void> {
+  await tx.getConnection().execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`host-slot:${companyId}:${hostKey}:${start.toISOString()}`], 'all', tx.getTransactionContext());
 }
 
 /** The advisory lock (`hashtextextended(name, 0)`) that serialises a company's Cal.com events. */
