@@ -153,5 +153,6 @@ export const WHATSAPP_DELIVERY_TEXTS = {
   connectionOpen: (p: { provider: string; state: string }) => `Conexão com o ${p.provider} funcionando (estado: ${p.state}).`,
   connectionClosed: (p: { provider: string; state: string }) =>
     `O ${p.provider} respondeu, mas o WhatsApp da instância não está conectado (estado: ${p.state}). Leia o QR code no ${p.provider} e tente de novo.`,
+  licenseRequired: (p: { provider: string }) => `O ${p.provider} exige a ativação da licença antes de enviar mensagens (HTTP 503): ative-a no painel do ${p.provider}.`,
   whaticketNoCheck: 'O Whaticket não tem uma chamada de teste: a URL e o token estão preenchidos, e a próxima resposta enviada mostra se funcionam.',
 } as const;
