@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
  * - `GET /instance/connectionState/{instance}` → `{"instance":{"instanceName","state"}}`;
  * - `POST /webhook/set/{instance}` (`{"webhook":{enabled,url,headers,byEvents,events}}`, ≥ 2.1) and
  *   `GET /webhook/find/{instance}`;
+ * - `POST /sandbox/receive/{instance}` `{phone|lid, text, name?}` (the sandbox's own, for the demo):
+ *   a contact writes to the instance;
  * - deliveries to the configured webhook: `messages.upsert` (text, media, reactions, groups, LID
  *   senders with or without the phone alongside), `messages.update` receipts, `send.message`,
  *   `connection.update`; the same upsert delivered twice like the retries of ref §5.
@@ -243,6 +245,14 @@ export class EvolutionSandbox {
     if (route === 'POST /webhook/set') return this.setWebhook(res, name, body);
     if (route === 'GET /webhook/find') return send(res, 200, this.webhooks.get(name) ?? null);
     if (route === 'POST /message/sendText') return this.sendText(res, instance, apikey, body);
+    // Not Evolution's: lets the demo (and a curl) play a contact writing to the instance.
+    if (route === 'POST /sandbox/receive') {
+      const b = (body ?? {}) as { phone?: unknown; lid?: unknown; text?: unknown; name?: unknown };
+      if (typeof b.text !== 'string' || (typeof b.phone !== 'string' && typeof b.lid !== 'string')) return send(res, 400, envelope(400, ['send {phone|lid, text, name?}']));
+      const sender: EvolutionSender = { phone: typeof b.phone === 'string' ? b.phone : undefined, lid: typeof b.lid === 'string' ? b.lid : undefined, name: typeof b.name === 'string' ? b.name : '' };
+      const delivered = await this.receiveText(name, sender, b.text);
+      return send(res, 200, { delivered: delivered.status, id: delivered.id, answer: delivered.body });
+    }
     return send(res, 404, envelope(404, [`Cannot ${req.method} ${path}`]));
   }
 
