@@ -109,6 +109,13 @@ describe('Evolution API provider', () => {
         await post(alpha.company.id, { event: 'messages.upsert', data: 'oi' }, auth),
         await post(alpha.company.id, { event: 'messages.upsert', data: { key: { fromMe: false } } }, auth),
       ];
+      // Over the 1 MiB cap (a webhook with base64 media on): 413, nothing stored.
+      const huge = await fetch(`${h.url}/api/whatsapp/evolution/${alpha.company.id}`, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ ...upsert(phone), pad: 'x'.repeat(1_100_000) }),
+      });
+      expect(huge.status).toBe(413);
+      const suffix = await fetch(`${h.url}/api/whatsapp/evolution/${alpha.company.id}/Messages_Upsert!`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(upsert(phone)) });
+      expect(suffix.status).toBe(404);
       expect(bad.map((b) => b.status)).toEqual([400, 400, 400, 400]);
       expect(bad[1]!.body.error).toMatch(/event é obrigatório/);
       expect(bad[3]!.body.error).toMatch(/key\.remoteJid é obrigatório/);
