@@ -148,6 +148,7 @@ export const WHATSAPP_DELIVERY_TEXTS = {
   answerTooLarge: (p: { provider: string }) => `A resposta do ${p.provider} foi grande demais e foi descartada.`,
   providerUnavailable: 'Este provedor de WhatsApp não está disponível nesta instalação: escolha outro em Configurações → WhatsApp.',
   failedEarlier: 'O envio falhou; os detalhes estão nos registros do servidor.',
+  reportedUndelivered: (p: { provider: string }) => `O ${p.provider} informou que a mensagem não foi entregue.`,
   gaveUp: 'Desistimos após várias tentativas sem resposta do provedor de WhatsApp.',
   lidUnknown: 'O contato escreveu de um identificador do WhatsApp sem número de telefone; só o provedor que o enviou consegue respondê-lo.',
   connectionOpen: (p: { provider: string; state: string }) => `Conexão com o ${p.provider} funcionando (estado: ${p.state}).`,

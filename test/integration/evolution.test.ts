@@ -297,7 +297,12 @@ describe('Evolution API provider', () => {
       evo.failNext(2, 500);
       await evo.receiveText('alfa', { phone }, 'quais são meus agendamentos?');
       expect(await waitReplies(phone, 1)).toEqual([noAppointmentsMessage()]);
-      expect(await sql(h, 'select status, attempts from outbound_messages where phone = ?', [phone])).toEqual([{ status: 'SENT', attempts: 3 }]);
+      // The row commits just after Evolution answered: poll for it.
+      const sentRow = await eventually(async () => {
+        const rows = await sql(h, 'select status, attempts from outbound_messages where phone = ?', [phone]);
+        return rows[0]?.status === 'SENT' ? rows : null;
+      });
+      expect(sentRow).toEqual([{ status: 'SENT', attempts: 3 }]);
 
       const stranger = newPhone();
       evo.unregistered.add(stranger);

@@ -35,6 +35,9 @@ describe(parseEvolutionDelivery.name, () => {
       kind: 'batch', messages: [], ignored: ['event'],
       statuses: [{ providerMessageId: '3EB0A', status: 'DELIVERED', at: NOW }, { providerMessageId: '3EB0B', status: 'READ', at: NOW }],
     });
+    expect(upsert({ keyId: '3EB0D', fromMe: true, status: 'ERROR' }, 'messages.update')).toMatchObject({
+      statuses: [{ providerMessageId: '3EB0D', status: 'FAILED', error: { code: 'ERROR', message: 'O Evolution API informou que a mensagem não foi entregue.' } }],
+    });
   });
 
   it('keeps caption-less media for the bot to answer', () => {

@@ -1,3 +1,4 @@
+import { WHATSAPP_DELIVERY_TEXTS } from '../../platform/messages.js';
 import { isObject, parseBaileys, type IgnoreReason, type InboundText, type Json } from '../inbound-payload.js';
 import type { DeliveryStatus, DeliveryStatusUpdate, ParsedDelivery } from './provider.js';
 
@@ -33,7 +34,10 @@ export function parseEvolutionDelivery(body: unknown, now: Date = new Date()): P
     for (const data of items as Json[]) {
       const status = receiptStatus(data);
       const id = receiptId(data);
-      if (status && id) batch.statuses.push({ providerMessageId: id, status, at: now });
+      if (status && id) {
+        const error = status === 'FAILED' ? { code: 'ERROR', message: WHATSAPP_DELIVERY_TEXTS.reportedUndelivered({ provider: 'Evolution API' }) } : undefined;
+        batch.statuses.push({ providerMessageId: id, status, at: now, ...(error ? { error } : {}) });
+      }
       else batch.ignored.push('event');
     }
     return batch;
