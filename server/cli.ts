@@ -17,6 +17,7 @@ export class UsageError extends Error {
 export const USAGE = `Uso: npm run cli -- <comando>
   company create --name N [--timezone TZ] [--cal-api-url U] [--cal-api-key K] [--cal-default-user-id ID]
                  [--cal-event-type-id ID] [--cal-webhook-secret S] [--whaticket-url U] [--whaticket-token T]
+                 [--reminder-offsets 1440,120] [--quiet-hours 21:00-08:00]  ("" desliga)
   company update <id> [as mesmas opções]
   admin create --company ID --email E --password P [--name N]
   apikey create --company ID [--scope read|write] [--name N]
@@ -34,6 +35,9 @@ const COMPANY_FLAGS = {
   'cal-webhook-secret': 'calWebhookSecret',
   'whaticket-url': 'whaticketUrl',
   'whaticket-token': 'whaticketToken',
+  // Reminders (issue 18): "1440,120" ("" = off) and "21:00-08:00" ("" = no quiet hours).
+  'reminder-offsets': 'reminderOffsetsMinutes',
+  'quiet-hours': 'quietHours',
 } as const;
 
 export type Command =
@@ -120,11 +124,32 @@ function companySettings(flags: Record<string, string>): CompanySettings {
     if (field === 'calEventTypeId') {
       if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--cal-event-type-id deve ser um inteiro positivo (recebido "${value}")`);
       settings.calEventTypeId = Number(value);
+    } else if (field === 'reminderOffsetsMinutes') {
+      settings.reminderOffsetsMinutes = reminderOffsets(value);
+    } else if (field === 'quietHours') {
+      Object.assign(settings, quietHours(value));
     } else {
       settings[field] = value;
     }
   }
   return settings;
+}
+
+/** "1440,120" → [1440, 120]; "" → [] (reminders off). Range checks are the service's. */
+function reminderOffsets(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const part of parts) {
+    if (!/^\d+$/.test(part)) throw new UsageError(`--reminder-offsets: use minutos separados por vírgula, ex.: 1440,120 (recebido "${value}")`);
+  }
+  return parts.map(Number);
+}
+
+/** "21:00-08:00" → start and end; "" → both empty (no quiet hours). Format checks are the service's. */
+function quietHours(value: string): { quietHoursStart: string; quietHoursEnd: string } {
+  if (!value.trim()) return { quietHoursStart: '', quietHoursEnd: '' };
+  const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(value);
+  if (!match) throw new UsageError(`--quiet-hours: use início-fim, ex.: 21:00-08:00 (recebido "${value}")`);
+  return { quietHoursStart: match[1]!, quietHoursEnd: match[2]! };
 }
 
 function requireUuid(flags: Record<string, string>, name: string, command: string): string {

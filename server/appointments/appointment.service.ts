@@ -15,7 +15,7 @@ import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
 import { toE164 } from '../shared/phone.js';
-import { Appointment, type AppointmentSource } from './appointment.entity.js';
+import { Appointment, type AppointmentSource, type ClientConfirmation } from './appointment.entity.js';
 import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
@@ -39,6 +39,15 @@ export interface Scope {
 export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
 
 /**
+ * Told of every appointment change, inside the change's transaction, right before it is published
+ * (the reminders plan, move or drop their rows here). Every write path — WhatsApp, panel, API, Cal.com
+ * webhook, reconciliation — publishes through `publish`, so this is the one hook.
+ */
+export interface AppointmentObserver {
+  appointmentChanged(tx: EntityManager, appointment: Appointment): Promise<void>;
+}
+
+/**
  * Checked on the first line of every public method: the scope names a company, and a write needs
  * write permission (read-only API keys are refused before anything is read or sent to Cal.com).
  */
@@ -53,6 +62,7 @@ function checkScope(scope: Scope, access: 'read' | 'write'): void {
  */
 export class AppointmentService {
   private readonly sync: CalendarSync;
+  private readonly observers: AppointmentObserver[] = [];
 
   constructor(
     private readonly companies: CompanyService,
@@ -136,7 +146,14 @@ export class AppointmentService {
     return this.confirm(em, scope, claim.id, booking, source);
   }
 
-  async cancel(em: EntityManager, scope: Scope, id: string, reason: string | null, via: CancelVia): Promise<Appointment> {
+  async cancel(
+    em: EntityManager,
+    scope: Scope,
+    id: string,
+    reason: string | null,
+    via: CancelVia,
+    options: { clientConfirmation?: ClientConfirmation } = {},
+  ): Promise<Appointment> {
     checkScope(scope, 'write');
     const cleanReason = reason?.trim().slice(0, 500) || null;
     const current = await this.get(em, scope, id);
@@ -148,15 +165,42 @@ export class AppointmentService {
     }
     return em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (row.status === 'CANCELLED') return row; // a webhook got here first
+      const confirmation = options.clientConfirmation;
+      if (row.status === 'CANCELLED' && (!confirmation || row.clientConfirmation === confirmation)) return row; // a webhook got here first
+      const wasCancelled = row.status === 'CANCELLED';
       row.status = 'CANCELLED';
-      row.cancellationReason = cleanReason;
-      audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via });
+      if (!wasCancelled) row.cancellationReason = cleanReason;
+      if (confirmation) row.clientConfirmation = confirmation;
+      audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via, ...(confirmation ? { clientConfirmation: confirmation } : {}) });
       await tx.flush();
-      await this.publish(tx, row, AppointmentChangeKind.CANCELLED);
-      this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
+      await this.publish(tx, row, wasCancelled ? AppointmentChangeKind.UPDATED : AppointmentChangeKind.CANCELLED);
+      if (!wasCancelled) this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
       return row;
     });
+  }
+
+  /** The client answered a reminder with "1"/"confirmo": CONFIRMED, audited, published. */
+  async confirmByClient(em: EntityManager, scope: Scope, id: string): Promise<Appointment> {
+    checkScope(scope, 'write');
+    return em.transactional(async (tx) => {
+      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!row || row.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
+      if (row.clientConfirmation === 'CONFIRMED') return row;
+      const previous = row.clientConfirmation;
+      row.clientConfirmation = 'CONFIRMED';
+      audit(tx, scope.companyId, scope.actor, 'appointment.client_confirmed', `appointment:${row.id}`, { from: previous, start: row.startAt.toISOString() });
+      await tx.flush();
+      await this.publish(tx, row, AppointmentChangeKind.UPDATED);
+      return row;
+    });
+  }
+
+  /**
+   * The client answered a reminder with "3"/"não vou conseguir": cancelled in Cal.com and here, with
+   * `clientConfirmation = DECLINED`, in one audited, published change.
+   */
+  async declineByClient(em: EntityManager, scope: Scope, id: string, reason: string): Promise<Appointment> {
+    return this.cancel(em, scope, id, reason, 'whatsapp', { clientConfirmation: 'DECLINED' });
   }
 
   /** Moves a booking to a new slot in Cal.com, keeping our appointment id. */
@@ -262,7 +306,13 @@ export class AppointmentService {
     return rows.map((r) => r.startAt);
   }
 
+  /** Registers an observer of every change (composition root only). */
+  observe(observer: AppointmentObserver): void {
+    this.observers.push(observer);
+  }
+
   async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
+    for (const observer of this.observers) await observer.appointmentChanged(em, appointment);
     await this.notifyView(em, appointment.companyId, mapAppointment(appointment), kind);
   }
 

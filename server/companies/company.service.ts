@@ -8,6 +8,7 @@ import { TtlCache } from '../platform/ttl-cache.js';
 import { isUuid } from '../shared/ids.js';
 import { Company } from './company.entity.js';
 import type { CompanyView } from './company.types.js';
+import { cleanQuietHours, cleanReminderOffsets } from './reminder-settings.js';
 import { maskSecret, SecretBox } from './secret-box.js';
 
 export interface CompanySettings {
@@ -20,6 +21,11 @@ export interface CompanySettings {
   calWebhookSecret?: string | null;
   whaticketUrl?: string | null;
   whaticketToken?: string | null;
+  /** Empty list: no reminders. */
+  reminderOffsetsMinutes?: number[] | null;
+  /** "HH:MM"; both empty: no quiet hours. */
+  quietHoursStart?: string | null;
+  quietHoursEnd?: string | null;
 }
 
 /** Decrypted settings for talking to Cal.com and Whaticket; read fresh per use so edits apply at once. */
@@ -191,6 +197,9 @@ export class CompanyService {
       calendarConfigured: Boolean(s.cal.apiKey && company.calEventTypeId),
       webhookPath: '/api/agenda/webhook/cal',
       whaticketInboundPath: `/api/whaticket/inbound/${company.id}`,
+      reminderOffsetsMinutes: company.reminderOffsetsMinutes,
+      quietHoursStart: company.quietHoursStart || null,
+      quietHoursEnd: company.quietHoursEnd || null,
     };
   }
 
@@ -239,6 +248,7 @@ export class CompanyService {
       set('calEventTypeId', input.calEventTypeId);
     }
     if (input.whaticketUrl !== undefined) set('whaticketUrl', httpUrl('whaticketUrl', input.whaticketUrl ?? ''));
+    this.applyReminderSettings(company, input, changed);
     for (const key of ['calApiKey', 'calWebhookSecret', 'whaticketToken'] as const) {
       const value = input[key];
       if (value === undefined || value === null) continue;
@@ -256,6 +266,26 @@ export class CompanyService {
       }
     }
     return changed;
+  }
+
+  /** Reminder offsets and quiet hours (ARCHITECTURE §9); workers re-plan on COMPANY_CHANGED_CHANNEL. */
+  private applyReminderSettings(company: Company, input: CompanySettings, changed: string[]): void {
+    if (input.reminderOffsetsMinutes != null) {
+      const offsets = cleanReminderOffsets(input.reminderOffsetsMinutes);
+      if (offsets.join(',') !== company.reminderOffsetsMinutes.join(',')) {
+        company.reminderOffsetsMinutes = offsets;
+        changed.push('reminderOffsetsMinutes');
+      }
+    }
+    if (input.quietHoursStart != null || input.quietHoursEnd != null) {
+      const quiet = cleanQuietHours(input.quietHoursStart ?? company.quietHoursStart, input.quietHoursEnd ?? company.quietHoursEnd);
+      for (const [key, value] of [['quietHoursStart', quiet.start], ['quietHoursEnd', quiet.end]] as const) {
+        if (company[key] !== value) {
+          company[key] = value;
+          changed.push(key);
+        }
+      }
+    }
   }
 }
 

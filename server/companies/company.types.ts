@@ -16,6 +16,12 @@ export class CompanyView {
   @Field(() => Boolean, { description: 'Cal.com API key and event type are set.' }) calendarConfigured!: boolean;
   @Field(() => String, { description: 'Path of the Cal.com webhook endpoint (prefix with the public URL).' }) webhookPath!: string;
   @Field(() => String, { description: 'Path of the Whaticket inbound endpoint for this company.' }) whaticketInboundPath!: string;
+  @Field(() => [Int], { description: 'Minutes before the start at which WhatsApp reminders are sent (largest first); empty = no reminders.' })
+  reminderOffsetsMinutes!: number[];
+  @Field(() => String, { nullable: true, description: 'Start of the quiet hours ("HH:MM", company zone); null = no quiet hours.' })
+  quietHoursStart!: string | null;
+  @Field(() => String, { nullable: true, description: 'End of the quiet hours ("HH:MM", company zone); null = no quiet hours.' })
+  quietHoursEnd!: string | null;
 }
 
 @InputType('CompanySettingsInput', {
@@ -31,4 +37,10 @@ export class CompanySettingsInput {
   @Field(() => String, { nullable: true }) calWebhookSecret?: string | null;
   @Field(() => String, { nullable: true }) whaticketUrl?: string | null;
   @Field(() => String, { nullable: true }) whaticketToken?: string | null;
+  @Field(() => [Int], { nullable: true, description: 'Each between 5 and 10080 minutes; an empty list turns reminders off.' })
+  reminderOffsetsMinutes?: number[] | null;
+  @Field(() => String, { nullable: true, description: '"HH:MM"; empty (with quietHoursEnd empty) turns quiet hours off.' })
+  quietHoursStart?: string | null;
+  @Field(() => String, { nullable: true, description: '"HH:MM"; empty (with quietHoursStart empty) turns quiet hours off.' })
+  quietHoursEnd?: string | null;
 }

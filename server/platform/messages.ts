@@ -62,6 +62,19 @@ export const ERRORS = {
       'Use o endereço público do serviço; se ele estiver na rede interna, o operador deve incluí-lo em OUTBOUND_ALLOWED_HOSTS.',
   ],
 
+  // Reminders (issue 18): company settings
+  REMINDER_OFFSET_INVALID: [
+    'BAD_USER_INPUT',
+    (p: { value: string }) => `reminderOffsetsMinutes: cada antecedência deve ser um número inteiro de minutos entre 5 e 10080 (7 dias); recebido "${p.value}".`,
+  ],
+  REMINDER_OFFSETS_TOO_MANY: ['BAD_USER_INPUT', (p: { max: number }) => `reminderOffsetsMinutes: no máximo ${p.max} lembretes por agendamento.`],
+  REMINDER_OFFSET_REPEATED: ['BAD_USER_INPUT', (p: { value: number }) => `reminderOffsetsMinutes: a antecedência de ${p.value} minutos aparece mais de uma vez.`],
+  QUIET_HOURS_INVALID: [
+    'BAD_USER_INPUT',
+    (p: { field: string; value: string }) => `${p.field}: use o formato HH:MM, de 00:00 a 23:59 (recebido "${p.value}").`,
+  ],
+  QUIET_HOURS_HALF: ['BAD_USER_INPUT', 'quietHoursStart: informe o início e o fim do horário de silêncio, ou deixe os dois vazios para desligá-lo.'],
+
   // Appointments
   APPOINTMENT_NOT_FOUND: ['NOT_FOUND', 'Agendamento não encontrado.'],
   APPOINTMENT_NOT_CONFIRMED: ['CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.'],

@@ -56,6 +56,18 @@ class MemoryAppointments implements AppointmentPort {
     row.status = 'CANCELLED';
     return row;
   }
+  async confirmByClient(_em: unknown, _scope: unknown, id: string) {
+    this.throwIfFailing();
+    const row = this.rows.find((r) => r.id === id)!;
+    row.clientConfirmation = 'CONFIRMED';
+    return row;
+  }
+  async declineByClient(_em: unknown, _scope: unknown, id: string) {
+    this.throwIfFailing();
+    const row = this.rows.find((r) => r.id === id)!;
+    Object.assign(row, { status: 'CANCELLED', clientConfirmation: 'DECLINED' });
+    return row;
+  }
   async get(_em: unknown, _scope: unknown, id: string) {
     return this.rows.find((r) => r.id === id) ?? null;
   }
