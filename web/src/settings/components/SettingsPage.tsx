@@ -5,6 +5,7 @@ import { ApiKeysSection } from './ApiKeysSection';
 import { CalcomSection } from './CalcomSection';
 import { CompanySection } from './CompanySection';
 import { DiagnosticsSection } from './DiagnosticsSection';
+import { RemindersSection } from './RemindersSection';
 import { WebhookSection } from './WebhookSection';
 import { WhaticketSection } from './WhaticketSection';
 
@@ -27,6 +28,7 @@ export function SettingsPage({ active }: { active: boolean }) {
           <CalcomSection company={company} />
           <WebhookSection company={company} />
           <WhaticketSection company={company} />
+          <RemindersSection company={company} />
           <CompanySection company={company} />
           <ApiKeysSection zone={company.timezone} />
           <DiagnosticsSection active={active} zone={company.timezone} />

@@ -16,6 +16,11 @@ export interface Company {
   calendarConfigured: boolean;
   webhookPath: string;
   whaticketInboundPath: string;
+  /** Minutes before the start, largest first; empty = no reminders. */
+  reminderOffsetsMinutes: number[];
+  /** "HH:MM" in the company zone; null = no quiet hours. */
+  quietHoursStart: string | null;
+  quietHoursEnd: string | null;
 }
 
 export const COMPANY_FIELDS = gql`
@@ -34,5 +39,8 @@ export const COMPANY_FIELDS = gql`
     calendarConfigured
     webhookPath
     whaticketInboundPath
+    reminderOffsetsMinutes
+    quietHoursStart
+    quietHoursEnd
   }
 `;

@@ -12,6 +12,11 @@ export interface CompanySettingsInput {
   calWebhookSecret?: string;
   whaticketUrl?: string | null;
   whaticketToken?: string;
+  /** Empty list: no reminders. */
+  reminderOffsetsMinutes?: number[];
+  /** "HH:MM"; both empty: no quiet hours. */
+  quietHoursStart?: string;
+  quietHoursEnd?: string;
 }
 
 export const UPDATE_COMPANY_SETTINGS_MUTATION: TypedDocumentNode<{ updateCompanySettings: Company }, { input: CompanySettingsInput }> = gql`
