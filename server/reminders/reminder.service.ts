@@ -10,7 +10,7 @@ import { planReminders, type PlannedReminder, type ReminderSettings } from './re
 /** Wakes the reminder drains of every worker (sent in the planning transaction: delivered on commit). */
 export const REMINDERS_CHANNEL = 'secretaria_reminders_due';
 
-/** Reminders handed to the outbox per sweep step (each in its own short transaction). */
+/** Reminders claimed and handed to the outbox per sweep step, in one transaction (one commit for the batch). */
 const CLAIM_BATCH = 50;
 
 export type ReminderOutcome = 'queued' | 'sent' | 'failed' | 'skipped';
@@ -86,22 +86,13 @@ export class ReminderService implements AppointmentObserver {
 
   /**
    * One sweep step: links finished outbox rows back to their reminders, then hands up to CLAIM_BATCH
-   * due reminders to the outbox. Resolves true when there may be more due now.
+   * due reminders to the outbox, in one transaction. Resolves true when there may be more due now.
    */
   async sweep(em: EntityManager): Promise<boolean> {
     await this.reconcile(em);
-    const queued: string[] = [];
-    let claimed = 0;
-    try {
-      for (; claimed < CLAIM_BATCH; claimed++) {
-        const result = await this.claimOne(em.fork());
-        if (result === null) break;
-        if (result !== 'skipped') queued.push(result);
-      }
-    } finally {
-      await this.deps.channel.enqueue(queued);
-    }
-    return claimed === CLAIM_BATCH;
+    const claimed = await this.claimBatch(em.fork());
+    await this.deps.channel.enqueue(claimed.queued);
+    return claimed.count === CLAIM_BATCH;
   }
 
   /** SCHEDULED rows whose outbox message finished become SENT or FAILED (with its last error). */
@@ -121,52 +112,67 @@ export class ReminderService implements AppointmentObserver {
     return rows.length;
   }
 
-  /** Claims the most overdue reminder and queues its message; the outbox id, 'skipped', or null when none is due. */
-  private async claimOne(em: EntityManager): Promise<string | 'skipped' | null> {
+  /**
+   * Claims the most overdue reminders (SKIP LOCKED: other workers take the next ones) and, in the same
+   * transaction, queues each one's message or skips it (cancelled, no phone, already started).
+   */
+  private async claimBatch(em: EntityManager): Promise<{ count: number; queued: string[] }> {
     const now = this.now();
     const outcome = await em.transactional(async (tx) => {
       const due = await tx.execute<Array<{ id: string; company_id: string; appointment_id: string; offset_minutes: number; round: number }>>(
         `select id, company_id, appointment_id, offset_minutes, round from appointment_reminders
           where status = 'SCHEDULED' and outbound_message_id is null and due_at <= ?
-          order by due_at limit 1 for update skip locked`,
+          order by due_at limit ${CLAIM_BATCH} for update skip locked`,
         [now],
       );
-      const reminder = due[0];
-      if (!reminder) return null;
-      const rows = await tx.execute<Array<Record<string, unknown>>>('select * from appointments where id = ?', [reminder.appointment_id]);
-      const settings = await this.settings(tx, reminder.company_id);
-      const appointment = rows[0] ? toAppointment(rows[0]) : null;
-      const skip =
-        !appointment || appointment.status === 'CANCELLED' ? SKIP.cancelled
-        : !appointment.clientPhone ? SKIP.noPhone
-        : appointment.startAt <= now ? SKIP.started
-        : null;
-      if (skip || !appointment || !settings) {
-        await tx.execute(`update appointment_reminders set status = 'SKIPPED', error = ?, updated_at = now() where id = ?`, [skip ?? SKIP.cancelled, reminder.id]);
-        return { companyId: reminder.company_id, result: 'skipped' as const };
-      }
-      const base = `reminder:${appointment.id}:${reminder.offset_minutes}`;
-      const outboundId = await this.deps.channel.queue(
-        tx,
-        {
-          companyId: appointment.companyId,
-          appointmentId: appointment.id,
-          offsetMinutes: reminder.offset_minutes,
-          phone: appointment.clientPhone!,
-          clientName: appointment.clientName,
-          body: reminderMessage(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
-          parameters: reminderParameters(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
-          dedupeKey: reminder.round > 0 ? `${base}:${reminder.round}` : base,
-          answerUntil: appointment.startAt,
-        },
-        now,
+      if (due.length === 0) return { count: 0, queued: [] as string[], outcomes: [] as Array<[string, ReminderOutcome]> };
+      const rows = await tx.execute<Array<Record<string, unknown>>>(
+        `select * from appointments where id in (${due.map(() => '?').join(', ')})`,
+        due.map((r) => r.appointment_id),
       );
-      await tx.execute('update appointment_reminders set outbound_message_id = ?, updated_at = now() where id = ?', [outboundId, reminder.id]);
-      return { companyId: reminder.company_id, result: outboundId };
+      const appointments = new Map(rows.map((row) => [row.id as string, toAppointment(row)]));
+      const settingsOf = new Map<string, ReminderSettings | null>();
+      const queued: string[] = [];
+      const outcomes: Array<[string, ReminderOutcome]> = [];
+      for (const reminder of due) {
+        if (!settingsOf.has(reminder.company_id)) settingsOf.set(reminder.company_id, await this.settings(tx, reminder.company_id));
+        const settings = settingsOf.get(reminder.company_id);
+        const appointment = appointments.get(reminder.appointment_id);
+        const skip =
+          !appointment || appointment.status === 'CANCELLED' || !settings ? SKIP.cancelled
+          : !appointment.clientPhone ? SKIP.noPhone
+          : appointment.startAt <= now ? SKIP.started
+          : null;
+        if (skip || !appointment || !settings) {
+          await tx.execute(`update appointment_reminders set status = 'SKIPPED', error = ?, updated_at = now() where id = ?`, [skip ?? SKIP.cancelled, reminder.id]);
+          outcomes.push([reminder.company_id, 'skipped']);
+          continue;
+        }
+        const base = `reminder:${appointment.id}:${reminder.offset_minutes}`;
+        const outboundId = await this.deps.channel.queue(
+          tx,
+          {
+            companyId: appointment.companyId,
+            appointmentId: appointment.id,
+            offsetMinutes: reminder.offset_minutes,
+            phone: appointment.clientPhone!,
+            clientName: appointment.clientName,
+            body: reminderMessage(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
+            parameters: reminderParameters(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
+            dedupeKey: reminder.round > 0 ? `${base}:${reminder.round}` : base,
+            answerUntil: appointment.startAt,
+          },
+          now,
+        );
+        await tx.execute('update appointment_reminders set outbound_message_id = ?, updated_at = now() where id = ?', [outboundId, reminder.id]);
+        queued.push(outboundId);
+        outcomes.push([reminder.company_id, 'queued']);
+      }
+      return { count: due.length, queued, outcomes };
     });
-    if (!outcome) return null;
-    this.count(outcome.companyId, outcome.result === 'skipped' ? 'skipped' : 'queued');
-    return outcome.result;
+    // Counted once committed.
+    for (const [companyId, result] of outcome.outcomes) this.count(companyId, result);
+    return { count: outcome.count, queued: outcome.queued };
   }
 
   private async plan(tx: EntityManager, appointment: Appointment, settings: ReminderSettings): Promise<void> {
