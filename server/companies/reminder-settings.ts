@@ -12,9 +12,9 @@ export function cleanReminderOffsets(values: readonly unknown[]): number[] {
   const seen = new Set<number>();
   for (const value of values) {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < REMINDER_OFFSET_MIN || value > REMINDER_OFFSET_MAX) {
-      throw domainError('REMINDER_OFFSET_INVALID', { value: String(value) }, { field: 'reminderOffsetsMinutes' });
+      throw domainError('REMINDER_OFFSET_INVALID', { raw: String(value) }, { field: 'reminderOffsetsMinutes' });
     }
-    if (seen.has(value)) throw domainError('REMINDER_OFFSET_REPEATED', { value }, { field: 'reminderOffsetsMinutes' });
+    if (seen.has(value)) throw domainError('REMINDER_OFFSET_REPEATED', { minutes: value }, { field: 'reminderOffsetsMinutes' });
     seen.add(value);
   }
   return [...seen].sort((a, b) => b - a);
@@ -37,8 +37,8 @@ export function cleanQuietHours(start: string, end: string): { start: string; en
   const e = padClock(end.trim());
   if (!s && !e) return { start: '', end: '' };
   if (!s || !e) throw domainError('QUIET_HOURS_HALF', { field: 'quietHoursStart' });
-  if (clockMinutes(s) === null) throw domainError('QUIET_HOURS_INVALID', { field: 'quietHoursStart', value: start }, { field: 'quietHoursStart' });
-  if (clockMinutes(e) === null) throw domainError('QUIET_HOURS_INVALID', { field: 'quietHoursEnd', value: end }, { field: 'quietHoursEnd' });
+  if (clockMinutes(s) === null) throw domainError('QUIET_HOURS_INVALID', { field: 'quietHoursStart', raw: start }, { field: 'quietHoursStart' });
+  if (clockMinutes(e) === null) throw domainError('QUIET_HOURS_INVALID', { field: 'quietHoursEnd', raw: end }, { field: 'quietHoursEnd' });
   return { start: s, end: e };
 }
 

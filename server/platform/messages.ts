@@ -65,15 +65,15 @@ export const ERRORS = {
   // Reminders (issue 18): company settings
   REMINDER_OFFSET_INVALID: [
     'BAD_USER_INPUT',
-    (p: { value: string }) => `reminderOffsetsMinutes: cada antecedência deve ser um número inteiro de minutos entre 5 e 10080 (7 dias); recebido "${p.value}".`,
+    (p: { raw: string }) => `reminderOffsetsMinutes aceita números inteiros de minutos entre 5 e 10080 (7 dias); recebido "${p.raw}".`,
   ],
-  REMINDER_OFFSETS_TOO_MANY: ['BAD_USER_INPUT', (p: { max: number }) => `reminderOffsetsMinutes: no máximo ${p.max} lembretes por agendamento.`],
-  REMINDER_OFFSET_REPEATED: ['BAD_USER_INPUT', (p: { value: number }) => `reminderOffsetsMinutes: a antecedência de ${p.value} minutos aparece mais de uma vez.`],
+  REMINDER_OFFSETS_TOO_MANY: ['BAD_USER_INPUT', (p: { max: number }) => `reminderOffsetsMinutes aceita no máximo ${p.max} lembretes por agendamento.`],
+  REMINDER_OFFSET_REPEATED: ['BAD_USER_INPUT', (p: { minutes: number }) => `reminderOffsetsMinutes repete a antecedência de ${p.minutes} minutos.`],
   QUIET_HOURS_INVALID: [
     'BAD_USER_INPUT',
-    (p: { field: string; value: string }) => `${p.field}: use o formato HH:MM, de 00:00 a 23:59 (recebido "${p.value}").`,
+    (p: { field: string; raw: string }) => `${p.field} deve estar no formato HH:MM, de 00:00 a 23:59 (recebido "${p.raw}").`,
   ],
-  QUIET_HOURS_HALF: ['BAD_USER_INPUT', 'quietHoursStart: informe o início e o fim do horário de silêncio, ou deixe os dois vazios para desligá-lo.'],
+  QUIET_HOURS_HALF: ['BAD_USER_INPUT', 'quietHoursStart e quietHoursEnd vão juntos: informe os dois, ou deixe os dois vazios para desligar o horário de silêncio.'],
 
   // Appointments
   APPOINTMENT_NOT_FOUND: ['NOT_FOUND', 'Agendamento não encontrado.'],

@@ -197,7 +197,7 @@ describe('reminders', () => {
     expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(bad.errors?.[0]?.message).toMatch(/entre 5 e 10080/);
     const badQuiet = await gql(server.url, 'mutation { updateCompanySettings(input: { quietHoursStart: "25:00" }) { id } }', {}, await adminToken());
-    expect(badQuiet.errors?.[0]?.message).toMatch(/quietHoursStart: use o formato HH:MM/);
+    expect(badQuiet.errors?.[0]?.message).toMatch(/quietHoursStart deve estar no formato HH:MM/);
 
     const ok = await gql<{ updateCompanySettings: { reminderOffsetsMinutes: number[]; quietHoursStart: string | null } }>(
       server.url,

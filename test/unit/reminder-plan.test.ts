@@ -101,15 +101,15 @@ describe('reminder settings validation', () => {
     expect(() => cleanReminderOffsets([4])).toThrow(/entre 5 e 10080/);
     expect(() => cleanReminderOffsets([10_081])).toThrow(DomainError);
     expect(() => cleanReminderOffsets([90.5])).toThrow(/recebido "90.5"/);
-    expect(() => cleanReminderOffsets([60, 60])).toThrow(/aparece mais de uma vez/);
+    expect(() => cleanReminderOffsets([60, 60])).toThrow(/repete a antecedência de 60 minutos/);
     expect(() => cleanReminderOffsets([5, 6, 7, 8, 9, 10])).toThrow(/no máximo 5/);
   });
 
   it('accepts HH:MM quiet hours (and H:MM), both empty for none, and refuses the rest', () => {
     expect(cleanQuietHours('21:00', '8:00')).toEqual({ start: '21:00', end: '08:00' });
     expect(cleanQuietHours('', '')).toEqual({ start: '', end: '' });
-    expect(() => cleanQuietHours('25:00', '08:00')).toThrow(/quietHoursStart: use o formato HH:MM/);
+    expect(() => cleanQuietHours('25:00', '08:00')).toThrow(/quietHoursStart deve estar no formato HH:MM/);
     expect(() => cleanQuietHours('21:00', '8h')).toThrow(/quietHoursEnd/);
-    expect(() => cleanQuietHours('21:00', '')).toThrow(/início e o fim/);
+    expect(() => cleanQuietHours('21:00', '')).toThrow(/vão juntos/);
   });
 });

@@ -40,10 +40,10 @@ function summary(offsets: number[]): string {
   return `O cliente recebe ${offsets.length === 1 ? 'um lembrete' : `${offsets.length} lembretes`} pelo WhatsApp: ${list} antes do início.`;
 }
 
-/** Server texts start with the input's name and a colon ("quietHoursStart: use o formato HH:MM…"). */
+/** Server texts start with the input's name ("quietHoursStart deve estar no formato HH:MM…"). */
 function fieldErrors(message: string): Partial<Record<ReminderField, string>> {
   for (const field of FIELDS) {
-    if (message.startsWith(`${field}:`)) {
+    if (message.startsWith(`${field} `)) {
       const text = message.slice(field.length + 1).trim();
       return { [field]: text.charAt(0).toUpperCase() + text.slice(1) };
     }
