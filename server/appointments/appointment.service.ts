@@ -44,7 +44,8 @@ export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
  * webhook, reconciliation — publishes through `publish`, so this is the one hook.
  */
 export interface AppointmentObserver {
-  appointmentChanged(tx: EntityManager, appointment: Appointment): Promise<void>;
+  /** `actor`: who made the change, when the caller knows (absent for calendar events). */
+  appointmentChanged(tx: EntityManager, appointment: Appointment, actor?: Actor): Promise<void>;
 }
 
 /**
@@ -173,7 +174,7 @@ export class AppointmentService {
       if (confirmation) row.clientConfirmation = confirmation;
       audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via, ...(confirmation ? { clientConfirmation: confirmation } : {}) });
       await tx.flush();
-      await this.publish(tx, row, wasCancelled ? AppointmentChangeKind.UPDATED : AppointmentChangeKind.CANCELLED);
+      await this.publish(tx, row, wasCancelled ? AppointmentChangeKind.UPDATED : AppointmentChangeKind.CANCELLED, scope.actor);
       if (!wasCancelled) this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
       return row;
     });
@@ -190,7 +191,7 @@ export class AppointmentService {
       row.clientConfirmation = 'CONFIRMED';
       audit(tx, scope.companyId, scope.actor, 'appointment.client_confirmed', `appointment:${row.id}`, { from: previous, start: row.startAt.toISOString() });
       await tx.flush();
-      await this.publish(tx, row, AppointmentChangeKind.UPDATED);
+      await this.publish(tx, row, AppointmentChangeKind.UPDATED, scope.actor);
       return row;
     });
   }
@@ -226,7 +227,7 @@ export class AppointmentService {
         reason,
       });
       await this.flushClaim(tx);
-      await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED);
+      await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED, scope.actor);
       return row;
     });
   }
@@ -311,8 +312,8 @@ export class AppointmentService {
     this.observers.push(observer);
   }
 
-  async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
-    for (const observer of this.observers) await observer.appointmentChanged(em, appointment);
+  async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind, actor?: Actor): Promise<void> {
+    for (const observer of this.observers) await observer.appointmentChanged(em, appointment, actor);
     await this.notifyView(em, appointment.companyId, mapAppointment(appointment), kind);
   }
 
@@ -405,7 +406,7 @@ export class AppointmentService {
         source,
       });
       await this.flushClaim(tx);
-      if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED);
+      if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED, scope.actor);
       return current;
     });
     if (!row) {

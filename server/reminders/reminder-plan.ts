@@ -27,6 +27,7 @@ export const SKIP_REASONS = {
   late: 'o agendamento foi criado depois deste horário de lembrete',
   tooClose: 'o agendamento foi criado a menos de 30 minutos do início',
   quiet: 'o agendamento foi criado no horário de silêncio, depois do horário deste lembrete',
+  confirmed: 'agendado ou remarcado pelo WhatsApp depois do horário deste lembrete: o cliente acabou de receber a confirmação',
 } as const;
 
 /**
@@ -34,9 +35,11 @@ export const SKIP_REASONS = {
  * - at `start - offset`, moved earlier out of the quiet hours (never later);
  * - a moment already passed is skipped, except the latest passed one, which is due at once when the
  *   start is still ≥ 30 minutes ahead and `now` is not inside the quiet hours (at once would be later
- *   than the quiet hours allow).
+ *   than the quiet hours allow);
+ * - `justConfirmed` (booked or moved in a WhatsApp conversation): the bot's confirmation, sent a moment
+ *   ago, already told the client the day and time, so a missed moment is skipped rather than sent at once.
  */
-export function planReminders(start: Date, now: Date, settings: ReminderSettings): PlannedReminder[] {
+export function planReminders(start: Date, now: Date, settings: ReminderSettings, options: { justConfirmed?: boolean } = {}): PlannedReminder[] {
   const offsets = [...new Set(settings.offsets)].sort((a, b) => b - a);
   const planned = offsets.map((offsetMinutes) => ({ offsetMinutes, dueAt: outOfQuietHours(new Date(start.getTime() - offsetMinutes * 60_000), settings) }));
   const passed = planned.filter((p) => p.dueAt <= now);
@@ -46,6 +49,7 @@ export function planReminders(start: Date, now: Date, settings: ReminderSettings
     if (p !== latestPassed) return { ...p, status: 'SKIPPED', reason: SKIP_REASONS.late };
     if (start.getTime() - now.getTime() < LATE_MIN_LEAD_MS) return { ...p, status: 'SKIPPED', reason: SKIP_REASONS.tooClose };
     if (inQuietHours(now, settings)) return { ...p, status: 'SKIPPED', reason: SKIP_REASONS.quiet };
+    if (options.justConfirmed) return { ...p, status: 'SKIPPED', reason: SKIP_REASONS.confirmed };
     return { ...p, dueAt: now, status: 'SCHEDULED', reason: null };
   });
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { Appointment } from '../appointments/appointment.entity.js';
+import type { Actor } from '../audit/audit.service.js';
 import type { AppointmentObserver } from '../appointments/appointment.service.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { ReminderDelivery } from '../whatsapp/reminder-delivery.js';
@@ -61,9 +62,10 @@ export class ReminderService implements AppointmentObserver {
   ) {}
 
   /** Plans (or moves, or drops) the reminders of one appointment, in the change's transaction. */
-  async appointmentChanged(tx: EntityManager, appointment: Appointment): Promise<void> {
+  async appointmentChanged(tx: EntityManager, appointment: Appointment, actor?: Actor): Promise<void> {
     const settings = await this.settings(tx, appointment.companyId);
-    if (settings) await this.plan(tx, appointment, settings);
+    // Booked or moved in a WhatsApp conversation: the confirmation the bot sends names the day and time.
+    if (settings) await this.plan(tx, appointment, settings, actor?.type === 'WHATSAPP');
   }
 
   /** Re-plans the company's upcoming appointments (its offsets, quiet hours or zone changed). */
@@ -175,7 +177,7 @@ export class ReminderService implements AppointmentObserver {
     return { count: outcome.count, queued: outcome.queued };
   }
 
-  private async plan(tx: EntityManager, appointment: Appointment, settings: ReminderSettings): Promise<void> {
+  private async plan(tx: EntityManager, appointment: Appointment, settings: ReminderSettings, justConfirmed = false): Promise<void> {
     const now = this.now();
     const existing = await tx.execute<ReminderRow[]>(
       'select id, offset_minutes, status, outbound_message_id, planned_start_at, round from appointment_reminders where appointment_id = ? for update',
@@ -193,7 +195,7 @@ export class ReminderService implements AppointmentObserver {
     }
     if (appointment.startAt <= now) return;
 
-    const plan = planReminders(appointment.startAt, now, settings);
+    const plan = planReminders(appointment.startAt, now, settings, { justConfirmed });
     const byOffset = new Map(existing.map((r) => [r.offset_minutes, r]));
     let skipped = 0;
     let due = false;

@@ -26,7 +26,7 @@ const DOMAIN_EDGES: Record<Domain, Domain[]> = {
   calcom: ['appointments', 'audit', 'auth', 'companies'],
   whatsapp: ['appointments', 'audit', 'auth', 'companies'],
   // Reminders plan from appointment changes, read the company settings, and speak through WhatsApp's texts and outbox.
-  reminders: ['appointments', 'companies', 'whatsapp'],
+  reminders: ['appointments', 'audit', 'companies', 'whatsapp'],
 };
 /**
  * Back edges that still close a folder cycle, each with its reason; the rest of the graph must be

@@ -70,6 +70,15 @@ describe(planReminders.name, () => {
     ]);
   });
 
+  it('does not send a missed one at once right after the WhatsApp confirmation (booked in the conversation)', () => {
+    const start = at('2026-12-04T17:00:00Z');
+    const plan = planReminders(start, at('2026-12-04T14:00:00Z'), SP, { justConfirmed: true });
+    expect(plan.map((p) => [p.offsetMinutes, p.status, p.reason])).toEqual([
+      [1440, 'SKIPPED', SKIP_REASONS.confirmed],
+      [120, 'SCHEDULED', null],
+    ]);
+  });
+
   it('skips every reminder when the start is less than 30 minutes ahead', () => {
     const start = at('2026-12-04T17:00:00Z');
     const plan = planReminders(start, at('2026-12-04T16:40:00Z'), SP);
