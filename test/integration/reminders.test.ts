@@ -7,6 +7,7 @@ import { cancelConfirmedMessage, reminderConfirmedMessage, reminderMessage } fro
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { sendInbound, WhaticketSandbox } from '../fakes/whaticket-sandbox.js';
 import { gql, seedCompany, startTestServer, type TestServer } from '../support/app.js';
+import { insertAppointment } from '../support/factories.js';
 import { until } from '../support/wait.js';
 import { subscribe } from '../support/ws.js';
 
@@ -101,7 +102,7 @@ describe('reminders', () => {
     moveClock(dayBefore);
     await until('the 24 h reminder', () => received(phone).length === 1, 15_000);
     expect(received(phone)[0]).toBe(reminderMessage('Ana Souza', start, appointment.meetingUrl, dayBefore, TZ));
-    expect(received(phone)[0]).toMatch(/^Olá, Ana! Lembrete: sua reunião é amanhã \(\w+, \d+\/\d+\) às 14h\./);
+    expect(received(phone)[0]).toMatch(/^Olá, Ana! Lembrete: sua reunião é amanhã \([^,]+, \d+\/\d+\) às 14h\./);
 
     const twoHours = new Date(start.getTime() - 119 * MINUTE);
     moveClock(twoHours);
@@ -123,6 +124,42 @@ describe('reminders', () => {
     moveClock(new Date(start.getTime() - 10 * MINUTE));
     await new Promise((r) => setTimeout(r, 800));
     expect(received(phone)).toHaveLength(2);
+  });
+
+  it('quiet hours: a 2 h reminder due at 06:30 goes at 20:59 the evening before (São Paulo), and across a DST change (New York)', async () => {
+    // São Paulo: 08:30 on day 12 → the 2 h reminder at 20:59 on day 11.
+    clock = new Date();
+    const start = zonedTimeToUtc(addDays(localDateOf(new Date(), TZ), 12), 8 * 60 + 30, TZ);
+    const phone = newPhone();
+    const appointment = await insertAppointment(app, company.company.id, { start, clientName: 'Lia Souza', clientPhone: phone });
+    const evening = zonedTimeToUtc(addDays(localDateOf(new Date(), TZ), 11), 20 * 60 + 59, TZ);
+    expect(new Date((await reminders(appointment.id)).find((r) => r.offset_minutes === 120)!.due_at)).toEqual(evening);
+    moveClock(new Date(start.getTime() - 1439 * MINUTE));
+    await until('the 24 h reminder', () => received(phone).length === 1, 15_000);
+    moveClock(new Date(evening.getTime() - MINUTE));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(received(phone)).toHaveLength(1); // 20:58: not yet
+    const at = new Date(evening.getTime() + 30_000);
+    moveClock(at);
+    await until('the 2 h reminder, sent the evening before', () => received(phone).length === 2, 15_000);
+    expect(received(phone)[1]).toBe(reminderMessage('Lia Souza', start, null, at, TZ));
+    expect(received(phone)[1]).toMatch(/sua reunião é amanhã \([^,]+, \d+\/\d+\) às 8h30\./);
+
+    // New York, spring forward on Sunday 14/3/2027: Monday 15/3 08:30 EDT (12:30Z); 2 h before is 06:30 →
+    // 20:59 EDT on Sunday (00:59Z on 15/3); 24 h before is Sunday 08:30 EDT (12:30Z on 14/3), right after the switch.
+    const ny = await seedCompany(app, 'Clínica Nova York', { whaticketUrl: whaticket.url, whaticketToken: TOKEN, timezone: 'America/New_York' });
+    const nyPhone = newPhone();
+    const nyStart = new Date('2027-03-15T12:30:00Z');
+    const nyAppointment = await insertAppointment(app, ny.company.id, { start: nyStart, clientName: 'Mia', clientPhone: nyPhone });
+    expect((await reminders(nyAppointment.id)).map((r) => [r.offset_minutes, new Date(r.due_at).toISOString()])).toEqual([
+      [1440, '2027-03-14T12:30:00.000Z'],
+      [120, '2027-03-15T00:59:00.000Z'],
+    ]);
+    const nyEvening = new Date('2027-03-15T00:59:30Z');
+    moveClock(nyEvening);
+    await until('both New York reminders', () => received(nyPhone).length === 2, 15_000);
+    expect(received(nyPhone)[1]).toBe(reminderMessage('Mia', nyStart, null, nyEvening, 'America/New_York'));
+    expect(received(nyPhone)[1]).toContain('sua reunião é amanhã (segunda, 15/3) às 8h30.');
   });
 
   it('late appointment: past moments are skipped except the latest one, sent at once when the start is ≥ 30 min ahead', async () => {
