@@ -151,24 +151,35 @@ export class ReminderService implements AppointmentObserver {
           continue;
         }
         const base = `reminder:${appointment.id}:${reminder.offset_minutes}`;
-        const outboundId = await this.deps.channel.queue(
-          tx,
-          {
-            companyId: appointment.companyId,
-            appointmentId: appointment.id,
-            offsetMinutes: reminder.offset_minutes,
-            phone: appointment.clientPhone!,
-            clientName: appointment.clientName,
-            body: reminderMessage(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
-            parameters: reminderParameters(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
-            dedupeKey: reminder.round > 0 ? `${base}:${reminder.round}` : base,
-            answerUntil: appointment.startAt,
-          },
-          now,
-        );
-        await tx.execute('update appointment_reminders set outbound_message_id = ?, updated_at = now() where id = ?', [outboundId, reminder.id]);
-        queued.push(outboundId);
-        outcomes.push([reminder.company_id, 'queued']);
+        // One reminder that cannot be queued (bad data) must not hold up the batch behind it, forever:
+        // it is rolled back to this savepoint and recorded FAILED with the reason.
+        await tx.execute('savepoint reminder_claim');
+        try {
+          const outboundId = await this.deps.channel.queue(
+            tx,
+            {
+              companyId: appointment.companyId,
+              appointmentId: appointment.id,
+              offsetMinutes: reminder.offset_minutes,
+              phone: appointment.clientPhone!,
+              clientName: appointment.clientName,
+              body: reminderMessage(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
+              parameters: reminderParameters(appointment.clientName, appointment.startAt, appointment.meetingUrl, now, settings.timeZone),
+              dedupeKey: reminder.round > 0 ? `${base}:${reminder.round}` : base,
+              answerUntil: appointment.startAt,
+            },
+            now,
+          );
+          await tx.execute('update appointment_reminders set outbound_message_id = ?, updated_at = now() where id = ?', [outboundId, reminder.id]);
+          await tx.execute('release savepoint reminder_claim');
+          queued.push(outboundId);
+          outcomes.push([reminder.company_id, 'queued']);
+        } catch (error) {
+          await tx.execute('rollback to savepoint reminder_claim');
+          const reason = `não foi possível preparar a mensagem: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+          await tx.execute(`update appointment_reminders set status = 'FAILED', error = ?, updated_at = now() where id = ?`, [reason, reminder.id]);
+          outcomes.push([reminder.company_id, 'failed']);
+        }
       }
       return { count: due.length, queued, outcomes };
     });
