@@ -3,6 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchFanout } from './fanout.bench.js';
 import { benchList } from './list.bench.js';
+import { benchReminders } from './reminders.bench.js';
 import { writeReport, type Report } from './report.js';
 import { startCluster, withClient } from './support/cluster.js';
 import { foreignCpuSample, foreignShare } from './support/load.js';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Section>> = {
   webhook: benchWebhook,
   fanout: benchFanout,
   whatsapp: benchWhatsapp,
+  reminders: benchReminders,
 };
 
 async function main(): Promise<void> {

@@ -24,6 +24,7 @@ import { createServices, type Services } from './wiring/services.js';
 import { APPOINTMENT_TOPIC } from './appointments/appointment.service.js';
 import { registerProviderRoutes } from './whatsapp/providers/routes.js';
 import { registerWhatsappJobs } from './whatsapp/whatsapp.jobs.js';
+import { startReminderWorker, type ReminderWorker } from './reminders/reminder.jobs.js';
 import { tolerateDatabaseOutageRejections } from './platform/database-errors.js';
 
 export interface App {
@@ -39,13 +40,17 @@ export interface App {
   url: string | undefined;
   /** Base URL of the METRICS_PORT listener, when one runs. */
   metricsUrl: string | undefined;
+  /** The reminder sweep (worker roles). */
+  reminderWorker: ReminderWorker | undefined;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   log?: Logger;
-  /** Clock of the scheduled retention job (tests move it). */
+  /** Clock of the scheduled retention job and of the reminders (tests move it). */
   now?: () => Date;
+  /** Poll interval of the reminder sweep (default REMINDER_POLL_MS). */
+  reminderPollMs?: number;
   /** Tuning of the Cal.com webhook applier (tests shorten its retry delays). */
   webhookApplier?: Partial<Omit<ApplierOptions, 'waitForRoom'>>;
 }
@@ -79,7 +84,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const outbound = new OutboundGuard(config.outboundAllowedHosts);
     closers.push(() => outbound.close());
     const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }) });
-    await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
+    if (options.now) services.reminders.now = options.now;
+    let reminderWorker: ReminderWorker | undefined;
+    await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => {
+      services.companies.forget(companyId);
+      // Offsets, quiet hours or zone may have changed (panel, API or CLI): re-plan upcoming reminders.
+      if (companyId) reminderWorker?.companyChanged(companyId);
+    });
     // Logouts, password changes and key revocations of any instance (or the CLI) reach this one.
     await events.wake(CREDENTIALS_CHANNEL, (change) => services.auth.credentialsChanged(change));
     events.registerReload(APPOINTMENT_TOPIC, (companyId, ref) =>
@@ -99,6 +110,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await defineRetentionJobs(jobs, orm, log, options.now);
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
+    if (config.role !== 'api') {
+      reminderWorker = await startReminderWorker({ orm, reminders: services.reminders, events, log, pollMs: options.reminderPollMs });
+      closers.push(() => reminderWorker!.stop());
+    }
     // Stopped before the drains and the jobs (closers run in reverse): nothing waits for room then.
     if (apiFirst) closers.push(async () => apiFirst.stop());
     if (config.role !== 'api') await jobs.work(waitForRoom);
@@ -121,7 +136,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       closers.push(() => probes.close());
       metricsUrl = listenUrl(probes);
     }
-    return { config, log, orm, services, jobs, webhookApplier, http, url, metricsUrl, close: closeAll };
+    return { config, log, orm, services, jobs, webhookApplier, http, url, metricsUrl, reminderWorker, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

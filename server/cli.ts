@@ -21,6 +21,7 @@ export const USAGE = `Uso: npm run cli -- <comando>
                  [--evolution-url U] [--evolution-api-key K] [--evolution-instance NOME] [--evolution-api-version 1|2]
                  [--cloud-api-url U] [--cloud-api-version v23.0] [--cloud-phone-number-id ID] [--cloud-access-token T]
                  [--cloud-app-secret S] [--cloud-verify-token T] [--cloud-reminder-template NOME] [--cloud-template-language pt_BR]
+                 [--reminder-offsets 1440,120] [--quiet-hours 21:00-08:00]  ("" desliga)
   company update <id> [as mesmas opções]
   admin create --company ID --email E --password P [--name N]
   apikey create --company ID [--scope read|write] [--name N]
@@ -51,6 +52,9 @@ const COMPANY_FLAGS = {
   'cloud-verify-token': 'cloudVerifyToken',
   'cloud-reminder-template': 'cloudReminderTemplate',
   'cloud-template-language': 'cloudTemplateLanguage',
+  // Reminders (issue 18): "1440,120" ("" = off) and "21:00-08:00" ("" = no quiet hours).
+  'reminder-offsets': 'reminderOffsetsMinutes',
+  'quiet-hours': 'quietHours',
 } as const;
 
 /** `--whatsapp-provider` values (lowercase, as operators type them) → the stored provider id. */
@@ -147,11 +151,32 @@ function companySettings(flags: Record<string, string>): CompanySettings {
     } else if (field === 'evolutionApiVersion') {
       if (value !== '1' && value !== '2') throw new UsageError(`--evolution-api-version deve ser 1 ou 2 (recebido "${value}")`);
       settings.evolutionApiVersion = Number(value);
+    } else if (field === 'reminderOffsetsMinutes') {
+      settings.reminderOffsetsMinutes = reminderOffsets(value);
+    } else if (field === 'quietHours') {
+      Object.assign(settings, quietHours(value));
     } else {
       settings[field] = value;
     }
   }
   return settings;
+}
+
+/** "1440,120" → [1440, 120]; "" → [] (reminders off). Range checks are the service's. */
+function reminderOffsets(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const part of parts) {
+    if (!/^\d+$/.test(part)) throw new UsageError(`--reminder-offsets: use minutos separados por vírgula, ex.: 1440,120 (recebido "${value}")`);
+  }
+  return parts.map(Number);
+}
+
+/** "21:00-08:00" → start and end; "" → both empty (no quiet hours). Format checks are the service's. */
+function quietHours(value: string): { quietHoursStart: string; quietHoursEnd: string } {
+  if (!value.trim()) return { quietHoursStart: '', quietHoursEnd: '' };
+  const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(value);
+  if (!match) throw new UsageError(`--quiet-hours: use início-fim, ex.: 21:00-08:00 (recebido "${value}")`);
+  return { quietHoursStart: match[1]!, quietHoursEnd: match[2]! };
 }
 
 function requireUuid(flags: Record<string, string>, name: string, command: string): string {

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 export const APPOINTMENT_STATUSES = ['PENDING', 'CONFIRMED', 'RESCHEDULED', 'CANCELLED'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
+export const CLIENT_CONFIRMATIONS = ['NONE', 'CONFIRMED', 'DECLINED'] as const;
+export type ClientConfirmation = (typeof CLIENT_CONFIRMATIONS)[number];
+
 export const APPOINTMENT_SOURCES = ['WHATSAPP', 'ADMIN', 'API', 'CALCOM'] as const;
 export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
 
@@ -15,7 +18,7 @@ export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
  */
 @Entity({ tableName: 'appointments' })
 export class Appointment {
-  [OptionalProps]?: 'calPreviousUids' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName' | 'hostKey' | 'hostName' | 'hostClaim';
+  [OptionalProps]?: 'calPreviousUids' | 'clientConfirmation' | 'attendance' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName' | 'hostKey' | 'hostName' | 'hostClaim';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -85,6 +88,14 @@ export class Appointment {
 
   @Property({ type: 'uuid', nullable: true })
   contactId: string | null = null;
+
+  /** The client's answer to a reminder (1 confirm → CONFIRMED, 3 cancel → DECLINED). */
+  @Property({ type: 'text' })
+  clientConfirmation: ClientConfirmation = 'NONE';
+
+  /** UNKNOWN | ATTENDED | NO_SHOW (issue 18 part 2 sets it). */
+  @Property({ type: 'text' })
+  attendance: string = 'UNKNOWN';
 
   /** Lower-case, accent-free client name + phone, for search (see text.ts). */
   @Property({ type: 'text' })

@@ -15,7 +15,7 @@ import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
 import { toE164 } from '../shared/phone.js';
-import { Appointment, type AppointmentSource } from './appointment.entity.js';
+import { Appointment, type AppointmentSource, type ClientConfirmation } from './appointment.entity.js';
 import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
 import { listPage, MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
@@ -45,6 +45,16 @@ export interface Scope {
 export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
 
 /**
+ * Told of every appointment change, inside the change's transaction, right before it is published
+ * (the reminders plan, move or drop their rows here). Every write path — WhatsApp, panel, API, Cal.com
+ * webhook, reconciliation — publishes through `publish`, so this is the one hook.
+ */
+export interface AppointmentObserver {
+  /** `actor`: who made the change, when the caller knows (absent for calendar events). */
+  appointmentChanged(tx: EntityManager, appointment: Appointment, actor?: Actor): Promise<void>;
+}
+
+/**
  * Checked on the first line of every public method: the scope names a company, and a write needs
  * write permission (read-only API keys are refused before anything is read or sent to Cal.com).
  */
@@ -59,6 +69,7 @@ function checkScope(scope: Scope, access: 'read' | 'write'): void {
  */
 export class AppointmentService {
   private readonly sync: CalendarSync;
+  private readonly observers: AppointmentObserver[] = [];
 
   constructor(
     private readonly companies: CompanyService,
@@ -145,7 +156,14 @@ export class AppointmentService {
     return this.confirm(em, scope, claim.id, booking, source);
   }
 
-  async cancel(em: EntityManager, scope: Scope, id: string, reason: string | null, via: CancelVia): Promise<Appointment> {
+  async cancel(
+    em: EntityManager,
+    scope: Scope,
+    id: string,
+    reason: string | null,
+    via: CancelVia,
+    options: { clientConfirmation?: ClientConfirmation } = {},
+  ): Promise<Appointment> {
     checkScope(scope, 'write');
     const cleanReason = reason?.trim().slice(0, 500) || null;
     const current = await this.get(em, scope, id);
@@ -157,15 +175,42 @@ export class AppointmentService {
     }
     return em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (row.status === 'CANCELLED') return row; // a webhook got here first
+      const confirmation = options.clientConfirmation;
+      if (row.status === 'CANCELLED' && (!confirmation || row.clientConfirmation === confirmation)) return row; // a webhook got here first
+      const wasCancelled = row.status === 'CANCELLED';
       row.status = 'CANCELLED';
-      row.cancellationReason = cleanReason;
-      audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via });
+      if (!wasCancelled) row.cancellationReason = cleanReason;
+      if (confirmation) row.clientConfirmation = confirmation;
+      audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via, ...(confirmation ? { clientConfirmation: confirmation } : {}) });
       await tx.flush();
-      await this.publish(tx, row, AppointmentChangeKind.CANCELLED);
-      this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
+      await this.publish(tx, row, wasCancelled ? AppointmentChangeKind.UPDATED : AppointmentChangeKind.CANCELLED, scope.actor);
+      if (!wasCancelled) this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
       return row;
     });
+  }
+
+  /** The client answered a reminder with "1"/"confirmo": CONFIRMED, audited, published. */
+  async confirmByClient(em: EntityManager, scope: Scope, id: string): Promise<Appointment> {
+    checkScope(scope, 'write');
+    return em.transactional(async (tx) => {
+      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!row || row.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
+      if (row.clientConfirmation === 'CONFIRMED') return row;
+      const previous = row.clientConfirmation;
+      row.clientConfirmation = 'CONFIRMED';
+      audit(tx, scope.companyId, scope.actor, 'appointment.client_confirmed', `appointment:${row.id}`, { from: previous, start: row.startAt.toISOString() });
+      await tx.flush();
+      await this.publish(tx, row, AppointmentChangeKind.UPDATED, scope.actor);
+      return row;
+    });
+  }
+
+  /**
+   * The client answered a reminder with "3"/"não vou conseguir": cancelled in Cal.com and here, with
+   * `clientConfirmation = DECLINED`, in one audited, published change.
+   */
+  async declineByClient(em: EntityManager, scope: Scope, id: string, reason: string): Promise<Appointment> {
+    return this.cancel(em, scope, id, reason, 'whatsapp', { clientConfirmation: 'DECLINED' });
   }
 
   /** Moves a booking to a new slot in Cal.com, keeping our appointment id. */
@@ -195,7 +240,7 @@ export class AppointmentService {
         reason,
       });
       await this.flushClaim(tx);
-      await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED);
+      await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED, scope.actor);
       return row;
     });
   }
@@ -275,11 +320,17 @@ export class AppointmentService {
     return rows.map((r) => r.startAt);
   }
 
+  /** Registers an observer of every change (composition root only). */
+  observe(observer: AppointmentObserver): void {
+    this.observers.push(observer);
+  }
+
   /**
    * Announces a change of `appointment` with its `overlaps`, and re-announces the appointments of the
    * same host it overlaps (their `overlaps` changes with it: a booking on top of them, a cancellation).
    */
-  async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void> {
+  async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind, actor?: Actor): Promise<void> {
+    for (const observer of this.observers) await observer.appointmentChanged(em, appointment, actor);
     const partners = await this.overlapPartners(em, appointment);
     await this.notifyView(em, appointment.companyId, mapAppointment(appointment, partners.length > 0), kind);
     if (partners.length === 0) return;
@@ -444,7 +495,7 @@ export class AppointmentService {
         source,
       });
       await this.flushClaim(tx);
-      if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED);
+      if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED, scope.actor);
       return current;
     });
     if (!row) {

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { WhatsappProviderId } from './whatsapp-provider.js';
 
@@ -86,6 +86,12 @@ export class Company {
 
   @Property({ type: 'timestamptz', nullable: true })
   whatsappConnectionErrorAt: Date | null = null;
+  /** Minutes before the start at which WhatsApp reminders go out; empty = no reminders (ARCHITECTURE §9). */
+  @Property({ type: new ArrayType<number>((i) => Number(i)), columnType: 'int[]' })
+  reminderOffsetsMinutes: number[] = [1440, 120];
+  /** "HH:MM" in the company zone: a reminder due between start and end moves earlier, never later. */
+  quietHoursStart: string = '21:00';
+  quietHoursEnd: string = '08:00';
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

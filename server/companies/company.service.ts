@@ -8,6 +8,7 @@ import { TtlCache } from '../platform/ttl-cache.js';
 import { isUuid } from '../shared/ids.js';
 import { Company } from './company.entity.js';
 import type { CompanyView } from './company.types.js';
+import { cleanQuietHours, cleanReminderOffsets } from './reminder-settings.js';
 import { maskSecret, SecretBox } from './secret-box.js';
 import {
   DEFAULT_CLOUD_API_URL,
@@ -41,6 +42,11 @@ export interface CompanySettings {
   cloudVerifyToken?: string | null;
   cloudReminderTemplate?: string | null;
   cloudTemplateLanguage?: string | null;
+  /** Empty list: no reminders. */
+  reminderOffsetsMinutes?: number[] | null;
+  /** "HH:MM"; both empty: no quiet hours. */
+  quietHoursStart?: string | null;
+  quietHoursEnd?: string | null;
 }
 
 /** Secret settings: encrypted at rest, masked when read, an empty string clears them. */
@@ -284,6 +290,9 @@ export class CompanyService {
       cloudInboundPath: `/api/whatsapp/cloud/${company.id}`,
       whatsappConnectionError: company.whatsappConnectionError,
       whatsappConnectionErrorAt: company.whatsappConnectionErrorAt,
+      reminderOffsetsMinutes: company.reminderOffsetsMinutes,
+      quietHoursStart: company.quietHoursStart || null,
+      quietHoursEnd: company.quietHoursEnd || null,
     };
   }
 
@@ -335,6 +344,7 @@ export class CompanyService {
     }
     if (input.whaticketUrl !== undefined) set('whaticketUrl', httpUrl('whaticketUrl', input.whaticketUrl ?? ''));
     this.applyWhatsapp(company, input, set);
+    this.applyReminderSettings(company, input, changed);
     for (const key of SECRET_FIELDS) {
       const value = input[key];
       if (value === undefined || value === null) continue;
@@ -397,6 +407,26 @@ export class CompanyService {
       const language = input.cloudTemplateLanguage.trim() || DEFAULT_CLOUD_TEMPLATE_LANGUAGE;
       if (!/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) throw domainError('CLOUD_TEMPLATE_LANGUAGE_INVALID', { raw: language.slice(0, 20) });
       set('cloudTemplateLanguage', language);
+    }
+  }
+
+  /** Reminder offsets and quiet hours (ARCHITECTURE §9); workers re-plan on COMPANY_CHANGED_CHANNEL. */
+  private applyReminderSettings(company: Company, input: CompanySettings, changed: string[]): void {
+    if (input.reminderOffsetsMinutes != null) {
+      const offsets = cleanReminderOffsets(input.reminderOffsetsMinutes);
+      if (offsets.join(',') !== company.reminderOffsetsMinutes.join(',')) {
+        company.reminderOffsetsMinutes = offsets;
+        changed.push('reminderOffsetsMinutes');
+      }
+    }
+    if (input.quietHoursStart != null || input.quietHoursEnd != null) {
+      const quiet = cleanQuietHours(input.quietHoursStart ?? company.quietHoursStart, input.quietHoursEnd ?? company.quietHoursEnd);
+      for (const [key, value] of [['quietHoursStart', quiet.start], ['quietHoursEnd', quiet.end]] as const) {
+        if (company[key] !== value) {
+          company[key] = value;
+          changed.push(key);
+        }
+      }
     }
   }
 }

@@ -43,6 +43,12 @@ export class CompanyView {
   @Field(() => String, { nullable: true, description: 'Set when the provider refused the credentials for good (e.g. an expired token); cleared by a settings change or a successful send.' })
   whatsappConnectionError!: string | null;
   @Field(() => Date, { nullable: true }) whatsappConnectionErrorAt!: Date | null;
+  @Field(() => [Int], { description: 'Minutes before the start at which WhatsApp reminders are sent (largest first); empty = no reminders.' })
+  reminderOffsetsMinutes!: number[];
+  @Field(() => String, { nullable: true, description: 'Start of the quiet hours ("HH:MM", company zone); null = no quiet hours.' })
+  quietHoursStart!: string | null;
+  @Field(() => String, { nullable: true, description: 'End of the quiet hours ("HH:MM", company zone); null = no quiet hours.' })
+  quietHoursEnd!: string | null;
 }
 
 @InputType('CompanySettingsInput', {
@@ -71,4 +77,10 @@ export class CompanySettingsInput {
   @Field(() => String, { nullable: true }) cloudVerifyToken?: string | null;
   @Field(() => String, { nullable: true }) cloudReminderTemplate?: string | null;
   @Field(() => String, { nullable: true }) cloudTemplateLanguage?: string | null;
+  @Field(() => [Int], { nullable: true, description: 'Each between 5 and 10080 minutes; an empty list turns reminders off.' })
+  reminderOffsetsMinutes?: number[] | null;
+  @Field(() => String, { nullable: true, description: '"HH:MM"; empty (with quietHoursEnd empty) turns quiet hours off.' })
+  quietHoursStart?: string | null;
+  @Field(() => String, { nullable: true, description: '"HH:MM"; empty (with quietHoursStart empty) turns quiet hours off.' })
+  quietHoursEnd?: string | null;
 }

@@ -77,6 +77,10 @@ export class Jobs {
         try {
           await handler(job.data, { id: job.id, retryCount: job.retryCount });
           this.metrics.jobsCompleted.inc({ queue: queue.name });
+          // A queue that just gave a job likely has more: fetch again at once instead of after the
+          // poll interval (pg-boss waits it after every fetch unless notified), so a burst drains at
+          // handler speed, not at `concurrency` jobs per interval (8/s for 4 handlers).
+          for (const worker of this.workers.get(queue.name) ?? []) this.boss.notifyWorker(worker);
         } catch (error) {
           this.metrics.jobsFailed.inc({ queue: queue.name });
           this.log.warn({ err: error, queue: queue.name, jobId: job.id, retryCount: job.retryCount }, 'job failed');

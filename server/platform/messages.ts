@@ -70,6 +70,18 @@ export const ERRORS = {
   CLOUD_PHONE_NUMBER_ID_INVALID: ['BAD_USER_INPUT', 'cloudPhoneNumberId deve ser o identificador numérico do número no WhatsApp Manager (só dígitos).'],
   CLOUD_TEMPLATE_INVALID: ['BAD_USER_INPUT', 'cloudReminderTemplate deve ser o nome do modelo aprovado na Meta (letras minúsculas, dígitos e "_").'],
   CLOUD_TEMPLATE_LANGUAGE_INVALID: ['BAD_USER_INPUT', (p: { raw: string }) => `cloudTemplateLanguage deve ser um código de idioma da Meta, ex.: pt_BR (recebido "${p.raw}").`],
+  // Reminders (issue 18): company settings
+  REMINDER_OFFSET_INVALID: [
+    'BAD_USER_INPUT',
+    (p: { raw: string }) => `reminderOffsetsMinutes aceita números inteiros de minutos entre 5 e 10080 (7 dias); recebido "${p.raw}".`,
+  ],
+  REMINDER_OFFSETS_TOO_MANY: ['BAD_USER_INPUT', (p: { max: number }) => `reminderOffsetsMinutes aceita no máximo ${p.max} lembretes por agendamento.`],
+  REMINDER_OFFSET_REPEATED: ['BAD_USER_INPUT', (p: { minutes: number }) => `reminderOffsetsMinutes repete a antecedência de ${p.minutes} minutos.`],
+  QUIET_HOURS_INVALID: [
+    'BAD_USER_INPUT',
+    (p: { field: string; raw: string }) => `${p.field} deve estar no formato HH:MM, de 00:00 a 23:59 (recebido "${p.raw}").`,
+  ],
+  QUIET_HOURS_HALF: ['BAD_USER_INPUT', 'quietHoursStart e quietHoursEnd vão juntos: informe os dois, ou deixe os dois vazios para desligar o horário de silêncio.'],
 
   // Appointments
   APPOINTMENT_NOT_FOUND: ['NOT_FOUND', 'Agendamento não encontrado.'],

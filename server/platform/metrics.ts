@@ -67,6 +67,12 @@ export function createMetrics() {
       labelNames: ['company', 'provider', 'status'] as const,
       registers,
     }),
+    remindersTotal: new Counter({
+      name: 'secretaria_reminders_total',
+      help: 'WhatsApp reminders by outcome: queued (handed to the outbox), sent, failed (the message finally failed), skipped (late, cancelled, no phone).',
+      labelNames: ['company', 'outcome'] as const,
+      registers,
+    }),
     diagnostics: new Counter({
       name: 'secretaria_diagnostics_total',
       help: 'Troubleshooting symptoms seen (webhook_unauthorized, slots_empty, calendar_not_configured, calendar_rejected, meeting_link_missing, calcom_unreachable, booking_overlap).',

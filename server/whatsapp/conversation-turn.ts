@@ -37,7 +37,8 @@ export const DEFAULT_WHATSAPP_SETTINGS: WhatsappSettings = {
 /** What the engine needs from AppointmentService (the evaluation runs it on a calendar with gaps). */
 export type AppointmentPort = Pick<
   AppointmentService,
-  'availability' | 'book' | 'resumeClaim' | 'reschedule' | 'cancel' | 'get' | 'upcomingForContact' | 'liveUpcoming' | 'contactAppointmentAt' | 'liveStarts'
+  | 'availability' | 'book' | 'resumeClaim' | 'reschedule' | 'cancel' | 'get' | 'upcomingForContact' | 'liveUpcoming' | 'contactAppointmentAt' | 'liveStarts'
+  | 'confirmByClient' | 'declineByClient'
 >;
 
 /** Most meetings a contact is asked to pick from (options are read as one or two digits). */

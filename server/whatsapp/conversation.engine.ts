@@ -18,10 +18,19 @@ import {
   type TurnResult,
   type WhatsappSettings,
 } from './conversation-turn.js';
-import { pendingChoice, type AppointmentPick, type CancelConfirmation, type ConversationData, type ConversationState, type SlotOffer } from './conversation.state.js';
+import {
+  pendingChoice,
+  type AppointmentPick,
+  type CancelConfirmation,
+  type ConversationData,
+  type ConversationState,
+  type ReminderContext,
+  type SlotOffer,
+} from './conversation.state.js';
 import { askWhich, cancel, list, startCancel, startForAction, startReschedule } from './existing-appointments.js';
 import type { InboundMedia } from './inbound-payload.js';
-import { detectIntent, smallTalkKind, type DetectedIntent, type Intent } from './intent.js';
+import { detectIntent, reminderAnswer, smallTalkKind, type DetectedIntent, type Intent } from './intent.js';
+import { confirmPresence, declineAppointment } from './reminder-answers.js';
 import { cancelConfirmHelpMessage, cancelKeptMessage, declineMessage, helpMessage, invalidChoiceMessage, mediaMessage, smallTalkMessage } from './replies.js';
 
 // Importers (whatsapp.service, tests, the evaluation) keep importing these from here.
@@ -70,6 +79,7 @@ export class ConversationEngine {
     if (state === 'AWAITING_SLOT_CHOICE' && data.offer) await this.onSlotChoice(w, data.offer, detected, text);
     else if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) await this.onAppointmentChoice(w, data.pick, detected, text);
     else if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) await this.onCancelConfirmation(w, data.cancel, detected, text);
+    else if (state === 'AWAITING_REMINDER_ANSWER' && data.reminder) await this.onReminderAnswer(w, data.reminder, text);
     else await this.onIdle(w, detected, text);
     return this.finish(w, detected.intent);
   }
@@ -137,6 +147,23 @@ export class ConversationEngine {
       default:
         return w.reply(cancelConfirmHelpMessage(appointment.startAt, turn.now, turn.timeZone), 'help');
     }
+  }
+
+  /**
+   * A reminder waits for 1 (confirm), 2 (reschedule) or 3 (cancel), or the same in words. Anything
+   * else — or an appointment cancelled or started meanwhile — goes to the normal conversation.
+   */
+  private async onReminderAnswer(w: Working, pending: ReminderContext, text: string): Promise<void> {
+    const answer = reminderAnswer(text);
+    const appointment = answer ? await liveAppointment(w, pending.appointmentId) : null;
+    if (!answer || !appointment || appointment.startAt <= w.turn.now) {
+      w.set('IDLE');
+      return this.onIdle(w, detectIntent(text), text);
+    }
+    auditTurn(w.turn, 'bot.reminder_answer_read', { inboundId: w.turn.inboundId, answer, appointmentId: appointment.id });
+    if (answer === 'confirm') return confirmPresence(w, appointment);
+    if (answer === 'cancel') return declineAppointment(w, appointment);
+    return offerSlots(w, { purpose: 'reschedule', appointmentId: appointment.id }, preferenceOf(w.turn, text));
   }
 
   private async onSlotChoice(w: Working, offer: SlotOffer, detected: DetectedIntent, text: string): Promise<void> {

@@ -9,8 +9,15 @@ import type { DatePreference } from './date/index.js';
  * - AWAITING_APPOINTMENT_CHOICE: the contact has several meetings and must say which one to cancel
  *   or reschedule.
  * - AWAITING_CANCEL_CONFIRMATION: "Confirma o cancelamento…? Responda sim ou não" was asked.
+ * - AWAITING_REMINDER_ANSWER: a reminder ("Responda 1 para confirmar, 2 para remarcar ou 3 para
+ *   cancelar") was queued for the appointment in `data.reminder` (set by reminder-delivery.ts).
  */
-export type ConversationState = 'IDLE' | 'AWAITING_SLOT_CHOICE' | 'AWAITING_APPOINTMENT_CHOICE' | 'AWAITING_CANCEL_CONFIRMATION';
+export type ConversationState =
+  | 'IDLE'
+  | 'AWAITING_SLOT_CHOICE'
+  | 'AWAITING_APPOINTMENT_CHOICE'
+  | 'AWAITING_CANCEL_CONFIRMATION'
+  | 'AWAITING_REMINDER_ANSWER';
 
 /** A DatePreference as JSON. */
 export interface StoredPreference {
@@ -46,8 +53,14 @@ export interface CancelConfirmation {
   appointmentId: string;
 }
 
+export interface ReminderContext {
+  appointmentId: string;
+  offsetMinutes: number;
+}
+
 export interface ConversationData {
   offer?: SlotOffer;
+  reminder?: ReminderContext;
   pick?: AppointmentPick;
   cancel?: CancelConfirmation;
   /** IDLE after "no free slots" while moving a meeting: the next day asked for still moves it. */
@@ -76,5 +89,7 @@ export function pendingChoice(state: ConversationState, data: ConversationData):
   if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) return { awaitingChoice: true, optionCount: data.pick.appointmentIds.length };
   // "sim" reads as option 1, "não" as a refusal.
   if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) return { awaitingChoice: true, optionCount: 1 };
+  // 1 confirm, 2 reschedule, 3 cancel; "sim"/"confirmo" read as 1.
+  if (state === 'AWAITING_REMINDER_ANSWER' && data.reminder) return { awaitingChoice: true, optionCount: 3 };
   return { awaitingChoice: false, optionCount: 0 };
 }

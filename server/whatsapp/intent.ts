@@ -251,3 +251,35 @@ export function smallTalkKind(text: string): SmallTalk | null {
   if (tokens.some((t) => GREETING_WORDS.has(t))) return 'greeting';
   return 'ack';
 }
+
+// ---- answers to a reminder (issue 18) -------------------------------------------------------
+
+export type ReminderAnswer = 'confirm' | 'reschedule' | 'cancel';
+
+/** "não vou conseguir", "não vou poder", "não consigo ir": a reminder answered with "I can't come". */
+const CANNOT_COME = [
+  /\bnao (vou|vai|irei) (mais )?(poder|conseguir|dar)\b/,
+  /\bnao (posso|consigo|poderei|conseguirei|da)( mais)?( ir| comparecer| participar)?$/,
+  /\bnao (vou|irei) (mais )?(ir|comparecer|participar)\b/,
+];
+/** "vou sim", "estarei lá", "pode confirmar": a reminder answered with "I'll be there". */
+const WILL_COME = [
+  /^(sim )?(vou|irei|estarei|estarei la|vou sim|vou estar la|vou la|estarei ai|pode confirmar|confirmadissimo|confirmada|confirmado)( sim)?( obrigad[oa])?$/,
+  /^(confirmo|confirmado|confirmada|confirmar|confirma)( presenca)?( sim)?( obrigad[oa])?$/,
+];
+
+/**
+ * Reads a message sent while a reminder waits for its answer (1 confirm, 2 reschedule, 3 cancel),
+ * also in words ("confirmo", "vou sim", "quero remarcar", "não vou conseguir", "cancela"). Null: not
+ * an answer, the normal conversation handles it.
+ */
+export function reminderAnswer(text: string): ReminderAnswer | null {
+  const normalized = normalizeText(text);
+  if (normalized && CANNOT_COME.some((p) => p.test(normalized))) return 'cancel';
+  if (normalized && WILL_COME.some((p) => p.test(normalized))) return 'confirm';
+  const detected = detectIntent(text, { awaitingChoice: true, optionCount: 3 });
+  if (detected.intent === 'RESCHEDULE') return 'reschedule';
+  if (detected.intent === 'CANCEL') return 'cancel';
+  if (detected.intent !== 'CHOOSE') return null;
+  return detected.choice === 1 ? 'confirm' : detected.choice === 2 ? 'reschedule' : 'cancel';
+}

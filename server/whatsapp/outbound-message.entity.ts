@@ -29,6 +29,14 @@ export class OutboundMessage {
   @Property({ type: 'text' })
   dedupeKey!: string;
 
+  /** REPLY (an answer to an inbound message) or REMINDER (server/reminders). */
+  @Property({ type: 'text' })
+  kind: string = 'REPLY';
+
+  /** Body parameters a template send would use (`{"name"?, "language"?, "parameters": string[]}`). */
+  @Property({ type: 'json', nullable: true })
+  template: { name?: string; language?: string; parameters: string[] } | null = null;
+
   @Property({ type: 'text' })
   status: OutboundStatus = 'PENDING';
 

@@ -257,3 +257,40 @@ export function noAppointmentsMessage(): string {
 export function declineMessage(): string {
   return 'Tudo bem! Se quiser marcar um horário depois, é só me chamar.';
 }
+
+// ---- reminders (issue 18) -------------------------------------------------------------------
+
+/** "Ana" from "Ana Souza"; null when there is no usable name (empty, or only digits/symbols). */
+export function greetingName(clientName: string | null | undefined): string | null {
+  const first = (clientName ?? '').trim().split(/\s+/)[0] ?? '';
+  return /\p{L}/u.test(first) ? first : null;
+}
+
+/** "amanhã (sexta, 4/12) às 14h", "hoje às 14h", "segunda-feira (7/12) às 9h30". */
+export function reminderWhen(start: Date, now: Date, timeZone: string): string {
+  return relativeDay(start, now, timeZone) === 'hoje' ? sentenceWhen(start, now, timeZone) : slotWhen(start, now, timeZone);
+}
+
+/** The parts a template send fills in, in order: name (may be empty), when, link (may be empty). */
+export function reminderParameters(clientName: string | null, start: Date, meetingUrl: string | null, now: Date, timeZone: string): string[] {
+  return [greetingName(clientName) ?? '', reminderWhen(start, now, timeZone), meetingUrl ?? ''];
+}
+
+/**
+ * "Olá, Ana! Lembrete: sua reunião é amanhã (sexta, 4/12) às 14h. Link: … Responda 1 para confirmar,
+ * 2 para remarcar ou 3 para cancelar."
+ */
+export function reminderMessage(clientName: string | null, start: Date, meetingUrl: string | null, now: Date, timeZone: string): string {
+  const [name, when, link] = reminderParameters(clientName, start, meetingUrl, now, timeZone);
+  return [
+    name ? `Olá, ${name}!` : 'Olá!',
+    `Lembrete: sua reunião é ${when}.`,
+    ...(link ? [`Link: ${link}`] : []),
+    'Responda 1 para confirmar, 2 para remarcar ou 3 para cancelar.',
+  ].join(' ');
+}
+
+/** Answer to "1" / "confirmo" after a reminder. */
+export function reminderConfirmedMessage(start: Date, now: Date, timeZone: string): string {
+  return `Presença confirmada, obrigado! Esperamos você ${sentenceWhen(start, now, timeZone)}.`;
+}

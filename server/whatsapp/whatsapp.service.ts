@@ -104,6 +104,11 @@ export class WhatsappService {
     return this.outbox.sendOutbound(em, outboundId, options);
   }
 
+  /** Hands committed outbox rows (e.g. reminders) to the send queue; a lost hand-off is swept. */
+  enqueueOutbound(ids: string[]): Promise<void> {
+    return this.handoff.enqueue('outbound', ids);
+  }
+
   sweep(em: EntityManager): Promise<{ inbound: number; outbound: number }> {
     return this.inbound.sweep(em);
   }

@@ -11,6 +11,8 @@ import type { Config } from '../config.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { OutboundGuard } from '../platform/outbound-guard.js';
 import type { PgEventBus } from '../platform/pubsub.js';
+import { ReminderService } from '../reminders/reminder.service.js';
+import { queueReminderMessage } from '../whatsapp/reminder-delivery.js';
 import { WhatsappService } from '../whatsapp/whatsapp.service.js';
 
 /** The domain services of one process, built once by the composition root. */
@@ -29,12 +31,19 @@ export interface Services {
   calcomAdmin: CalcomAdminService;
   auditQuery: AuditQueryService;
   whatsapp: WhatsappService;
+  reminders: ReminderService;
 }
 
 export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway; outbound: OutboundGuard }): Services {
   const companies = new CompanyService(new SecretBox(deps.config.appSecret), deps.outbound);
   const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics);
   const webhookRejections = new RejectedWebhooks();
+  const whatsapp = new WhatsappService({ companies, appointments, metrics: deps.metrics, outbound: deps.outbound });
+  const reminders = new ReminderService({
+    metrics: deps.metrics,
+    channel: { queue: queueReminderMessage, enqueue: (ids) => whatsapp.enqueueOutbound(ids) },
+  });
+  appointments.observe(reminders);
   return {
     ...deps,
     auth: new AuthService(),
@@ -44,6 +53,7 @@ export function createServices(deps: { config: Config; metrics: Metrics; events:
     webhookRejections,
     calcomAdmin: new CalcomAdminService(appointments, webhookRejections),
     auditQuery: new AuditQueryService(),
-    whatsapp: new WhatsappService({ companies, appointments, metrics: deps.metrics, outbound: deps.outbound }),
+    whatsapp,
+    reminders,
   };
 }

@@ -91,6 +91,8 @@ function calendarPort(calendar: GapCalendar): AppointmentPort {
     resumeClaim: async () => notUsed(),
     reschedule: async () => notUsed(),
     cancel: async () => notUsed(),
+    confirmByClient: async () => notUsed(),
+    declineByClient: async () => notUsed(),
     get: async () => null,
     // The evaluation books nothing persistent: the contact never has meetings of its own.
     upcomingForContact: async () => [],

@@ -82,6 +82,27 @@ describe('operator CLI (built, against a real database)', { timeout: 120_000 }, 
     expect(after.cloud_access_token).toBe(row.cloud_access_token);
   });
 
+  it('sets reminder offsets and quiet hours, turns them off with "", and refuses bad values without writing', async () => {
+    const { id } = JSON.parse((await cli('company', 'create', '--name', 'Clínica Lembrete')).stdout);
+    const settings = async () =>
+      (await queryOnce<{ reminder_offsets_minutes: number[]; quiet_hours_start: string; quiet_hours_end: string }>(
+        db.url, 'select reminder_offsets_minutes, quiet_hours_start, quiet_hours_end from companies where id = $1', [id]))[0]!;
+    expect(await settings()).toEqual({ reminder_offsets_minutes: [1440, 120], quiet_hours_start: '21:00', quiet_hours_end: '08:00' });
+
+    expect((await cli('company', 'update', id, '--reminder-offsets', '60,2880', '--quiet-hours', '22:00-07:30')).code).toBe(0);
+    expect(await settings()).toEqual({ reminder_offsets_minutes: [2880, 60], quiet_hours_start: '22:00', quiet_hours_end: '07:30' });
+
+    const bad = await cli('company', 'update', id, '--reminder-offsets', '1440,2');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/reminderOffsetsMinutes aceita números inteiros de minutos entre 5 e 10080/);
+    const badQuiet = await cli('company', 'update', id, '--quiet-hours', '22:00-31:00');
+    expect(badQuiet.stderr).toMatch(/quietHoursEnd deve estar no formato HH:MM/);
+    expect(await settings()).toEqual({ reminder_offsets_minutes: [2880, 60], quiet_hours_start: '22:00', quiet_hours_end: '07:30' });
+
+    expect((await cli('company', 'update', id, '--reminder-offsets', '', '--quiet-hours', '')).code).toBe(0);
+    expect(await settings()).toEqual({ reminder_offsets_minutes: [], quiet_hours_start: '', quiet_hours_end: '' });
+  });
+
   it.each([
     [['company', 'create'], /--name é obrigatório/, 64],
     [['company', 'create', '--name', 'X', '--whatsapp-provider', 'sms'], /--whatsapp-provider deve ser whaticket, evolution ou cloud/, 64],

@@ -56,6 +56,18 @@ class MemoryAppointments implements AppointmentPort {
     row.status = 'CANCELLED';
     return row;
   }
+  async confirmByClient(_em: unknown, _scope: unknown, id: string) {
+    this.throwIfFailing();
+    const row = this.rows.find((r) => r.id === id)!;
+    row.clientConfirmation = 'CONFIRMED';
+    return row;
+  }
+  async declineByClient(_em: unknown, _scope: unknown, id: string) {
+    this.throwIfFailing();
+    const row = this.rows.find((r) => r.id === id)!;
+    Object.assign(row, { status: 'CANCELLED', clientConfirmation: 'DECLINED' });
+    return row;
+  }
   async get(_em: unknown, _scope: unknown, id: string) {
     return this.rows.find((r) => r.id === id) ?? null;
   }
@@ -166,5 +178,61 @@ describe('ConversationEngine with an in-memory appointments port', () => {
     const done = await say('sim');
     expect(done.outcome).toBe('cancelled');
     expect(appointments.rows[0]!.status).toBe('CANCELLED');
+  });
+});
+
+describe('ConversationEngine answers to a reminder (AWAITING_REMINDER_ANSWER)', () => {
+  /** A booked meeting tomorrow at 14:00 São Paulo and a reminder waiting for its answer. */
+  async function reminded() {
+    const c = chat();
+    await c.say('quero marcar amanhã');
+    await c.say('1');
+    const appointment = c.appointments.rows[0]!;
+    Object.assign(c.conversation, {
+      state: 'AWAITING_REMINDER_ANSWER',
+      data: { reminder: { appointmentId: appointment.id, offsetMinutes: 1440 } },
+      expiresAt: appointment.startAt,
+    });
+    return { ...c, appointment };
+  }
+
+  it('"1" confirms presence through the port and thanks', async () => {
+    const { say, appointment, conversation } = await reminded();
+    const result = await say('1');
+    expect(result.outcome).toBe('reminder_confirmed');
+    expect(result.replies[0]).toMatch(/^Presença confirmada, obrigado! Esperamos você amanhã às/);
+    expect(appointment.clientConfirmation).toBe('CONFIRMED');
+    expect(conversation.state).toBe('IDLE');
+  });
+
+  it('"não vou conseguir" cancels as declined by the client', async () => {
+    const { say, appointment } = await reminded();
+    const result = await say('não vou conseguir');
+    expect(result.outcome).toBe('reminder_declined');
+    expect(result.replies[0]).toMatch(/^Pronto! Sua reunião de amanhã às .* foi cancelada/);
+    expect(appointment).toMatchObject({ status: 'CANCELLED', clientConfirmation: 'DECLINED' });
+  });
+
+  it('"2" starts the reschedule flow with options for that meeting', async () => {
+    const { say, appointment, offer } = await reminded();
+    const result = await say('2');
+    expect(result.outcome).toMatch(/^offered/);
+    expect(offer()).toMatchObject({ purpose: 'reschedule', appointmentId: appointment.id });
+  });
+
+  it('anything else goes to the normal conversation and leaves the appointment alone', async () => {
+    const { say, appointment, conversation } = await reminded();
+    const result = await say('quais são meus agendamentos?');
+    expect(result.outcome).toBe('listed');
+    expect(appointment).toMatchObject({ status: 'CONFIRMED', clientConfirmation: 'NONE' });
+    expect(conversation.state).toBe('IDLE');
+  });
+
+  it('a calendar failure on "3" keeps the meeting and answers in the catalogue words', async () => {
+    const { say, appointment, appointments } = await reminded();
+    appointments.failNext = domainError('CALCOM_NO_ANSWER', { http: '' });
+    const result = await say('3');
+    expect(result.replies).toEqual([CALENDAR_REPLIES.unavailable]);
+    expect(appointment.status).toBe('CONFIRMED');
   });
 });

@@ -6,6 +6,7 @@ import { CalcomSection } from './CalcomSection';
 import { CompanySection } from './CompanySection';
 import { DiagnosticsSection } from './DiagnosticsSection';
 import { OverlapsDiagnostic } from './OverlapsDiagnostic';
+import { RemindersSection } from './RemindersSection';
 import { WebhookSection } from './WebhookSection';
 import { WhatsappSection } from './WhatsappSection';
 
@@ -28,6 +29,7 @@ export function SettingsPage({ active }: { active: boolean }) {
           <CalcomSection company={company} />
           <WebhookSection company={company} />
           <WhatsappSection company={company} active={active} />
+          <RemindersSection company={company} />
           <CompanySection company={company} />
           <ApiKeysSection zone={company.timezone} />
           <DiagnosticsSection active={active} zone={company.timezone} />

@@ -33,6 +33,11 @@ export interface Company {
   cloudInboundPath: string;
   whatsappConnectionError: string | null;
   whatsappConnectionErrorAt: string | null;
+  /** Minutes before the start, largest first; empty = no reminders. */
+  reminderOffsetsMinutes: number[];
+  /** "HH:MM" in the company zone; null = no quiet hours. */
+  quietHoursStart: string | null;
+  quietHoursEnd: string | null;
 }
 
 export type WhatsappProvider = 'WHATICKET' | 'EVOLUTION' | 'CLOUD_API';
@@ -70,5 +75,8 @@ export const COMPANY_FIELDS = gql`
     cloudInboundPath
     whatsappConnectionError
     whatsappConnectionErrorAt
+    reminderOffsetsMinutes
+    quietHoursStart
+    quietHoursEnd
   }
 `;

@@ -25,6 +25,11 @@ export interface CompanySettingsInput {
   cloudVerifyToken?: string;
   cloudReminderTemplate?: string | null;
   cloudTemplateLanguage?: string;
+  /** Empty list: no reminders. */
+  reminderOffsetsMinutes?: number[];
+  /** "HH:MM"; both empty: no quiet hours. */
+  quietHoursStart?: string;
+  quietHoursEnd?: string;
 }
 
 export const UPDATE_COMPANY_SETTINGS_MUTATION: TypedDocumentNode<{ updateCompanySettings: Company }, { input: CompanySettingsInput }> = gql`

@@ -1,0 +1,142 @@
+import { useState, type FormEvent } from 'react';
+import { Field } from '../../shared/components/Field';
+import { toAppError } from '../../shared/errors/app-error';
+import type { Company } from '../graphql/company-fields.fragment';
+import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
+import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
+import { SaveResult, type SaveState } from './SaveResult';
+
+const FIELDS = ['reminderOffsetsMinutes', 'quietHoursStart', 'quietHoursEnd'] as const;
+type ReminderField = (typeof FIELDS)[number];
+
+/** "1440, 120" → [1440, 120]; a problem as text (the server checks again and has the last word). */
+function parseOffsets(text: string): number[] | string {
+  const parts = text.split(/[,;\s]+/).filter(Boolean);
+  const values: number[] = [];
+  for (const part of parts) {
+    if (!/^\d+$/.test(part)) return `“${part}” não é um número de minutos.`;
+    const value = Number(part);
+    if (value < 5 || value > 10_080) return 'Cada antecedência deve ficar entre 5 e 10080 minutos (7 dias).';
+    if (values.includes(value)) return `A antecedência de ${value} minutos aparece mais de uma vez.`;
+    values.push(value);
+  }
+  if (values.length > 5) return 'No máximo 5 lembretes por agendamento.';
+  return values.sort((a, b) => b - a);
+}
+
+/** 1440 → "24 h", 90 → "1 h 30 min", 2880 → "2 dias". */
+export function offsetLabel(minutes: number): string {
+  if (minutes % 1440 === 0) return minutes === 1440 ? '24 h' : `${minutes / 1440} dias`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (!hours) return `${rest} min`;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}
+
+function summary(offsets: number[]): string {
+  if (offsets.length === 0) return 'Nenhum lembrete será enviado.';
+  const labels = offsets.map(offsetLabel);
+  const list = labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(', ')} e ${labels.at(-1)}`;
+  return `O cliente recebe ${offsets.length === 1 ? 'um lembrete' : `${offsets.length} lembretes`} pelo WhatsApp: ${list} antes do início.`;
+}
+
+/** Server texts start with the input's name ("quietHoursStart deve estar no formato HH:MM…"). */
+function fieldErrors(message: string): Partial<Record<ReminderField, string>> {
+  for (const field of FIELDS) {
+    if (message.startsWith(`${field} `)) {
+      const text = message.slice(field.length + 1).trim();
+      return { [field]: text.charAt(0).toUpperCase() + text.slice(1) };
+    }
+  }
+  return {};
+}
+
+/**
+ * "Lembretes": when the WhatsApp reminders go out (minutes before the start; empty = none) and the
+ * quiet hours in the company's zone (a reminder due inside them goes earlier, never later).
+ */
+export function RemindersSection({ company }: { company: Company }) {
+  const { update, saving } = useUpdateCompanySettings();
+  const [offsetsText, setOffsetsText] = useState(company.reminderOffsetsMinutes.join(', '));
+  const [quietOn, setQuietOn] = useState(company.quietHoursStart !== null);
+  const [quietStart, setQuietStart] = useState(company.quietHoursStart ?? '21:00');
+  const [quietEnd, setQuietEnd] = useState(company.quietHoursEnd ?? '08:00');
+  const [errors, setErrors] = useState<Partial<Record<ReminderField, string>>>({});
+  const [result, setResult] = useState<SaveState>({ kind: 'idle' });
+  const parsed = parseOffsets(offsetsText);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const problems: Partial<Record<ReminderField, string>> = {};
+    if (typeof parsed === 'string') problems.reminderOffsetsMinutes = parsed;
+    if (quietOn && !/^\d{2}:\d{2}$/.test(quietStart)) problems.quietHoursStart = 'Informe o início no formato HH:MM.';
+    if (quietOn && !/^\d{2}:\d{2}$/.test(quietEnd)) problems.quietHoursEnd = 'Informe o fim no formato HH:MM.';
+    setErrors(problems);
+    if (Object.keys(problems).length || typeof parsed === 'string') return;
+    const input: CompanySettingsInput = {};
+    if (parsed.join(',') !== company.reminderOffsetsMinutes.join(',')) input.reminderOffsetsMinutes = parsed;
+    const start = quietOn ? quietStart : '';
+    const end = quietOn ? quietEnd : '';
+    if (start !== (company.quietHoursStart ?? '') || end !== (company.quietHoursEnd ?? '')) {
+      input.quietHoursStart = start;
+      input.quietHoursEnd = end;
+    }
+    if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
+    try {
+      const saved = await update(input);
+      setOffsetsText(saved.reminderOffsetsMinutes.join(', '));
+      setQuietOn(saved.quietHoursStart !== null);
+      setResult({ kind: 'saved', message: 'Lembretes salvos. Os agendamentos futuros já seguem a nova configuração.' });
+    } catch (caught) {
+      const error = toAppError(caught);
+      const fields = error.code === 'BAD_USER_INPUT' ? fieldErrors(error.message) : {};
+      setErrors(fields);
+      setResult(Object.keys(fields).length ? { kind: 'idle' } : { kind: 'error', error });
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="secao-lembretes">
+      <h2 id="secao-lembretes" className="panel__title">
+        Lembretes
+      </h2>
+      <p className="muted">
+        Antes de cada reunião com telefone, o cliente recebe um lembrete pelo WhatsApp e pode responder 1 para confirmar, 2 para remarcar ou 3
+        para cancelar.
+      </p>
+      <form className="form" onSubmit={submit} noValidate>
+        <div className="form__grid">
+          <Field
+            label="Enviar lembretes (minutos antes do início)"
+            error={errors.reminderOffsetsMinutes}
+            hint={typeof parsed === 'string' ? 'Ex.: 1440, 120 (24 h e 2 h antes). Deixe vazio para não enviar lembretes.' : summary(parsed)}
+          >
+            {(control) => (
+              <input {...control} className="input" inputMode="numeric" placeholder="1440, 120" value={offsetsText} onChange={(event) => setOffsetsText(event.target.value)} />
+            )}
+          </Field>
+        </div>
+        <label className="checkbox">
+          <input type="checkbox" checked={quietOn} onChange={(event) => setQuietOn(event.target.checked)} />
+          Horário de silêncio (no fuso {company.timezone}): um lembrete que cairia nele é enviado antes, nunca depois.
+        </label>
+        {quietOn ? (
+          <div className="form__grid">
+            <Field label="Sem lembretes a partir de" error={errors.quietHoursStart}>
+              {(control) => <input {...control} type="time" className="input" value={quietStart} onChange={(event) => setQuietStart(event.target.value)} />}
+            </Field>
+            <Field label="Até" error={errors.quietHoursEnd}>
+              {(control) => <input {...control} type="time" className="input" value={quietEnd} onChange={(event) => setQuietEnd(event.target.value)} />}
+            </Field>
+          </div>
+        ) : null}
+        <div className="form__actions">
+          <button type="submit" className="button button--primary" disabled={saving}>
+            {saving ? 'Salvando…' : 'Salvar lembretes'}
+          </button>
+        </div>
+        <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
+      </form>
+    </section>
+  );
+}
