@@ -73,6 +73,10 @@ export class Appointment {
   @Property({ type: 'uuid', nullable: true })
   contactId: string | null = null;
 
+  /** The service (Cal.com event type) booked; null for rows made before services existed. */
+  @Property({ type: 'uuid', nullable: true })
+  serviceId: string | null = null;
+
   /** Lower-case, accent-free client name + phone, for search (see text.ts). */
   @Property({ type: 'text' })
   searchText: string = '';

@@ -20,6 +20,7 @@ import { appointmentSearchText, validateBooking, type BookInput, type ValidBooki
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
+import { withServiceTarget, type ServiceDirectory, type ServiceTarget } from './service-target.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
@@ -59,6 +60,8 @@ export class AppointmentService {
     private readonly calendar: CalendarGateway,
     private readonly events: PgEventBus,
     private readonly metrics: Metrics,
+    /** The company's services; without it every booking uses the company's event type (as before issue 17). */
+    private readonly services?: ServiceDirectory,
   ) {
     this.sync = new CalendarSync(this, metrics);
   }
@@ -75,11 +78,12 @@ export class AppointmentService {
     return em.findOne(Appointment, { id, companyId: scope.companyId });
   }
 
-  async availability(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<CalendarSlot[]> {
+  /** Free slots of a service's event type (`serviceId` null: the default service, see service-target.ts). */
+  async availability(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null): Promise<CalendarSlot[]> {
     checkScope(scope, 'read');
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
-    const company = await this.integrations(em, scope.companyId);
+    const { company } = await this.bookingTarget(em, scope.companyId, serviceId);
     const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);
@@ -95,13 +99,13 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
-    const company = await this.integrations(em, scope.companyId);
+    const { company, target } = await this.bookingTarget(em, scope.companyId, clean.serviceId);
     if (!company.cal.apiKey || !company.cal.eventTypeId) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
     }
 
-    const claim = await this.claim(em, scope, clean, source);
+    const claim = await this.claim(em, scope, clean, source, target);
     return this.completeClaim(em, scope, company, claim, source, false);
   }
 
@@ -113,7 +117,15 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
-    return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true);
+    const { company } = await this.bookingTarget(em, scope.companyId, claim.serviceId, true);
+    return this.completeClaim(em, scope, company, claim, source, true);
+  }
+
+  /** The company's settings for a service's event type, and the service (null: the company's own event type). */
+  private async bookingTarget(em: EntityManager, companyId: string, serviceId: string | null, allowInactive = false): Promise<{ company: CompanyIntegrations; target: ServiceTarget | null }> {
+    const company = await this.integrations(em, companyId);
+    const target = this.services ? await this.services.target(em, companyId, serviceId, { defaultEventTypeId: company.cal.eventTypeId, allowInactive }) : null;
+    return { company: withServiceTarget(company, target), target };
   }
 
   /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
@@ -292,7 +304,7 @@ export class AppointmentService {
     if (booking.title) row.title = booking.title;
   }
 
-  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource): Promise<Appointment> {
+  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource, target: ServiceTarget | null): Promise<Appointment> {
     try {
       return await em.transactional(async (tx) => {
         const row = tx.create(Appointment, {
@@ -300,14 +312,15 @@ export class AppointmentService {
           status: 'PENDING',
           title: `Reunião com ${input.clientName}`,
           startAt: input.start,
-          // Cal.com returns the real end; until then assume a 30-minute event.
-          endAt: new Date(input.start.getTime() + 30 * 60_000),
+          // Cal.com returns the real end; until then the service's length (30 minutes without one).
+          endAt: new Date(input.start.getTime() + (target?.durationMinutes ?? 30) * 60_000),
           clientName: input.clientName,
           clientPhone: input.clientPhone,
           clientEmail: input.clientEmail,
           notes: input.notes,
           source,
           contactId: input.contactId ?? null,
+          serviceId: target?.id ?? null,
           searchText: appointmentSearchText(input.clientName, input.clientPhone, input.clientEmail),
           createdAt: new Date(),
           updatedAt: new Date(),
@@ -315,6 +328,7 @@ export class AppointmentService {
         audit(tx, scope.companyId, scope.actor, 'appointment.requested', `appointment:${row.id}`, {
           start: input.start.toISOString(),
           source,
+          ...(target ? { serviceId: target.id, eventTypeId: target.calEventTypeId } : {}),
         });
         await tx.flush();
         return row;

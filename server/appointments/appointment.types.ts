@@ -43,6 +43,7 @@ export class AppointmentView {
   @Field(() => String, { nullable: true }) cancellationReason!: string | null;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+  @Field(() => ID, { nullable: true, description: 'See `service`.' }) serviceId!: string | null;
 }
 
 /** Entity → API shape. Also the JSON sent through NOTIFY (dates as ISO strings, see fromWire). */
@@ -63,6 +64,7 @@ export function mapAppointment(a: Appointment): AppointmentView {
     cancellationReason: a.cancellationReason,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
+    serviceId: a.serviceId,
   };
 }
 
@@ -74,7 +76,7 @@ export function mapAppointment(a: Appointment): AppointmentView {
  */
 export const APPOINTMENT_VIEW_COLUMNS = [
   'id', 'status', 'title', 'start_at', 'end_at', 'client_name', 'client_phone', 'client_email', 'notes',
-  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at',
+  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at', 'service_id',
 ] as const;
 const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(['start_at', 'end_at', 'created_at', 'updated_at']);
 
@@ -101,6 +103,7 @@ export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
     cancellationReason: t[12] as string | null,
     createdAt: new Date(t[13] as number),
     updatedAt: new Date(t[14] as number),
+    serviceId: (t[15] as string | null) ?? null,
   };
 }
 
@@ -147,6 +150,7 @@ export class AppointmentFilter {
   @Field(() => String, { nullable: true, description: 'Client name or phone; accent- and case-insensitive.' })
   search?: string | null;
   @Field(() => [AppointmentStatusEnum], { nullable: true }) status?: AppointmentStatus[] | null;
+  @Field(() => [ID], { nullable: true, description: 'Only appointments of these services.' }) serviceIds?: string[] | null;
 }
 
 @InputType('BookAppointmentInput')
@@ -157,6 +161,7 @@ export class BookAppointmentInput {
   clientPhone?: string | null;
   @Field(() => String, { nullable: true }) clientEmail?: string | null;
   @Field(() => String, { nullable: true }) notes?: string | null;
+  @Field(() => ID, { nullable: true, description: 'A service of `Company.services`; absent: the default service.' }) serviceId?: string | null;
 }
 
 @ObjectType('Slot')

@@ -9,8 +9,10 @@ import type { DatePreference } from './date/index.js';
  * - AWAITING_APPOINTMENT_CHOICE: the contact has several meetings and must say which one to cancel
  *   or reschedule.
  * - AWAITING_CANCEL_CONFIRMATION: "Confirma o cancelamento…? Responda sim ou não" was asked.
+ * - AWAITING_SERVICE_CHOICE: the company has several services and the message named none:
+ *   "Qual serviço?" was asked (the day already asked for is kept).
  */
-export type ConversationState = 'IDLE' | 'AWAITING_SLOT_CHOICE' | 'AWAITING_APPOINTMENT_CHOICE' | 'AWAITING_CANCEL_CONFIRMATION';
+export type ConversationState = 'IDLE' | 'AWAITING_SLOT_CHOICE' | 'AWAITING_APPOINTMENT_CHOICE' | 'AWAITING_CANCEL_CONFIRMATION' | 'AWAITING_SERVICE_CHOICE';
 
 /** A DatePreference as JSON. */
 export interface StoredPreference {
@@ -33,6 +35,17 @@ export interface SlotOffer {
   offeredAt: string;
   /** After this a "1" gets fresh options instead of booking a slot that may be gone. */
   expiresAt: string;
+  /** The service whose event type the slots belong to (absent: the company's default). */
+  serviceId?: string;
+  /** Set when the company has several services: offers and the confirmation name it. */
+  serviceName?: string;
+}
+
+export interface ServiceQuestion {
+  /** The numbered options, in order. */
+  serviceIds: string[];
+  /** The day or period already asked for, used once the service is known. */
+  preference: StoredPreference | null;
 }
 
 export interface AppointmentPick {
@@ -50,6 +63,7 @@ export interface ConversationData {
   offer?: SlotOffer;
   pick?: AppointmentPick;
   cancel?: CancelConfirmation;
+  serviceAsk?: ServiceQuestion;
   /** IDLE after "no free slots" while moving a meeting: the next day asked for still moves it. */
   reschedulingId?: string;
 }
@@ -76,5 +90,6 @@ export function pendingChoice(state: ConversationState, data: ConversationData):
   if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) return { awaitingChoice: true, optionCount: data.pick.appointmentIds.length };
   // "sim" reads as option 1, "não" as a refusal.
   if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) return { awaitingChoice: true, optionCount: 1 };
+  if (state === 'AWAITING_SERVICE_CHOICE' && data.serviceAsk) return { awaitingChoice: true, optionCount: data.serviceAsk.serviceIds.length };
   return { awaitingChoice: false, optionCount: 0 };
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  */
 const SERVER = fileURLToPath(new URL('../../server/', import.meta.url));
 
-const DOMAINS = ['appointments', 'audit', 'auth', 'calcom', 'companies', 'whatsapp'] as const;
+const DOMAINS = ['appointments', 'audit', 'auth', 'calcom', 'catalog', 'companies', 'whatsapp'] as const;
 type Domain = (typeof DOMAINS)[number];
 type Room = Domain | 'root' | 'platform' | 'shared' | 'outside';
 
@@ -25,6 +25,8 @@ const DOMAIN_EDGES: Record<Domain, Domain[]> = {
   appointments: ['audit', 'auth', 'companies', 'calcom'],
   calcom: ['appointments', 'audit', 'auth', 'companies'],
   whatsapp: ['appointments', 'audit', 'auth', 'companies'],
+  // Services (Cal.com event types): booking reads them through a port declared in appointments.
+  catalog: ['appointments', 'audit', 'auth', 'calcom', 'companies'],
 };
 /**
  * Back edges that still close a folder cycle, each with its reason; the rest of the graph must be

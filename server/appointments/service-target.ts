@@ -1,0 +1,27 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { CompanyIntegrations } from '../companies/company.service.js';
+
+/** The Cal.com event type a booking or an availability question is about (a company's service). */
+export interface ServiceTarget {
+  id: string;
+  calEventTypeId: number;
+  durationMinutes: number;
+  name: string;
+}
+
+/**
+ * Where AppointmentService learns which event type to use; the catalogue (`server/catalog/`)
+ * implements it. `serviceId` null means "the default service": the one on the company's
+ * `cal_event_type_id`, or the only active one; null when there is none (the company books its
+ * `cal_event_type_id` as before services existed). An id of another company, or unknown, is
+ * SERVICE_NOT_FOUND; an inactive one SERVICE_INACTIVE unless `allowInactive` (resuming a claim).
+ */
+export interface ServiceDirectory {
+  target(em: EntityManager, companyId: string, serviceId: string | null, options: { defaultEventTypeId: number | null; allowInactive?: boolean }): Promise<ServiceTarget | null>;
+}
+
+/** The company's settings with the service's event type and length in place of the default ones. */
+export function withServiceTarget(company: CompanyIntegrations, target: ServiceTarget | null): CompanyIntegrations {
+  if (!target) return company;
+  return { ...company, cal: { ...company.cal, eventTypeId: target.calEventTypeId, lengthMinutes: target.durationMinutes } };
+}

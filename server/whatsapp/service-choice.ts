@@ -1,0 +1,67 @@
+/**
+ * Which service (Cal.com event type) a WhatsApp message is about: by the service's name or one of
+ * its keywords, or by the professional who runs it ("consulta com a Dra. Ana"), accent- and
+ * case-insensitive, whole words only.
+ */
+
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Scope } from '../appointments/appointment.service.js';
+import { normalizeText } from '../shared/text.js';
+
+export interface ServiceOption {
+  id: string;
+  name: string;
+  durationMinutes: number;
+  keywords: string[];
+  hosts: Array<{ calUserId: number; name: string }>;
+}
+
+/** What the bot needs from the service catalogue (`server/catalog/`): the services clients may book. */
+export interface ServicePort {
+  bookable(em: EntityManager, scope: Scope): Promise<ServiceOption[]>;
+}
+
+/** No catalogue: every booking uses the company's event type, as before services existed. */
+export const NO_SERVICES: ServicePort = { bookable: async () => [] };
+
+/** Courtesy titles and short words that never identify a professional on their own. */
+const TITLES = new Set(['dr', 'dra', 'doutor', 'doutora', 'doc', 'prof', 'profa', 'professor', 'professora', 'sr', 'sra', 'srta', 'dona', 'seu']);
+
+function containsPhrase(text: string, phrase: string): boolean {
+  if (!phrase) return false;
+  // Whole words, an optional plural "s" ("limpezas"): " limpeza " inside " quero uma limpeza ".
+  return ` ${text} `.includes(` ${phrase} `) || ` ${text} `.includes(` ${phrase}s `);
+}
+
+function namedByText(text: string, service: ServiceOption): boolean {
+  return [service.name, ...service.keywords].some((term) => containsPhrase(text, normalizeText(term)));
+}
+
+function hostMentioned(text: string, service: ServiceOption): boolean {
+  const words = new Set(text.split(' '));
+  return service.hosts.some((host) =>
+    normalizeText(host.name)
+      .split(' ')
+      .some((part) => part.length >= 3 && !TITLES.has(part) && words.has(part)),
+  );
+}
+
+/**
+ * The one service the text names, or null (none, or more than one and nothing tells them apart).
+ * A mentioned professional narrows the named services, or alone picks the one service they run.
+ */
+export function recognizeService<T extends ServiceOption>(text: string, services: readonly T[]): T | null {
+  const normalized = normalizeText(text);
+  if (!normalized || services.length === 0) return null;
+  const named = services.filter((s) => namedByText(normalized, s));
+  const byHost = (named.length > 0 ? named : services).filter((s) => hostMentioned(normalized, s));
+  if (byHost.length === 1) return byHost[0]!;
+  if (named.length === 1) return named[0]!;
+  // Several services with the same word in their names: the longest name that matches wins only if unique.
+  if (named.length > 1) {
+    const longest = Math.max(...named.map((s) => normalizeText(s.name).length));
+    const best = named.filter((s) => containsPhrase(normalized, normalizeText(s.name)) && normalizeText(s.name).length === longest);
+    return best.length === 1 ? best[0]! : null;
+  }
+  return null;
+}
