@@ -47,20 +47,26 @@ function hostMentioned(text: string, service: ServiceOption): boolean {
 }
 
 /**
- * The one service the text names, or null (none, or more than one and nothing tells them apart).
- * A mentioned professional narrows the named services, or alone picks the one service they run.
+ * The one service the text names, or null (none, or several and nothing tells them apart). A
+ * mentioned professional decides among the named services, or alone picks the one service they run
+ * ("quero marcar com o Dr. Bruno"; "consulta com a Dra. Ana" when only Ana's service fits).
  */
 export function recognizeService<T extends ServiceOption>(text: string, services: readonly T[]): T | null {
   const normalized = normalizeText(text);
   if (!normalized || services.length === 0) return null;
   const named = services.filter((s) => namedByText(normalized, s));
-  const byHost = (named.length > 0 ? named : services).filter((s) => hostMentioned(normalized, s));
-  if (byHost.length === 1) return byHost[0]!;
+  const hosted = services.filter((s) => hostMentioned(normalized, s));
+  if (hosted.length > 0) {
+    const both = hosted.filter((s) => named.includes(s));
+    if (both.length === 1) return both[0]!;
+    if (both.length === 0 && hosted.length === 1) return hosted[0]!;
+  }
   if (named.length === 1) return named[0]!;
-  // Several services with the same word in their names: the longest name that matches wins only if unique.
+  // "Consulta" and "Consulta de retorno" both match "consulta de retorno": the longest full name wins if unique.
   if (named.length > 1) {
-    const longest = Math.max(...named.map((s) => normalizeText(s.name).length));
-    const best = named.filter((s) => containsPhrase(normalized, normalizeText(s.name)) && normalizeText(s.name).length === longest);
+    const full = named.filter((s) => containsPhrase(normalized, normalizeText(s.name)));
+    const longest = Math.max(0, ...full.map((s) => normalizeText(s.name).length));
+    const best = full.filter((s) => normalizeText(s.name).length === longest);
     return best.length === 1 ? best[0]! : null;
   }
   return null;
