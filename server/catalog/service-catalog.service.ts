@@ -181,14 +181,14 @@ function targetOf(s: Service): ServiceTarget {
 
 /** Trimmed, one space between words, no duplicates (accent- and case-insensitive), order kept. */
 export function cleanKeywords(raw: string[]): string[] {
-  if (raw.length > MAX_KEYWORDS) throw domainError('SERVICE_KEYWORDS_INVALID', { max: MAX_KEYWORDS, length: MAX_KEYWORD_LENGTH });
+  if (raw.length > MAX_KEYWORDS) throw domainError('SERVICE_KEYWORDS_INVALID');
   const seen = new Set<string>();
   const keywords: string[] = [];
   for (const item of raw) {
     const keyword = item.trim().replace(/\s+/g, ' ');
     if (!keyword) continue;
     if (keyword.length > MAX_KEYWORD_LENGTH || !normalizeText(keyword)) {
-      throw domainError('SERVICE_KEYWORDS_INVALID', { max: MAX_KEYWORDS, length: MAX_KEYWORD_LENGTH });
+      throw domainError('SERVICE_KEYWORDS_INVALID');
     }
     const key = normalizeText(keyword);
     if (seen.has(key)) continue;

@@ -81,7 +81,8 @@ export const ERRORS = {
   SERVICE_INACTIVE: ['CONFLICT', 'Este serviço está desativado: ative-o em Configurações → Serviços ou escolha outro.'],
   SERVICE_NOT_IN_CALCOM: ['CONFLICT', 'Este tipo de evento não existe mais no Cal.com; ele não pode ser ativado.'],
   SERVICE_NAME_LENGTH: ['BAD_USER_INPUT', 'O nome do serviço deve ter entre 1 e 100 caracteres.'],
-  SERVICE_KEYWORDS_INVALID: ['BAD_USER_INPUT', (p: { max: number; length: number }) => `Palavras-chave: até ${p.max} palavras-chave, cada uma com 1 a ${p.length} caracteres.`],
+  /** Limits: MAX_KEYWORDS and MAX_KEYWORD_LENGTH in catalog/service-catalog.service.ts. */
+  SERVICE_KEYWORDS_INVALID: ['BAD_USER_INPUT', 'Palavras-chave: até 20, cada uma com 1 a 60 caracteres.'],
   SERVICE_FILTER_TOO_LONG: ['BAD_USER_INPUT', '`serviceIds` aceita no máximo 50 serviços.'],
   SERVICES_NEED_API_KEY: ['CALCOM_NOT_CONFIGURED', 'Para importar os serviços, preencha a chave de API do Cal.com em Configurações.'],
 
