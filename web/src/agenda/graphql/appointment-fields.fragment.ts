@@ -17,5 +17,6 @@ export const APPOINTMENT_FIELDS = gql`
     cancellationReason
     createdAt
     updatedAt
+    serviceId
   }
 `;

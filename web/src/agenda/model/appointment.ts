@@ -21,6 +21,8 @@ export interface Appointment {
   cancellationReason: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The service booked (see Company.services); null before services existed. */
+  serviceId: string | null;
 }
 
 export interface AppointmentEdge {
@@ -47,4 +49,6 @@ export interface ListFilter {
   to: string;
   search: string | null;
   status: AppointmentStatus[] | null;
+  /** Only these services; null: all. */
+  serviceIds: string[] | null;
 }

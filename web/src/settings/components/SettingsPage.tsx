@@ -5,6 +5,7 @@ import { ApiKeysSection } from './ApiKeysSection';
 import { CalcomSection } from './CalcomSection';
 import { CompanySection } from './CompanySection';
 import { DiagnosticsSection } from './DiagnosticsSection';
+import { ServicesSection } from './ServicesSection';
 import { WebhookSection } from './WebhookSection';
 import { WhaticketSection } from './WhaticketSection';
 
@@ -25,6 +26,7 @@ export function SettingsPage({ active }: { active: boolean }) {
       {company ? (
         <div className="settings">
           <CalcomSection company={company} />
+          <ServicesSection calendarConfigured={Boolean(company.calApiKey)} />
           <WebhookSection company={company} />
           <WhaticketSection company={company} />
           <CompanySection company={company} />
