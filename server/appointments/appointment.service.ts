@@ -121,6 +121,12 @@ export class AppointmentService {
     return this.completeClaim(em, scope, company, claim, source, true);
   }
 
+  /** The company's service on a Cal.com event type; null when unknown (not synced) or without services. */
+  async serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null> {
+    if (!this.services || typeof eventTypeId !== 'number') return null;
+    return this.services.serviceIdForEventType(em, companyId, eventTypeId);
+  }
+
   /** The company's settings for a service's event type, and the service (null: the company's own event type). */
   private async bookingTarget(em: EntityManager, companyId: string, serviceId: string | null, allowInactive = false): Promise<{ company: CompanyIntegrations; target: ServiceTarget | null }> {
     const company = await this.integrations(em, companyId);

@@ -18,6 +18,8 @@ export interface ServiceTarget {
  */
 export interface ServiceDirectory {
   target(em: EntityManager, companyId: string, serviceId: string | null, options: { defaultEventTypeId: number | null; allowInactive?: boolean }): Promise<ServiceTarget | null>;
+  /** The company's service on a Cal.com event type (active or not), for bookings Cal.com reports. */
+  serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number): Promise<string | null>;
 }
 
 /** The company's settings with the service's event type and length in place of the default ones. */

@@ -64,6 +64,7 @@ export function parseWebhook(body: unknown): { trigger: string; event: BookingEv
       meetingUrl: httpUrl(payload.meetingUrl) ?? httpUrl(payload.location) ?? httpUrl(metadata.videoCallUrl) ?? httpUrl(videoCallData.url),
       reason: (str(payload.cancellationReason) ?? str(payload.rejectionReason))?.slice(0, 500) ?? null,
       appointmentId: str(metadata.appointmentId),
+      eventTypeId: typeof payload.eventTypeId === 'number' && Number.isInteger(payload.eventTypeId) ? payload.eventTypeId : null,
     },
   };
 }

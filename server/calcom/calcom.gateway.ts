@@ -150,6 +150,7 @@ export function toCalendarEvent(b: CalcomBooking, now: Date): CalendarEvent {
     meetingUrl: b.meetingUrl,
     reason: b.cancellationReason,
     appointmentId,
+    eventTypeId: b.eventTypeId,
   };
 }
 

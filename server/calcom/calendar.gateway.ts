@@ -52,6 +52,8 @@ export interface CalendarEvent {
   reason: string | null;
   /** Our appointment id, when the booking was made by us (metadata round trip). */
   appointmentId: string | null;
+  /** The booking's event type: which service it is (a booking made in Cal.com gets its service from it). */
+  eventTypeId?: number | null;
 }
 
 export type CalendarFailure = 'not_configured' | 'slot_taken' | 'rejected' | 'unavailable' | 'not_found';

@@ -173,6 +173,12 @@ export class ServiceCatalog implements ServiceDirectory {
     const active = await em.find(Service, { companyId, active: true }, { limit: 2 });
     return active.length === 1 ? targetOf(active[0]!) : null;
   }
+
+  async serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number): Promise<string | null> {
+    checkCompany(companyId);
+    const row = await em.findOne(Service, { companyId, calEventTypeId: eventTypeId }, { fields: ['id'] });
+    return row?.id ?? null;
+  }
 }
 
 function targetOf(s: Service): ServiceTarget {

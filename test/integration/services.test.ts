@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import type { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
 import { CalcomSandbox } from '../fakes/calcom-sandbox.js';
+import { webhooksApplied } from '../support/webhooks.js';
 import { gql, login, seedCompany, startTestServer, TEST_APP_SECRET, type TestServer } from '../support/app.js';
 
 const run = promisify(execFile);
@@ -71,7 +72,8 @@ describe('services (Cal.com event types)', () => {
     const { url: calUrl } = await cal.start();
     server = await startTestServer('services');
     (server.app.services.calendar as CalcomGateway).clientOptions = { timeoutMs: 2_000, baseBackoffMs: 5, maxRetryWaitMs: 500 };
-    a = await seedCompany(server.app, 'Clínica A', { calApiUrl: calUrl, calApiKey: KEY_A, calEventTypeId: 3001 });
+    a = await seedCompany(server.app, 'Clínica A', { calApiUrl: calUrl, calApiKey: KEY_A, calEventTypeId: 3001, calWebhookSecret: 'segredo-servicos' });
+    cal.tenant(KEY_A).webhook = { url: `${server.url}/api/agenda/webhook/cal`, secret: 'segredo-servicos', companyId: a.company.id };
     b = await seedCompany(server.app, 'Clínica B', { calApiUrl: calUrl, calApiKey: KEY_B, calEventTypeId: 4001 });
     adminA = await login(server.url, a.email, a.password);
     adminB = await login(server.url, b.email, b.password);
@@ -234,6 +236,15 @@ describe('services (Cal.com event types)', () => {
       expect((await gql(server.url, SYNC, {}, key)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect((await gql(server.url, UPDATE, { id: byType(3002).id, input: { name: 'Y' } }, key)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
+  });
+
+  it('a booking made in Cal.com (webhook) gets the service of its event type', async () => {
+    const slots = (await gql(server.url, AVAILABILITY, { ...window(), s: byType(3002).id }, adminA)).data!.availability as Array<{ start: string }>;
+    const direct = cal.createBookingDirectly({ eventTypeId: 3002, start: slots.at(-1)!.start, attendee: { name: 'Reserva Direta', email: 'direta@example.com' } });
+    await cal.flushWebhooks();
+    await webhooksApplied(server.app, a.company.id);
+    const row = await server.app.orm.em.fork().findOneOrFail(Appointment, { companyId: a.company.id, calBookingUid: direct.uid });
+    expect(row).toMatchObject({ source: 'CALCOM', serviceId: byType(3002).id });
   });
 
   it('CLI: service sync and service list print one JSON line', { timeout: 120_000 }, async () => {
