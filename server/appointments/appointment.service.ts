@@ -78,12 +78,15 @@ export class AppointmentService {
     return em.findOne(Appointment, { id, companyId: scope.companyId });
   }
 
-  /** Free slots of a service's event type (`serviceId` null: the default service, see service-target.ts). */
-  async availability(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null): Promise<CalendarSlot[]> {
+  /**
+   * Free slots of a service's event type (`serviceId` null: the default service, see service-target.ts).
+   * `allowInactive`: moving an existing meeting of a service deactivated since.
+   */
+  async availability(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<CalendarSlot[]> {
     checkScope(scope, 'read');
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
-    const { company } = await this.bookingTarget(em, scope.companyId, serviceId);
+    const { company } = await this.bookingTarget(em, scope.companyId, serviceId, options.allowInactive);
     const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);

@@ -46,14 +46,23 @@ export class ServiceCatalog implements ServiceDirectory {
   /** Ordered by name; `activeOnly` for the ones clients may book. */
   async list(em: EntityManager, scope: { companyId: string }, options: { activeOnly?: boolean } = {}): Promise<ServiceListing> {
     checkCompany(scope.companyId);
-    const company = await em.findOne(Company, { id: scope.companyId }, { fields: ['calEventTypeId'] });
-    if (!company) throw domainError('COMPANY_NOT_FOUND');
+    const defaultEventTypeId = await this.defaultEventTypeId(em, scope.companyId);
     const services = await em.find(
       Service,
       { companyId: scope.companyId, ...(options.activeOnly ? { active: true } : {}) },
       { orderBy: { name: 'asc', calEventTypeId: 'asc' } },
     );
-    return { services, defaultEventTypeId: company.calEventTypeId };
+    return { services, defaultEventTypeId };
+  }
+
+  /**
+   * The company's `cal_event_type_id` (its default service). Read as a value: a partially loaded
+   * Company in the request's identity map would be served to later reads of the same request.
+   */
+  private async defaultEventTypeId(em: EntityManager, companyId: string): Promise<number | null> {
+    const rows = await em.execute<Array<{ cal_event_type_id: number | null }>>('select cal_event_type_id from companies where id = ?', [companyId]);
+    if (rows.length === 0) throw domainError('COMPANY_NOT_FOUND');
+    return rows[0]!.cal_event_type_id;
   }
 
   /** What WhatsApp clients may book: active services that still exist in Cal.com, by name. */
@@ -153,8 +162,7 @@ export class ServiceCatalog implements ServiceDirectory {
       await tx.flush();
       return row;
     });
-    const company = await em.findOne(Company, { id: tenant.companyId }, { fields: ['calEventTypeId'] });
-    return { service, defaultEventTypeId: company?.calEventTypeId ?? null };
+    return { service, defaultEventTypeId: await this.defaultEventTypeId(em, tenant.companyId) };
   }
 
   async target(em: EntityManager, companyId: string, serviceId: string | null, options: { defaultEventTypeId: number | null; allowInactive?: boolean }): Promise<ServiceTarget | null> {

@@ -22,6 +22,19 @@ import {
   slotTakenMessage,
 } from './replies.js';
 
+/** The service whose slots are searched; a meeting being moved keeps its service even if deactivated since. */
+interface ServiceRef {
+  id: string | null;
+  allowInactive?: boolean;
+}
+
+const NO_SERVICE: ServiceRef = { id: null };
+
+/** The service of an offer was deactivated (or is gone) between two messages. */
+function serviceGone(error: unknown): boolean {
+  return error instanceof DomainError && (error.key === 'SERVICE_INACTIVE' || error.key === 'SERVICE_NOT_FOUND');
+}
+
 /** What an offer is for: booking (of a service) or moving one appointment. */
 export type OfferTarget = Pick<SlotOffer, 'purpose' | 'appointmentId' | 'serviceId' | 'serviceName'>;
 
@@ -44,18 +57,22 @@ export async function offerSlots(
   let slots: Date[];
   let alternative = false;
   let serviceId = target.serviceId ?? null;
+  const moving = target.purpose === 'reschedule';
   try {
     // Moving a meeting: the free slots of its own service's event type.
-    if (!serviceId && target.purpose === 'reschedule' && target.appointmentId) {
+    if (!serviceId && moving && target.appointmentId) {
       serviceId = (await liveAppointment(w, target.appointmentId))?.serviceId ?? null;
     }
-    slots = await findSlots(w, preference, options.exclude ?? [], serviceId);
+    const service: ServiceRef = { id: serviceId, allowInactive: moving };
+    slots = await findSlots(w, preference, options.exclude ?? [], service);
     if (slots.length === 0) {
       // Never a dead end: the nearest free days (keeping the asked period or hour when possible).
-      slots = await findAlternatives(w, preference, options.exclude ?? [], serviceId);
+      slots = await findAlternatives(w, preference, options.exclude ?? [], service);
       alternative = slots.length > 0;
     }
   } catch (error) {
+    // Deactivated meanwhile: choose again among what is offered now.
+    if (serviceGone(error) && !moving) return chooseServiceAgain(w, preference);
     return calendarFailure(w, error, 'availability', () => w.set('IDLE'));
   }
   const offer: SlotOffer = {
@@ -102,6 +119,15 @@ export async function startBooking(w: Working, text: string): Promise<void> {
   return askService(w, services, preference);
 }
 
+/** After the chosen service disappeared: the only one left, or the question again (the day is kept). */
+async function chooseServiceAgain(w: Working, preference: StoredPreference | null): Promise<void> {
+  const { turn } = w;
+  const services = await w.deps.services.bookable(turn.side, turn.scope);
+  auditTurn(turn, 'bot.service_gone', { inboundId: turn.inboundId, left: services.map((s) => s.id) });
+  if (services.length <= 1) return offerSlots(w, { purpose: 'book', serviceId: services[0]?.id }, preference);
+  return askService(w, services, preference);
+}
+
 export function askService(w: Working, services: readonly ServiceOption[], preference: StoredPreference | null): void {
   const question: ServiceQuestion = { serviceIds: services.map((s) => s.id), preference };
   auditTurn(w.turn, 'bot.service_question', { inboundId: w.turn.inboundId, services: question.serviceIds, preference });
@@ -121,32 +147,32 @@ export async function answeredService(w: Working, question: ServiceQuestion, tex
   return { service: picked ?? recognizeService(text, offered.length ? offered : bookable), services: bookable };
 }
 
-export async function findSlots(w: Working, preference: StoredPreference | null, exclude: Date[], serviceId: string | null = null): Promise<Date[]> {
+export async function findSlots(w: Working, preference: StoredPreference | null, exclude: Date[], service: ServiceRef = NO_SERVICE): Promise<Date[]> {
   const { turn } = w;
   const pref = preference ? loadPreference(preference) : null;
   const now = turn.now;
   const from = pref && pref.from > now ? pref.from : now;
   const to = pref ? pref.to : new Date(now.getTime() + w.deps.settings.defaultWindowDays * 86_400_000);
-  const candidates = await freeStarts(w, from, to, exclude, serviceId);
+  const candidates = await freeStarts(w, from, to, exclude, service);
   const ranked = pref ? rankSlots(candidates, pref, turn.timeZone) : candidates;
   return ranked.slice(0, w.deps.settings.optionsPerOffer);
 }
 
 /** Nothing matched: the closest free days around the asked ones, from now on. */
-export async function findAlternatives(w: Working, preference: StoredPreference | null, exclude: Date[], serviceId: string | null = null): Promise<Date[]> {
+export async function findAlternatives(w: Working, preference: StoredPreference | null, exclude: Date[], service: ServiceRef = NO_SERVICE): Promise<Date[]> {
   const { turn } = w;
   const pref = preference ? loadPreference(preference) : null;
   const window = alternativeWindow(pref, turn.now);
   const to = new Date(Math.min(window.to.getTime(), turn.now.getTime() + MAX_SEARCH_DAYS * 86_400_000));
-  const candidates = await freeStarts(w, window.from, to, exclude, serviceId);
+  const candidates = await freeStarts(w, window.from, to, exclude, service);
   return nearestAlternatives(candidates, pref, turn.now, turn.timeZone, w.deps.settings.optionsPerOffer);
 }
 
 /** Cal.com's free starts in [from, to) that nobody holds and that are not too close to book, in order. */
-export async function freeStarts(w: Working, from: Date, to: Date, exclude: Date[], serviceId: string | null = null): Promise<Date[]> {
+export async function freeStarts(w: Working, from: Date, to: Date, exclude: Date[], service: ServiceRef = NO_SERVICE): Promise<Date[]> {
   const { turn } = w;
   if (from >= to) return [];
-  const free = await w.deps.appointments.availability(turn.side, turn.scope, from, to, serviceId);
+  const free = await w.deps.appointments.availability(turn.side, turn.scope, from, to, service.id, { allowInactive: service.allowInactive });
   // Our own claims may not have reached Cal.com yet (a concurrent booking in flight).
   const held = new Set((await liveStarts(w, from, to)).map((d) => d.getTime()));
   for (const start of exclude) held.add(start.getTime());
@@ -194,6 +220,7 @@ export async function book(w: Working, offer: SlotOffer, start: Date): Promise<v
           );
     } catch (error) {
       auditCalendar(turn, 'bot.booking', error, { start: start.toISOString(), ...(interrupted ? { resumed: interrupted.id } : {}) });
+      if (serviceGone(error)) return chooseServiceAgain(w, stillAhead(offer.preference, turn.now));
       if (error instanceof DomainError && error.code === 'CONFLICT') {
         return offerSlots(w, offer, stillAhead(offer.preference, turn.now), { intro: slotTakenMessage(), exclude: [start] });
       }

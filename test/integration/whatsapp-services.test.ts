@@ -58,8 +58,10 @@ describe('WhatsApp with services', () => {
       await h.app.services.catalog.update(h.app.orm.em.fork(), { ...adminTenant(), companyId: h.company.company.id }, limpeza.id, { keywords: ['profilaxia'] });
     });
 
+    const joaoPhone = newPhone();
+
     it('books the service named in the message, with its length, and names it in the offer and the confirmation', async () => {
-      const joao = new Person(h, newPhone(), 'João Lima');
+      const joao = new Person(h, joaoPhone, 'João Lima');
       const [options] = await joao.ask('Quero marcar uma LIMPEZA amanhã à tarde');
       const slots = await offeredSlots(h, joao.phone);
       expect(options).toBe(optionsMessage(slots, new Date(), TZ, label('amanhã à tarde'), 'Limpeza'));
@@ -117,6 +119,28 @@ describe('WhatsApp with services', () => {
       expect(booking.eventTypeId).toBe(1003);
       expect([31, 32]).toContain(booking.hosts[0]!.id);
       expect(row.endAt.getTime() - row.startAt.getTime()).toBe(45 * 60_000);
+    });
+
+    it('a service deactivated between the offer and the answer gets the question again; a meeting of it can still be moved', async () => {
+      const tenant = { ...adminTenant(), companyId: h.company.company.id };
+      const limpeza = await serviceNamed('Limpeza');
+      const caio = new Person(h, newPhone(), 'Caio Nunes');
+      await caio.ask('quero marcar uma limpeza amanhã à tarde');
+      await h.app.services.catalog.update(h.app.orm.em.fork(), tenant, limpeza.id, { active: false });
+      try {
+        const [question] = await caio.ask('1');
+        expect(question).toBe(serviceQuestionMessage((await services()).filter((s) => s.active)));
+        expect(await h.app.orm.em.fork().count(Appointment, { companyId: h.company.company.id, clientPhone: caio.phone })).toBe(0);
+
+        // João's Limpeza (booked above) moves within Limpeza's own slots, though it is no longer offered.
+        const joao = new Person(h, joaoPhone, 'João Lima');
+        const [options] = await joao.ask('quero remarcar para depois de amanhã à tarde');
+        expect(options).toMatch(/^Tenho (este horário disponível|estes horários disponíveis)/);
+        const slots = await offeredSlots(h, joaoPhone);
+        expect(slots[1]!.getTime() - slots[0]!.getTime()).toBe(60 * 60_000);
+      } finally {
+        await h.app.services.catalog.update(h.app.orm.em.fork(), tenant, limpeza.id, { active: true });
+      }
     });
 
     it('a deactivated service is no longer offered: back to one service, no question', async () => {
