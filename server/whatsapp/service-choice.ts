@@ -49,7 +49,8 @@ function hostMentioned(text: string, service: ServiceOption): boolean {
 /**
  * The one service the text names, or null (none, or several and nothing tells them apart). A
  * mentioned professional decides among the named services, or alone picks the one service they run
- * ("quero marcar com o Dr. Bruno"; "consulta com a Dra. Ana" when only Ana's service fits).
+ * ("quero marcar com o Dr. Bruno"; "consulta com a Dra. Ana" when only Ana's service fits). Without
+ * a full name, keyword or professional, one word of exactly one service's name will do.
  */
 export function recognizeService<T extends ServiceOption>(text: string, services: readonly T[]): T | null {
   const normalized = normalizeText(text);
@@ -69,5 +70,12 @@ export function recognizeService<T extends ServiceOption>(text: string, services
     const best = full.filter((s) => normalizeText(s.name).length === longest);
     return best.length === 1 ? best[0]! : null;
   }
-  return null;
+  // "a avaliação" for "Avaliação ortodôntica": one word of a single service's name is enough.
+  const partly = services.filter((s) => nameWords(s).some((word) => containsPhrase(normalized, word)));
+  return partly.length === 1 ? partly[0]! : null;
+}
+
+/** The words of a service's name long enough to mean something alone ("limpeza", not "de"). */
+function nameWords(service: ServiceOption): string[] {
+  return normalizeText(service.name).split(' ').filter((word) => word.length >= 4);
 }

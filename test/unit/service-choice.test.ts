@@ -22,6 +22,8 @@ describe(recognizeService.name, () => {
     ['consulta com a Dra. Ana', 'avaliacao'],
     ['com o doutor bruno', 'avaliacao'],
     ['consulta de retorno na sexta', 'retorno'],
+    ['a avaliação', 'avaliacao'],
+    ['é retorno', 'retorno'],
   ])('"%s" → %s', (text, id) => {
     expect(recognizeService(text, all)?.id).toBe(id);
   });
