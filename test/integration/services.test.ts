@@ -187,6 +187,18 @@ describe('services (Cal.com event types)', () => {
     expect(plain.data!.bookAppointment.service).toMatchObject({ name: 'Consulta' });
     expect(cal.booking(plain.data!.bookAppointment.calBookingUid)!.eventTypeId).toBe(3001);
 
+    // The REST shim takes the same serviceId.
+    const limpezaSlots = (await gql(server.url, AVAILABILITY, { ...window(), s: byType(3002).id }, adminA)).data!.availability as Array<{ start: string }>;
+    const rest = await fetch(`${server.url}/api/agenda/book`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.writeKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ start: limpezaSlots[2]!.start, clientName: 'Via REST', clientEmail: 'rest@example.com', serviceId: byType(3002).id }),
+    });
+    expect(rest.status).toBe(201);
+    const viaRest = (await rest.json()) as { serviceId: string; calBookingUid: string };
+    expect(viaRest.serviceId).toBe(byType(3002).id);
+    expect(cal.booking(viaRest.calBookingUid)!.eventTypeId).toBe(3002);
+
     const rows = await server.app.orm.em.fork().find(Appointment, { companyId: a.company.id });
     expect(rows.every((r) => r.serviceId !== null)).toBe(true);
   });
@@ -198,7 +210,9 @@ describe('services (Cal.com event types)', () => {
     expect(avaliacao.data!.appointments.edges.every((e: { node: { service: { name: string } } }) => e.node.service.name === 'Avaliação ortodôntica')).toBe(true);
     const both = await gql(server.url, LIST, { f: { serviceIds: [byType(3004).id, byType(3001).id] } }, adminA);
     expect(both.data!.appointments.totalCount).toBe(2);
-    const none = await gql(server.url, LIST, { f: { serviceIds: [byType(3002).id] } }, adminA);
+    const limpeza = await gql(server.url, LIST, { f: { serviceIds: [byType(3002).id] } }, adminA);
+    expect(limpeza.data!.appointments.totalCount).toBe(1);
+    const none = await gql(server.url, LIST, { f: { serviceIds: [byType(3003).id] } }, adminA);
     expect(none.data!.appointments.totalCount).toBe(0);
   });
 
