@@ -7,6 +7,12 @@ export interface ServiceTarget {
   calEventTypeId: number;
   durationMinutes: number;
   name: string;
+  /**
+   * Who our own booking attempts of this service compete for (issue 17a's per-host claim):
+   * `cal-user:<id>` for a service one Cal.com user runs, `cal-event-type:<id>` for a team event
+   * type with several hosts (Cal.com picks the host when booking).
+   */
+  hostKey: string;
 }
 
 /**

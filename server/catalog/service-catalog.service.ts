@@ -190,7 +190,7 @@ export class ServiceCatalog implements ServiceDirectory {
 }
 
 function targetOf(s: Service): ServiceTarget {
-  return { id: s.id, calEventTypeId: s.calEventTypeId, durationMinutes: s.durationMinutes, name: s.name };
+  return { id: s.id, calEventTypeId: s.calEventTypeId, durationMinutes: s.durationMinutes, name: s.name, hostKey: serviceHostKey(s) };
 }
 
 /** Trimmed, one space between words, no duplicates (accent- and case-insensitive), order kept. */
