@@ -7,6 +7,7 @@ import { Migration20261203000005_retention } from './Migration20261203000005_ret
 import { Migration20261203000006_webhook_attempts } from './Migration20261203000006_webhook_attempts.js';
 import { Migration20261203000007_inbound_media } from './Migration20261203000007_inbound_media.js';
 import { Migration20261203000008_appointment_hosts } from './Migration20261203000008_appointment_hosts.js';
+import { Migration20261203000009_services } from './Migration20261203000009_services.js';
 import { Migration20261203000010_reminders } from './Migration20261203000010_reminders.js';
 import { Migration20261203000012_providers } from './Migration20261203000012_providers.js';
 
@@ -23,6 +24,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000006_webhook_attempts', class: Migration20261203000006_webhook_attempts },
   { name: 'Migration20261203000007_inbound_media', class: Migration20261203000007_inbound_media },
   { name: 'Migration20261203000008_appointment_hosts', class: Migration20261203000008_appointment_hosts },
+  { name: 'Migration20261203000009_services', class: Migration20261203000009_services },
   { name: 'Migration20261203000010_reminders', class: Migration20261203000010_reminders },
   { name: 'Migration20261203000012_providers', class: Migration20261203000012_providers },
 ];

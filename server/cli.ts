@@ -9,6 +9,10 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate, resolveDatabase } from './platform/database.js';
 import { openOrm } from './wiring/database.js';
 import { DomainError, domainError } from './platform/errors.js';
+import { CalcomGateway } from './calcom/calcom.gateway.js';
+import { ServiceCatalog } from './catalog/service-catalog.service.js';
+import { mapService } from './catalog/service.types.js';
+import { createMetrics } from './platform/metrics.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -27,6 +31,8 @@ export const USAGE = `Uso: npm run cli -- <comando>
   apikey create --company ID [--scope read|write] [--name N]
   apikey list --company ID
   apikey revoke <id>
+  service sync --company ID      (importa os tipos de evento do Cal.com como serviços)
+  service list --company ID
   migrate`;
 
 const COMPANY_FLAGS = {
@@ -67,6 +73,8 @@ export type Command =
   | { kind: 'apikey.create'; companyId: string; scope: 'read' | 'write'; name?: string }
   | { kind: 'apikey.list'; companyId: string }
   | { kind: 'apikey.revoke'; id: string }
+  | { kind: 'service.sync'; companyId: string }
+  | { kind: 'service.list'; companyId: string }
   | { kind: 'migrate' };
 
 /** Parses argv (without node and script) into a command; every mistake is a UsageError with the reason. */
@@ -110,6 +118,11 @@ export function parseCommand(argv: string[]): Command {
       const id = positional[0];
       if (!id || !isUuid(id)) throw new UsageError(`apikey revoke: informe o id (uuid) da chave${id ? `; "${id}" não é um uuid` : ''}`);
       return { kind: 'apikey.revoke', id };
+    }
+    case 'service sync':
+    case 'service list': {
+      const { flags } = parseFlags(rest, ['company'], 0);
+      return { kind: verb === 'sync' ? 'service.sync' : 'service.list', companyId: requireUuid(flags, 'company', key) };
     }
     default:
       throw new UsageError(argv.length ? `comando desconhecido: "${argv.join(' ')}"` : 'nenhum comando informado');
@@ -221,6 +234,22 @@ export async function runCommand(command: Command, config: Config): Promise<Reco
         return {
           keys: keys.map((k) => ({ id: k.id, name: k.name, scope: k.scope, prefix: k.prefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt })),
         };
+      }
+      case 'service.sync':
+      case 'service.list': {
+        await requireCompany(companies, em, command.companyId);
+        const outbound = new OutboundGuard(config.outboundAllowedHosts);
+        try {
+          const metrics = createMetrics();
+          const catalog = new ServiceCatalog(companies, new CalcomGateway({ metrics, config, outbound }), metrics);
+          const { services, defaultEventTypeId } =
+            command.kind === 'service.sync'
+              ? await catalog.syncCompany(em, command.companyId, SYSTEM_ACTOR)
+              : await catalog.list(em, { companyId: command.companyId });
+          return { services: services.map((s) => mapService(s, defaultEventTypeId)) };
+        } finally {
+          await outbound.close();
+        }
       }
       case 'apikey.revoke': {
         // Every running instance is told (NOTIFY) and stops accepting the key within moments.

@@ -13,6 +13,8 @@ export interface BookInput {
   clientEmail?: string | null;
   notes?: string | null;
   contactId?: string | null;
+  /** A service of the company; absent: the default service (see service-target.ts). */
+  serviceId?: string | null;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -24,6 +26,7 @@ export interface ValidBooking {
   clientEmail: string | null;
   notes: string | null;
   contactId?: string | null;
+  serviceId: string | null;
 }
 
 export function validateBooking(input: BookInput): ValidBooking {
@@ -49,7 +52,7 @@ export function validateBooking(input: BookInput): ValidBooking {
   if (fields.length > 0) {
     throw domainError('BOOKING_INVALID', { problems: Object.values(problems).join(' ') }, { fields: problems });
   }
-  return { start: input.start, clientName, clientPhone, clientEmail, notes, contactId: input.contactId ?? null };
+  return { start: input.start, clientName, clientPhone, clientEmail, notes, contactId: input.contactId ?? null, serviceId: input.serviceId ?? null };
 }
 
 export function appointmentSearchText(name: string, phone: string | null, email: string | null): string {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { domainError } from '../platform/errors.js';
+import { isUuid } from '../shared/ids.js';
 import { rawRead } from '../platform/raw-query.js';
 import type { AppointmentStatus } from './appointment.entity.js';
 import { decodeCursor, encodeCursor, searchTerms } from './appointment-input.js';
@@ -18,6 +19,7 @@ export interface ListFilter {
   to?: Date | null;
   search?: string | null;
   status?: AppointmentStatus[] | null;
+  serviceIds?: string[] | null;
 }
 
 export interface Page {
@@ -35,6 +37,9 @@ export async function listPage(em: EntityManager, companyId: string, filter: Lis
   if (!Number.isInteger(first) || first < 0) throw domainError('PAGE_SIZE_INVALID');
   const limit = Math.min(first, MAX_PAGE);
   if (filter.from && filter.to && filter.from > filter.to) throw domainError('RANGE_ORDER');
+  // Another company's (or a malformed) id simply matches nothing here.
+  if (filter.serviceIds && filter.serviceIds.length > 50) throw domainError('SERVICE_FILTER_TOO_LONG');
+  filter = { ...filter, serviceIds: filter.serviceIds?.length ? filter.serviceIds.filter(isUuid) : null };
   const cursor = after ? decodeCursor(after) : undefined;
   const terms = searchTerms(filter.search);
   // A text search's best plan depends on its pattern: planned with its values, not prepared.
@@ -47,6 +52,7 @@ export async function listPage(em: EntityManager, companyId: string, filter: Lis
     if (filter.from) clauses.push(`start_at >= ${param(filter.from)}`);
     if (filter.to) clauses.push(`start_at < ${param(filter.to)}`);
     if (filter.status?.length) clauses.push(`status in (${filter.status.map((s) => param(s)).join(', ')})`);
+    if (filter.serviceIds) clauses.push(filter.serviceIds.length ? `service_id in (${filter.serviceIds.map((s) => param(s)).join(', ')})` : 'false');
     for (const term of terms) clauses.push(`search_text like ${param(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} escape '\\'`);
     if (withCursor && cursor) clauses.push(`(start_at, id) > (${param(cursor.startAt)}, ${param(cursor.id)})`);
     return clauses.join(' and ');

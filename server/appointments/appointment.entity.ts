@@ -97,6 +97,10 @@ export class Appointment {
   @Property({ type: 'text' })
   attendance: string = 'UNKNOWN';
 
+  /** The service (Cal.com event type) booked; null for rows made before services existed. */
+  @Property({ type: 'uuid', nullable: true })
+  serviceId: string | null = null;
+
   /** Lower-case, accent-free client name + phone, for search (see text.ts). */
   @Property({ type: 'text' })
   searchText: string = '';

@@ -67,9 +67,14 @@ export class AppointmentResolver {
     return ctx.services.appointments.overlapReport(ctx.em, tenantOf(ctx), start, end, first ?? 20);
   }
 
-  @Query(() => [SlotView], { description: 'Free slots from Cal.com, in the future, within at most 62 days.' })
-  async availability(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: RequestContext): Promise<SlotView[]> {
-    return ctx.services.appointments.availability(ctx.em, tenantOf(ctx), from, to);
+  @Query(() => [SlotView], { description: "Free slots from Cal.com, in the future, within at most 62 days, of a service's event type (absent: the default service)." })
+  async availability(
+    @Arg('from', () => Date) from: Date,
+    @Arg('to', () => Date) to: Date,
+    @Ctx() ctx: RequestContext,
+    @Arg('serviceId', () => ID, { nullable: true }) serviceId?: string | null,
+  ): Promise<SlotView[]> {
+    return ctx.services.appointments.availability(ctx.em, tenantOf(ctx), from, to, serviceId ?? null);
   }
 
   @Mutation(() => AppointmentView)

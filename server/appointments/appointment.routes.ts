@@ -14,7 +14,7 @@ export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, 
   };
   const via = (tenant: Tenant) => (tenant.kind === 'user' ? 'admin' : 'api') as 'admin' | 'api';
 
-  app.post<{ Body: { start: string; clientName: string; clientPhone?: string; clientEmail?: string; notes?: string } }>(
+  app.post<{ Body: { start: string; clientName: string; clientPhone?: string; clientEmail?: string; notes?: string; serviceId?: string } }>(
     '/api/agenda/book',
     {
       schema: {
@@ -28,6 +28,7 @@ export async function registerAgendaRoutes(app: FastifyInstance, orm: MikroORM, 
             clientPhone: { type: 'string', maxLength: 40 },
             clientEmail: { type: 'string', maxLength: 254 },
             notes: { type: 'string', maxLength: 2000 },
+            serviceId: { type: 'string', maxLength: 64 },
           },
         },
       },

@@ -21,6 +21,7 @@ import { listPage, MAX_PAGE, type ListFilter, type Page } from './appointment-pa
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, lockHostSlot, type ApplyResult } from './calendar-sync.js';
 import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
+import { withServiceTarget, type ServiceDirectory, type ServiceTarget } from './service-target.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
@@ -76,6 +77,8 @@ export class AppointmentService {
     private readonly calendar: CalendarGateway,
     private readonly events: PgEventBus,
     private readonly metrics: Metrics,
+    /** The company's services; without it every booking uses the company's event type (as before issue 17). */
+    private readonly services?: ServiceDirectory,
   ) {
     this.sync = new CalendarSync(this, metrics);
   }
@@ -92,11 +95,15 @@ export class AppointmentService {
     return em.findOne(Appointment, { id, companyId: scope.companyId });
   }
 
-  async availability(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<CalendarSlot[]> {
+  /**
+   * Free slots of a service's event type (`serviceId` null: the default service, see service-target.ts).
+   * `allowInactive`: moving an existing meeting of a service deactivated since.
+   */
+  async availability(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<CalendarSlot[]> {
     checkScope(scope, 'read');
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
-    const company = await this.integrations(em, scope.companyId);
+    const { company } = await this.bookingTarget(em, scope.companyId, serviceId, options.allowInactive);
     const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);
@@ -113,14 +120,14 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
-    const company = await this.integrations(em, scope.companyId);
-    const booking = target ?? defaultTarget(company.cal);
+    const { company, target: service } = await this.bookingTarget(em, scope.companyId, clean.serviceId);
+    const booking = target ?? serviceBooking(service) ?? defaultTarget(company.cal);
     if (!company.cal.apiKey || !booking) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
     }
 
-    const claim = await this.claim(em, scope, clean, source, booking);
+    const claim = await this.claim(em, scope, clean, source, booking, service);
     return this.completeClaim(em, scope, company, claim, source, false, booking.eventTypeId);
   }
 
@@ -132,7 +139,21 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
-    return this.completeClaim(em, scope, await this.integrations(em, scope.companyId), claim, source, true, target?.eventTypeId);
+    const { company, target: service } = await this.bookingTarget(em, scope.companyId, claim.serviceId, true);
+    return this.completeClaim(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
+  }
+
+  /** The company's service on a Cal.com event type; null when unknown (not synced) or without services. */
+  async serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null> {
+    if (!this.services || typeof eventTypeId !== 'number') return null;
+    return this.services.serviceIdForEventType(em, companyId, eventTypeId);
+  }
+
+  /** The company's settings for a service's event type, and the service (null: the company's own event type). */
+  private async bookingTarget(em: EntityManager, companyId: string, serviceId: string | null, allowInactive = false): Promise<{ company: CompanyIntegrations; target: ServiceTarget | null }> {
+    const company = await this.integrations(em, companyId);
+    const target = this.services ? await this.services.target(em, companyId, serviceId, { defaultEventTypeId: company.cal.eventTypeId, allowInactive }) : null;
+    return { company: withServiceTarget(company, target), target };
   }
 
   /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
@@ -426,7 +447,7 @@ export class AppointmentService {
     if (booking.host?.name) row.hostName = booking.host.name;
   }
 
-  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource, target: BookingTarget): Promise<Appointment> {
+  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource, target: BookingTarget, service: ServiceTarget | null): Promise<Appointment> {
     const hostKey = hostKeyOf(target);
     try {
       return await em.transactional(async (tx) => {
@@ -436,14 +457,15 @@ export class AppointmentService {
           status: 'PENDING',
           title: `Reunião com ${input.clientName}`,
           startAt: input.start,
-          // Cal.com returns the real end; until then assume a 30-minute event.
-          endAt: new Date(input.start.getTime() + 30 * 60_000),
+          // Cal.com returns the real end; until then the service's length (30 minutes without one).
+          endAt: new Date(input.start.getTime() + (service?.durationMinutes ?? 30) * 60_000),
           clientName: input.clientName,
           clientPhone: input.clientPhone,
           clientEmail: input.clientEmail,
           notes: input.notes,
           source,
           contactId: input.contactId ?? null,
+          serviceId: service?.id ?? null,
           searchText: appointmentSearchText(input.clientName, input.clientPhone, input.clientEmail),
           hostKey,
           hostName: target.hostName ?? null,
@@ -455,6 +477,7 @@ export class AppointmentService {
           start: input.start.toISOString(),
           source,
           host: row.hostKey,
+          ...(service ? { serviceId: service.id, eventTypeId: service.calEventTypeId } : {}),
         });
         await tx.flush();
         return row;
@@ -534,4 +557,7 @@ export class AppointmentService {
   }
 }
 
-
+/** The booking target of a service: its event type, and its host when one Cal.com user runs it. */
+function serviceBooking(service: ServiceTarget | null): BookingTarget | null {
+  return service ? { eventTypeId: service.calEventTypeId, hostUserId: service.hostUserId, hostName: service.hostName } : null;
+}

@@ -47,6 +47,7 @@ export class AppointmentView {
   hostName!: string | null;
   @Field(() => Boolean, { description: 'Another live appointment of the same host overlaps this one (both were booked in Cal.com).' })
   overlaps!: boolean;
+  @Field(() => ID, { nullable: true, description: 'See `service`.' }) serviceId!: string | null;
 }
 
 /**
@@ -72,6 +73,7 @@ export function mapAppointment(a: Appointment, overlaps: boolean): AppointmentVi
     updatedAt: a.updatedAt,
     hostName: a.hostName,
     overlaps: overlaps && a.status !== 'CANCELLED',
+    serviceId: a.serviceId,
   };
 }
 
@@ -83,7 +85,7 @@ export function mapAppointment(a: Appointment, overlaps: boolean): AppointmentVi
  */
 export const APPOINTMENT_VIEW_COLUMNS = [
   'id', 'status', 'title', 'start_at', 'end_at', 'client_name', 'client_phone', 'client_email', 'notes',
-  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at', 'host_name',
+  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at', 'host_name', 'service_id',
 ] as const;
 
 /**
@@ -132,7 +134,8 @@ export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
     createdAt: new Date(t[13] as number),
     updatedAt: new Date(t[14] as number),
     hostName: (t[15] ?? null) as string | null,
-    overlaps: t[16] === true,
+    serviceId: (t[16] as string | null) ?? null,
+    overlaps: t[17] === true,
   };
 }
 
@@ -185,6 +188,7 @@ export class AppointmentFilter {
   @Field(() => String, { nullable: true, description: 'Client name or phone; accent- and case-insensitive.' })
   search?: string | null;
   @Field(() => [AppointmentStatusEnum], { nullable: true }) status?: AppointmentStatus[] | null;
+  @Field(() => [ID], { nullable: true, description: 'Only appointments of these services.' }) serviceIds?: string[] | null;
 }
 
 @InputType('BookAppointmentInput')
@@ -195,6 +199,7 @@ export class BookAppointmentInput {
   clientPhone?: string | null;
   @Field(() => String, { nullable: true }) clientEmail?: string | null;
   @Field(() => String, { nullable: true }) notes?: string | null;
+  @Field(() => ID, { nullable: true, description: 'A service of `Company.services`; absent: the default service.' }) serviceId?: string | null;
 }
 
 @ObjectType('Slot')

@@ -12,6 +12,8 @@ import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './a
 export interface ChangePublisher {
   publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void>;
   notifyView(em: EntityManager, companyId: string, view: AppointmentView, kind: AppointmentChangeKind): Promise<void>;
+  /** Which service a booking Cal.com reports belongs to (by its event type). */
+  serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null>;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
@@ -129,6 +131,7 @@ export class CalendarSync {
       hostKey: reportedHostKey(await this.companyCalendar(tx, companyId), event),
       hostName: event.host?.name ?? null,
       hostClaim: false,
+      serviceId: await this.appointments.serviceIdForEventType(tx, companyId, event.eventTypeId),
       createdAt: new Date(),
       updatedAt: new Date(),
     });

@@ -2,7 +2,7 @@
 
 import type { OutboundFetch } from '../platform/outbound-guard.js';
 
-export type CalcomOperation = 'slots' | 'book' | 'cancel' | 'list' | 'get';
+export type CalcomOperation = 'slots' | 'book' | 'cancel' | 'list' | 'get' | 'event_types';
 export type CalcomOutcome = 'ok' | 'client_error' | 'rate_limited' | 'server_error' | 'network_error' | 'timeout';
 export type CalcomErrorKind = 'client' | 'rate_limited' | 'server' | 'network' | 'timeout';
 export type CalcomBookingStatus = 'accepted' | 'pending' | 'cancelled' | 'rejected';

@@ -6,12 +6,13 @@ import type { OutboundGuard } from '../platform/outbound-guard.js';
 import { normalizePhone } from '../shared/phone.js';
 import { CalendarError, type BookingRequest, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from './calendar.gateway.js';
 import { CalcomClient, CalcomError, type CalcomBooking, type CalcomClientOptions } from './calcom.client.js';
+import { listEventTypes, type CalendarEventType, type EventTypeSource } from './calcom-event-types.js';
 
 /**
  * Cal.com implementation of the calendar seam. A client is built per call from the company's
  * current settings, so a changed key or event type applies to the very next request.
  */
-export class CalcomGateway implements CalendarGateway {
+export class CalcomGateway implements CalendarGateway, EventTypeSource {
   /** Overrides for every client (timeouts, backoff); tests shorten them. */
   clientOptions: Partial<CalcomClientOptions>;
 
@@ -38,6 +39,7 @@ export class CalcomGateway implements CalendarGateway {
       apiUrl,
       apiKey,
       eventTypeId,
+      eventLengthMinutes: company.cal.lengthMinutes,
       bookingsApiVersion: this.deps.config.calBookingsApiVersion,
       fetch: this.deps.outbound.fetch,
       observe: (operation, outcome, seconds) => {
@@ -91,6 +93,22 @@ export class CalcomGateway implements CalendarGateway {
   async findEvent(company: CompanyIntegrations, appointmentId: string, around: Date, now: Date): Promise<CalendarEvent | null> {
     const found = await this.client(company).findBookingByAppointmentId(appointmentId, around);
     return found ? toCalendarEvent(found, now) : null;
+  }
+
+  /** The account's event types (services); needs only the API key, not an event type. */
+  async eventTypes(company: CompanyIntegrations): Promise<CalendarEventType[]> {
+    const { apiKey, apiUrl } = company.cal;
+    if (!apiKey) throw new CalendarError('not_configured', 'Cal.com API key missing');
+    const { metrics } = this.deps;
+    return this.call(company, () =>
+      listEventTypes({
+        apiUrl,
+        apiKey,
+        fetch: this.deps.outbound.fetch,
+        observe: (operation, outcome) => metrics.calcomRequests.inc({ company: company.companyId, operation, outcome }),
+        ...this.clientOptions,
+      }),
+    );
   }
 
   private async call<T>(company: CompanyIntegrations, operation: () => Promise<T>): Promise<T> {

@@ -61,6 +61,7 @@ export interface CalendarEvent {
   reason: string | null;
   /** Our appointment id, when the booking was made by us (metadata round trip). */
   appointmentId: string | null;
+  /** The booking's event type: which service it is (a booking made in Cal.com gets its service from it). */
   eventTypeId: number | null;
   host: CalendarHost | null;
 }

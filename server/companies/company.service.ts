@@ -64,7 +64,15 @@ const WHATSAPP_FIELDS: ReadonlySet<string> = new Set([
 export interface CompanyIntegrations {
   companyId: string;
   timezone: string;
-  cal: { apiUrl: string; apiKey: string | null; eventTypeId: number | null; defaultUserId: string | null; webhookSecret: string | null };
+  cal: {
+    apiUrl: string;
+    apiKey: string | null;
+    eventTypeId: number | null;
+    defaultUserId: string | null;
+    webhookSecret: string | null;
+    /** The event type's length when a service is being booked (slots that come back with a start only). */
+    lengthMinutes?: number;
+  };
   whaticket: { url: string | null; token: string | null };
   whatsapp: WhatsappProviderSettings;
 }

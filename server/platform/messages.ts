@@ -97,6 +97,16 @@ export const ERRORS = {
   CURSOR_INVALID: ['BAD_USER_INPUT', 'Cursor `after` inválido.'],
   STATUS_LIST_INVALID: ['BAD_USER_INPUT', (p: { statuses: string }) => `\`status\` deve ser uma lista de ${p.statuses}.`],
 
+  // Services (Cal.com event types, issue 17). Texts about one input start with its name.
+  SERVICE_NOT_FOUND: ['NOT_FOUND', 'Serviço não encontrado. Atualize a lista em Configurações → Serviços (botão "Sincronizar com o Cal.com").'],
+  SERVICE_INACTIVE: ['CONFLICT', 'Este serviço está desativado: ative-o em Configurações → Serviços ou escolha outro.'],
+  SERVICE_NOT_IN_CALCOM: ['CONFLICT', 'Este tipo de evento não existe mais no Cal.com; ele não pode ser ativado.'],
+  SERVICE_NAME_LENGTH: ['BAD_USER_INPUT', 'O nome do serviço deve ter entre 1 e 100 caracteres.'],
+  /** Limits: MAX_KEYWORDS and MAX_KEYWORD_LENGTH in catalog/service-catalog.service.ts. */
+  SERVICE_KEYWORDS_INVALID: ['BAD_USER_INPUT', 'Palavras-chave: até 20, cada uma com 1 a 60 caracteres.'],
+  SERVICE_FILTER_TOO_LONG: ['BAD_USER_INPUT', '`serviceIds` aceita no máximo 50 serviços.'],
+  SERVICES_NEED_API_KEY: ['CALCOM_NOT_CONFIGURED', 'Para importar os serviços, preencha a chave de API do Cal.com em Configurações.'],
+
   // Webhook deliveries (admin diagnostics)
   WEBHOOK_DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Entrega de webhook não encontrada.'],
   WEBHOOK_DELIVERY_NOT_FAILED: ['CONFLICT', 'Só entregas que falharam podem ser reprocessadas ou descartadas.'],

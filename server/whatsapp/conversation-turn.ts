@@ -14,6 +14,7 @@ import type { Conversation } from './conversation.entity.js';
 import { storePreference, type ConversationData, type ConversationState, type StoredPreference } from './conversation.state.js';
 import { parseDatePreference } from './date/index.js';
 import type { Intent } from './intent.js';
+import type { ServicePort } from './service-choice.js';
 import { calendarRejectedMessage, calendarUnavailableMessage, notConfiguredMessage } from './replies.js';
 
 export interface WhatsappSettings {
@@ -74,6 +75,7 @@ const CALENDAR_CODES = new Set<string>(['CALCOM_NOT_CONFIGURED', 'CALCOM_UNAVAIL
 /** What the flows call: the engine's collaborators, passed along with each turn's working copy. */
 export interface EngineDeps {
   appointments: AppointmentPort;
+  services: ServicePort;
   settings: WhatsappSettings;
   metrics: Metrics;
 }

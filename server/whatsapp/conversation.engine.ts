@@ -6,7 +6,7 @@
  */
 
 import type { Metrics } from '../platform/metrics.js';
-import { choose, offerSlots } from './booking-offer.js';
+import { answeredService, askService, choose, offerSlots, startBooking } from './booking-offer.js';
 import {
   auditTurn,
   liveAppointment,
@@ -25,12 +25,14 @@ import {
   type ConversationData,
   type ConversationState,
   type ReminderContext,
+  type ServiceQuestion,
   type SlotOffer,
 } from './conversation.state.js';
 import { askWhich, cancel, list, startCancel, startForAction, startReschedule } from './existing-appointments.js';
 import type { InboundMedia } from './inbound-payload.js';
 import { detectIntent, reminderAnswer, smallTalkKind, type DetectedIntent, type Intent } from './intent.js';
 import { confirmPresence, declineAppointment } from './reminder-answers.js';
+import { NO_SERVICES, type ServicePort } from './service-choice.js';
 import { cancelConfirmHelpMessage, cancelKeptMessage, declineMessage, helpMessage, invalidChoiceMessage, mediaMessage, smallTalkMessage } from './replies.js';
 
 // Importers (whatsapp.service, tests, the evaluation) keep importing these from here.
@@ -47,8 +49,10 @@ export class ConversationEngine {
     appointments: AppointmentPort,
     readonly settings: WhatsappSettings,
     metrics: Metrics,
+    /** The company's services; without it every booking uses the company's event type. */
+    services: ServicePort = NO_SERVICES,
   ) {
-    this.deps = { appointments, settings, metrics };
+    this.deps = { appointments, settings, metrics, services };
   }
 
   /** `media`: an audio, image, video, document or sticker sent without text (`text` is then empty). */
@@ -80,6 +84,7 @@ export class ConversationEngine {
     else if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) await this.onAppointmentChoice(w, data.pick, detected, text);
     else if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) await this.onCancelConfirmation(w, data.cancel, detected, text);
     else if (state === 'AWAITING_REMINDER_ANSWER' && data.reminder) await this.onReminderAnswer(w, data.reminder, text);
+    else if (state === 'AWAITING_SERVICE_CHOICE' && data.serviceAsk) await this.onServiceChoice(w, data.serviceAsk, detected, text);
     else await this.onIdle(w, detected, text);
     return this.finish(w, detected.intent);
   }
@@ -101,7 +106,7 @@ export class ConversationEngine {
       case 'SCHEDULE':
         return reschedulingId
           ? offerSlots(w, { purpose: 'reschedule', appointmentId: reschedulingId }, preferenceOf(w.turn, text))
-          : offerSlots(w, { purpose: 'book' }, preferenceOf(w.turn, text));
+          : startBooking(w, text);
       case 'RESCHEDULE':
         return startReschedule(w, text);
       case 'CANCEL':
@@ -171,8 +176,8 @@ export class ConversationEngine {
       case 'CHOOSE':
         return choose(w, offer, detected.choice!);
       case 'SCHEDULE':
-        // "e na sexta?": new options for the same purpose (booking or moving the same meeting).
-        return offerSlots(w, { purpose: offer.purpose, appointmentId: offer.appointmentId }, preferenceOf(w.turn, text));
+        // "e na sexta?": new options for the same purpose (booking the same service or moving the same meeting).
+        return offerSlots(w, { purpose: offer.purpose, appointmentId: offer.appointmentId, serviceId: offer.serviceId, serviceName: offer.serviceName }, preferenceOf(w.turn, text));
       case 'RESCHEDULE':
         return startReschedule(w, text);
       case 'CANCEL':
@@ -185,6 +190,36 @@ export class ConversationEngine {
       default:
         if (detected.invalidChoice !== undefined) return w.reply(invalidChoiceMessage(offer.slots.length), 'invalid_choice');
         return w.reply(helpMessage(offer.slots.length), 'help');
+    }
+  }
+
+  /** The answer to "Qual serviço?" (asked once per request; the day asked for is kept). */
+  private async onServiceChoice(w: Working, question: ServiceQuestion, detected: DetectedIntent, text: string): Promise<void> {
+    const choice = detected.intent === 'CHOOSE' ? detected.choice : undefined;
+    const { service, services } = await answeredService(w, question, text, choice);
+    if (service) {
+      // "limpeza na sexta": a day given with the answer replaces the one kept.
+      const preference = preferenceOf(w.turn, text) ?? question.preference;
+      const serviceName = services.length > 1 ? service.name : undefined;
+      auditTurn(w.turn, 'bot.service_chosen', { inboundId: w.turn.inboundId, serviceId: service.id });
+      return offerSlots(w, { purpose: 'book', serviceId: service.id, serviceName }, preference);
+    }
+    switch (detected.intent) {
+      case 'RESCHEDULE':
+        return startReschedule(w, text);
+      case 'CANCEL':
+        return startCancel(w, text);
+      case 'LIST':
+        return list(w);
+      case 'DECLINE':
+        w.set('IDLE');
+        return w.reply(declineMessage(), 'declined');
+      default:
+        // Only one service left bookable (the others were deactivated meanwhile): no question needed.
+        if (services.length <= 1) return offerSlots(w, { purpose: 'book', serviceId: services[0]?.id }, preferenceOf(w.turn, text) ?? question.preference);
+        // A number that is not an option, a new day ("amanhã") or anything else: the same question
+        // with the fresh list, keeping the latest day asked for.
+        return askService(w, services, preferenceOf(w.turn, text) ?? question.preference);
     }
   }
 
@@ -208,7 +243,7 @@ export class ConversationEngine {
           // "para sexta" answered to "which meeting?": keep it for after the choice.
           return askWhich(w, { ...pick, requestText: text });
         }
-        return offerSlots(w, { purpose: 'book' }, preferenceOf(w.turn, text));
+        return startBooking(w, text);
       case 'LIST':
         return list(w);
       case 'DECLINE':

@@ -11,13 +11,16 @@ import type { DatePreference } from './date/index.js';
  * - AWAITING_CANCEL_CONFIRMATION: "Confirma o cancelamento…? Responda sim ou não" was asked.
  * - AWAITING_REMINDER_ANSWER: a reminder ("Responda 1 para confirmar, 2 para remarcar ou 3 para
  *   cancelar") was queued for the appointment in `data.reminder` (set by reminder-delivery.ts).
+ * - AWAITING_SERVICE_CHOICE: the company has several services and the message named none:
+ *   "Qual serviço?" was asked (the day already asked for is kept).
  */
 export type ConversationState =
   | 'IDLE'
   | 'AWAITING_SLOT_CHOICE'
   | 'AWAITING_APPOINTMENT_CHOICE'
   | 'AWAITING_CANCEL_CONFIRMATION'
-  | 'AWAITING_REMINDER_ANSWER';
+  | 'AWAITING_REMINDER_ANSWER'
+  | 'AWAITING_SERVICE_CHOICE';
 
 /** A DatePreference as JSON. */
 export interface StoredPreference {
@@ -40,6 +43,17 @@ export interface SlotOffer {
   offeredAt: string;
   /** After this a "1" gets fresh options instead of booking a slot that may be gone. */
   expiresAt: string;
+  /** The service whose event type the slots belong to (absent: the company's default). */
+  serviceId?: string;
+  /** Set when the company has several services: offers and the confirmation name it. */
+  serviceName?: string;
+}
+
+export interface ServiceQuestion {
+  /** The numbered options, in order. */
+  serviceIds: string[];
+  /** The day or period already asked for, used once the service is known. */
+  preference: StoredPreference | null;
 }
 
 export interface AppointmentPick {
@@ -63,6 +77,7 @@ export interface ConversationData {
   reminder?: ReminderContext;
   pick?: AppointmentPick;
   cancel?: CancelConfirmation;
+  serviceAsk?: ServiceQuestion;
   /** IDLE after "no free slots" while moving a meeting: the next day asked for still moves it. */
   reschedulingId?: string;
 }
@@ -91,5 +106,6 @@ export function pendingChoice(state: ConversationState, data: ConversationData):
   if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) return { awaitingChoice: true, optionCount: 1 };
   // 1 confirm, 2 reschedule, 3 cancel; "sim"/"confirmo" read as 1.
   if (state === 'AWAITING_REMINDER_ANSWER' && data.reminder) return { awaitingChoice: true, optionCount: 3 };
+  if (state === 'AWAITING_SERVICE_CHOICE' && data.serviceAsk) return { awaitingChoice: true, optionCount: data.serviceAsk.serviceIds.length };
   return { awaitingChoice: false, optionCount: 0 };
 }

@@ -83,10 +83,14 @@ export function formatSlotOption(index: number, start: Date, now: Date, timeZone
   return `${index}) ${slotWhen(start, now, timeZone)}`;
 }
 
-/** The offer: intro, numbered slots, how to answer. `prefLabel` is DatePreference.label. */
-export function optionsMessage(slots: readonly Date[], now: Date, timeZone: string, prefLabel?: string): string {
+/**
+ * The offer: intro, numbered slots, how to answer. `prefLabel` is DatePreference.label; `serviceName`
+ * is set when the company has several services ("… disponíveis para Limpeza amanhã:").
+ */
+export function optionsMessage(slots: readonly Date[], now: Date, timeZone: string, prefLabel?: string, serviceName?: string): string {
   if (slots.length === 0) return noSlotsMessage(prefLabel);
-  const available = slots.length === 1 ? 'Tenho este horário disponível' : 'Tenho estes horários disponíveis';
+  const forService = serviceName ? ` para ${serviceName}` : '';
+  const available = slots.length === 1 ? `Tenho este horário disponível${forService}` : `Tenho estes horários disponíveis${forService}`;
   const intro = prefLabel ? `${available} ${prefLabel}:` : `${available}:`;
   return [
     intro,
@@ -102,8 +106,20 @@ function linkSentence(meetingUrl: string | null): string {
   return meetingUrl ? `Aqui está o link: ${meetingUrl}` : 'O link da reunião ainda não está disponível; nossa equipe vai enviá-lo por aqui.';
 }
 
-export function confirmationMessage(start: Date, meetingUrl: string | null, now: Date, timeZone: string): string {
+/** `serviceName` when the company has several services: the confirmation says which one was booked. */
+export function confirmationMessage(start: Date, meetingUrl: string | null, now: Date, timeZone: string, serviceName?: string): string {
+  if (serviceName) return `Agendamento confirmado: ${serviceName}, ${sentenceWhen(start, now, timeZone)}! ${linkSentence(meetingUrl)}`;
   return `Reunião confirmada para ${sentenceWhen(start, now, timeZone)}! ${linkSentence(meetingUrl)}`;
+}
+
+/** "Qual serviço? 1) Consulta (30 min) 2) Limpeza (60 min)", one option per line. */
+export function serviceQuestionMessage(services: ReadonlyArray<{ name: string; durationMinutes: number }>): string {
+  return [
+    'Qual serviço você quer agendar?',
+    ...services.map((s, i) => `${i + 1}) ${s.name} (${s.durationMinutes} min)`),
+    '',
+    `Responda com o número (${optionNumbers(services.length)}) ou o nome do serviço.`,
+  ].join('\n');
 }
 
 export function rescheduleConfirmedMessage(

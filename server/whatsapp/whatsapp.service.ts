@@ -7,6 +7,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { OutboundGuard } from '../platform/outbound-guard.js';
 import { ConversationEngine, DEFAULT_WHATSAPP_SETTINGS, type WhatsappSettings } from './conversation.engine.js';
 import { Handoff, type WhatsappQueue } from './handoff.js';
+import type { ServicePort } from './service-choice.js';
 import type { InboundText } from './inbound-payload.js';
 import { InboundStore, type ChatMessage, type Received, type ReceiveOptions } from './inbound-store.js';
 import { Outbox } from './outbox.js';
@@ -54,9 +55,11 @@ export class WhatsappService {
       settings?: Partial<WhatsappSettings>;
       /** The WhatsApp gateways; tests may add fakes. */
       providers?: ProviderRegistry;
+      /** The company's services (the catalogue); without it bookings use the company's event type. */
+      services?: ServicePort;
     },
   ) {
-    this.engine = new ConversationEngine(deps.appointments, { ...DEFAULT_WHATSAPP_SETTINGS, ...deps.settings }, deps.metrics);
+    this.engine = new ConversationEngine(deps.appointments, { ...DEFAULT_WHATSAPP_SETTINGS, ...deps.settings }, deps.metrics, deps.services);
     this.providers = deps.providers ?? new ProviderRegistry(DEFAULT_PROVIDERS);
     this.admin = new ProviderAdmin({ ...deps, providers: this.providers });
     this.inbound = new InboundStore(this.handoff, deps.metrics);

@@ -4,6 +4,7 @@ import { ApiKey } from '../auth/api-key.entity.js';
 import { Session } from '../auth/session.entity.js';
 import { User } from '../auth/user.entity.js';
 import { WebhookDelivery } from '../calcom/webhook-delivery.entity.js';
+import { Service } from '../catalog/service.entity.js';
 import { Company } from '../companies/company.entity.js';
 import { openOrmWith, type MikroORM } from '../platform/database.js';
 import { Contact } from '../whatsapp/contact.entity.js';
@@ -14,7 +15,7 @@ import { OutboundMessage } from '../whatsapp/outbound-message.entity.js';
 /** Every entity of the schema; a new domain adds its own here, not in `platform/`. */
 export const entities = [
   Company, User, Session, ApiKey, Contact, Conversation, InboundMessage, OutboundMessage,
-  Appointment, AuditLog, WebhookDelivery,
+  Appointment, AuditLog, WebhookDelivery, Service,
 ];
 
 /** The application's ORM: the platform's connection settings with this application's entities. */

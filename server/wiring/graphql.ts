@@ -3,12 +3,16 @@ import { AppointmentConnectionResolver, AppointmentResolver } from '../appointme
 import { AuditResolver } from '../audit/audit.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { CalcomResolver } from '../calcom/calcom.resolver.js';
+import { AppointmentServiceResolver, CompanyServicesResolver, ServiceResolver } from '../catalog/service.resolver.js';
 import { CompanyResolver } from '../companies/company.resolver.js';
 import { buildGraphqlSchema } from '../platform/graphql.js';
 import { WhatsappResolver } from '../whatsapp/whatsapp.resolver.js';
 
 /** Every resolver of the API; a new domain adds its own here, not in `platform/`. */
-export const resolvers = [AuthResolver, CompanyResolver, AppointmentResolver, AppointmentConnectionResolver, AuditResolver, CalcomResolver, WhatsappResolver] as const;
+export const resolvers = [
+  AuthResolver, CompanyResolver, AppointmentResolver, AppointmentConnectionResolver, AuditResolver, CalcomResolver, WhatsappResolver,
+  ServiceResolver, CompanyServicesResolver, AppointmentServiceResolver,
+] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildGraphqlSchema(resolvers);

@@ -3,6 +3,8 @@ import { AuditQueryService } from '../audit/audit-query.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import { CalcomAdminService } from '../calcom/calcom-admin.service.js';
 import type { CalendarGateway } from '../calcom/calendar.gateway.js';
+import type { EventTypeSource } from '../calcom/calcom-event-types.js';
+import { ServiceCatalog } from '../catalog/service-catalog.service.js';
 import { CalcomSyncService } from '../calcom/calcom-sync.service.js';
 import { RejectedWebhooks } from '../calcom/webhook-diagnostics.js';
 import { CompanyService } from '../companies/company.service.js';
@@ -25,6 +27,8 @@ export interface Services {
   auth: AuthService;
   companies: CompanyService;
   appointments: AppointmentService;
+  /** The company's services (Cal.com event types). */
+  catalog: ServiceCatalog;
   calendar: CalendarGateway;
   calcomSync: CalcomSyncService;
   webhookRejections: RejectedWebhooks;
@@ -34,11 +38,12 @@ export interface Services {
   reminders: ReminderService;
 }
 
-export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway; outbound: OutboundGuard }): Services {
+export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway & EventTypeSource; outbound: OutboundGuard }): Services {
   const companies = new CompanyService(new SecretBox(deps.config.appSecret), deps.outbound);
-  const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics);
+  const catalog = new ServiceCatalog(companies, deps.calendar, deps.metrics);
+  const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics, catalog);
   const webhookRejections = new RejectedWebhooks();
-  const whatsapp = new WhatsappService({ companies, appointments, metrics: deps.metrics, outbound: deps.outbound });
+  const whatsapp = new WhatsappService({ companies, appointments, services: catalog, metrics: deps.metrics, outbound: deps.outbound });
   const reminders = new ReminderService({
     metrics: deps.metrics,
     channel: { queue: queueReminderMessage, enqueue: (ids) => whatsapp.enqueueOutbound(ids) },
@@ -49,6 +54,7 @@ export function createServices(deps: { config: Config; metrics: Metrics; events:
     auth: new AuthService(),
     companies,
     appointments,
+    catalog,
     calcomSync: new CalcomSyncService(appointments),
     webhookRejections,
     calcomAdmin: new CalcomAdminService(appointments, webhookRejections),

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { createMetrics } from '../../server/platform/metrics.js';
 import { ConversationEngine, DEFAULT_WHATSAPP_SETTINGS, type AppointmentPort, type TurnResult } from '../../server/whatsapp/conversation.engine.js';
+import type { ServiceOption, ServicePort } from '../../server/whatsapp/service-choice.js';
 import { Conversation } from '../../server/whatsapp/conversation.entity.js';
 import type { ConversationData, StoredPreference } from '../../server/whatsapp/conversation.state.js';
 import {
@@ -102,6 +103,14 @@ function calendarPort(calendar: GapCalendar): AppointmentPort {
   };
 }
 
+/** The several-services company of the cases marked `services` (ordered by name, as the catalogue lists them). */
+const SERVICES: ServiceOption[] = [
+  { id: randomUUID(), name: 'Avaliação ortodôntica', durationMinutes: 45, keywords: [], hosts: [{ calUserId: 21, name: 'Dra. Ana Lima' }, { calUserId: 22, name: 'Dr. Bruno Reis' }] },
+  { id: randomUUID(), name: 'Consulta', durationMinutes: 30, keywords: [], hosts: [{ calUserId: 11, name: 'Dr. Carlos Mendes' }] },
+  { id: randomUUID(), name: 'Limpeza', durationMinutes: 60, keywords: ['profilaxia'], hosts: [{ calUserId: 11, name: 'Dr. Carlos Mendes' }] },
+];
+const servicePort: ServicePort = { bookable: async () => SERVICES };
+
 export interface CaseResult {
   case: EvalCase;
   zone: string;
@@ -179,6 +188,16 @@ function judgeSchedule(c: EvalCase, result: TurnResult, data: ConversationData, 
   return { pass: true, emptyWindow, reason: '' };
 }
 
+/** With several services, the offer must be for the service asked for (and name it). */
+function judgeService(c: EvalCase, data: ConversationData, verdict: Verdict): Verdict {
+  if (!verdict.pass || c.service === undefined) return verdict;
+  const expected = SERVICES.find((s) => s.name === c.service)!;
+  if (data.offer?.serviceId !== expected.id || data.offer.serviceName !== expected.name) {
+    return { ...verdict, pass: false, reason: `service ${data.offer?.serviceName ?? 'none'}, expected ${c.service}` };
+  }
+  return verdict;
+}
+
 function judgeOther(c: EvalCase, result: TurnResult): Verdict {
   const fail = (reason: string) => ({ pass: false, emptyWindow: false, reason });
   if (result.intent !== c.intent) return fail(`intent ${result.intent}`);
@@ -193,7 +212,7 @@ export async function runCase(em: EntityManager, companyId: string, c: EvalCase,
   const { timeZone, today } = zone;
   const now = zonedTimeToUtc(today, NOW_MINUTES, timeZone);
   const calendar = new GapCalendar(today, timeZone);
-  const engine = new ConversationEngine(calendarPort(calendar), DEFAULT_WHATSAPP_SETTINGS, createMetricsOnce());
+  const engine = new ConversationEngine(calendarPort(calendar), DEFAULT_WHATSAPP_SETTINGS, createMetricsOnce(), c.services ? servicePort : undefined);
   const contactId = randomUUID();
   const conversation = Object.assign(new Conversation(), { companyId, contactId });
   const contact = { id: contactId, phone: `5511${String(Math.floor(Math.random() * 1e9)).padStart(9, '9')}`, name: 'Avaliação' };
@@ -217,8 +236,8 @@ export async function runCase(em: EntityManager, companyId: string, c: EvalCase,
   // Replies are pt-BR for people: no ISO dates or English leaking through.
   const leak = result!.replies.find((r) => /\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|\b(?:undefined|null|NaN|slot|error|available)\b/i.test(r));
   if (leak) return { case: c, zone: timeZone, replies: result!.replies, pass: false, emptyWindow: false, reason: `reply not in plain pt-BR: ${leak}`, options: 0 };
-  const verdict = (c.intent ?? 'SCHEDULE') === 'SCHEDULE' && c.outcome === undefined
-    ? judgeSchedule(c, result!, data, calendar, now, today, timeZone)
+  const verdict = ((c.intent ?? 'SCHEDULE') === 'SCHEDULE' || c.service !== undefined) && c.outcome === undefined
+    ? judgeService(c, data, judgeSchedule(c, result!, data, calendar, now, today, timeZone))
     : judgeOther(c, result!);
   return { case: c, zone: timeZone, replies: result!.replies, ...verdict, options: data.offer?.slots.length ?? 0 };
 }

@@ -31,6 +31,10 @@ export interface EvalCase {
   time?: TimeWindow;
   /** For other intents: the outcome prefix expected ('silent' = no reply, left to the human agents). */
   outcome?: string;
+  /** The company offers several services (SERVICES in conversation-eval.ts) instead of one. */
+  services?: boolean;
+  /** The service whose slots must be offered (by name). */
+  service?: string;
 }
 
 // ---- expectations ------------------------------------------------------------------------------
@@ -440,7 +444,21 @@ const HELD_OUT_2: EvalCase[] = [
 
 const OFFER = ['quero marcar amanhã à tarde'];
 
+/** A company with Consulta, Limpeza ("profilaxia") and Avaliação ortodôntica (Dra. Ana Lima). */
+const SERVICES: EvalCase[] = [
+  { cls: 'intenções', services: true, text: 'quero marcar uma limpeza na sexta à tarde', days: d(1), time: PM, service: 'Limpeza' },
+  { cls: 'intenções', services: true, text: 'dá pra agendar uma profilaxia amanhã de manhã?', days: d(1), time: AM, service: 'Limpeza' },
+  { cls: 'intenções', services: true, text: 'consulta com a Dra. Ana na quarta', days: d(6), service: 'Avaliação ortodôntica' },
+  { cls: 'intenções', services: true, text: 'QUERO AGENDAR UMA AVALIACAO ORTODONTICA segunda a tarde', days: d(4), time: PM, service: 'Avaliação ortodôntica' },
+  { cls: 'intenções', services: true, text: 'quero marcar na sexta de manhã', intent: 'SCHEDULE', outcome: 'asked_service' },
+  // The answer to "Qual serviço?" keeps the day asked for.
+  { cls: 'intenções', services: true, text: '2', setup: ['quero marcar na sexta de manhã'], intent: 'CHOOSE', days: d(1), time: AM, service: 'Consulta' },
+  { cls: 'intenções', services: true, text: 'limpeza', setup: ['quero agendar segunda à tarde'], intent: 'NONE', days: d(4), time: PM, service: 'Limpeza' },
+  { cls: 'intenções', services: true, text: 'a avaliação', setup: ['quero marcar uma reunião quarta'], intent: 'NONE', days: d(6), service: 'Avaliação ortodôntica' },
+];
+
 const INTENTS: EvalCase[] = [
+  ...SERVICES,
   ...schedule('intenções', [
     ['quero marcar uma reunião'],
     ['gostaria de agendar uma consulta'],

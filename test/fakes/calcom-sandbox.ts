@@ -11,7 +11,12 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
  *   need `cal-api-version` 2024-08-13 or 2026-02-25; anything else would reach Cal.com's older
  *   controller, whose body shape differs, so the sandbox answers 400 saying so;
  * - errors in the Nest envelope `{status:"error", timestamp, path, error:{code, message, details}}`;
- * - signed webhooks (`X-Cal-Signature-256`) on every booking change, bodies as in §4.8.
+ * - signed webhooks (`X-Cal-Signature-256`) on every booking change, bodies as in §4.8;
+ * - event types (`cal-api-version: 2024-06-14`, as `GetEventTypesOutput_2024_06_14` and
+ *   `TeamEventTypeOutput_2024_06_14` in Cal.com's source): `GET /v2/event-types` (the key owner's),
+ *   `GET /v2/teams`, `GET /v2/teams/:teamId/event-types`. A team event type (round-robin) has several
+ *   hosts and may have its own working hours; a booking goes to its first free host, who is the
+ *   booking's `hosts[0]` and the webhook's `organizer`.
  * Sandbox-only: the `X-Cal-Company` header on deliveries (our webhook config), fault injection.
  */
 
@@ -19,6 +24,7 @@ export const DEFAULT_API_KEY = 'cal_test_sandbox_key';
 export const DEFAULT_EVENT_TYPE_ID = 1001;
 const BOOKING_VERSIONS = ['2024-08-13', '2026-02-25'];
 const SLOTS_VERSION = '2024-09-04';
+const EVENT_TYPES_VERSION = '2024-06-14';
 const SLOT_TAKEN = 'User either already has booking at this time or is not available';
 const LANGUAGES = [
   'ar', 'ca', 'de', 'es', 'eu', 'he', 'id', 'ja', 'lv', 'pl', 'ro', 'sr', 'th', 'vi', 'az', 'cs', 'el', 'es-419', 'fi', 'hr',
@@ -43,6 +49,18 @@ export interface SandboxEventType {
   requiresConfirmation: boolean;
   /** Cal.com's default booking form requires email; phone-only bookings need the event type reconfigured. */
   emailRequired: boolean;
+  hidden: boolean;
+  /** A team event type: its team's id; its hosts are the team's members. */
+  teamId: number | null;
+  /** Own availability (a team event type's schedule); else the tenant's working hours. */
+  workingHours: WorkingHours | null;
+}
+
+export interface SandboxTeam {
+  id: number;
+  name: string;
+  slug: string;
+  members: SandboxHost[];
 }
 
 export interface WorkingHours {
@@ -70,7 +88,9 @@ export interface SandboxTenantOptions {
   host?: Partial<SandboxHost>;
   /** Host zone for working hours (shorthand for host.timeZone). Default America/Sao_Paulo. */
   timeZone?: string;
-  eventTypes?: Array<Partial<SandboxEventType> & { id: number }>;
+  eventTypes?: Array<Partial<Omit<SandboxEventType, 'workingHours'>> & { id: number; workingHours?: Partial<WorkingHours> }>;
+  /** Teams of the key owner (their event types are listed per team). */
+  teams?: Array<{ id: number; name?: string; slug?: string; members: Array<Partial<SandboxHost> & { id: number }> }>;
   workingHours?: Partial<WorkingHours>;
   webhook?: SandboxWebhook | null;
   linkMode?: LinkMode;
@@ -81,6 +101,7 @@ export interface SandboxTenant {
   apiKeys: Set<string>;
   host: SandboxHost;
   eventTypes: Map<number, SandboxEventType>;
+  teams: SandboxTeam[];
   workingHours: WorkingHours;
   webhook: SandboxWebhook | null;
   linkMode: LinkMode;
@@ -296,12 +317,28 @@ export class CalcomSandbox {
         lengthInMinutes: et.lengthInMinutes ?? 30,
         requiresConfirmation: et.requiresConfirmation ?? false,
         emailRequired: et.emailRequired ?? false,
+        hidden: et.hidden ?? false,
+        teamId: et.teamId ?? null,
+        workingHours: et.workingHours ? { days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00', ...et.workingHours } : null,
       });
     }
+    const teams: SandboxTeam[] = (options.teams ?? []).map((team) => ({
+      id: team.id,
+      name: team.name ?? `Equipe ${team.id}`,
+      slug: team.slug ?? `equipe-${team.id}`,
+      members: team.members.map((m) => ({
+        id: m.id,
+        name: m.name ?? `Profissional ${m.id}`,
+        email: m.email ?? `host${m.id}@clinica.example`,
+        username: m.username ?? `host${m.id}`,
+        timeZone: m.timeZone ?? host.timeZone,
+      })),
+    }));
     const tenant: SandboxTenant = {
       apiKeys: new Set(options.apiKeys ?? (first ? [DEFAULT_API_KEY] : [])),
       host,
       eventTypes,
+      teams,
       workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00', ...options.workingHours },
       webhook: options.webhook ?? null,
       linkMode: options.linkMode ?? 'meetingUrl',
@@ -528,6 +565,9 @@ export class CalcomSandbox {
       if (version !== SLOTS_VERSION) throw notFound(`Cannot GET ${path}`);
       return this.getSlots(query);
     }
+    if (method === 'GET' && (path === '/v2/event-types' || path === '/v2/teams' || /^\/v2\/teams\/[^/]+\/event-types$/.test(path))) {
+      return this.eventTypesRoute(path, version, headers);
+    }
     const bookingPath = /^\/v2\/bookings(?:\/([^/]+))?(?:\/(cancel|reschedule))?$/.exec(path);
     if (!bookingPath) throw notFound(`Cannot ${method} ${path}`);
     const [, uid, action] = bookingPath;
@@ -546,6 +586,34 @@ export class CalcomSandbox {
       return uid ? this.getBooking(caller, decodeURIComponent(uid)) : this.listBookings(caller, query);
     }
     throw notFound(`Cannot ${method} ${path}`);
+  }
+
+  /**
+   * `GET /v2/event-types` and `GET /v2/teams` need a key; a team's event types are public (but a
+   * bad key is still a 401). Event types need `cal-api-version: 2024-06-14` (an older controller,
+   * with another shape, answers without it: the sandbox refuses instead).
+   */
+  private eventTypesRoute(path: string, version: string | undefined, headers: IncomingHttpHeaders): Reply {
+    const caller = this.authenticate(headers);
+    if (path === '/v2/teams') {
+      if (!caller) throw unauthorized('No authentication method provided');
+      return { status: 200, body: { status: 'success', data: caller.teams.map((t) => ({ id: t.id, name: t.name, slug: t.slug, isOrganization: false, parentId: null, timeZone: caller.host.timeZone })) } };
+    }
+    if (version !== EVENT_TYPES_VERSION) {
+      throw badRequest(`cal-api-version "${version ?? ''}" is not served by this sandbox: event types need ${EVENT_TYPES_VERSION}`);
+    }
+    if (path === '/v2/event-types') {
+      if (!caller) throw unauthorized('No authentication method provided');
+      const own = [...caller.eventTypes.values()].filter((et) => et.teamId === null);
+      return { status: 200, body: { status: 'success', data: own.map((et) => eventTypeOutput(et, caller)) } };
+    }
+    const teamId = Number(path.split('/')[3]);
+    if (!Number.isInteger(teamId)) throw badRequest(['Validation failed (numeric string is expected)']);
+    const owner = this.tenants.find((t) => t.teams.some((team) => team.id === teamId));
+    const team = owner?.teams.find((t) => t.id === teamId);
+    if (!owner || !team) return { status: 200, body: { status: 'success', data: [] } };
+    const types = [...owner.eventTypes.values()].filter((et) => et.teamId === teamId);
+    return { status: 200, body: { status: 'success', data: types.map((et) => teamEventTypeOutput(et, team)) } };
   }
 
   /** Optional auth: no token is anonymous; a token we do not know is always a 401. */
@@ -706,6 +774,10 @@ export class CalcomSandbox {
   ): SandboxBooking {
     const uid = newUid();
     const link = `https://app.cal.com/video/${uid}`;
+    const lengthMs = eventType.lengthInMinutes * 60_000;
+    // Round-robin: the first host free at that time (a forced booking falls back to the first host).
+    const candidates = this.hostsOf(tenant, eventType);
+    const host = candidates.find((h) => !this.busy(h.id, start.getTime(), start.getTime() + lengthMs, from?.booking.uid)) ?? candidates[0]!;
     const video = tenant.linkMode === 'meetingUrl' || tenant.linkMode === 'metadata';
     const { videoCallUrl: _previous, ...ownMetadata } = metadata;
     // Phone-only bookings get a faux address (contructEmailFromPhoneNumber in Cal.com).
@@ -713,9 +785,9 @@ export class CalcomSandbox {
     const booking: SandboxBooking = {
       id: this.nextBookingId++,
       uid,
-      title: `${eventType.title} between ${tenant.host.name} and ${attendee.name}`,
+      title: `${eventType.title} between ${host.name} and ${attendee.name}`,
       description: notes ?? '',
-      hosts: [{ ...tenant.host, displayEmail: tenant.host.email }],
+      hosts: [{ ...host, displayEmail: host.email }],
       status: eventType.requiresConfirmation ? 'pending' : 'accepted',
       start: start.toISOString(),
       end: new Date(start.getTime() + eventType.lengthInMinutes * 60_000).toISOString(),
@@ -822,32 +894,41 @@ export class CalcomSandbox {
     void delivery.finally(() => this.pendingWebhooks.delete(delivery));
   }
 
+  /** Who can run an event type: its team's members, or the key owner. */
+  private hostsOf(tenant: SandboxTenant, eventType: SandboxEventType): SandboxHost[] {
+    const team = eventType.teamId === null ? undefined : tenant.teams.find((t) => t.id === eventType.teamId);
+    return team && team.members.length > 0 ? team.members : [tenant.host];
+  }
+
   private freeSlots(tenant: SandboxTenant, eventType: SandboxEventType, from: Date, to: Date, ignoreUid?: string): Date[] {
     const zone = tenant.host.timeZone;
     const lengthMs = eventType.lengthInMinutes * 60_000;
     const earliest = this.now().getTime() + this.minimumNoticeMinutes * 60_000;
-    const [openH, openM] = tenant.workingHours.start.split(':').map(Number) as [number, number];
-    const [closeH, closeM] = tenant.workingHours.end.split(':').map(Number) as [number, number];
+    const hours = eventType.workingHours ?? tenant.workingHours;
+    const hosts = this.hostsOf(tenant, eventType);
+    const [openH, openM] = hours.start.split(':').map(Number) as [number, number];
+    const [closeH, closeM] = hours.end.split(':').map(Number) as [number, number];
     const first = zonedParts(new Date(from.getTime() - 86_400_000), zone);
     const days = Math.ceil((to.getTime() - from.getTime()) / 86_400_000) + 3;
     const result: Date[] = [];
     for (let i = 0; i < days; i++) {
       const day = new Date(Date.UTC(first.year, first.month - 1, first.day + i));
-      if (!tenant.workingHours.days.includes(day.getUTCDay())) continue;
+      if (!hours.days.includes(day.getUTCDay())) continue;
       for (let minute = openH * 60 + openM; minute + eventType.lengthInMinutes <= closeH * 60 + closeM; minute += eventType.lengthInMinutes) {
         const start = localToUtc(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), Math.floor(minute / 60), minute % 60, zone);
         const t = start.getTime();
         if (t < from.getTime() || t > to.getTime() || t < earliest) continue;
-        if (this.busy(tenant, t, t + lengthMs, ignoreUid)) continue;
+        if (hosts.every((h) => this.busy(h.id, t, t + lengthMs, ignoreUid))) continue;
         result.push(start);
       }
     }
     return result;
   }
 
-  private busy(tenant: SandboxTenant, start: number, end: number, ignoreUid?: string): boolean {
-    for (const { booking, tenant: owner } of this.store.values()) {
-      if (owner !== tenant || booking.uid === ignoreUid) continue;
+  /** A host is busy when any booking of theirs (any event type) overlaps. */
+  private busy(hostId: number, start: number, end: number, ignoreUid?: string): boolean {
+    for (const { booking } of this.store.values()) {
+      if (booking.uid === ignoreUid || !booking.hosts.some((h) => h.id === hostId)) continue;
       if (booking.status !== 'accepted' && booking.status !== 'pending') continue;
       if (Date.parse(booking.start) < end && Date.parse(booking.end) > start) return true;
     }
@@ -1035,6 +1116,61 @@ export function buildWebhook(trigger: string, booking: SandboxBooking, overrides
     delete payload.rescheduleReason;
   }
   return { triggerEvent: trigger, createdAt: typeof createdAt === 'string' ? createdAt : new Date().toISOString(), payload };
+}
+
+/** The fields every event type output has (BaseEventTypeOutput_2024_06_14). */
+function baseEventTypeOutput(et: SandboxEventType) {
+  return {
+    id: et.id,
+    lengthInMinutes: et.lengthInMinutes,
+    title: et.title,
+    slug: et.slug,
+    description: '',
+    locations: [{ type: 'integration', integration: 'cal-video' }],
+    bookingFields: [],
+    disableGuests: false,
+    slotInterval: null,
+    minimumBookingNotice: 0,
+    beforeEventBuffer: 0,
+    afterEventBuffer: 0,
+    recurrence: null,
+    metadata: {},
+    price: 0,
+    currency: 'usd',
+    lockTimeZoneToggleOnBookingPage: false,
+    seatsPerTimeSlot: null,
+    forwardParamsSuccessRedirect: null,
+    successRedirectUrl: null,
+    isInstantEvent: false,
+    scheduleId: null,
+    hidden: et.hidden,
+    bookingRequiresAuthentication: false,
+  };
+}
+
+/** EventTypeOutput_2024_06_14: a user's own event type. */
+function eventTypeOutput(et: SandboxEventType, tenant: SandboxTenant) {
+  const h = tenant.host;
+  return {
+    ...baseEventTypeOutput(et),
+    ownerId: h.id,
+    users: [{ id: h.id, name: h.name, username: h.username, avatarUrl: null, weekStart: 'Sunday', brandColor: null, darkBrandColor: null, metadata: {} }],
+  };
+}
+
+/** TeamEventTypeOutput_2024_06_14: hosts are `{userId, name, username, avatarUrl, mandatory, priority}`. */
+function teamEventTypeOutput(et: SandboxEventType, team: SandboxTeam) {
+  return {
+    ...baseEventTypeOutput(et),
+    teamId: team.id,
+    ownerId: null,
+    parentEventTypeId: null,
+    hosts: team.members.map((m) => ({ userId: m.id, mandatory: false, priority: 'medium', name: m.name, username: m.username, avatarUrl: null })),
+    assignAllTeamMembers: false,
+    schedulingType: 'roundRobin',
+    hideCalendarEventDetails: false,
+    team: { id: team.id, slug: team.slug, name: team.name },
+  };
 }
 
 /** `X-Cal-Signature-256`: lowercase hex HMAC-SHA256 of the exact body, no prefix, no timestamp. */

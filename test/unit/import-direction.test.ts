@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  */
 const SERVER = fileURLToPath(new URL('../../server/', import.meta.url));
 
-const DOMAINS = ['appointments', 'audit', 'auth', 'calcom', 'companies', 'reminders', 'whatsapp'] as const;
+const DOMAINS = ['appointments', 'audit', 'auth', 'calcom', 'catalog', 'companies', 'reminders', 'whatsapp'] as const;
 type Domain = (typeof DOMAINS)[number];
 type Room = Domain | 'root' | 'platform' | 'shared' | 'outside';
 
@@ -27,6 +27,8 @@ const DOMAIN_EDGES: Record<Domain, Domain[]> = {
   whatsapp: ['appointments', 'audit', 'auth', 'companies'],
   // Reminders plan from appointment changes, read the company settings, and speak through WhatsApp's texts and outbox.
   reminders: ['appointments', 'audit', 'companies', 'whatsapp'],
+  // Services (Cal.com event types): booking reads them through a port declared in appointments.
+  catalog: ['appointments', 'audit', 'auth', 'calcom', 'companies'],
 };
 /**
  * Back edges that still close a folder cycle, each with its reason; the rest of the graph must be

@@ -5,6 +5,11 @@ import { APPOINTMENT_STATUSES, type AppointmentStatus } from '../model/appointme
 import { shiftSelection, type RangeMode, type RangeSelection } from '../model/date-range';
 import { STATUS_LABELS } from '../model/labels';
 
+export interface ServiceChoice {
+  id: string;
+  name: string;
+}
+
 interface Props {
   zone: string;
   selection: RangeSelection;
@@ -13,6 +18,10 @@ interface Props {
   onSearchChange: (search: string) => void;
   status: AppointmentStatus | '';
   onStatusChange: (status: AppointmentStatus | '') => void;
+  /** The company's services; the filter shows only when there are several. */
+  services: ServiceChoice[];
+  serviceId: string;
+  onServiceChange: (serviceId: string) => void;
   problem: string | null;
 }
 
@@ -25,8 +34,8 @@ const MODES: { mode: RangeMode; label: string }[] = [
 const PREVIOUS: Record<RangeMode, string> = { day: 'Dia anterior', week: 'Semana anterior', custom: 'Período anterior' };
 const NEXT: Record<RangeMode, string> = { day: 'Próximo dia', week: 'Próxima semana', custom: 'Próximo período' };
 
-export function AgendaFilters({ zone, selection, onSelectionChange, search, onSearchChange, status, onStatusChange, problem }: Props) {
-  const ids = { day: useId(), from: useId(), to: useId(), search: useId(), status: useId(), problem: useId() };
+export function AgendaFilters({ zone, selection, onSelectionChange, search, onSearchChange, status, onStatusChange, services, serviceId, onServiceChange, problem }: Props) {
+  const ids = { day: useId(), from: useId(), to: useId(), search: useId(), status: useId(), service: useId(), problem: useId() };
 
   return (
     <section className="filters" aria-label="Filtros da agenda">
@@ -153,6 +162,23 @@ export function AgendaFilters({ zone, selection, onSelectionChange, search, onSe
             ))}
           </select>
         </div>
+        {services.length > 1 ? (
+          <div className="field field--inline">
+            <label htmlFor={ids.service} className="field__label">
+              Serviço
+            </label>
+            <select id={ids.service} className="input" value={serviceId} onChange={(event) => onServiceChange(event.target.value)}>
+              <option value="">Todos</option>
+              {services.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        {/* HOST FILTER HOOK (issue 17a): once `Appointment.hostName` exists, add a "Profissional"
+            select here fed by the hosts of `services` and a `hostName` field in AppointmentFilter. */}
       </div>
       {problem ? (
         <p id={ids.problem} className="field__error" role="alert">

@@ -6,6 +6,7 @@ import { Spinner } from '../../shared/components/Spinner';
 import { useDebouncedValue } from '../../shared/hooks/useDebouncedValue';
 import { formatShortDate, formatTime, offsetLabel, todayIn, type DayKey } from '../../shared/time/zoned-time';
 import { useCompany } from '../../settings/hooks/useCompany';
+import { useServices } from '../../services/hooks/useServices';
 import { useAppointmentChanges } from '../hooks/useAppointmentChanges';
 import { useAppointments } from '../hooks/useAppointments';
 import { useHighlights } from '../hooks/useHighlights';
@@ -49,6 +50,9 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
   });
   const [searchInput, setSearchInput] = useState('');
   const [status, setStatus] = useState<AppointmentStatus | ''>('');
+  const [serviceId, setServiceId] = useState('');
+  const { services } = useServices();
+  const serviceNames = useMemo(() => new Map(services.map((s) => [s.id, s.name])), [services]);
   const [formOpen, setFormOpen] = useState(false);
   const [cancelling, setCancelling] = useState<Appointment | null>(null);
   const [expandedHistory, setExpandedHistory] = useState<string | null>(null);
@@ -67,9 +71,9 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
   const filter = useMemo<ListFilter | null>(
     () =>
       range.ok
-        ? { from: range.from.toISOString(), to: range.to.toISOString(), search: search || null, status: status ? [status] : null }
+        ? { from: range.from.toISOString(), to: range.to.toISOString(), search: search || null, status: status ? [status] : null, serviceIds: serviceId ? [serviceId] : null }
         : null,
-    [range, search, status],
+    [range, search, status, serviceId],
   );
   const list = useAppointments(filter);
   const { place } = list;
@@ -113,6 +117,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
         <ManualBookingForm
           id={FORM_ID}
           zone={zone}
+          services={services.filter((s) => s.active && s.inCalcom)}
           onClose={closeForm}
           onBooked={(appointment) => {
             markOwn(appointment.id, 'CREATED');
@@ -132,6 +137,9 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
         onSearchChange={setSearchInput}
         status={status}
         onStatusChange={setStatus}
+        services={services}
+        serviceId={serviceId}
+        onServiceChange={setServiceId}
         problem={range.ok ? null : range.problem}
       />
 
@@ -152,7 +160,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
       {!list.loading && range.ok && list.appointments.length === 0 && !list.error ? (
         <div className="empty">
           <Icon name="calendar" size={28} />
-          <p>{search || status ? 'Nenhum agendamento encontrado com esses filtros.' : 'Nenhum agendamento neste período.'}</p>
+          <p>{search || status || serviceId ? 'Nenhum agendamento encontrado com esses filtros.' : 'Nenhum agendamento neste período.'}</p>
         </div>
       ) : null}
 
@@ -160,6 +168,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
         <AppointmentList
           appointments={list.appointments}
           zone={zone}
+          serviceNames={services.length > 1 ? serviceNames : undefined}
           multiDay={range.multiDay}
           highlights={highlights}
           expandedHistory={expandedHistory}

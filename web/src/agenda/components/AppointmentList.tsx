@@ -15,6 +15,8 @@ interface Props {
   expandedHistory: string | null;
   onToggleHistory: (id: string) => void;
   onCancel: (appointment: Appointment, trigger: HTMLButtonElement) => void;
+  /** Service names by id, when the company has several services (shown with the client). */
+  serviceNames?: ReadonlyMap<string, string>;
 }
 
 const COLUMNS = 7;
@@ -33,7 +35,7 @@ function OverlapBadge({ hostName }: { hostName: string | null }) {
  * A table on wide screens; below 720 px the same markup is laid out as cards by CSS (each cell shows
  * its column name from `data-label`). Roles are explicit so the table semantics survive `display`.
  */
-export function AppointmentList({ appointments, zone, multiDay, highlights, expandedHistory, onToggleHistory, onCancel }: Props) {
+export function AppointmentList({ appointments, zone, multiDay, highlights, expandedHistory, onToggleHistory, onCancel, serviceNames }: Props) {
   return (
     <table className="appointments" role="table" aria-label="Agendamentos">
       <thead role="rowgroup">
@@ -88,6 +90,9 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                   <div className="cell">
                     <span className="appointment__name">{appointment.clientName}</span>
                     {appointment.clientEmail ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
+                    {serviceNames && appointment.serviceId && serviceNames.get(appointment.serviceId) ? (
+                      <span className="appointment__service" data-testid="appointment-service">{serviceNames.get(appointment.serviceId)}</span>
+                    ) : null}
                   </div>
                 </td>
                 <td role="cell" data-label="Telefone" className="appointment__phone">

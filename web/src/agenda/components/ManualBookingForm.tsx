@@ -8,6 +8,7 @@ import { EMAIL_PATTERN } from '../../shared/format/text';
 import { dayKeyOf, formatDayShort, formatLongDay, formatTime, todayIn, type DayKey } from '../../shared/time/zoned-time';
 import { useAvailability } from '../hooks/useAvailability';
 import { useBookAppointment } from '../hooks/useBookAppointment';
+import type { Service } from '../../services/graphql/services.query';
 import type { Appointment } from '../model/appointment';
 import { SlotPicker } from './SlotPicker';
 
@@ -22,11 +23,15 @@ interface Props {
   /** Whether a booked appointment is inside the list's current range (else offer to show it). */
   isVisible: (appointment: Appointment) => boolean;
   onShowDay: (day: DayKey) => void;
+  /** Bookable services; with several, the form asks for one first (slots and length follow it). */
+  services: Service[];
 }
 
 const ORDER: FieldName[] = ['clientName', 'clientPhone', 'clientEmail', 'start', 'notes'];
 
-export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onShowDay }: Props) {
+export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onShowDay, services }: Props) {
+  const choosing = services.length > 1;
+  const [serviceId, setServiceId] = useState<string>(() => services.find((s) => s.isDefault)?.id ?? services[0]?.id ?? '');
   const [clientName, setClientName] = useState('');
   const [clientPhone, setClientPhone] = useState('');
   const [clientEmail, setClientEmail] = useState('');
@@ -36,7 +41,8 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<AppError | null>(null);
   const [booked, setBooked] = useState<Appointment | null>(null);
-  const availability = useAvailability(day, zone);
+  // With one service (or none imported yet) the default event type, as before services existed.
+  const availability = useAvailability(day, zone, choosing ? serviceId || null : null);
   const { book, booking } = useBookAppointment();
   const refs = {
     clientName: useRef<HTMLInputElement>(null),
@@ -49,8 +55,12 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
   const nameInput = refs.clientName;
   useEffect(() => nameInput.current?.focus(), [nameInput]); // when the form opens
 
-  // The chosen slot belongs to the day it was picked on.
-  useEffect(() => setStart(null), [day]);
+  // The services may arrive after the form opened (or the chosen one was deactivated meanwhile).
+  useEffect(() => {
+    if (!services.some((s) => s.id === serviceId)) setServiceId(services.find((s) => s.isDefault)?.id ?? services[0]?.id ?? '');
+  }, [services, serviceId]);
+  // The chosen slot belongs to the day (and the service) it was picked for.
+  useEffect(() => setStart(null), [day, serviceId]);
 
   const focusFirst = (problems: FieldErrors) => {
     const first = ORDER.find((name) => problems[name]);
@@ -88,6 +98,7 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
         clientPhone: clientPhone.trim() || null,
         clientEmail: clientEmail.trim() || null,
         notes: notes.trim() || null,
+        ...(choosing && serviceId ? { serviceId } : {}),
       });
       onBooked(appointment);
       setBooked(appointment);
@@ -142,6 +153,19 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
         </Alert>
       ) : null}
       <form className="form booking__form" onSubmit={submit} noValidate>
+        {choosing ? (
+          <Field label="Serviço" hint="Os horários livres e a duração seguem o serviço escolhido." required>
+            {(control) => (
+              <select {...control} name="serviceId" className="input" value={serviceId} onChange={(event) => setServiceId(event.target.value)}>
+                {services.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name} ({s.durationMinutes} min)
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        ) : null}
         <div className="form__grid">
           <Field label="Nome do cliente" error={errors.clientName} required>
             {(control) => (

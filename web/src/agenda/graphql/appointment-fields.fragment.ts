@@ -19,5 +19,6 @@ export const APPOINTMENT_FIELDS = gql`
     updatedAt
     hostName
     overlaps
+    serviceId
   }
 `;

@@ -5,9 +5,9 @@ export interface Slot {
   end: string;
 }
 
-export const AVAILABILITY_QUERY: TypedDocumentNode<{ availability: Slot[] }, { from: string; to: string }> = gql`
-  query Availability($from: DateTime!, $to: DateTime!) {
-    availability(from: $from, to: $to) {
+export const AVAILABILITY_QUERY: TypedDocumentNode<{ availability: Slot[] }, { from: string; to: string; serviceId?: string | null }> = gql`
+  query Availability($from: DateTime!, $to: DateTime!, $serviceId: ID) {
+    availability(from: $from, to: $to, serviceId: $serviceId) {
       start
       end
     }

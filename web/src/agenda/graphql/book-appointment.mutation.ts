@@ -8,6 +8,8 @@ export interface BookAppointmentInput {
   clientPhone: string | null;
   clientEmail: string | null;
   notes: string | null;
+  /** Absent: the default service. */
+  serviceId?: string | null;
 }
 
 export const BOOK_APPOINTMENT_MUTATION: TypedDocumentNode<{ bookAppointment: Appointment }, { input: BookAppointmentInput }> = gql`

@@ -25,6 +25,8 @@ export interface Appointment {
   hostName: string | null;
   /** Another live appointment of the same host overlaps this one. */
   overlaps: boolean;
+  /** The service booked (see Company.services); null before services existed. */
+  serviceId: string | null;
 }
 
 export interface AppointmentEdge {
@@ -51,4 +53,6 @@ export interface ListFilter {
   to: string;
   search: string | null;
   status: AppointmentStatus[] | null;
+  /** Only these services; null: all. */
+  serviceIds: string[] | null;
 }

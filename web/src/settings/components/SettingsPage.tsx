@@ -7,6 +7,7 @@ import { CompanySection } from './CompanySection';
 import { DiagnosticsSection } from './DiagnosticsSection';
 import { OverlapsDiagnostic } from './OverlapsDiagnostic';
 import { RemindersSection } from './RemindersSection';
+import { ServicesSection } from './ServicesSection';
 import { WebhookSection } from './WebhookSection';
 import { WhatsappSection } from './WhatsappSection';
 
@@ -27,6 +28,7 @@ export function SettingsPage({ active }: { active: boolean }) {
       {company ? (
         <div className="settings">
           <CalcomSection company={company} />
+          <ServicesSection calendarConfigured={Boolean(company.calApiKey)} />
           <WebhookSection company={company} />
           <WhatsappSection company={company} active={active} />
           <RemindersSection company={company} />
