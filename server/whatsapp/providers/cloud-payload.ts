@@ -1,5 +1,7 @@
 import { canonicalPhone, parseWhatsappAddress } from '../../shared/phone.js';
+import { CLOUD_API_TEXTS as C } from '../../platform/messages.js';
 import { MAX_TEXT_LENGTH, type InboundMedia, type InboundText } from '../inbound-payload.js';
+import type { DeliveryStatus, DeliveryStatusUpdate } from './provider.js';
 
 /**
  * Reads what Meta posts to `POST /api/whatsapp/cloud/:companyId` once the signature is checked
@@ -9,16 +11,8 @@ import { MAX_TEXT_LENGTH, type InboundMedia, type InboundText } from '../inbound
  * the route turns `invalid` into a 400 that stores nothing.
  */
 
-export type CloudDeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
-
-export interface CloudStatus {
-  /** The wamid of our message. */
-  providerMessageId: string;
-  status: CloudDeliveryStatus;
-  at: Date;
-  /** Present on `failed`: Meta's first error. */
-  error?: { code: number; message: string };
-}
+/** Meta's status words, in the port's terms (providers/provider.ts `DeliveryStatus`). */
+const STATUSES: Record<string, DeliveryStatus> = { sent: 'SENT', delivered: 'DELIVERED', read: 'READ', failed: 'FAILED' };
 
 export type CloudIgnoreReason =
   | 'other_phone_number'
@@ -33,7 +27,7 @@ export type CloudIgnoreReason =
 export interface CloudWebhook {
   kind: 'webhook';
   messages: InboundText[];
-  statuses: CloudStatus[];
+  statuses: DeliveryStatusUpdate[];
   ignored: CloudIgnoreReason[];
 }
 
@@ -41,7 +35,6 @@ export type ParsedCloudWebhook = CloudWebhook | { kind: 'invalid'; reason: strin
 
 const MAX_MESSAGE_ID_LENGTH = 200;
 const MAX_NAME_LENGTH = 200;
-const STATUSES = new Set<string>(['sent', 'delivered', 'read', 'failed']);
 const MEDIA: Record<string, InboundMedia> = { audio: 'audio', voice: 'audio', image: 'image', video: 'video', document: 'document', sticker: 'sticker' };
 /** Our reply buttons carry the option's number as id (cloud-outbound.ts); the engine reads the number. */
 const OPTION_ID = /^[1-9]$/;
@@ -51,7 +44,8 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-export function parseCloudWebhook(body: unknown, phoneNumberId: string): ParsedCloudWebhook {
+/** `phoneNumberId`: the company's number; items for any other are ignored (omitted: every number counts). */
+export function parseCloudWebhook(body: unknown, phoneNumberId?: string): ParsedCloudWebhook {
   if (!isObject(body)) return invalid('o corpo deve ser um objeto JSON');
   if (body.object !== 'whatsapp_business_account') return invalid('object deve ser "whatsapp_business_account"');
   if (!Array.isArray(body.entry)) return invalid('entry deve ser uma lista');
@@ -66,7 +60,7 @@ export function parseCloudWebhook(body: unknown, phoneNumberId: string): ParsedC
       }
       const value = change.value;
       const metadata = isObject(value.metadata) ? value.metadata : {};
-      if (text(metadata.phone_number_id) !== phoneNumberId) {
+      if (phoneNumberId !== undefined && text(metadata.phone_number_id) !== phoneNumberId) {
         result.ignored.push('other_phone_number');
         continue;
       }
@@ -113,7 +107,7 @@ function parseMessage(item: unknown, names: Map<string, string>): InboundText | 
   const base = { kind: 'message' as const, messageId: id, phone: address.phone, contactPhone: canonicalPhone(address.phone), name: (names.get(from) ?? '').trim().slice(0, MAX_NAME_LENGTH) };
   const content = messageText(item);
   if (content) return { ...base, text: content.slice(0, MAX_TEXT_LENGTH) };
-  const media = type ? MEDIA[type] : undefined;
+  const media = mediaOf(type);
   if (media && isObject(item[type!])) return { ...base, text: '', media };
   return 'no_text';
 }
@@ -129,7 +123,7 @@ function messageText(item: Json): string | undefined {
     if (choice) candidates.push(optionAnswer(text(choice.id), text(choice.title)));
   }
   if (type === 'button' && isObject(item.button)) candidates.push(optionAnswer(text(item.button.payload), text(item.button.text)));
-  if (type && MEDIA[type] && isObject(item[type])) candidates.push(text((item[type] as Json).caption));
+  if (mediaOf(type) && isObject(item[type!])) candidates.push(text((item[type!] as Json).caption));
   return candidates.map((c) => c?.trim()).find((c) => c);
 }
 
@@ -139,21 +133,31 @@ function optionAnswer(id: string | undefined, title: string | undefined): string
   return trimmed && OPTION_ID.test(trimmed) ? trimmed : title ?? trimmed;
 }
 
-function parseStatus(item: unknown): CloudStatus | CloudIgnoreReason {
+function parseStatus(item: unknown): DeliveryStatusUpdate | CloudIgnoreReason {
   if (!isObject(item)) return 'status_kind';
   const id = text(item.id)?.trim();
-  const status = text(item.status);
-  if (!id || id.length > MAX_MESSAGE_ID_LENGTH || !status || !STATUSES.has(status)) return 'status_kind';
+  const word = text(item.status);
+  const status = word && Object.hasOwn(STATUSES, word) ? STATUSES[word] : undefined;
+  if (!id || id.length > MAX_MESSAGE_ID_LENGTH || !status) return 'status_kind';
   const seconds = Number(text(item.timestamp) ?? item.timestamp);
   const at = Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
-  const parsed: CloudStatus = { providerMessageId: id, status: status as CloudDeliveryStatus, at };
-  const first = list(item.errors).find(isObject);
-  if (first && typeof first.code === 'number') {
-    const details = isObject(first.error_data) ? text(first.error_data.details) : undefined;
-    parsed.error = { code: first.code, message: (details || text(first.message) || text(first.title) || '').slice(0, 300) };
+  const parsed: DeliveryStatusUpdate = { providerMessageId: id, status, at };
+  if (status === 'FAILED') {
+    const first = list(item.errors).find(isObject);
+    const code = typeof first?.code === 'number' ? String(first.code) : null;
+    parsed.error = { code, message: failureSummary(code) };
   }
   return parsed;
 }
+
+/** The panel's line for a message Meta reports failed (Meta's own text stays out: ARCHITECTURE §11). */
+function failureSummary(code: string | null): string {
+  if (code === '131047') return C.windowClosed;
+  if (code === '131026') return C.undeliverable;
+  return C.failedStatus({ code: code ?? '?' });
+}
+
+const mediaOf = (type: string | undefined): InboundMedia | undefined => (type && Object.hasOwn(MEDIA, type) ? MEDIA[type] : undefined);
 
 function invalid(reason: string): ParsedCloudWebhook {
   return { kind: 'invalid', reason };
