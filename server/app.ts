@@ -22,7 +22,7 @@ import { createMetrics } from './platform/metrics.js';
 import { PgEventBus } from './platform/pubsub.js';
 import { createServices, type Services } from './wiring/services.js';
 import { APPOINTMENT_TOPIC } from './appointments/appointment.service.js';
-import { registerWhatsappInbound } from './whatsapp/inbound.route.js';
+import { registerProviderRoutes } from './whatsapp/providers/routes.js';
 import { registerWhatsappJobs } from './whatsapp/whatsapp.jobs.js';
 import { tolerateDatabaseOutageRejections } from './platform/database-errors.js';
 
@@ -110,7 +110,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       http = await createHttpServer({ log, orm, schema, services, apiFirst, beforeScrape: () => jobs.sampleDepth(), routes: [
         (app) => registerAgendaRoutes(app, orm, services),
         (app) => registerCalcomWebhook(app, orm, services, webhookApplier),
-        (app) => registerWhatsappInbound(app, orm, services),
+        (app) => registerProviderRoutes(app, orm, services),
       ] });
       closers.push(() => http!.close());
       url = await http.listen({ port: config.port, host: config.host });

@@ -17,6 +17,10 @@ export class UsageError extends Error {
 export const USAGE = `Uso: npm run cli -- <comando>
   company create --name N [--timezone TZ] [--cal-api-url U] [--cal-api-key K] [--cal-default-user-id ID]
                  [--cal-event-type-id ID] [--cal-webhook-secret S] [--whaticket-url U] [--whaticket-token T]
+                 [--whatsapp-provider whaticket|evolution|cloud]
+                 [--evolution-url U] [--evolution-api-key K] [--evolution-instance NOME] [--evolution-api-version 1|2]
+                 [--cloud-api-url U] [--cloud-api-version v23.0] [--cloud-phone-number-id ID] [--cloud-access-token T]
+                 [--cloud-app-secret S] [--cloud-verify-token T] [--cloud-reminder-template NOME] [--cloud-template-language pt_BR]
   company update <id> [as mesmas opções]
   admin create --company ID --email E --password P [--name N]
   apikey create --company ID [--scope read|write] [--name N]
@@ -34,7 +38,23 @@ const COMPANY_FLAGS = {
   'cal-webhook-secret': 'calWebhookSecret',
   'whaticket-url': 'whaticketUrl',
   'whaticket-token': 'whaticketToken',
+  'whatsapp-provider': 'whatsappProvider',
+  'evolution-url': 'evolutionUrl',
+  'evolution-api-key': 'evolutionApiKey',
+  'evolution-instance': 'evolutionInstance',
+  'evolution-api-version': 'evolutionApiVersion',
+  'cloud-api-url': 'cloudApiUrl',
+  'cloud-api-version': 'cloudApiVersion',
+  'cloud-phone-number-id': 'cloudPhoneNumberId',
+  'cloud-access-token': 'cloudAccessToken',
+  'cloud-app-secret': 'cloudAppSecret',
+  'cloud-verify-token': 'cloudVerifyToken',
+  'cloud-reminder-template': 'cloudReminderTemplate',
+  'cloud-template-language': 'cloudTemplateLanguage',
 } as const;
+
+/** `--whatsapp-provider` values (lowercase, as operators type them) → the stored provider id. */
+const WHATSAPP_PROVIDER_FLAG = { whaticket: 'WHATICKET', evolution: 'EVOLUTION', cloud: 'CLOUD_API' } as const;
 
 export type Command =
   | { kind: 'company.create'; settings: CompanySettings & { name: string } }
@@ -120,6 +140,13 @@ function companySettings(flags: Record<string, string>): CompanySettings {
     if (field === 'calEventTypeId') {
       if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--cal-event-type-id deve ser um inteiro positivo (recebido "${value}")`);
       settings.calEventTypeId = Number(value);
+    } else if (field === 'whatsappProvider') {
+      const provider = WHATSAPP_PROVIDER_FLAG[value.trim().toLowerCase() as keyof typeof WHATSAPP_PROVIDER_FLAG];
+      if (!provider) throw new UsageError(`--whatsapp-provider deve ser whaticket, evolution ou cloud (recebido "${value}")`);
+      settings.whatsappProvider = provider;
+    } else if (field === 'evolutionApiVersion') {
+      if (value !== '1' && value !== '2') throw new UsageError(`--evolution-api-version deve ser 1 ou 2 (recebido "${value}")`);
+      settings.evolutionApiVersion = Number(value);
     } else {
       settings[field] = value;
     }

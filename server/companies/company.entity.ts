@@ -1,5 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { WhatsappProviderId } from './whatsapp-provider.js';
 
 /** A tenant. Secret columns hold AES-256-GCM ciphertext (see secret-box.ts), never plaintext. */
 @Entity({ tableName: 'companies' })
@@ -37,6 +38,54 @@ export class Company {
   /** SHA-256 of the bearer token Whaticket sends to our inbound endpoint. */
   @Property({ type: 'text', fieldName: 'whaticket_inbound_token', nullable: true })
   whaticketInboundTokenHash: string | null = null;
+
+  /** Which gateway carries this company's WhatsApp (ARCHITECTURE §10). */
+  @Property({ type: 'text' })
+  whatsappProvider: WhatsappProviderId = 'WHATICKET';
+
+  @Property({ type: 'text', nullable: true })
+  evolutionUrl: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  evolutionApiKey: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  evolutionInstance: string | null = null;
+
+  /** 2: flat `{number, text}` bodies; 1: `{number, textMessage: {text}}` (Evolution 1.x). */
+  @Property({ type: 'integer' })
+  evolutionApiVersion: number = 2;
+
+  @Property({ type: 'text' })
+  cloudApiUrl: string = 'https://graph.facebook.com';
+
+  @Property({ type: 'text' })
+  cloudApiVersion: string = 'v23.0';
+
+  @Property({ type: 'text', nullable: true })
+  cloudPhoneNumberId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  cloudAccessToken: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  cloudAppSecret: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  cloudVerifyToken: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  cloudReminderTemplate: string | null = null;
+
+  @Property({ type: 'text' })
+  cloudTemplateLanguage: string = 'pt_BR';
+
+  /** Set when the provider refused our credentials for good (pt-BR, for the panel); a settings change clears it. */
+  @Property({ type: 'text', nullable: true })
+  whatsappConnectionError: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  whatsappConnectionErrorAt: Date | null = null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

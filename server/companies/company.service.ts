@@ -9,6 +9,14 @@ import { isUuid } from '../shared/ids.js';
 import { Company } from './company.entity.js';
 import type { CompanyView } from './company.types.js';
 import { maskSecret, SecretBox } from './secret-box.js';
+import {
+  DEFAULT_CLOUD_API_URL,
+  DEFAULT_CLOUD_API_VERSION,
+  DEFAULT_CLOUD_TEMPLATE_LANGUAGE,
+  WHATSAPP_PROVIDERS,
+  type WhatsappProviderId,
+  type WhatsappProviderSettings,
+} from './whatsapp-provider.js';
 
 export interface CompanySettings {
   name?: string | null;
@@ -20,7 +28,31 @@ export interface CompanySettings {
   calWebhookSecret?: string | null;
   whaticketUrl?: string | null;
   whaticketToken?: string | null;
+  whatsappProvider?: WhatsappProviderId | null;
+  evolutionUrl?: string | null;
+  evolutionApiKey?: string | null;
+  evolutionInstance?: string | null;
+  evolutionApiVersion?: number | null;
+  cloudApiUrl?: string | null;
+  cloudApiVersion?: string | null;
+  cloudPhoneNumberId?: string | null;
+  cloudAccessToken?: string | null;
+  cloudAppSecret?: string | null;
+  cloudVerifyToken?: string | null;
+  cloudReminderTemplate?: string | null;
+  cloudTemplateLanguage?: string | null;
 }
+
+/** Secret settings: encrypted at rest, masked when read, an empty string clears them. */
+const SECRET_FIELDS = ['calApiKey', 'calWebhookSecret', 'whaticketToken', 'evolutionApiKey', 'cloudAccessToken', 'cloudAppSecret', 'cloudVerifyToken'] as const;
+type SecretField = (typeof SECRET_FIELDS)[number];
+/** A key goes only to the host it was entered for: changing the URL clears it (ARCHITECTURE §11). */
+const SECRET_OF_URL = { calApiUrl: 'calApiKey', whaticketUrl: 'whaticketToken', evolutionUrl: 'evolutionApiKey', cloudApiUrl: 'cloudAccessToken' } as const;
+/** Fields whose change may repair a broken WhatsApp connection: the panel's warning is cleared. */
+const WHATSAPP_FIELDS: ReadonlySet<string> = new Set([
+  'whatsappProvider', 'whaticketUrl', 'whaticketToken', 'evolutionUrl', 'evolutionApiKey', 'evolutionInstance', 'evolutionApiVersion',
+  'cloudApiUrl', 'cloudApiVersion', 'cloudPhoneNumberId', 'cloudAccessToken', 'cloudAppSecret', 'cloudVerifyToken',
+]);
 
 /** Decrypted settings for talking to Cal.com and Whaticket; read fresh per use so edits apply at once. */
 export interface CompanyIntegrations {
@@ -28,6 +60,7 @@ export interface CompanyIntegrations {
   timezone: string;
   cal: { apiUrl: string; apiKey: string | null; eventTypeId: number | null; defaultUserId: string | null; webhookSecret: string | null };
   whaticket: { url: string | null; token: string | null };
+  whatsapp: WhatsappProviderSettings;
 }
 
 /** How long a public endpoint may trust a cached credential check; changes evict at once (see `changed`). */
@@ -171,7 +204,44 @@ export class CompanyService {
         webhookSecret: this.secrets.decryptOptional(company.calWebhookSecret),
       },
       whaticket: { url: company.whaticketUrl, token: this.secrets.decryptOptional(company.whaticketToken) },
+      whatsapp: this.whatsappOf(company),
     };
+  }
+
+  private whatsappOf(company: Company): WhatsappProviderSettings {
+    const open = (sealed: string | null) => this.secrets.decryptOptional(sealed);
+    return {
+      provider: company.whatsappProvider,
+      whaticket: { url: company.whaticketUrl, token: open(company.whaticketToken) },
+      evolution: {
+        url: company.evolutionUrl,
+        apiKey: open(company.evolutionApiKey),
+        instance: company.evolutionInstance,
+        apiVersion: company.evolutionApiVersion === 1 ? 1 : 2,
+      },
+      cloud: {
+        apiUrl: company.cloudApiUrl,
+        apiVersion: company.cloudApiVersion,
+        phoneNumberId: company.cloudPhoneNumberId,
+        accessToken: open(company.cloudAccessToken),
+        appSecret: open(company.cloudAppSecret),
+        verifyToken: open(company.cloudVerifyToken),
+        reminderTemplate: company.cloudReminderTemplate,
+        templateLanguage: company.cloudTemplateLanguage,
+      },
+    };
+  }
+
+  /**
+   * The provider refused the company's credentials for good (e.g. an expired Cloud API token): kept
+   * for the panel until a settings change or a successful send clears it. `message` is our pt-BR text.
+   */
+  async markWhatsappBroken(em: EntityManager, companyId: string, message: string | null): Promise<void> {
+    await em.execute(
+      `update companies set whatsapp_connection_error = ?, whatsapp_connection_error_at = case when ?::text is null then null else now() end
+        where id = ? and whatsapp_connection_error is distinct from ?`,
+      [message, message, companyId, message],
+    );
   }
 
   view(company: Company): CompanyView {
@@ -191,6 +261,23 @@ export class CompanyService {
       calendarConfigured: Boolean(s.cal.apiKey && company.calEventTypeId),
       webhookPath: '/api/agenda/webhook/cal',
       whaticketInboundPath: `/api/whaticket/inbound/${company.id}`,
+      whatsappProvider: company.whatsappProvider,
+      evolutionUrl: company.evolutionUrl,
+      evolutionApiKey: maskSecret(s.whatsapp.evolution.apiKey),
+      evolutionInstance: company.evolutionInstance,
+      evolutionApiVersion: s.whatsapp.evolution.apiVersion,
+      cloudApiUrl: company.cloudApiUrl,
+      cloudApiVersion: company.cloudApiVersion,
+      cloudPhoneNumberId: company.cloudPhoneNumberId,
+      cloudAccessToken: maskSecret(s.whatsapp.cloud.accessToken),
+      cloudAppSecret: maskSecret(s.whatsapp.cloud.appSecret),
+      cloudVerifyToken: maskSecret(s.whatsapp.cloud.verifyToken),
+      cloudReminderTemplate: company.cloudReminderTemplate,
+      cloudTemplateLanguage: company.cloudTemplateLanguage,
+      evolutionInboundPath: `/api/whatsapp/evolution/${company.id}`,
+      cloudInboundPath: `/api/whatsapp/cloud/${company.id}`,
+      whatsappConnectionError: company.whatsappConnectionError,
+      whatsappConnectionErrorAt: company.whatsappConnectionErrorAt,
     };
   }
 
@@ -199,10 +286,12 @@ export class CompanyService {
     const fields = [
       ['calApiUrl', 'do Cal.com', input.calApiUrl],
       ['whaticketUrl', 'do Whaticket', input.whaticketUrl],
+      ['evolutionUrl', 'do Evolution API', input.evolutionUrl],
+      ['cloudApiUrl', 'da API do WhatsApp Cloud', input.cloudApiUrl],
     ] as const;
     for (const [field, service, raw] of fields) {
       const value = raw == null ? null : httpUrl(field, raw);
-      if (!value || value === DEFAULT_CAL_API_URL) continue;
+      if (!value || value === DEFAULT_CAL_API_URL || value === DEFAULT_CLOUD_API_URL) continue;
       try {
         await this.outbound.check(value);
       } catch (error) {
@@ -239,7 +328,8 @@ export class CompanyService {
       set('calEventTypeId', input.calEventTypeId);
     }
     if (input.whaticketUrl !== undefined) set('whaticketUrl', httpUrl('whaticketUrl', input.whaticketUrl ?? ''));
-    for (const key of ['calApiKey', 'calWebhookSecret', 'whaticketToken'] as const) {
+    this.applyWhatsapp(company, input, set);
+    for (const key of SECRET_FIELDS) {
       const value = input[key];
       if (value === undefined || value === null) continue;
       if (value.length > 500) throw domainError('SETTING_TOO_LONG', { field: key });
@@ -248,14 +338,60 @@ export class CompanyService {
     }
     // A key goes only to the host it was entered for: a new URL needs the secret entered again
     // (unless this same change brings one).
-    const secretOf = { calApiUrl: 'calApiKey', whaticketUrl: 'whaticketToken' } as const;
-    for (const [url, secret] of Object.entries(secretOf) as Array<[keyof typeof secretOf, 'calApiKey' | 'whaticketToken']>) {
+    for (const [url, secret] of Object.entries(SECRET_OF_URL) as Array<[keyof typeof SECRET_OF_URL, SecretField]>) {
       if (changed.includes(url) && !changed.includes(secret) && company[secret] !== null) {
         company[secret] = null;
         changed.push(secret);
       }
     }
+    if (company.whatsappConnectionError !== null && changed.some((field) => WHATSAPP_FIELDS.has(field))) {
+      company.whatsappConnectionError = null;
+      company.whatsappConnectionErrorAt = null;
+    }
     return changed;
+  }
+
+  /** The provider choice and the non-secret Evolution / Cloud API settings. */
+  private applyWhatsapp(company: Company, input: CompanySettings, set: <K extends keyof Company>(key: K, value: Company[K]) => void): void {
+    if (input.whatsappProvider != null) {
+      if (!(WHATSAPP_PROVIDERS as readonly string[]).includes(input.whatsappProvider)) {
+        throw domainError('WHATSAPP_PROVIDER_INVALID', { raw: String(input.whatsappProvider).slice(0, 40) });
+      }
+      set('whatsappProvider', input.whatsappProvider);
+    }
+    if (input.evolutionUrl !== undefined) set('evolutionUrl', httpUrl('evolutionUrl', input.evolutionUrl ?? ''));
+    if (input.evolutionInstance !== undefined) {
+      const instance = input.evolutionInstance?.trim() ?? '';
+      // It is a path segment of every Evolution call; Evolution's own names are short words.
+      if (instance && (instance.length > 100 || /[/?#\\\s]/.test(instance))) throw domainError('EVOLUTION_INSTANCE_INVALID');
+      set('evolutionInstance', instance || null);
+    }
+    if (input.evolutionApiVersion != null) {
+      if (input.evolutionApiVersion !== 1 && input.evolutionApiVersion !== 2) throw domainError('EVOLUTION_API_VERSION_INVALID');
+      set('evolutionApiVersion', input.evolutionApiVersion);
+    }
+    if (input.cloudApiUrl != null) set('cloudApiUrl', httpUrl('cloudApiUrl', input.cloudApiUrl) ?? DEFAULT_CLOUD_API_URL);
+    if (input.cloudApiVersion != null) {
+      const version = input.cloudApiVersion.trim() || DEFAULT_CLOUD_API_VERSION;
+      if (!/^v\d{1,3}\.\d{1,3}$/.test(version)) throw domainError('CLOUD_API_VERSION_INVALID', { raw: version.slice(0, 40) });
+      set('cloudApiVersion', version);
+    }
+    if (input.cloudPhoneNumberId !== undefined) {
+      const id = input.cloudPhoneNumberId?.trim() ?? '';
+      if (id && !/^\d{1,30}$/.test(id)) throw domainError('CLOUD_PHONE_NUMBER_ID_INVALID');
+      set('cloudPhoneNumberId', id || null);
+    }
+    if (input.cloudReminderTemplate !== undefined) {
+      const name = input.cloudReminderTemplate?.trim() ?? '';
+      // Meta's template names: lowercase letters, digits and underscores, at most 512 characters.
+      if (name && !/^[a-z0-9_]{1,512}$/.test(name)) throw domainError('CLOUD_TEMPLATE_INVALID');
+      set('cloudReminderTemplate', name || null);
+    }
+    if (input.cloudTemplateLanguage != null) {
+      const language = input.cloudTemplateLanguage.trim() || DEFAULT_CLOUD_TEMPLATE_LANGUAGE;
+      if (!/^[a-z]{2,3}(_[A-Z]{2})?$/.test(language)) throw domainError('CLOUD_TEMPLATE_LANGUAGE_INVALID', { raw: language.slice(0, 20) });
+      set('cloudTemplateLanguage', language);
+    }
   }
 }
 

@@ -62,6 +62,15 @@ export const ERRORS = {
       'Use o endereço público do serviço; se ele estiver na rede interna, o operador deve incluí-lo em OUTBOUND_ALLOWED_HOSTS.',
   ],
 
+  // WhatsApp providers (issue 19): the provider choice and the Evolution / Cloud API settings.
+  WHATSAPP_PROVIDER_INVALID: ['BAD_USER_INPUT', (p: { raw: string }) => `whatsappProvider deve ser WHATICKET, EVOLUTION ou CLOUD_API (recebido "${p.raw}").`],
+  EVOLUTION_INSTANCE_INVALID: ['BAD_USER_INPUT', 'evolutionInstance deve ser o nome da instância no Evolution API (até 100 caracteres, sem espaços, "/", "?" ou "#").'],
+  EVOLUTION_API_VERSION_INVALID: ['BAD_USER_INPUT', 'evolutionApiVersion deve ser 1 ou 2.'],
+  CLOUD_API_VERSION_INVALID: ['BAD_USER_INPUT', (p: { raw: string }) => `cloudApiVersion deve ser escrita como nas URLs da Meta, ex.: v23.0 (recebido "${p.raw}").`],
+  CLOUD_PHONE_NUMBER_ID_INVALID: ['BAD_USER_INPUT', 'cloudPhoneNumberId deve ser o identificador numérico do número no WhatsApp Manager (só dígitos).'],
+  CLOUD_TEMPLATE_INVALID: ['BAD_USER_INPUT', 'cloudReminderTemplate deve ser o nome do modelo aprovado na Meta (letras minúsculas, dígitos e "_").'],
+  CLOUD_TEMPLATE_LANGUAGE_INVALID: ['BAD_USER_INPUT', (p: { raw: string }) => `cloudTemplateLanguage deve ser um código de idioma da Meta, ex.: pt_BR (recebido "${p.raw}").`],
+
   // Appointments
   APPOINTMENT_NOT_FOUND: ['NOT_FOUND', 'Agendamento não encontrado.'],
   APPOINTMENT_NOT_CONFIRMED: ['CONFLICT', 'Este agendamento ainda não foi confirmado no Cal.com.'],
@@ -118,4 +127,31 @@ export const CALENDAR_REPLIES = {
   rejected: 'Não consegui concluir o agendamento por um problema na configuração da nossa agenda. Vou pedir para a nossa equipe verificar e falar com você por aqui.',
   /** Sent right before a fresh list of options. */
   slotTaken: 'Desculpe, esse horário acabou de ser reservado por outra pessoa. Veja as novas opções:',
+} as const;
+
+/**
+ * What the panel says about a WhatsApp delivery or connection (issue 19), per provider (`provider`
+ * is its name: "Whaticket", "Evolution API", "WhatsApp Cloud API"). The provider's own error text
+ * stays in the logs and `outbound_messages.last_error` (ARCHITECTURE §11). `http` is " (HTTP 401)"
+ * when the provider answered, else empty.
+ */
+export const WHATSAPP_DELIVERY_TEXTS = {
+  whaticketNotConfigured: 'Whaticket não configurado: preencha a URL e o token em Configurações.',
+  notConfigured: (p: { provider: string; fields: string }) => `${p.provider} não configurado: preencha ${p.fields} em Configurações → WhatsApp.`,
+  urlBlocked: (p: { provider: string }) => `A URL do ${p.provider} aponta para um endereço interno ou reservado, que não é permitido: corrija-a em Configurações.`,
+  redirected: (p: { provider: string }) => `A URL do ${p.provider} redireciona para outro endereço: informe o endereço final em Configurações.`,
+  credentialsRefused: (p: { provider: string; http: string }) => `O ${p.provider} recusou as credenciais${p.http}: confira-as em Configurações → WhatsApp.`,
+  instanceMissing: (p: { provider: string; http: string }) => `O ${p.provider} não conhece esta instância${p.http}: confira o nome da instância em Configurações → WhatsApp.`,
+  recipientRefused: (p: { provider: string; http: string }) => `O ${p.provider} não entregou a mensagem a este contato${p.http}: o número pode não ter WhatsApp.`,
+  refused: (p: { provider: string; http: string }) => `O ${p.provider} recusou a mensagem${p.http}.`,
+  unavailable: (p: { provider: string; http: string }) => `O ${p.provider} não respondeu${p.http}; a mensagem será reenviada automaticamente.`,
+  answerTooLarge: (p: { provider: string }) => `A resposta do ${p.provider} foi grande demais e foi descartada.`,
+  providerUnavailable: 'Este provedor de WhatsApp não está disponível nesta instalação: escolha outro em Configurações → WhatsApp.',
+  failedEarlier: 'O envio falhou; os detalhes estão nos registros do servidor.',
+  gaveUp: 'Desistimos após várias tentativas sem resposta do provedor de WhatsApp.',
+  lidUnknown: 'O contato escreveu de um identificador do WhatsApp sem número de telefone; só o provedor que o enviou consegue respondê-lo.',
+  connectionOpen: (p: { provider: string; state: string }) => `Conexão com o ${p.provider} funcionando (estado: ${p.state}).`,
+  connectionClosed: (p: { provider: string; state: string }) =>
+    `O ${p.provider} respondeu, mas o WhatsApp da instância não está conectado (estado: ${p.state}). Leia o QR code no ${p.provider} e tente de novo.`,
+  whaticketNoCheck: 'O Whaticket não tem uma chamada de teste: a URL e o token estão preenchidos, e a próxima resposta enviada mostra se funcionam.',
 } as const;

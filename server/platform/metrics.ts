@@ -51,14 +51,20 @@ export function createMetrics() {
     }),
     whatsappInbound: new Counter({
       name: 'secretaria_whatsapp_inbound_total',
-      help: 'Inbound WhatsApp messages by detected intent (or ignored/duplicate).',
-      labelNames: ['company', 'intent'] as const,
+      help: 'Inbound WhatsApp messages by detected intent (or ignored/duplicate) and provider (whaticket, evolution, cloud, simulator).',
+      labelNames: ['company', 'intent', 'provider'] as const,
       registers,
     }),
     whatsappOutbound: new Counter({
       name: 'secretaria_whatsapp_outbound_total',
-      help: 'Outbound WhatsApp replies by outcome (sent, failed, captured).',
-      labelNames: ['company', 'outcome'] as const,
+      help: 'Outbound WhatsApp replies by outcome (sent, failed, captured) and provider (whaticket, evolution, cloud, simulator).',
+      labelNames: ['company', 'outcome', 'provider'] as const,
+      registers,
+    }),
+    whatsappDeliveryStatus: new Counter({
+      name: 'secretaria_whatsapp_delivery_status_total',
+      help: 'Delivery statuses reported by the WhatsApp provider for our messages (sent, delivered, read, failed), by provider.',
+      labelNames: ['company', 'provider', 'status'] as const,
       registers,
     }),
     diagnostics: new Counter({

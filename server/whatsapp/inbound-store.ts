@@ -12,6 +12,13 @@ export interface ChatMessage {
   status: string;
 }
 
+export interface ReceiveOptions {
+  /** Replies are captured, not sent (the admin simulator). */
+  simulated?: boolean;
+  /** The provider's metric label (`whaticket`, `evolution`, `cloud`, `simulator`). */
+  provider: string;
+}
+
 export interface Received {
   /** True when this (company, message id) was stored before: nothing new is processed. */
   duplicate: boolean;
@@ -50,7 +57,7 @@ export class InboundStore {
    * notifying transactions commit one at a time (PostgreSQL's global notify lock), which would halve
    * the messages a worker role can store per second.
    */
-  async receive(em: EntityManager, companyId: string, message: InboundText, options: { simulated?: boolean } = {}): Promise<Received> {
+  async receive(em: EntityManager, companyId: string, message: InboundText, options: ReceiveOptions): Promise<Received> {
     const dispatcher = this.dispatcher;
     const store = `insert into inbound_messages (id, company_id, message_id, phone, sender_name, body, media, status, simulated, received_at)
        values (?, ?, ?, ?, ?, ?, ?, 'RECEIVED', ?, clock_timestamp())
@@ -62,7 +69,7 @@ export class InboundStore {
     );
     const stored = rows[0];
     if (!stored) {
-      this.metrics.whatsappInbound.inc({ company: companyId, intent: 'duplicate' });
+      this.metrics.whatsappInbound.inc({ company: companyId, intent: 'duplicate', provider: options.provider });
       return { duplicate: true, value: null };
     }
     dispatcher?.wake();

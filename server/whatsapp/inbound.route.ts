@@ -37,10 +37,10 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
       const parsed = parseInbound(req.body);
       if (parsed.kind === 'invalid') return sendError(reply, 400, `Mensagem inválida: ${parsed.reason}.`, 'BAD_REQUEST');
       if (parsed.kind === 'ignored') {
-        services.metrics.whatsappInbound.inc({ company: companyId, intent: 'ignored' });
+        services.metrics.whatsappInbound.inc({ company: companyId, intent: 'ignored', provider: 'whaticket' });
         return { ok: true, ignored: parsed.reason };
       }
-      const { duplicate } = await services.whatsapp.receive(orm.em, companyId, parsed);
+      const { duplicate } = await services.whatsapp.receive(orm.em, companyId, parsed, { provider: 'whaticket' });
       return duplicate ? { ok: true, duplicate: true } : { ok: true };
     },
   );

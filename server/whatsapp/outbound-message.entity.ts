@@ -1,5 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { WhatsappProviderId } from '../companies/whatsapp-provider.js';
+import type { DeliveryStatus } from './providers/provider.js';
 
 export type OutboundStatus = 'PENDING' | 'SENT' | 'FAILED' | 'CAPTURED';
 
@@ -41,4 +43,23 @@ export class OutboundMessage {
 
   @Property({ type: 'timestamptz', nullable: true })
   sentAt: Date | null = null;
+
+  /** The provider it was (last) handed to. */
+  @Property({ type: 'text', nullable: true })
+  provider: WhatsappProviderId | null = null;
+
+  /** The provider's id of the sent message; later status reports name it. */
+  @Property({ type: 'text', nullable: true })
+  providerMessageId: string | null = null;
+
+  /** What the provider reported (SENT once accepted; DELIVERED, READ, FAILED when it tells us). */
+  @Property({ type: 'text', nullable: true })
+  deliveryStatus: DeliveryStatus | null = null;
+
+  /** Our pt-BR summary of a failure, for the panel (the provider's own text is `lastError`). */
+  @Property({ type: 'text', nullable: true })
+  deliveryError: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  deliveryUpdatedAt: Date | null = null;
 }

@@ -4,9 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { CompanyService } from '../companies/company.service.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { OutboundGuard } from '../platform/outbound-guard.js';
+import { WHATSAPP_DELIVERY_TEXTS } from '../platform/messages.js';
 import type { InboundMessage } from './inbound-message.entity.js';
 import { OutboundMessage } from './outbound-message.entity.js';
-import { WhaticketClient, WhaticketError } from './whaticket.client.js';
+import { DELIVERY_STATUSES, ProviderError, type DeliveryStatusUpdate } from './providers/provider.js';
+import type { ProviderRegistry } from './providers/registry.js';
 
 /** A reply attempt that failed in a way worth retrying later. */
 export class SendRetry extends Error {
@@ -27,14 +29,17 @@ export const SEND_RETRY = { retryLimit: 10, retryDelaySeconds: 1, expireInSecond
 export const MAX_SEND_ATTEMPTS = SEND_RETRY.retryLimit + 2;
 
 /**
- * The durable outbox: reply rows written in the decision's transaction, then delivered to Whaticket
- * in order, one contact at a time, each row at most once.
+ * The durable outbox: reply rows written in the decision's transaction, then delivered through the
+ * company's WhatsApp provider (the port, providers/provider.ts) in order, one contact at a time, each
+ * row at most once. It never knows which provider it is: the registry picks the adapter from the
+ * company's settings at each send, so a provider change applies to the next reply.
  */
 export class Outbox {
   constructor(
     private readonly deps: {
       companies: CompanyService;
       metrics: Metrics;
+      providers: ProviderRegistry;
       /** The tenant-URL guard; without it the client's strict default applies. */
       outbound?: OutboundGuard;
     },
@@ -87,43 +92,91 @@ export class Outbox {
   private async sendOne(em: EntityManager, id: string): Promise<SendRetry | null> {
     const outcome = await em.transactional(async (tx) => {
       const row = await tx.findOne(OutboundMessage, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!row || row.status !== 'PENDING') return { companyId: '', result: 'skipped' as const };
+      if (!row || row.status !== 'PENDING') return { companyId: '', provider: '', result: 'skipped' as const };
       const company = await this.deps.companies.integrations(tx, row.companyId);
-      const url = company?.whaticket.url;
-      const token = company?.whaticket.token;
-      if (!url || !token) {
-        row.status = 'FAILED';
-        row.lastError = 'Whaticket não configurado: preencha a URL e o token em Configurações.';
-        return { companyId: row.companyId, result: 'failed' as const };
+      const adapter = company ? this.deps.providers.get(company.whatsapp.provider) : undefined;
+      const link = company && adapter ? adapter.connect(company.whatsapp, { fetch: this.deps.outbound?.fetch }) : undefined;
+      const provider = adapter?.metricLabel ?? 'unknown';
+      if (!link || 'notConfigured' in link) {
+        const reason = link?.notConfigured ?? WHATSAPP_DELIVERY_TEXTS.providerUnavailable;
+        fail(row, reason, reason);
+        return { companyId: row.companyId, provider, result: 'failed' as const };
       }
       row.attempts += 1;
+      row.provider = adapter!.id;
       try {
-        await new WhaticketClient({ url, token, fetch: this.deps.outbound?.fetch }).send(row.phone, row.body);
+        const sent = await link.connection.sendText(row.phone, row.body);
+        row.providerMessageId = sent.providerMessageId;
       } catch (error) {
-        if (!(error instanceof WhaticketError)) throw error;
+        if (!(error instanceof ProviderError)) throw error;
         row.lastError = error.message.slice(0, 500);
+        row.deliveryError = error.userMessage;
+        if (error.kind === 'broken') await this.deps.companies.markWhatsappBroken(tx, row.companyId, error.userMessage);
         if (!error.retryable || row.attempts >= MAX_SEND_ATTEMPTS) {
-          row.status = 'FAILED';
-          return { companyId: row.companyId, result: 'failed' as const };
+          fail(row, error.message, error.userMessage);
+          return { companyId: row.companyId, provider, result: 'failed' as const };
         }
-        return { companyId: row.companyId, result: 'retry' as const, error: new SendRetry(`${row.id}: ${error.message}`) };
+        return { companyId: row.companyId, provider, result: 'retry' as const, error: new SendRetry(`${row.id}: ${error.message}`) };
       }
       row.status = 'SENT';
       row.sentAt = new Date();
       row.lastError = null;
-      return { companyId: row.companyId, result: 'sent' as const };
+      row.deliveryStatus = 'SENT';
+      row.deliveryError = null;
+      row.deliveryUpdatedAt = row.sentAt;
+      await this.deps.companies.markWhatsappBroken(tx, row.companyId, null);
+      return { companyId: row.companyId, provider, result: 'sent' as const };
     });
     const { metrics } = this.deps;
-    if (outcome.result === 'sent') metrics.whatsappOutbound.inc({ company: outcome.companyId, outcome: 'sent' });
-    if (outcome.result === 'failed') metrics.whatsappOutbound.inc({ company: outcome.companyId, outcome: 'failed' });
+    if (outcome.result === 'sent') metrics.whatsappOutbound.inc({ company: outcome.companyId, outcome: 'sent', provider: outcome.provider });
+    if (outcome.result === 'failed') metrics.whatsappOutbound.inc({ company: outcome.companyId, outcome: 'failed', provider: outcome.provider });
     return outcome.result === 'retry' ? outcome.error : null;
   }
 
-  private async giveUp(em: EntityManager, id: string, reason: string): Promise<void> {
-    const rows = await em.execute<Array<{ company_id: string }>>(
-      `update outbound_messages set status = 'FAILED', last_error = ? where id = ? and status = 'PENDING' returning company_id`,
-      [`desistiu após as novas tentativas: ${reason}`.slice(0, 500), id],
-    );
-    if (rows[0]) this.deps.metrics.whatsappOutbound.inc({ company: rows[0].company_id, outcome: 'failed' });
+  /**
+   * Keeps what the provider reports about our messages (matched by its message id within the
+   * company). Reports may arrive out of order: a status only replaces a lower-ranked one (SENT <
+   * DELIVERED < READ < FAILED), so a late "delivered" never undoes "read". Returns how many matched.
+   */
+  async applyDeliveryStatuses(em: EntityManager, companyId: string, provider: string, updates: DeliveryStatusUpdate[]): Promise<number> {
+    let matched = 0;
+    for (const update of updates) {
+      const rows = await em.execute<Array<{ id: string }>>(
+        `update outbound_messages
+            set delivery_status = ?, delivery_error = coalesce(?, delivery_error), delivery_updated_at = ?
+          where company_id = ? and provider_message_id = ?
+            and coalesce(array_position(array[${DELIVERY_STATUSES.map(() => '?').join(', ')}]::text[], delivery_status), 0)
+              < array_position(array[${DELIVERY_STATUSES.map(() => '?').join(', ')}]::text[], ?::text)
+          returning id`,
+        [update.status, update.error?.message ?? null, update.at, companyId, update.providerMessageId, ...DELIVERY_STATUSES, ...DELIVERY_STATUSES, update.status],
+      );
+      if (rows.length) matched += 1;
+      this.deps.metrics.whatsappDeliveryStatus.inc({ company: companyId, provider, status: update.status.toLowerCase() });
+    }
+    return matched;
   }
+
+  private async giveUp(em: EntityManager, id: string, reason: string): Promise<void> {
+    const rows = await em.execute<Array<{ company_id: string; provider: string | null }>>(
+      `update outbound_messages set status = 'FAILED', last_error = ?, delivery_status = 'FAILED',
+              delivery_error = coalesce(delivery_error, ?), delivery_updated_at = now()
+        where id = ? and status = 'PENDING' returning company_id, provider`,
+      [`desistiu após as novas tentativas: ${reason}`.slice(0, 500), WHATSAPP_DELIVERY_TEXTS.gaveUp, id],
+    );
+    const row = rows[0];
+    if (row) this.deps.metrics.whatsappOutbound.inc({ company: row.company_id, outcome: 'failed', provider: metricLabelOf(this.deps.providers, row.provider) });
+  }
+}
+
+/** A row that will not be sent: our state FAILED, the reason kept for logs and for the panel. */
+function fail(row: OutboundMessage, internal: string, shown: string): void {
+  row.status = 'FAILED';
+  row.lastError = internal.slice(0, 500);
+  row.deliveryStatus = 'FAILED';
+  row.deliveryError = shown;
+  row.deliveryUpdatedAt = new Date();
+}
+
+function metricLabelOf(providers: ProviderRegistry, id: string | null): string {
+  return (id ? providers.get(id)?.metricLabel : undefined) ?? 'unknown';
 }

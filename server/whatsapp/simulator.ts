@@ -22,7 +22,7 @@ export class Simulator {
     if (text.length > MAX_TEXT_LENGTH) throw domainError('SIMULATOR_TEXT_TOO_LONG', { max: MAX_TEXT_LENGTH });
     const name = (input.name ?? '').trim().slice(0, 200);
     const message: InboundText = { kind: 'message', messageId: `sim:${randomUUID()}`, phone, contactPhone: phone, name, text };
-    const { value } = await this.inbound.receive(em, tenant.companyId, message, { simulated: true });
+    const { value } = await this.inbound.receive(em, tenant.companyId, message, { simulated: true, provider: 'simulator' });
     return value!;
   }
 

@@ -35,6 +35,8 @@ export class TurnProcessor {
       metrics: Metrics;
       outbox: Outbox;
       handoff: Handoff;
+      /** Metric label of a provider id (`whaticket`, `evolution`, `cloud`). */
+      providerLabel: (id: string) => string;
       /** Clock of the bot (read at each turn, so tests may pin it). */
       now: () => Date;
     },
@@ -133,14 +135,15 @@ export class TurnProcessor {
       message.status = result.handled ? 'PROCESSED' : 'IGNORED';
       message.outcome = `${result.intent.toLowerCase()}:${result.outcome}`;
       message.processedAt = new Date();
-      return { companyId, intent: result.intent, outboundIds, simulated: message.simulated };
+      const provider = message.simulated ? 'simulator' : this.deps.providerLabel(company.whatsapp.provider);
+      return { companyId, provider, intent: result.intent, outboundIds, simulated: message.simulated };
     });
     if (!done) return;
 
     const { metrics } = this.deps;
-    metrics.whatsappInbound.inc({ company: done.companyId, intent: done.intent.toLowerCase() });
+    metrics.whatsappInbound.inc({ company: done.companyId, intent: done.intent.toLowerCase(), provider: done.provider });
     if (done.simulated) {
-      if (done.outboundIds.length) metrics.whatsappOutbound.inc({ company: done.companyId, outcome: 'captured' }, done.outboundIds.length);
+      if (done.outboundIds.length) metrics.whatsappOutbound.inc({ company: done.companyId, outcome: 'captured', provider: done.provider }, done.outboundIds.length);
       return;
     }
     await this.deps.handoff.enqueue('outbound', done.outboundIds);

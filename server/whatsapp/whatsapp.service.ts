@@ -8,8 +8,11 @@ import type { OutboundGuard } from '../platform/outbound-guard.js';
 import { ConversationEngine, DEFAULT_WHATSAPP_SETTINGS, type WhatsappSettings } from './conversation.engine.js';
 import { Handoff, type WhatsappQueue } from './handoff.js';
 import type { InboundText } from './inbound-payload.js';
-import { InboundStore, type ChatMessage, type Received } from './inbound-store.js';
+import { InboundStore, type ChatMessage, type Received, type ReceiveOptions } from './inbound-store.js';
 import { Outbox } from './outbox.js';
+import type { DeliveryStatusUpdate } from './providers/provider.js';
+import { ProviderAdmin } from './providers/provider-admin.js';
+import { DEFAULT_PROVIDERS, ProviderRegistry } from './providers/registry.js';
 import { Simulator } from './simulator.js';
 import { TurnProcessor } from './turn-processor.js';
 
@@ -23,12 +26,16 @@ export { MAX_SEND_ATTEMPTS, SEND_RETRY, SendRetry } from './outbox.js';
  * - `InboundStore` (inbound-store.ts): store messages deduplicated by `(company_id, message_id)`,
  *   dispatch them into jobs, recover lost ones (sweep, start-up requeue);
  * - `TurnProcessor` (turn-processor.ts): one message → decision → replies, per contact in order;
- * - `Outbox` (outbox.ts): deliver replies to Whaticket in order, each at most once;
+ * - `Outbox` (outbox.ts): deliver replies through the company's provider in order, each at most once;
+ * - `ProviderRegistry` (providers/registry.ts): the WhatsApp gateways (port: providers/provider.ts);
  * - `Simulator` (simulator.ts): the admin simulator and transcript;
  * - `Handoff` (handoff.ts): the one way into the durable queues (pg-boss, whatsapp.jobs.ts).
  */
 export class WhatsappService {
   readonly engine: ConversationEngine;
+  readonly providers: ProviderRegistry;
+  /** "Testar conexão" and the last delivery errors (the panel's WhatsApp section). */
+  readonly admin: ProviderAdmin;
   /** Clock of the bot (tests may pin it). */
   now: () => Date = () => new Date();
   private readonly handoff = new Handoff();
@@ -45,17 +52,22 @@ export class WhatsappService {
       /** The tenant-URL guard; without it the client's strict default applies. */
       outbound?: OutboundGuard;
       settings?: Partial<WhatsappSettings>;
+      /** The WhatsApp gateways; tests may add fakes. */
+      providers?: ProviderRegistry;
     },
   ) {
     this.engine = new ConversationEngine(deps.appointments, { ...DEFAULT_WHATSAPP_SETTINGS, ...deps.settings }, deps.metrics);
+    this.providers = deps.providers ?? new ProviderRegistry(DEFAULT_PROVIDERS);
+    this.admin = new ProviderAdmin({ ...deps, providers: this.providers });
     this.inbound = new InboundStore(this.handoff, deps.metrics);
-    this.outbox = new Outbox(deps);
+    this.outbox = new Outbox({ ...deps, providers: this.providers });
     this.turns = new TurnProcessor({
       engine: this.engine,
       companies: deps.companies,
       metrics: deps.metrics,
       outbox: this.outbox,
       handoff: this.handoff,
+      providerLabel: (id) => this.providers.get(id)?.metricLabel ?? 'unknown',
       now: () => this.now(),
     });
     this.simulator = new Simulator(this.inbound);
@@ -71,8 +83,13 @@ export class WhatsappService {
     this.inbound.dispatcher = dispatcher;
   }
 
-  receive(em: EntityManager, companyId: string, message: InboundText, options: { simulated?: boolean } = {}): Promise<Received> {
+  receive(em: EntityManager, companyId: string, message: InboundText, options: ReceiveOptions): Promise<Received> {
     return this.inbound.receive(em, companyId, message, options);
+  }
+
+  /** Delivery statuses a provider reported (ranked, out of order tolerated); returns how many matched our messages. */
+  applyDeliveryStatuses(em: EntityManager, companyId: string, provider: string, updates: DeliveryStatusUpdate[]): Promise<number> {
+    return this.outbox.applyDeliveryStatuses(em, companyId, provider, updates);
   }
 
   dispatch(em: EntityManager): Promise<boolean> {

@@ -55,8 +55,38 @@ describe('operator CLI (built, against a real database)', { timeout: 120_000 }, 
     expect(row.cal_api_key).not.toContain('cal_live_1234567890'); // encrypted at rest
   });
 
+  it('sets the WhatsApp provider and its settings (secrets encrypted), and a new Evolution URL clears the old key', async () => {
+    const created = await cli('company', 'create', '--name', 'Clínica Evolução', '--whatsapp-provider', 'evolution', '--evolution-url', 'https://evo.example.com',
+      '--evolution-api-key', 'evo-key-123456789', '--evolution-instance', 'clinica', '--evolution-api-version', '1',
+      '--cloud-access-token', 'EAAG-token-987654321', '--cloud-app-secret', 'app-secret-1234', '--cloud-verify-token', 'verifica-5678',
+      '--cloud-phone-number-id', '106540352242922', '--cloud-api-version', 'v24.0', '--cloud-reminder-template', 'lembrete_consulta', '--cloud-template-language', 'en_US');
+    expect(created.code, created.stderr).toBe(0);
+    const { id } = JSON.parse(created.stdout);
+    const select = `select whatsapp_provider, evolution_url, evolution_api_key, evolution_instance, evolution_api_version, cloud_api_url, cloud_api_version,
+      cloud_phone_number_id, cloud_access_token, cloud_app_secret, cloud_verify_token, cloud_reminder_template, cloud_template_language from companies where id = $1`;
+    const [row] = await queryOnce<Record<string, unknown>>(db.url, select, [id]);
+    expect(row).toMatchObject({
+      whatsapp_provider: 'EVOLUTION', evolution_url: 'https://evo.example.com', evolution_instance: 'clinica', evolution_api_version: 1,
+      cloud_api_url: 'https://graph.facebook.com', cloud_api_version: 'v24.0', cloud_phone_number_id: '106540352242922',
+      cloud_reminder_template: 'lembrete_consulta', cloud_template_language: 'en_US',
+    });
+    for (const [column, plain] of [['evolution_api_key', 'evo-key'], ['cloud_access_token', 'EAAG'], ['cloud_app_secret', 'app-secret'], ['cloud_verify_token', 'verifica']]) {
+      expect(row[column!], column).toMatch(/^v1:/);
+      expect(row[column!], column).not.toContain(plain);
+    }
+
+    const moved = await cli('company', 'update', id, '--evolution-url', 'https://evo2.example.com', '--whatsapp-provider', 'cloud');
+    expect(moved.code, moved.stderr).toBe(0);
+    const [after] = await queryOnce<Record<string, unknown>>(db.url, select, [id]);
+    expect(after).toMatchObject({ whatsapp_provider: 'CLOUD_API', evolution_url: 'https://evo2.example.com', evolution_api_key: null });
+    expect(after.cloud_access_token).toBe(row.cloud_access_token);
+  });
+
   it.each([
     [['company', 'create'], /--name é obrigatório/, 64],
+    [['company', 'create', '--name', 'X', '--whatsapp-provider', 'sms'], /--whatsapp-provider deve ser whaticket, evolution ou cloud/, 64],
+    [['company', 'create', '--name', 'X', '--cloud-api-version', '23'], /cloudApiVersion deve ser escrita como nas URLs da Meta/, 65],
+    [['company', 'create', '--name', 'X', '--evolution-url', 'http://169.254.169.254/'], /endereço interno ou reservado/, 65],
     [['company', 'create', '--name', 'X', '--timezone', 'Mars/Olympus'], /Fuso horário desconhecido/, 65],
     [['company', 'create', '--name', 'X', '--cal-api-url', 'ftp://x'], /http/, 65],
     [['company', 'create', '--name', 'X', '--cal-api-url', 'http://169.254.169.254/latest'], /endereço interno ou reservado/, 65],

@@ -104,9 +104,9 @@ describe('WhatsApp conversations', () => {
       const metrics = await (await fetch(`${h.url}/metrics`)).text();
       const company = h.company.company.id;
       for (const series of [
-        `secretaria_whatsapp_inbound_total{company="${company}",intent="schedule"}`,
-        `secretaria_whatsapp_inbound_total{company="${company}",intent="choose"}`,
-        `secretaria_whatsapp_outbound_total{company="${company}",outcome="sent"}`,
+        `secretaria_whatsapp_inbound_total{company="${company}",intent="schedule",provider="whaticket"}`,
+        `secretaria_whatsapp_inbound_total{company="${company}",intent="choose",provider="whaticket"}`,
+        `secretaria_whatsapp_outbound_total{company="${company}",outcome="sent",provider="whaticket"}`,
         `secretaria_appointments_total{company="${company}",source="whatsapp"}`,
         `secretaria_appointments_confirmed_total{company="${company}",source="whatsapp"}`,
         `secretaria_appointments_latency_seconds_count{company="${company}",outcome="ok"}`,

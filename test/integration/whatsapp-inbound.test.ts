@@ -250,7 +250,7 @@ describe('Whaticket inbound endpoint', () => {
       expect(second.map((m) => new Date(m.at).getTime())).toEqual(second.map((m) => new Date(m.at).getTime()).sort((a, b) => a - b));
       expect(new Person(h, phone).received()).toEqual([]);
       const metrics = await (await fetch(`${h.url}/metrics`)).text();
-      expect(metrics).toContain(`secretaria_whatsapp_outbound_total{company="${alpha()}",outcome="captured"} 2`);
+      expect(metrics).toContain(`secretaria_whatsapp_outbound_total{company="${alpha()}",outcome="captured",provider="simulator"} 2`);
 
       // Another company's admin sees nothing of it.
       const betaAdmin = await login(h.url, beta.email, beta.password);

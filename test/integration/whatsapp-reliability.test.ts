@@ -145,7 +145,7 @@ describe('WhatsApp exactly-once', () => {
     await sleep(2_500);
     expect(h.whaticket.requests.filter((r) => (r.body as { number?: string }).number === person.phone)).toHaveLength(1);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
-    expect(metrics).toContain(`secretaria_whatsapp_outbound_total{company="${h.company.company.id}",outcome="failed"} 1`);
+    expect(metrics).toContain(`secretaria_whatsapp_outbound_total{company="${h.company.company.id}",outcome="failed",provider="whaticket"} 1`);
   });
 
   it('never sends one outbox row twice, even when two send jobs race for it', async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startApp, type App, type StartOptions } from '../../server/app.js';
+import type { CompanySettings } from '../../server/companies/company.service.js';
 import type { Config } from '../../server/config.js';
 import { createTestDatabase } from './database.js';
 
@@ -69,7 +70,7 @@ export async function gql<T = Record<string, any>>(url: string, query: string, v
 }
 
 /** Creates a company with an admin (and optional API keys) through the services, like the CLI does. */
-export async function seedCompany(app: App, name: string, options: { calApiUrl?: string; calApiKey?: string; calEventTypeId?: number; calWebhookSecret?: string; whaticketUrl?: string; whaticketToken?: string; timezone?: string } = {}) {
+export async function seedCompany(app: App, name: string, options: Omit<CompanySettings, 'name'> = {}) {
   const em = app.orm.em.fork();
   const { company, inboundToken } = await app.services.companies.create(em, { name, ...options });
   const email = `admin-${company.id.slice(0, 8)}@example.com`;

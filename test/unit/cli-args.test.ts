@@ -18,6 +18,25 @@ describe(parseCommand.name, () => {
     });
   });
 
+  it('parses the WhatsApp provider flags of every provider (ARCHITECTURE §10)', () => {
+    expect(
+      parseCommand(['company', 'update', ID, '--whatsapp-provider', 'evolution', '--evolution-url', 'https://evo.example.com', '--evolution-api-key', 'k',
+        '--evolution-instance', 'clinica', '--evolution-api-version', '1', '--cloud-api-url', 'https://graph.example.com', '--cloud-api-version', 'v24.0',
+        '--cloud-phone-number-id', '106540352242922', '--cloud-access-token', 'EAAG', '--cloud-app-secret', 'app', '--cloud-verify-token', 'vt',
+        '--cloud-reminder-template', 'lembrete_consulta', '--cloud-template-language', 'pt_BR']),
+    ).toEqual({
+      kind: 'company.update',
+      id: ID,
+      settings: {
+        whatsappProvider: 'EVOLUTION', evolutionUrl: 'https://evo.example.com', evolutionApiKey: 'k', evolutionInstance: 'clinica', evolutionApiVersion: 1,
+        cloudApiUrl: 'https://graph.example.com', cloudApiVersion: 'v24.0', cloudPhoneNumberId: '106540352242922', cloudAccessToken: 'EAAG',
+        cloudAppSecret: 'app', cloudVerifyToken: 'vt', cloudReminderTemplate: 'lembrete_consulta', cloudTemplateLanguage: 'pt_BR',
+      },
+    });
+    expect(parseCommand(['company', 'update', ID, '--whatsapp-provider', 'cloud'])).toMatchObject({ settings: { whatsappProvider: 'CLOUD_API' } });
+    expect(parseCommand(['company', 'create', '--name', 'X', '--whatsapp-provider', 'Whaticket'])).toMatchObject({ settings: { whatsappProvider: 'WHATICKET' } });
+  });
+
   it('accepts --flag=value', () => {
     expect(parseCommand(['apikey', 'create', `--company=${ID}`, '--scope=write'])).toEqual({ kind: 'apikey.create', companyId: ID, scope: 'write', name: undefined });
   });
@@ -37,6 +56,8 @@ describe(parseCommand.name, () => {
     [[], 'nenhum comando informado'],
     [['company', 'delete'], 'comando desconhecido'],
     [['company', 'create'], '--name é obrigatório'],
+    [['company', 'create', '--name', 'X', '--whatsapp-provider', 'telegram'], '--whatsapp-provider deve ser whaticket, evolution ou cloud'],
+    [['company', 'create', '--name', 'X', '--evolution-api-version', '3'], '--evolution-api-version deve ser 1 ou 2'],
     [['company', 'create', '--name'], 'precisa de um valor'],
     [['company', 'create', '--name', 'A', '--nme', 'B'], 'opção desconhecida: --nme'],
     [['company', 'create', '--name', 'A', '--name', 'B'], 'opção repetida'],
