@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLOUD_API_TEXTS } from '../../server/platform/messages.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { replyButtons } from '../../server/whatsapp/providers/cloud-outbound.js';
 import { parseCloudWebhook, type CloudWebhook } from '../../server/whatsapp/providers/cloud-payload.js';
@@ -99,8 +100,8 @@ describe(parseCloudWebhook.name, () => {
     });
     const parsed = parse(payload);
     expect(parsed.statuses).toEqual([
-      { providerMessageId: 'wamid.O1', status: 'read', at: new Date(1750030073_000) },
-      { providerMessageId: 'wamid.O2', status: 'failed', at: new Date(1750030074_000), error: { code: 131047, message: 'more than 24 hours' } },
+      { providerMessageId: 'wamid.O1', status: 'READ', at: new Date(1750030073_000) },
+      { providerMessageId: 'wamid.O2', status: 'FAILED', at: new Date(1750030074_000), error: { code: '131047', message: CLOUD_API_TEXTS.windowClosed } },
     ]);
     expect(parsed.ignored).toEqual(['status_kind']);
   });

@@ -47,7 +47,7 @@ export const cloudProvider: WhatsappProviderAdapter = {
           const buttons = options?.buttons?.length ? numbered(options.buttons) : replyButtons(text);
           if (!buttons) return call(() => client.sendText(to, text));
           try {
-            return { providerMessageId: (await client.sendButtons(to, text, buttons)).messageId };
+            return { providerMessageId: (await client.sendButtons(to, text, buttons)).messageId, form: 'BUTTONS' };
           } catch (error) {
             // Meta refused the interactive form itself (a title it does not take, an old client):
             // the same text still carries the options, so send it plain.
