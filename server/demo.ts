@@ -3,10 +3,52 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../test/fakes/calcom-sandbox.js';
+import { DEFAULT_GLOBAL_KEY, EvolutionSandbox } from '../test/fakes/evolution-sandbox.js';
 import { WhaticketSandbox } from '../test/fakes/whaticket-sandbox.js';
 import { startApp } from './app.js';
 import { Company } from './companies/company.entity.js';
+import type { CompanySettings } from './companies/company.service.js';
+import type { WhatsappProviderId } from './companies/whatsapp-provider.js';
 import { loadConfig } from './config.js';
+
+/**
+ * A WhatsApp provider sandbox for the demo (`DEMO_WHATSAPP_PROVIDER`): started on its own port, it
+ * gives the company settings that point at it, and may need our inbound URL and token once they are
+ * known (Evolution's webhook). The Cloud API sandbox (issue 19b) plugs in as one more entry.
+ */
+interface DemoProvider {
+  name: string;
+  url: string;
+  settings: CompanySettings;
+  /** Points the sandbox at our inbound route (when it posts there itself). */
+  connect?(inboundUrl: string, inboundToken: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DEMO_PROVIDERS: Record<string, WhatsappProviderId> = { whaticket: 'WHATICKET', evolution: 'EVOLUTION', cloud: 'CLOUD_API' };
+
+async function startDemoProvider(provider: WhatsappProviderId): Promise<DemoProvider> {
+  if (provider === 'EVOLUTION') {
+    const evolution = new EvolutionSandbox({ instances: [{ name: 'demo' }] });
+    const { url } = await evolution.start({ port: Number(process.env.DEMO_EVOLUTION_PORT ?? 0) });
+    return {
+      name: 'Evolution API',
+      url,
+      settings: { whatsappProvider: 'EVOLUTION', evolutionUrl: url, evolutionApiKey: DEFAULT_GLOBAL_KEY, evolutionInstance: 'demo', evolutionApiVersion: 2 },
+      // The webhook the panel tells an admin to set, set here with the token when the demo knows it.
+      connect: async (inboundUrl, inboundToken) => {
+        const webhook = { enabled: true, url: inboundUrl, headers: { authorization: `Bearer ${inboundToken}` }, byEvents: false, base64: false, events: ['MESSAGES_UPSERT', 'MESSAGES_UPDATE'] };
+        await fetch(`${url}/webhook/set/demo`, { method: 'POST', headers: { 'content-type': 'application/json', apikey: DEFAULT_GLOBAL_KEY }, body: JSON.stringify({ webhook }) });
+      },
+      stop: () => evolution.stop(),
+    };
+  }
+  if (provider === 'CLOUD_API') {
+    // Issue 19b adds the Graph API sandbox (test/fakes/graph-api-sandbox.ts) here.
+    throw new Error('DEMO_WHATSAPP_PROVIDER=cloud: o sandbox da WhatsApp Cloud API ainda não faz parte desta versão; use whaticket ou evolution.');
+  }
+  return { name: 'Whaticket', url: '', settings: { whatsappProvider: 'WHATICKET' }, stop: async () => {} };
+}
 
 interface DemoState {
   companyId: string;
@@ -31,6 +73,11 @@ async function main(): Promise<void> {
     whaticketToken,
   };
 
+  const choice = (process.env.DEMO_WHATSAPP_PROVIDER ?? 'whaticket').trim().toLowerCase();
+  const providerId = DEMO_PROVIDERS[choice];
+  if (!providerId) throw new Error(`DEMO_WHATSAPP_PROVIDER deve ser whaticket, evolution ou cloud (recebido "${choice}").`);
+  const provider = await startDemoProvider(providerId);
+
   const cal = new CalcomSandbox({ minimumNoticeMinutes: 60 });
   const calcom = await cal.start({ port: Number(process.env.DEMO_CALCOM_PORT ?? 0) });
   const whaticket = new WhaticketSandbox({ tokens: [state.whaticketToken] });
@@ -38,7 +85,7 @@ async function main(): Promise<void> {
 
   // The sandboxes listen on loopback: allowed past the outbound guard (their ports only), as an
   // operator would list a self-hosted Cal.com in OUTBOUND_ALLOWED_HOSTS.
-  const sandboxHosts = [calcom.url, wt.url].map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) }));
+  const sandboxHosts = [calcom.url, wt.url, ...(provider.url ? [provider.url] : [])].map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) }));
   const config = { ...loaded, role: 'all' as const, outboundAllowedHosts: [...loaded.outboundAllowedHosts, ...sandboxHosts] };
   const app = await startApp(config);
   const em = app.orm.em.fork();
@@ -49,17 +96,23 @@ async function main(): Promise<void> {
     calWebhookSecret: state.webhookSecret,
     whaticketUrl: wt.url,
     whaticketToken: state.whaticketToken,
+    ...provider.settings,
   };
   let inboundToken: string | undefined;
   if (state.companyId && (await em.findOne(Company, { id: state.companyId }))) {
     // Sandboxes get new ports on every run: point the company at them again.
     await app.services.companies.update(em, state.companyId, settings, { type: 'SYSTEM', id: null, label: 'demo' });
   } else {
-    const created = await app.services.companies.create(em, { name: 'Clínica Demonstração', ...settings });
+    const created = await app.services.companies.create(em, { ...settings, name: 'Clínica Demonstração' });
     state.companyId = created.company.id;
     inboundToken = created.inboundToken;
     await app.services.auth.createAdmin(em, { companyId: state.companyId, email: state.email, password: state.password, name: 'Administrador' });
     writeState(config.dataDir, state);
+  }
+  if (provider.connect) {
+    // The sandbox starts empty on every run: its webhook needs the token, which only exists hashed.
+    inboundToken ??= await app.services.companies.newInboundToken(em, state.companyId, { type: 'SYSTEM', id: null, label: 'demo' });
+    await provider.connect(`${app.url}/api/whatsapp/evolution/${state.companyId}`, inboundToken);
   }
   cal.tenant().webhook = { url: `${app.url}/api/agenda/webhook/cal`, secret: state.webhookSecret, companyId: state.companyId };
   seedBookings(cal);
@@ -72,9 +125,13 @@ async function main(): Promise<void> {
   Senha:         ${state.password}
   Empresa (id):  ${state.companyId}
   Cal.com (sandbox):   ${calcom.url}
-  Whaticket (sandbox): ${wt.url}${inboundToken ? `\n  Token de entrada do Whaticket: ${inboundToken}` : ''}
+  Whaticket (sandbox): ${wt.url}${provider.url ? `\n  ${provider.name} (sandbox): ${provider.url}` : ''}
+  WhatsApp em uso:     ${provider.name} (DEMO_WHATSAPP_PROVIDER=whaticket|evolution)${inboundToken ? `\n  Token de entrada do WhatsApp: ${inboundToken}` : ''}
 
-  Experimente a aba "Simulador WhatsApp": "quero marcar reunião amanhã à tarde", depois "1".
+  Experimente a aba "Simulador WhatsApp": "quero marcar reunião amanhã à tarde", depois "1".${provider.url && providerId === 'EVOLUTION' ? `
+  Ou escreva como um cliente pelo Evolution API (sandbox); a conversa aparece no Simulador com o mesmo telefone:
+    curl -X POST ${provider.url}/sandbox/receive/demo -H 'apikey: ${DEFAULT_GLOBAL_KEY}' -H 'content-type: application/json' \\
+      -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar reunião amanhã à tarde"}'` : ''}
   Ctrl+C encerra.
 `);
 
@@ -85,6 +142,7 @@ async function main(): Promise<void> {
     await app.close();
     await cal.stop();
     await whaticket.stop();
+    await provider.stop();
     process.exit(0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -144,11 +144,17 @@ export class CompanyService {
   /** Returns a new inbound token (shown once) and invalidates the previous one. */
   async rotateInboundToken(em: EntityManager, tenant: Tenant): Promise<string> {
     requireAdmin(tenant);
+    return this.newInboundToken(em, tenant.companyId, tenant.actor);
+  }
+
+  /** Operator path (the demo): a new inbound token for the company named by id. */
+  async newInboundToken(em: EntityManager, companyId: string, actor: Actor): Promise<string> {
     const token = newToken('swi');
-    await this.change(em, tenant.companyId, async (tx) => {
-      const company = await this.get(tx, tenant);
+    await this.change(em, companyId, async (tx) => {
+      const company = await tx.findOne(Company, { id: companyId });
+      if (!company) throw domainError('COMPANY_NOT_FOUND');
       company.whaticketInboundTokenHash = hashToken(token);
-      audit(tx, company.id, tenant.actor, 'company.inbound_token_rotated', `company:${company.id}`);
+      audit(tx, company.id, actor, 'company.inbound_token_rotated', `company:${company.id}`);
     });
     return token;
   }

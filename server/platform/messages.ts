@@ -148,11 +148,13 @@ export const WHATSAPP_DELIVERY_TEXTS = {
   answerTooLarge: (p: { provider: string }) => `A resposta do ${p.provider} foi grande demais e foi descartada.`,
   providerUnavailable: 'Este provedor de WhatsApp não está disponível nesta instalação: escolha outro em Configurações → WhatsApp.',
   failedEarlier: 'O envio falhou; os detalhes estão nos registros do servidor.',
+  reportedUndelivered: (p: { provider: string }) => `O ${p.provider} informou que a mensagem não foi entregue.`,
   gaveUp: 'Desistimos após várias tentativas sem resposta do provedor de WhatsApp.',
   lidUnknown: 'O contato escreveu de um identificador do WhatsApp sem número de telefone; só o provedor que o enviou consegue respondê-lo.',
   connectionOpen: (p: { provider: string; state: string }) => `Conexão com o ${p.provider} funcionando (estado: ${p.state}).`,
   connectionClosed: (p: { provider: string; state: string }) =>
     `O ${p.provider} respondeu, mas o WhatsApp da instância não está conectado (estado: ${p.state}). Leia o QR code no ${p.provider} e tente de novo.`,
+  licenseRequired: (p: { provider: string }) => `O ${p.provider} exige a ativação da licença antes de enviar mensagens (HTTP 503): ative-a no painel do ${p.provider}.`,
   whaticketNoCheck: 'O Whaticket não tem uma chamada de teste: a URL e o token estão preenchidos, e a próxima resposta enviada mostra se funcionam.',
 } as const;
 

@@ -115,6 +115,8 @@ function stripBrazilianPrefixes(digits: string): string {
  * those get a variant (keeps the relation symmetric and never invents a landline).
  */
 export function brazilianVariants(digits: string): string[] {
+  // A WhatsApp LID ("<digits>@lid") is an opaque id, not a number: it has no variants.
+  if (isLidAddress(digits)) return [digits];
   const clean = digits.replace(/\D/g, '');
   if (!clean.startsWith(BRAZIL) || !isBrazilianAreaCode(clean.slice(2, 4))) return [clean];
   const subscriber = clean.slice(4);
@@ -130,6 +132,11 @@ export function brazilianVariants(digits: string): string[] {
 /** One key per person: the 13-digit form (with the 9) for Brazilian mobiles, otherwise unchanged. */
 export function canonicalPhone(digits: string): string {
   return brazilianVariants(digits)[0] ?? digits;
+}
+
+/** `<digits>@lid`: a contact known only by its WhatsApp LID (no phone number). */
+export function isLidAddress(value: string): boolean {
+  return /^\d+@lid$/.test(value);
 }
 
 export function toE164(digits: string): string {

@@ -5,7 +5,7 @@
 
 import type { Appointment } from '../appointments/appointment.entity.js';
 import { DomainError } from '../platform/errors.js';
-import { toE164 } from '../shared/phone.js';
+import { isLidAddress, toE164 } from '../shared/phone.js';
 import { auditCalendar, auditTurn, calendarFailure, liveAppointment, liveStarts, ownLiveAppointmentAt, type Working } from './conversation-turn.js';
 import { loadPreference, type SlotOffer, type StoredPreference } from './conversation.state.js';
 import { alternativeWindow, nearestAlternatives, rankSlots } from './date/index.js';
@@ -13,6 +13,7 @@ import {
   alternativesMessage,
   confirmationMessage,
   noAppointmentsMessage,
+  noPhoneBookingMessage,
   noSlotsMessage,
   offerRefreshedMessage,
   optionsMessage,
@@ -129,6 +130,13 @@ export async function book(w: Working, offer: SlotOffer, start: Date): Promise<v
   // Our own claim without a Cal.com booking: a crash interrupted this very "1"; finish it.
   const interrupted = appointment?.status === 'PENDING' && !appointment.calBookingUid ? appointment : null;
   const replayed = appointment !== null && !interrupted;
+  const lid = isLidAddress(turn.contact.phone);
+  if (!appointment && lid) {
+    // Known only by a WhatsApp LID: Cal.com needs a phone or an e-mail, and a LID is neither.
+    auditTurn(turn, 'bot.booking', { inboundId: turn.inboundId, result: 'no_phone', start: start.toISOString() });
+    w.set('IDLE');
+    return w.reply(noPhoneBookingMessage(), 'no_phone');
+  }
   if (interrupted || !appointment) {
     try {
       appointment = interrupted

@@ -9,7 +9,10 @@ import { canonicalPhone, parseWhatsappAddress } from '../shared/phone.js';
 export interface InboundText {
   kind: 'message';
   messageId: string;
-  /** Digits as WhatsApp registered them (the number Whaticket answers to). */
+  /**
+   * Digits as WhatsApp registered them (the number the provider answers to), or `<digits>@lid` for a
+   * sender known only by its opaque LID (Evolution API): never a phone, never sent to as one.
+   */
   phone: string;
   /** One key per person (Brazilian ninth digit added): the contact key. */
   contactPhone: string;
@@ -21,12 +24,14 @@ export interface InboundText {
 
 export type InboundMedia = 'audio' | 'image' | 'video' | 'document' | 'sticker';
 
+/** `event`: a provider event that carries no message for the bot (connection changes, our own sends…). */
 export type IgnoreReason =
   | 'from_me'
   | 'group'
   | 'broadcast'
   | 'no_phone'
   | 'no_text'
+  | 'event'
   // Cloud API (providers/cloud-payload.ts): reactions, system notices, types Meta cannot show,
   // items for another phone number or webhook field, status kinds we do not keep (`played`).
   | 'reaction'
@@ -46,9 +51,9 @@ export const MAX_TEXT_LENGTH = 4_000;
 const MAX_MESSAGE_ID_LENGTH = 200;
 const MAX_NAME_LENGTH = 200;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 export function parseInbound(body: unknown): ParsedInbound {
@@ -58,7 +63,16 @@ export function parseInbound(body: unknown): ParsedInbound {
   return invalid('formato não reconhecido: envie a mensagem Baileys (key.remoteJid, key.id) ou {number, body, messageId}');
 }
 
-function parseBaileys(body: Json): ParsedInbound {
+export interface BaileysOptions {
+  /**
+   * A sender known only by an opaque LID (no phone in the payload) is kept with `<lid>@lid` as its
+   * address, for gateways that can answer a LID (Evolution API); otherwise ignored as `no_phone`.
+   */
+  keepLid?: boolean;
+}
+
+/** One Baileys `WAMessage` (`key`, `pushName`, `message`), as Whaticket and Evolution API post it. */
+export function parseBaileys(body: Json, options: BaileysOptions = {}): ParsedInbound {
   const key = body.key;
   if (!isObject(key)) return invalid('key deve ser um objeto');
   const remoteJid = text(key.remoteJid)?.trim();
@@ -72,7 +86,10 @@ function parseBaileys(body: Json): ParsedInbound {
   if (address.kind === 'lid') {
     const alternative = [key.remoteJidAlt, key.senderPn].map(text).find((jid) => jid?.includes('@'));
     address = alternative ? parseWhatsappAddress(alternative) : address;
-    if (address.kind === 'lid') return { kind: 'ignored', reason: 'no_phone' };
+    if (address.kind === 'lid') {
+      if (!options.keepLid || !address.id) return { kind: 'ignored', reason: 'no_phone' };
+      return lidMessage(messageId, `${address.id}@lid`, body);
+    }
   }
   if (address.kind === 'group') return { kind: 'ignored', reason: 'group' };
   if (address.kind === 'broadcast') return { kind: 'ignored', reason: 'broadcast' };
@@ -83,6 +100,15 @@ function parseBaileys(body: Json): ParsedInbound {
   const media = messageMedia(body.message);
   if (media === undefined) return { kind: 'ignored', reason: 'no_text' };
   return { ...message(messageId, address.phone, text(body.pushName), ''), media };
+}
+
+function lidMessage(messageId: string, lid: string, body: Json): ParsedInbound {
+  const content = messageText(body.message);
+  const media = content === undefined ? messageMedia(body.message) : undefined;
+  if (content === undefined && media === undefined) return { kind: 'ignored', reason: 'no_text' };
+  // The LID is the contact key as is: it is not a phone, so no Brazilian ninth-digit variant.
+  const parsed: InboundText = { ...message(messageId, lid, text(body.pushName), content ?? ''), contactPhone: lid };
+  return media ? { ...parsed, media } : parsed;
 }
 
 function parseSimple(body: Json): ParsedInbound {

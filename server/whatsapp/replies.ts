@@ -208,6 +208,11 @@ export function calendarRejectedMessage(): string {
   return CALENDAR_REPLIES.rejected;
 }
 
+/** The contact is known only by a WhatsApp LID (no phone number): the calendar cannot book for it. */
+export function noPhoneBookingMessage(): string {
+  return 'Não consigo concluir o agendamento por aqui porque o WhatsApp não me informou o seu número de telefone. Por favor, fale com a nossa equipe para marcar.';
+}
+
 export function offerExpiredMessage(): string {
   return 'Essas opções de horário expiraram. Se ainda quiser marcar, me diga o dia ou período de preferência que eu busco novos horários.';
 }

@@ -1,5 +1,6 @@
 import type { WhatsappProviderAdapter, WhatsappProviderId } from './provider.js';
 import { cloudProvider } from './cloud.provider.js';
+import { evolutionProvider } from './evolution.provider.js';
 import { whaticketProvider } from './whaticket.provider.js';
 
 /**
@@ -26,5 +27,6 @@ export class ProviderRegistry {
 
 export const DEFAULT_PROVIDERS: WhatsappProviderAdapter[] = [
   whaticketProvider,
+  evolutionProvider,
   cloudProvider,
 ];

@@ -6,7 +6,7 @@ import { CalcomSection } from './CalcomSection';
 import { CompanySection } from './CompanySection';
 import { DiagnosticsSection } from './DiagnosticsSection';
 import { WebhookSection } from './WebhookSection';
-import { WhaticketSection } from './WhaticketSection';
+import { WhatsappSection } from './WhatsappSection';
 
 export function SettingsPage({ active }: { active: boolean }) {
   const { company, error, refetch } = useCompany();
@@ -17,7 +17,7 @@ export function SettingsPage({ active }: { active: boolean }) {
           <h1 id="titulo-settings" className="page__title" tabIndex={-1}>
             Configurações
           </h1>
-          <p className="page__subtitle">Integrações com o Cal.com e o Whaticket. As alterações valem na hora, sem reiniciar nada.</p>
+          <p className="page__subtitle">Integrações com o Cal.com e o WhatsApp. As alterações valem na hora, sem reiniciar nada.</p>
         </div>
       </div>
       <ErrorAlert error={error} onRetry={() => refetch().catch(() => {})} settingsLink={false} />
@@ -26,7 +26,7 @@ export function SettingsPage({ active }: { active: boolean }) {
         <div className="settings">
           <CalcomSection company={company} />
           <WebhookSection company={company} />
-          <WhaticketSection company={company} />
+          <WhatsappSection company={company} active={active} />
           <CompanySection company={company} />
           <ApiKeysSection zone={company.timezone} />
           <DiagnosticsSection active={active} zone={company.timezone} />

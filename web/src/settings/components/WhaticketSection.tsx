@@ -1,31 +1,25 @@
 import { useState, type FormEvent } from 'react';
-import { ConfirmDialog } from '../../shared/components/ConfirmDialog';
 import { CopyField } from '../../shared/components/CopyField';
-import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { Field } from '../../shared/components/Field';
-import { Icon } from '../../shared/components/Icon';
-import { toAppError, type AppError } from '../../shared/errors/app-error';
+import { toAppError } from '../../shared/errors/app-error';
 import type { Company } from '../graphql/company-fields.fragment';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
-import { useRotateWhaticketInboundToken } from '../hooks/useRotateWhaticketInboundToken';
 import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
 import { settingsFieldErrors } from '../model/settings-errors';
+import { InboundToken } from './InboundToken';
 import { MaskedSecretInput } from './MaskedSecretInput';
 import { SaveResult, type SaveState } from './SaveResult';
-import { SecretOnce } from './SecretOnce';
 
 const LABELS = { whaticketUrl: 'URL do Whaticket', whaticketToken: 'Token de envio' };
 
+/** Whaticket's settings inside the WhatsApp section; saving them also makes Whaticket the company's provider. */
 export function WhaticketSection({ company }: { company: Company }) {
   const { update, saving } = useUpdateCompanySettings();
-  const { rotate, rotating } = useRotateWhaticketInboundToken();
   const [url, setUrl] = useState(company.whaticketUrl ?? '');
   const [token, setToken] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [result, setResult] = useState<SaveState>({ kind: 'idle' });
   const [inboundToken, setInboundToken] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
-  const [rotateError, setRotateError] = useState<AppError | null>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -36,6 +30,7 @@ export function WhaticketSection({ company }: { company: Company }) {
     setErrors(problems);
     if (Object.keys(problems).length) return;
     const input: CompanySettingsInput = {};
+    if (company.whatsappProvider !== 'WHATICKET') input.whatsappProvider = 'WHATICKET';
     if ((url.trim() || null) !== company.whaticketUrl) input.whaticketUrl = url.trim() || null;
     if (token.trim()) input.whaticketToken = token.trim();
     if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
@@ -52,21 +47,11 @@ export function WhaticketSection({ company }: { company: Company }) {
     }
   };
 
-  const rotateToken = async () => {
-    setConfirming(false);
-    setRotateError(null);
-    try {
-      setInboundToken(await rotate());
-    } catch (caught) {
-      setRotateError(toAppError(caught));
-    }
-  };
-
   return (
-    <section className="panel" aria-labelledby="secao-whaticket">
-      <h2 id="secao-whaticket" className="panel__title">
+    <section className="subpanel" aria-labelledby="secao-whaticket">
+      <h3 id="secao-whaticket" className="panel__subtitle">
         Whaticket (WhatsApp)
-      </h2>
+      </h3>
       <form className="form" onSubmit={submit} noValidate>
         <div className="form__grid">
           <Field label={LABELS.whaticketUrl} error={errors.whaticketUrl} hint="Endereço do backend, ex.: https://api.whaticket.suaempresa.com.br">
@@ -85,56 +70,16 @@ export function WhaticketSection({ company }: { company: Company }) {
         </div>
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={saving}>
-            {saving ? 'Salvando…' : 'Salvar Whaticket'}
+            {saving ? 'Salvando…' : company.whatsappProvider === 'WHATICKET' ? 'Salvar Whaticket' : 'Salvar e usar o Whaticket'}
           </button>
         </div>
         <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
       </form>
 
-      <h3 className="panel__subtitle">Mensagens recebidas</h3>
+      <h4 className="panel__subtitle">Mensagens recebidas</h4>
       <p className="muted">Configure no Whaticket um webhook para a URL abaixo, enviando o token de entrada no cabeçalho Authorization: Bearer.</p>
       <CopyField label="URL de entrada" value={`${location.origin}${company.whaticketInboundPath}`} />
-      <div className="secret-status">
-        <span className="field__label">Token de entrada</span>
-        {company.whaticketInboundTokenSet ? (
-          <span className="badge badge--confirmed">
-            <Icon name="check" size={14} /> Configurado
-          </span>
-        ) : (
-          <span className="badge badge--pending">
-            <Icon name="alert" size={14} /> Não configurado
-          </span>
-        )}
-      </div>
-      {inboundToken ? (
-        <SecretOnce
-          label="Token de entrada"
-          value={inboundToken}
-          instructions="Cole este token na integração do Whaticket. O token anterior já deixou de funcionar."
-          onDone={() => setInboundToken(null)}
-        />
-      ) : (
-        <div className="form__actions">
-          <button
-            type="button"
-            className="button button--secondary"
-            disabled={rotating}
-            onClick={() => (company.whaticketInboundTokenSet ? setConfirming(true) : void rotateToken())}
-          >
-            <Icon name="key" /> {rotating ? 'Gerando…' : 'Gerar novo token'}
-          </button>
-        </div>
-      )}
-      <ErrorAlert error={rotateError} onDismiss={() => setRotateError(null)} settingsLink={false} />
-      <ConfirmDialog
-        open={confirming}
-        title="Gerar novo token de entrada?"
-        message="O token atual deixará de funcionar imediatamente: o Whaticket só voltará a entregar mensagens depois que você colar o novo token lá."
-        confirmLabel="Gerar novo token"
-        onConfirm={() => void rotateToken()}
-        onClose={() => setConfirming(false)}
-        danger
-      />
+      <InboundToken company={company} provider="Whaticket" pasteWhere="na integração do Whaticket" token={inboundToken} onToken={setInboundToken} />
     </section>
   );
 }

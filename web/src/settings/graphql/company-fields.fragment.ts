@@ -16,7 +16,26 @@ export interface Company {
   calendarConfigured: boolean;
   webhookPath: string;
   whaticketInboundPath: string;
+  whatsappProvider: WhatsappProvider;
+  evolutionUrl: string | null;
+  evolutionApiKey: string | null;
+  evolutionInstance: string | null;
+  evolutionApiVersion: number;
+  cloudApiUrl: string;
+  cloudApiVersion: string;
+  cloudPhoneNumberId: string | null;
+  cloudAccessToken: string | null;
+  cloudAppSecret: string | null;
+  cloudVerifyToken: string | null;
+  cloudReminderTemplate: string | null;
+  cloudTemplateLanguage: string;
+  evolutionInboundPath: string;
+  cloudInboundPath: string;
+  whatsappConnectionError: string | null;
+  whatsappConnectionErrorAt: string | null;
 }
+
+export type WhatsappProvider = 'WHATICKET' | 'EVOLUTION' | 'CLOUD_API';
 
 export const COMPANY_FIELDS = gql`
   fragment CompanyFields on Company {
@@ -34,5 +53,22 @@ export const COMPANY_FIELDS = gql`
     calendarConfigured
     webhookPath
     whaticketInboundPath
+    whatsappProvider
+    evolutionUrl
+    evolutionApiKey
+    evolutionInstance
+    evolutionApiVersion
+    cloudApiUrl
+    cloudApiVersion
+    cloudPhoneNumberId
+    cloudAccessToken
+    cloudAppSecret
+    cloudVerifyToken
+    cloudReminderTemplate
+    cloudTemplateLanguage
+    evolutionInboundPath
+    cloudInboundPath
+    whatsappConnectionError
+    whatsappConnectionErrorAt
   }
 `;
