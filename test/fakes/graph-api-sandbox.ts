@@ -118,12 +118,19 @@ const WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export class GraphApiSandbox {
   readonly requests: GraphRequest[] = [];
+  /** Messages accepted with a wamid, then reported `failed` 131047 by webhook (`windowErrors = 'webhook'`). */
+  readonly lateFailures: GraphSent[] = [];
   /** Approved templates (any phone number). */
   readonly templates: GraphTemplate[];
   windowErrors: WindowErrorMode;
   /** After each accepted message, post `sent`, `delivered`, `read` statuses (the demo's behaviour). */
   autoStatuses: boolean;
   encoding: BodyEncoding = 'escaped';
+  /**
+   * How long after answering a send its statuses are posted (Meta: usually seconds). Negative: the
+   * statuses are posted first and the answer comes that many ms later (the client has no wamid yet).
+   */
+  statusDelayMs = 20;
   /** The sandbox's clock for the 24-hour window (tests move it). */
   now: () => Date;
   private readonly numbers = new Map<string, GraphPhoneNumber>();
@@ -329,6 +336,10 @@ export class GraphApiSandbox {
     const body = parseJson(raw);
     this.requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: { ...req.headers }, body: body ?? raw, at: new Date() });
 
+    // The sandbox's own door for the demo: a user writes to the number (`{phone, text, name?}`).
+    const receive = /^\/sandbox\/receive\/(\d+)$/.exec(url.pathname);
+    if (req.method === 'POST' && receive) return this.receive(res, receive[1]!, body);
+
     const route = /^\/(v\d+\.\d+)\/(\d+)(\/messages)?$/.exec(url.pathname);
     if (!route) return graphError(res, 400, 100, `Unknown path components: ${url.pathname}`, 'OAuthException');
     const [, , phoneNumberId, messages] = route as unknown as [string, string, string, string | undefined];
@@ -350,7 +361,7 @@ export class GraphApiSandbox {
     return this.send(res, number, body);
   }
 
-  private send(res: ServerResponse, number: GraphPhoneNumber, body: unknown): void {
+  private async send(res: ServerResponse, number: GraphPhoneNumber, body: unknown): Promise<void> {
     if (!isObject(body)) return graphError(res, 400, 100, 'Invalid JSON body');
     if (body.messaging_product !== 'whatsapp') return graphError(res, 400, 100, '(#100) The parameter messaging_product is required.');
     const to = typeof body.to === 'string' ? body.to : '';
@@ -365,14 +376,25 @@ export class GraphApiSandbox {
     if (type !== 'template' && !windowOpen) {
       if (this.windowErrors === 'sync') return metaError(res, 131047);
       // Accepted, then a failed status arrives by webhook (what Meta does for most async failures).
-      reply(res, 200, accepted(to, waId, id));
+      this.lateFailures.push({ phoneNumberId: number.id, id, to, type, body, at: new Date() });
       this.postLater(number.id, id, waId, [{ status: 'failed', code: 131047 }]);
+      if (this.statusDelayMs < 0) await delay(-this.statusDelayMs);
+      reply(res, 200, accepted(to, waId, id));
       return;
     }
     this.messages.push({ phoneNumberId: number.id, id, to, type, body, at: new Date() });
     this.notify();
     reply(res, 200, accepted(to, waId, id));
     if (this.autoStatuses && this.subscriptions.has(number.id)) this.postLater(number.id, id, waId, ['sent', 'delivered', 'read']);
+  }
+
+  private async receive(res: ServerResponse, phoneNumberId: string, body: unknown): Promise<void> {
+    const phone = isObject(body) && typeof body.phone === 'string' ? body.phone.replace(/\D/g, '') : '';
+    const text = isObject(body) && typeof body.text === 'string' ? body.text : '';
+    if (!phone || !text || !this.subscriptions.has(phoneNumberId)) return reply(res, 400, { error: 'envie {"phone": "5511…", "text": "…"} para um número com webhook' });
+    const name = isObject(body) && typeof body.name === 'string' ? body.name : undefined;
+    const delivered = await this.userSends(phoneNumberId, { from: phone, text, name });
+    reply(res, 200, { id: delivered.id, webhookStatus: delivered.status });
   }
 
   private windowOpen(phoneNumberId: string, waId: string): boolean {
@@ -404,7 +426,7 @@ export class GraphApiSandbox {
           await this.deliver(phoneNumberId, this.envelope(phoneNumberId, { statuses: [statusItem(wamid, recipient, s, this.now())] })).catch(() => undefined);
         }
       })();
-    }, 20);
+    }, Math.max(0, this.statusDelayMs));
   }
 
   private takeFault(): Fault | undefined {
@@ -516,6 +538,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function parseJson(text: string): unknown {

@@ -64,6 +64,7 @@ describe('WhatsApp Cloud API', () => {
   });
   beforeEach(() => {
     graph.windowErrors = 'sync';
+    graph.statusDelayMs = 20;
   });
 
   /** A person writing to a company's business number through Meta. */
@@ -263,15 +264,16 @@ describe('WhatsApp Cloud API', () => {
       expect(ana.received().at(-1)!.type).toBe('template');
     });
 
-    it('resends a reminder as template when Meta reports 131047 later in a failed status', async () => {
+    it.each([20, -300])('resends a reminder as template when Meta reports 131047 in a failed status (%i ms after accepting it)', async (delay) => {
       graph.windowErrors = 'webhook';
+      graph.statusDelayMs = delay;
       const ana = person(alpha);
       await ana.say('quais são minhas reuniões?');
       await ana.replies(1, 0);
       graph.closeWindow(PN_ALPHA, ana.phone);
       const id = await reminder(alpha, ana.phone);
-      const accepted = await outboundRow(id);
-      expect(accepted).toMatchObject({ status: 'SENT', sent_as: 'BUTTONS' });
+      const accepted = graph.lateFailures.find((m) => m.to === `+${ana.phone}`)!;
+      expect(accepted.type).toBe('interactive');
 
       const [template] = await ana.replies(1, 1);
       expect(template!.type).toBe('template');
@@ -283,7 +285,7 @@ describe('WhatsApp Cloud API', () => {
       expect(row.window_closed_at).not.toBeNull();
 
       // Meta repeats the failed status of the first wamid: nothing is sent again.
-      const result = await graph.statuses(PN_ALPHA, accepted.provider_message_id as string, [{ status: 'failed', code: 131047 }]);
+      const result = await graph.statuses(PN_ALPHA, accepted.id, [{ status: 'failed', code: 131047 }]);
       expect(JSON.parse(result[0]!.body).resentAsTemplate).toBeUndefined();
       await sleep(300);
       expect(ana.received()).toHaveLength(2);

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CLOUD_API_TEXTS as C } from '../../platform/messages.js';
@@ -5,6 +6,7 @@ import { BODY_LIMIT } from '../../platform/http/json-body.js';
 import { sendError } from '../../platform/http/send-error.js';
 import { rateLimitHook } from '../../platform/rate-limit.js';
 import { InvalidBody, parseJsonBody } from '../../shared/json-body.js';
+import { placeholders } from '../handoff.js';
 import { acceptInbound } from './inbound-accept.js';
 import { parseCloudWebhook } from './cloud-payload.js';
 import { verifyMetaSignature } from './cloud-signature.js';
@@ -88,11 +90,40 @@ export async function registerCloudRoutes(app: FastifyInstance, { orm, services 
     if (parsed.kind === 'invalid') return sendError(reply, 400, `Notificação inválida: ${parsed.reason}.`, 'BAD_REQUEST');
     const batch = { kind: 'batch' as const, messages: parsed.messages, statuses: parsed.statuses, ignored: parsed.ignored };
     const em = orm.em.fork();
+    if (parsed.statuses.length) await awaitUnknownSends(em, companyId, parsed.statuses.map((s) => s.providerMessageId));
     const accepted = await acceptInbound(em, services, companyId, adapter, batch);
     const closed = parsed.statuses.filter((s) => s.status === 'FAILED' && s.error?.code === WINDOW_CLOSED).map((s) => s.providerMessageId);
     const resent = closed.length ? await services.whatsapp.resendAsTemplate(em, companyId, closed) : 0;
     req.logFields = { companyId, stored: accepted.stored, duplicates: accepted.duplicates, statuses: accepted.statuses, ignored: accepted.ignored.length, resent };
     return reply.send({ ...accepted, ...(resent ? { resentAsTemplate: resent } : {}) });
+  }
+}
+
+/** How long a status delivery may wait for a send in flight (it is acknowledged after that anyway). */
+const IN_FLIGHT_WAIT = '2s';
+
+/**
+ * Meta may report a status ("sent", or "failed" 131047) before our send's transaction has committed
+ * the wamid it answered: the status would match nothing and be lost (and a reminder refused for
+ * the closed window never resent). When a reported wamid is unknown, wait for the company's sends in
+ * flight (their rows are locked until commit), briefly; then the statuses apply as usual. Unknown
+ * for good (a message sent by another tool on the same number) costs one indexed probe.
+ */
+async function awaitUnknownSends(em: EntityManager, companyId: string, wamids: string[]): Promise<void> {
+  const unique = [...new Set(wamids)];
+  const known = await em.execute<Array<{ n: number }>>(
+    `select count(distinct provider_message_id)::int as n from outbound_messages where company_id = ? and provider_message_id in (${placeholders(unique)})`,
+    [companyId, ...unique],
+  );
+  if ((known[0]?.n ?? 0) === unique.length) return;
+  try {
+    await em.transactional(async (tx) => {
+      await tx.execute(`set local lock_timeout = '${IN_FLIGHT_WAIT}'`);
+      await tx.execute(`select id from outbound_messages where company_id = ? and status = 'PENDING' for share`, [companyId]);
+    });
+  } catch (error) {
+    // A send still in flight after the wait: the statuses apply to what is committed.
+    if (!(error instanceof Error) || !/lock timeout/i.test(error.message)) throw error;
   }
 }
 
