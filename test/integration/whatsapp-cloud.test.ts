@@ -311,7 +311,8 @@ describe('WhatsApp Cloud API', () => {
       await ana.say('quais são minhas reuniões?');
       const [reply] = await ana.replies(1, 0, 30_000);
       expect(textOf(reply!)).toBe(noAppointmentsMessage());
-      const [row] = await sql(h, 'select attempts, status, last_error from outbound_messages where provider_message_id = ?', [reply!.id]);
+      // Meta answered; our row commits right after.
+      const row = await eventually(async () => (await sql(h, 'select attempts, status, last_error from outbound_messages where provider_message_id = ?', [reply!.id]))[0]);
       expect(row).toEqual({ attempts: 3, status: 'SENT', last_error: null });
     }, 45_000);
   });
