@@ -278,6 +278,24 @@ describe('Evolution API provider', () => {
     }
   });
 
+  it('the simulator keeps working on an Evolution company: replies captured, nothing sent to Evolution', async () => {
+    const phone = newPhone();
+    const simulate = 'mutation($phone: String!, $body: String!) { simulateWhatsappMessage(phone: $phone, body: $body) { status } }';
+    expect((await gql(h.url, simulate, { phone, body: 'quais são meus agendamentos?' }, adminAlpha)).data).toEqual({ simulateWhatsappMessage: { status: 'RECEIVED' } });
+    const transcript = 'query($phone: String!) { simulatorTranscript(phone: $phone) { direction body status } }';
+    const messages = await eventually(async () => {
+      const list = (await gql(h.url, transcript, { phone }, adminAlpha)).data?.simulatorTranscript as Array<{ direction: string }> | undefined;
+      return list && list.length >= 2 ? list : null;
+    });
+    expect(messages).toEqual([
+      { direction: 'IN', body: 'quais são meus agendamentos?', status: 'PROCESSED' },
+      { direction: 'OUT', body: noAppointmentsMessage(), status: 'CAPTURED' },
+    ]);
+    expect(evo.sent().some((m) => m.number === phone)).toBe(false);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toContain(`secretaria_whatsapp_outbound_total{company="${alpha.company.id}",outcome="captured",provider="simulator"} 1`);
+  });
+
   it('keeps tenants apart: each company answers through its own instance and key, and sees only its own errors', async () => {
     const phone = newPhone();
     await evo.receiveText('beta', { phone, name: 'Beto' }, 'quais são meus agendamentos?');

@@ -11,7 +11,7 @@ import { envelopeOf, WEBHOOK_PATH } from './support/webhooks.js';
 
 /**
  * At least 5,000 generated malformed requests (fast-check) across the Cal.com webhook, the Whaticket
- * inbound, the REST shims and GraphQL, against `node dist/server/main.js` (production mode, ROLE=api). Each
+ * and Evolution API inbound routes, the REST shims and GraphQL, against `node dist/server/main.js` (production mode, ROLE=api). Each
  * answer must be a 4xx with a reason in JSON, the process must stay up, and no row may change
  * (every table compared after every request; api_keys.last_used_at excepted, it is a read stamp).
  */
@@ -177,6 +177,41 @@ const inboundProbes: fc.Arbitrary<Probe> = fc.oneof(
   }),
   deepJson.map(({ n, kind }) => ({ ...inbound('deep nesting', ''), body: { label: `deep ${kind} ${n}`, build: () => `{"number":${deep(n, kind)},"messageId":"x","body":"oi"}` } })),
   huge('{"number":"5511987650000","messageId":"big","body":"', '"}').map((body) => inbound('over 1 MiB', body)),
+);
+
+// ---- Evolution API inbound ------------------------------------------------------------------------
+
+const evolutionPath = (companyId: string) => `/api/whatsapp/evolution/${encodeURIComponent(companyId)}`;
+const evolutionUpsert = (data: unknown) => ({ event: 'messages.upsert', instance: 'clinica', data, sender: '5511900000000@s.whatsapp.net', apikey: null });
+const validUpsert = () => evolutionUpsert(baileys({ remoteJid: '5511987650000@s.whatsapp.net', id: `bad-${randomUUID()}`, fromMe: false }));
+const evolution = (kind: string, body: Probe['body'], headers: Record<string, string> = {}, companyId = a.id): Probe => ({
+  kind: `evolution: ${kind}`,
+  method: 'POST',
+  path: evolutionPath(companyId),
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${a.inboundToken}`, ...headers },
+  body,
+});
+
+const evolutionProbes: fc.Arbitrary<Probe> = fc.oneof(
+  fc.record({ body: anyText }).map(({ body }) => ({ ...evolution('no token', body), headers: { 'content-type': 'application/json' } })),
+  fc.oneof(headerValue.map((t) => `Bearer ${t}`), headerValue, fc.constant(null).map(() => `Bearer ${b.inboundToken}`)).map((authorization) => evolution('wrong token', JSON.stringify(validUpsert()), { authorization })),
+  fc.oneof(uuid, printable(30).filter((s) => s.trim().length > 0 && !s.includes('/'))).map((companyId) => evolution('wrong company in the path', JSON.stringify(validUpsert()), {}, companyId)),
+  fc.constant(null).map(() => evolution('token of another company', JSON.stringify(validUpsert()), {}, b.id)),
+  invalidJson.filter((t) => t.trim().length > 0).map((body) => evolution('invalid JSON', body)),
+  nonObjectJson.map((body) => evolution('not an object', body)),
+  fc.dictionary(printable(10).filter((k) => k !== 'event' && k !== '__proto__'), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 4 }).map((o) => evolution('no event', JSON.stringify(o))),
+  fc.oneof(fc.constantFrom(null, 'oi', 42, true), fc.constant([])).map((data) => evolution('data not an object', JSON.stringify(evolutionUpsert(data)))),
+  fc.oneof(
+    fc.oneof(notString, fc.constantFrom('', '   ')).map((remoteJid) => baileys({ remoteJid, id: 'ABC', fromMe: false })),
+    invalidJid.map((remoteJid) => baileys({ remoteJid, id: 'ABC', fromMe: false })),
+    fc.oneof(notString, fc.constantFrom('', '  '), fc.integer({ min: 201, max: 5000 }).map((n) => 'i'.repeat(n))).map((id) => baileys({ remoteJid: '5511987650000@s.whatsapp.net', id, fromMe: false })),
+  ).map((data) => evolution('malformed Baileys message in data', JSON.stringify(evolutionUpsert(data)))),
+  wrongContentType.map((ct) => evolution('wrong content type', JSON.stringify(validUpsert()), { 'content-type': ct })),
+  fc.record({ bytes: badBytes }).map(({ bytes }) => {
+    const json = JSON.stringify(validUpsert()).replace('"oi"', '"MARK"');
+    return evolution('invalid UTF-8 in a message', withInvalidUtf8(json, 'MARK', bytes));
+  }),
+  huge('{"event":"messages.upsert","data":{"key":{"remoteJid":"5511987650000@s.whatsapp.net","id":"big"},"message":{"conversation":"', '"}}}').map((body) => evolution('over 1 MiB', body)),
 );
 
 // ---- REST shims -------------------------------------------------------------------------------------
@@ -360,6 +395,7 @@ function describeProbe(probe: Probe): string {
 const TARGETS: Array<[string, fc.Arbitrary<Probe>, number]> = [
   ['Cal.com webhook', webhookProbes, 1400],
   ['Whaticket inbound', inboundProbes, 1400],
+  ['Evolution API inbound', evolutionProbes, 600],
   ['REST shims', restProbes, 1100],
   ['GraphQL', graphqlProbes, 1300],
 ];
