@@ -6,6 +6,8 @@ import { replyButtons } from '../../server/whatsapp/providers/cloud-outbound.js'
 import { parseCloudWebhook, type CloudWebhook } from '../../server/whatsapp/providers/cloud-payload.js';
 import { verifyMetaSignature } from '../../server/whatsapp/providers/cloud-signature.js';
 import { CloudApiClient, CloudApiError } from '../../server/whatsapp/providers/cloud.client.js';
+import { cloudProvider } from '../../server/whatsapp/providers/cloud.provider.js';
+import { ProviderError, type WhatsappProviderSettings } from '../../server/whatsapp/providers/provider.js';
 import { escapeUnicode, GraphApiSandbox, signMeta } from '../fakes/graph-api-sandbox.js';
 
 const SECRET = 'app-secret-123';
@@ -240,3 +242,71 @@ async function rejection(promise: Promise<unknown>): Promise<CloudApiError> {
   expect(error).toBeInstanceOf(CloudApiError);
   return error as CloudApiError;
 }
+
+describe('cloudProvider connection', () => {
+  const sandbox = new GraphApiSandbox({ phoneNumbers: [{ id: PHONE_NUMBER_ID, accessToken: TOKEN }], templates: [{ name: 'lembrete_consulta', language: 'pt_BR', bodyParameters: 1 }] });
+  const guard = new OutboundGuard([{ host: '127.0.0.1', port: undefined }]);
+  const settings = (cloud: Partial<WhatsappProviderSettings['cloud']> = {}): WhatsappProviderSettings => ({
+    provider: 'CLOUD_API',
+    whaticket: { url: null, token: null },
+    evolution: { url: null, apiKey: null, instance: null, apiVersion: 2 },
+    cloud: { apiUrl: sandbox.url, apiVersion: 'v23.0', phoneNumberId: PHONE_NUMBER_ID, accessToken: TOKEN, appSecret: SECRET, verifyToken: 'v', reminderTemplate: 'lembrete_consulta', templateLanguage: 'pt_BR', ...cloud },
+  });
+  const connection = (cloud: Partial<WhatsappProviderSettings['cloud']> = {}) => {
+    const link = cloudProvider.connect(settings(cloud), { fetch: guard.fetch });
+    if ('notConfigured' in link) throw new Error(link.notConfigured);
+    return link.connection;
+  };
+  const failure = async (promise: Promise<unknown>) => {
+    const error = await promise.then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    return error as ProviderError;
+  };
+
+  beforeAll(async () => {
+    await sandbox.start();
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+  });
+  beforeEach(() => {
+    sandbox.reset();
+    sandbox.openWindow(PHONE_NUMBER_ID, USER);
+  });
+
+  it('is not configured without the phone number id or the token', () => {
+    expect(cloudProvider.connect(settings({ accessToken: null }), {})).toEqual({ notConfigured: expect.stringContaining('WhatsApp Cloud API não configurado') });
+    expect(cloudProvider.connect(settings({ phoneNumberId: null }), {})).toHaveProperty('notConfigured');
+  });
+
+  it('sends offered options as reply buttons, and the same text plain when Meta refuses the interactive form', async () => {
+    const body = 'Responda 1 para confirmar, 2 para remarcar ou 3 para cancelar.';
+    expect(await connection().sendText(USER, body)).toMatchObject({ form: 'BUTTONS', providerMessageId: expect.stringMatching(/^wamid\./) });
+    sandbox.failNext(1, 131009);
+    const fallback = await connection().sendText(USER, body);
+    expect(fallback.form).toBeUndefined();
+    expect(sandbox.sent().map((m) => m.type)).toEqual(['interactive', 'text']);
+    expect(sandbox.sent()[1]!.body.text).toEqual({ body, preview_url: false });
+    expect(await connection().sendText(USER, 'Olá!')).not.toHaveProperty('form');
+  });
+
+  it('fills the template name and language from the settings, and says so when none is configured', async () => {
+    sandbox.closeWindow(PHONE_NUMBER_ID, USER);
+    await connection({ templateLanguage: 'pt_BR' }).sendTemplate(USER, { parameters: ['Ana'] });
+    expect(sandbox.sent()[0]!.body.template).toEqual({ name: 'lembrete_consulta', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }] });
+    const missing = await failure(connection({ reminderTemplate: null }).sendTemplate(USER, { parameters: ['Ana'] }));
+    expect(missing).toMatchObject({ kind: 'rejected', userMessage: CLOUD_API_TEXTS.templateMissing });
+  });
+
+  it('maps Meta’s codes to the port’s kinds with the panel’s pt-BR reason', async () => {
+    sandbox.closeWindow(PHONE_NUMBER_ID, USER);
+    expect(await failure(connection().sendText(USER, 'oi'))).toMatchObject({ kind: 'window_closed', code: '131047', userMessage: CLOUD_API_TEXTS.windowClosed });
+    sandbox.openWindow(PHONE_NUMBER_ID, USER);
+    sandbox.failNext(1, 130429);
+    expect(await failure(connection().sendText(USER, 'oi'))).toMatchObject({ kind: 'retryable', code: '130429', userMessage: CLOUD_API_TEXTS.rateLimited({ code: '130429' }) });
+    sandbox.failNext(1, 131026);
+    expect(await failure(connection().sendText(USER, 'oi'))).toMatchObject({ kind: 'rejected', userMessage: expect.stringContaining('não entregou') });
+    expect(await failure(connection({ accessToken: 'expired' }).sendText(USER, 'oi'))).toMatchObject({ kind: 'broken', code: '190', userMessage: CLOUD_API_TEXTS.tokenExpired });
+    expect(await connection({ accessToken: 'expired' }).testConnection()).toEqual({ ok: false, state: 'erro 190', message: CLOUD_API_TEXTS.tokenExpired });
+  });
+});
