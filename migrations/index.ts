@@ -10,6 +10,7 @@ import { Migration20261203000008_appointment_hosts } from './Migration2026120300
 import { Migration20261203000009_services } from './Migration20261203000009_services.js';
 import { Migration20261203000010_reminders } from './Migration20261203000010_reminders.js';
 import { Migration20261203000012_providers } from './Migration20261203000012_providers.js';
+import { Migration20261203000013_cloud_api } from './Migration20261203000013_cloud_api.js';
 
 /**
  * Every migration, in order. Listed explicitly so the same code runs from `dist/` (tsc) and from
@@ -27,4 +28,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000009_services', class: Migration20261203000009_services },
   { name: 'Migration20261203000010_reminders', class: Migration20261203000010_reminders },
   { name: 'Migration20261203000012_providers', class: Migration20261203000012_providers },
+  { name: 'Migration20261203000013_cloud_api', class: Migration20261203000013_cloud_api },
 ];

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../test/fakes/calcom-sandbox.js';
 import { DEFAULT_GLOBAL_KEY, EvolutionSandbox } from '../test/fakes/evolution-sandbox.js';
+import { GraphApiSandbox } from '../test/fakes/graph-api-sandbox.js';
 import { WhaticketSandbox } from '../test/fakes/whaticket-sandbox.js';
 import { startApp } from './app.js';
 import { Company } from './companies/company.entity.js';
@@ -22,8 +23,13 @@ interface DemoProvider {
   settings: CompanySettings;
   /** Points the sandbox at our inbound route (when it posts there itself). */
   connect?(inboundUrl: string, inboundToken: string): Promise<void>;
+  /** Points the sandbox at our webhook when it authenticates itself (Cloud API: app secret, verify token). */
+  subscribe?(ourUrl: string, companyId: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The demo business number's id in the Graph API sandbox. */
+const DEMO_PHONE_NUMBER_ID = '100000000000001';
 
 const DEMO_PROVIDERS: Record<string, WhatsappProviderId> = { whaticket: 'WHATICKET', evolution: 'EVOLUTION', cloud: 'CLOUD_API' };
 
@@ -44,8 +50,37 @@ async function startDemoProvider(provider: WhatsappProviderId): Promise<DemoProv
     };
   }
   if (provider === 'CLOUD_API') {
-    // Issue 19b adds the Graph API sandbox (test/fakes/graph-api-sandbox.ts) here.
-    throw new Error('DEMO_WHATSAPP_PROVIDER=cloud: o sandbox da WhatsApp Cloud API ainda não faz parte desta versão; use whaticket ou evolution.');
+    // Meta's side, faked: one business number, an approved reminder template, statuses after each send.
+    const phoneNumberId = DEMO_PHONE_NUMBER_ID;
+    const keys = { accessToken: `EAAG-demo-${randomBytes(12).toString('base64url')}`, appSecret: randomBytes(16).toString('hex'), verifyToken: randomBytes(12).toString('base64url') };
+    const graph = new GraphApiSandbox({
+      phoneNumbers: [{ id: phoneNumberId, accessToken: keys.accessToken, displayPhoneNumber: '+55 11 4000-0000', verifiedName: 'Clínica Demonstração' }],
+      templates: [{ name: 'lembrete_consulta', language: 'pt_BR', bodyParameters: 3 }],
+      autoStatuses: true,
+    });
+    const { url } = await graph.start({ port: Number(process.env.DEMO_GRAPH_API_PORT ?? 0) });
+    return {
+      name: 'WhatsApp Cloud API',
+      url,
+      settings: {
+        whatsappProvider: 'CLOUD_API',
+        cloudApiUrl: url,
+        cloudApiVersion: 'v23.0',
+        cloudPhoneNumberId: phoneNumberId,
+        cloudAccessToken: keys.accessToken,
+        cloudAppSecret: keys.appSecret,
+        cloudVerifyToken: keys.verifyToken,
+        cloudReminderTemplate: 'lembrete_consulta',
+        cloudTemplateLanguage: 'pt_BR',
+      },
+      // What an admin does in the Meta app: callback URL, verify token ("Verificar e salvar").
+      subscribe: async (ourUrl, companyId) => {
+        graph.subscribe(phoneNumberId, { callbackUrl: `${ourUrl}/api/whatsapp/cloud/${companyId}`, appSecret: keys.appSecret, verifyToken: keys.verifyToken });
+        const verified = await graph.verifyWebhook(phoneNumberId);
+        if (verified.status !== 200) throw new Error(`Cloud API sandbox: verificação do webhook respondeu ${verified.status}`);
+      },
+      stop: () => graph.stop(),
+    };
   }
   return { name: 'Whaticket', url: '', settings: { whatsappProvider: 'WHATICKET' }, stop: async () => {} };
 }
@@ -114,6 +149,7 @@ async function main(): Promise<void> {
     inboundToken ??= await app.services.companies.newInboundToken(em, state.companyId, { type: 'SYSTEM', id: null, label: 'demo' });
     await provider.connect(`${app.url}/api/whatsapp/evolution/${state.companyId}`, inboundToken);
   }
+  await provider.subscribe?.(app.url!, state.companyId);
   cal.tenant().webhook = { url: `${app.url}/api/agenda/webhook/cal`, secret: state.webhookSecret, companyId: state.companyId };
   seedBookings(cal);
 
@@ -126,11 +162,14 @@ async function main(): Promise<void> {
   Empresa (id):  ${state.companyId}
   Cal.com (sandbox):   ${calcom.url}
   Whaticket (sandbox): ${wt.url}${provider.url ? `\n  ${provider.name} (sandbox): ${provider.url}` : ''}
-  WhatsApp em uso:     ${provider.name} (DEMO_WHATSAPP_PROVIDER=whaticket|evolution)${inboundToken ? `\n  Token de entrada do WhatsApp: ${inboundToken}` : ''}
+  WhatsApp em uso:     ${provider.name} (DEMO_WHATSAPP_PROVIDER=whaticket|evolution|cloud)${inboundToken ? `\n  Token de entrada do WhatsApp: ${inboundToken}` : ''}
 
   Experimente a aba "Simulador WhatsApp": "quero marcar reunião amanhã à tarde", depois "1".${provider.url && providerId === 'EVOLUTION' ? `
   Ou escreva como um cliente pelo Evolution API (sandbox); a conversa aparece no Simulador com o mesmo telefone:
     curl -X POST ${provider.url}/sandbox/receive/demo -H 'apikey: ${DEFAULT_GLOBAL_KEY}' -H 'content-type: application/json' \\
+      -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar reunião amanhã à tarde"}'` : ''}${provider.url && providerId === 'CLOUD_API' ? `
+  Ou escreva como um cliente pela Cloud API (sandbox da Meta; a entrega chega assinada ao webhook):
+    curl -X POST ${provider.url}/sandbox/receive/${DEMO_PHONE_NUMBER_ID} -H 'content-type: application/json' \\
       -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar reunião amanhã à tarde"}'` : ''}
   Ctrl+C encerra.
 `);

@@ -77,6 +77,12 @@ export interface CompanyIntegrations {
   whatsapp: WhatsappProviderSettings;
 }
 
+export interface CloudWebhookKeys {
+  appSecret: string | null;
+  verifyToken: string | null;
+  phoneNumberId: string | null;
+}
+
 /** How long a public endpoint may trust a cached credential check; changes evict at once (see `changed`). */
 const HOT_TTL_MS = 5_000;
 export const COMPANY_CHANGED_CHANNEL = 'secretaria_company_changed';
@@ -204,6 +210,30 @@ export class CompanyService {
     const secret = this.secrets.decryptOptional(rows[0]!.cal_webhook_secret);
     this.hot.set(key, secret);
     return secret;
+  }
+
+  /**
+   * What the Cloud API webhook checks on every call (verify token, app secret, phone number id),
+   * decrypted and cached briefly like the other credential checks; `undefined` for an unknown company.
+   */
+  async cloudWebhookKeys(em: EntityManager, companyId: string): Promise<CloudWebhookKeys | undefined> {
+    if (!isUuid(companyId)) return undefined;
+    const key = `${companyId}:cloud`;
+    const cached = this.hot.get(key);
+    if (cached !== undefined) return cached === null ? undefined : (JSON.parse(cached) as CloudWebhookKeys);
+    const rows = await em.execute<Array<{ cloud_app_secret: string | null; cloud_verify_token: string | null; cloud_phone_number_id: string | null }>>(
+      'select cloud_app_secret, cloud_verify_token, cloud_phone_number_id from companies where id = ?',
+      [companyId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const keys: CloudWebhookKeys = {
+      appSecret: this.secrets.decryptOptional(row.cloud_app_secret),
+      verifyToken: this.secrets.decryptOptional(row.cloud_verify_token),
+      phoneNumberId: row.cloud_phone_number_id,
+    };
+    this.hot.set(key, JSON.stringify(keys));
+    return keys;
   }
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations | null> {

@@ -179,3 +179,26 @@ export const WHATSAPP_DELIVERY_TEXTS = {
   licenseRequired: (p: { provider: string }) => `O ${p.provider} exige a ativação da licença antes de enviar mensagens (HTTP 503): ative-a no painel do ${p.provider}.`,
   whaticketNoCheck: 'O Whaticket não tem uma chamada de teste: a URL e o token estão preenchidos, e a próxima resposta enviada mostra se funcionam.',
 } as const;
+
+/**
+ * WhatsApp Cloud API (issue 19b): the webhook's answers to Meta and what the panel says about a
+ * message or the connection. Meta's own error text stays in the logs and `last_error`.
+ */
+export const CLOUD_API_TEXTS = {
+  verifyRefused: 'Verificação do webhook recusada: o token de verificação não confere com o configurado em Configurações → WhatsApp.',
+  challengeInvalid: 'hub.challenge ausente ou inválido.',
+  signatureInvalid: 'Assinatura X-Hub-Signature-256 ausente ou inválida: confira a chave secreta do aplicativo (App Secret) em Configurações → WhatsApp.',
+  connectionOk: (p: { number: string; quality: string }) => `Conexão com o WhatsApp Cloud API funcionando: ${p.number} (qualidade: ${p.quality}).`,
+  windowClosed:
+    'Fora da janela de 24 horas do WhatsApp: a pessoa não escreve há mais de 24 horas, e a Meta só aceita um modelo de mensagem aprovado (erro 131047).',
+  templateMissing:
+    'Fora da janela de 24 horas do WhatsApp e sem modelo de lembrete configurado: informe o nome do modelo aprovado em Configurações → WhatsApp.',
+  templateRefused: (p: { code: string }) =>
+    `A Meta recusou o modelo de lembrete (erro ${p.code}): confira o nome, o idioma e o número de parâmetros do modelo aprovado.`,
+  rateLimited: (p: { code: string }) => `Limite de envio da Meta atingido (erro ${p.code}); a mensagem será reenviada automaticamente.`,
+  tokenExpired:
+    'O token de acesso do WhatsApp Cloud API expirou ou foi revogado (erro 190): gere um novo token de usuário do sistema e salve-o em Configurações → WhatsApp.',
+  undeliverable: 'A Meta não conseguiu entregar a mensagem (erro 131026): o número pode não ter WhatsApp ou não aceitou os termos atuais.',
+  refused: (p: { code: string }) => `A Meta recusou a mensagem (erro ${p.code}).`,
+  failedStatus: (p: { code: string }) => `A Meta informou que a mensagem não foi entregue (erro ${p.code}).`,
+} as const;

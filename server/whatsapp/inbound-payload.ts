@@ -25,7 +25,21 @@ export interface InboundText {
 export type InboundMedia = 'audio' | 'image' | 'video' | 'document' | 'sticker';
 
 /** `event`: a provider event that carries no message for the bot (connection changes, our own sends…). */
-export type IgnoreReason = 'from_me' | 'group' | 'broadcast' | 'no_phone' | 'no_text' | 'event';
+export type IgnoreReason =
+  | 'from_me'
+  | 'group'
+  | 'broadcast'
+  | 'no_phone'
+  | 'no_text'
+  | 'event'
+  // Cloud API (providers/cloud-payload.ts): reactions, system notices, types Meta cannot show,
+  // items for another phone number or webhook field, status kinds we do not keep (`played`).
+  | 'reaction'
+  | 'system'
+  | 'unsupported'
+  | 'other_phone_number'
+  | 'other_field'
+  | 'status_kind';
 
 export type ParsedInbound =
   | InboundText

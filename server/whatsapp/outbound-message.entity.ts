@@ -1,7 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { WhatsappProviderId } from '../companies/whatsapp-provider.js';
-import type { DeliveryStatus } from './providers/provider.js';
+import type { DeliveryStatus, OutboundTemplate } from './providers/provider.js';
 
 export type OutboundStatus = 'PENDING' | 'SENT' | 'FAILED' | 'CAPTURED';
 
@@ -70,4 +70,20 @@ export class OutboundMessage {
 
   @Property({ type: 'timestamptz', nullable: true })
   deliveryUpdatedAt: Date | null = null;
+
+  /** REPLY (an answer of the conversation) or REMINDER (issue 18): only reminders fall back to a template. */
+  @Property({ type: 'text' })
+  kind: 'REPLY' | 'REMINDER' = 'REPLY';
+
+  /** Body parameters (and optionally name/language) of the approved template a reminder uses outside the window. */
+  @Property({ type: 'json', nullable: true })
+  template: OutboundTemplate | null = null;
+
+  /** The form the provider accepted: TEXT, BUTTONS (reply buttons) or TEMPLATE. */
+  @Property({ type: 'text', nullable: true })
+  sentAs: 'TEXT' | 'BUTTONS' | 'TEMPLATE' | null = null;
+
+  /** When the provider said the person's 24-hour window was closed for this message (Cloud API 131047). */
+  @Property({ type: 'timestamptz', nullable: true })
+  windowClosedAt: Date | null = null;
 }

@@ -8,6 +8,7 @@ import { WHATSAPP_DELIVERY_TEXTS } from '../platform/messages.js';
 import type { InboundMessage } from './inbound-message.entity.js';
 import { OutboundMessage } from './outbound-message.entity.js';
 import { DELIVERY_STATUSES, ProviderError, type DeliveryStatusUpdate } from './providers/provider.js';
+import { deliverOutbound } from './providers/customer-window.js';
 import type { ProviderRegistry } from './providers/registry.js';
 
 /** A reply attempt that failed in a way worth retrying later. */
@@ -42,6 +43,8 @@ export class Outbox {
       providers: ProviderRegistry;
       /** The tenant-URL guard; without it the client's strict default applies. */
       outbound?: OutboundGuard;
+      /** The clock the 24-hour window is judged by (providers/customer-window.ts). */
+      now?: () => Date;
     },
   ) {}
 
@@ -105,7 +108,7 @@ export class Outbox {
       row.attempts += 1;
       row.provider = adapter!.id;
       try {
-        const sent = await link.connection.sendText(row.phone, row.body);
+        const sent = await deliverOutbound(tx, link.connection, row, this.deps.now?.() ?? new Date());
         row.providerMessageId = sent.providerMessageId;
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;

@@ -13,6 +13,7 @@ import { InboundStore, type ChatMessage, type Received, type ReceiveOptions } fr
 import { Outbox } from './outbox.js';
 import type { DeliveryStatusUpdate } from './providers/provider.js';
 import { ProviderAdmin } from './providers/provider-admin.js';
+import { reopenForTemplate } from './providers/customer-window.js';
 import { DEFAULT_PROVIDERS, ProviderRegistry } from './providers/registry.js';
 import { Simulator } from './simulator.js';
 import { TurnProcessor } from './turn-processor.js';
@@ -63,7 +64,7 @@ export class WhatsappService {
     this.providers = deps.providers ?? new ProviderRegistry(DEFAULT_PROVIDERS);
     this.admin = new ProviderAdmin({ ...deps, providers: this.providers });
     this.inbound = new InboundStore(this.handoff, deps.metrics);
-    this.outbox = new Outbox({ ...deps, providers: this.providers });
+    this.outbox = new Outbox({ ...deps, providers: this.providers, now: () => this.now() });
     this.turns = new TurnProcessor({
       engine: this.engine,
       companies: deps.companies,
@@ -93,6 +94,17 @@ export class WhatsappService {
   /** Delivery statuses a provider reported (ranked, out of order tolerated); returns how many matched our messages. */
   applyDeliveryStatuses(em: EntityManager, companyId: string, provider: string, updates: DeliveryStatusUpdate[]): Promise<number> {
     return this.outbox.applyDeliveryStatuses(em, companyId, provider, updates);
+  }
+
+  /**
+   * Reminders the provider accepted as free-form text and then reported failed for the closed
+   * 24-hour window (Cloud API 131047): back to the outbox, to go as the company's template.
+   * Returns how many were put back.
+   */
+  async resendAsTemplate(em: EntityManager, companyId: string, providerMessageIds: string[]): Promise<number> {
+    const ids = await reopenForTemplate(em, companyId, providerMessageIds);
+    await this.handoff.enqueue('outbound', ids);
+    return ids.length;
   }
 
   dispatch(em: EntityManager): Promise<boolean> {

@@ -61,6 +61,8 @@ export interface SendTextOptions {
 export interface SendResult {
   /** The provider's id of the sent message (matches later status reports); null when it gives none (Whaticket). */
   providerMessageId: string | null;
+  /** How a `sendText` went out: plain, or with the options as reply buttons (Cloud API). Plain when absent. */
+  form?: 'TEXT' | 'BUTTONS';
 }
 
 export interface ConnectionCheck {
@@ -119,6 +121,11 @@ export interface WhatsappConnection {
   sendText(to: WhatsappRecipient, text: string, options?: SendTextOptions): Promise<SendResult>;
   sendTemplate(to: WhatsappRecipient, template: OutboundTemplate): Promise<SendResult>;
   testConnection(): Promise<ConnectionCheck>;
+  /**
+   * Set when the provider only takes free-form messages within this long of the person's last
+   * message (Cloud API: 24 h); reminders outside it go as a template (providers/customer-window.ts).
+   */
+  readonly customerServiceWindowMs?: number;
 }
 
 /** A connection, or the pt-BR reason the company cannot use this provider yet (missing settings). */

@@ -1,4 +1,5 @@
 import type { WhatsappProviderAdapter, WhatsappProviderId } from './provider.js';
+import { cloudProvider } from './cloud.provider.js';
 import { evolutionProvider } from './evolution.provider.js';
 import { whaticketProvider } from './whaticket.provider.js';
 
@@ -27,5 +28,5 @@ export class ProviderRegistry {
 export const DEFAULT_PROVIDERS: WhatsappProviderAdapter[] = [
   whaticketProvider,
   evolutionProvider,
-  // Issue 19b: the WhatsApp Cloud API adapter (`cloud.provider.ts`) goes here.
+  cloudProvider,
 ];

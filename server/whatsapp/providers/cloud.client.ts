@@ -1,0 +1,214 @@
+/**
+ * Meta's WhatsApp Business Cloud API for one phone number: `POST {graph}/{version}/{phone-number-id}/messages`
+ * (text, reply buttons, template) and `GET {graph}/{version}/{phone-number-id}` (the lookup behind
+ * "Testar conexão"), with the system-user token as Bearer (ref whatsapp-cloud-api.md §4).
+ *
+ * No retries here: the outbox retries when `CloudApiError.retryable`, and decides what a closed
+ * window (131047) or a dead token (190) means for the message.
+ */
+
+import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../../platform/outbound-guard.js';
+
+export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
+export const DEFAULT_GRAPH_VERSION = 'v23.0';
+
+export interface CloudClientOptions {
+  /** Graph base, `https://graph.facebook.com` (a sandbox in tests). */
+  url: string;
+  /** As in Meta's URLs: `v23.0`. */
+  version: string;
+  phoneNumberId: string;
+  accessToken: string;
+  timeoutMs?: number;
+  /** The tenant-URL guard's fetch (ARCHITECTURE §11); the default allows no private host. */
+  fetch?: OutboundFetch;
+}
+
+export interface CloudSent {
+  /** The wamid: statuses arrive for it. */
+  messageId: string;
+  /** The WhatsApp id Meta resolved the number to (may differ from the input for Brazil). */
+  waId: string | null;
+}
+
+export interface CloudTemplate {
+  name: string;
+  /** Meta's language code, e.g. `pt_BR`. */
+  language: string;
+  /** The body's `{{1}}`, `{{2}}`… in order. */
+  parameters: string[];
+}
+
+export interface CloudButton {
+  id: string;
+  title: string;
+}
+
+export interface CloudPhoneNumber {
+  id: string;
+  displayPhoneNumber: string | null;
+  verifiedName: string | null;
+  qualityRating: string | null;
+}
+
+/**
+ * - `window_closed`: 131047, the 24-hour window is closed: only a template goes through.
+ * - `rate_limited`: 130429 (throughput), 131056 (same recipient), 80007/4/17/613 (app or account): later.
+ * - `token`: 190 and the auth/permission family (0, 10, 200–299): the connection is broken until the
+ *   admin fixes it.
+ * - `template`: 132xxx, the template is missing, not approved or takes other parameters.
+ * - `rejected`: any other error Meta answered for this message (invalid parameter, undeliverable…).
+ */
+export type CloudErrorKind = 'window_closed' | 'rate_limited' | 'token' | 'template' | 'rejected' | 'server' | 'network' | 'timeout' | 'blocked' | 'invalid_input';
+
+export class CloudApiError extends Error {
+  override name = 'CloudApiError';
+  readonly kind: CloudErrorKind;
+  /** Meta's `error.code`; null when none arrived. */
+  readonly code: number | null;
+  /** HTTP status; null when no response arrived. */
+  readonly status: number | null;
+  readonly retryable: boolean;
+
+  constructor(init: { kind: CloudErrorKind; code: number | null; status: number | null; message: string; retryable: boolean; cause?: unknown }) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.kind = init.kind;
+    this.code = init.code;
+    this.status = init.status;
+    this.retryable = init.retryable;
+  }
+
+  /** The connection itself is unusable (expired token, lost permission), not just this message. */
+  get broken(): boolean {
+    return this.kind === 'token';
+  }
+}
+
+const RATE_LIMIT_CODES = new Set([130429, 131056, 80007, 4, 17, 613]);
+/** Meta's "temporary" and "unknown, try again" codes. */
+const TRANSIENT_CODES = new Set([1, 2, 131000, 133004]);
+
+export class CloudApiClient {
+  private readonly base: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  private readonly fetch: OutboundFetch;
+
+  constructor(options: CloudClientOptions) {
+    const version = options.version.trim() || DEFAULT_GRAPH_VERSION;
+    this.base = `${options.url.trim().replace(/\/+$/, '')}/${encodeURIComponent(version)}/${encodeURIComponent(options.phoneNumberId.trim())}`;
+    this.token = options.accessToken;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetch = options.fetch ?? defaultOutboundFetch;
+  }
+
+  sendText(to: string, body: string): Promise<CloudSent> {
+    return this.send(to, { type: 'text', text: { body, preview_url: false } });
+  }
+
+  /** Reply buttons (the caller keeps them within Meta's limits: 1–3, titles ≤ 20 characters, body ≤ 1024). */
+  sendButtons(to: string, body: string, buttons: CloudButton[]): Promise<CloudSent> {
+    return this.send(to, {
+      type: 'interactive',
+      interactive: { type: 'button', body: { text: body }, action: { buttons: buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })) } },
+    });
+  }
+
+  sendTemplate(to: string, template: CloudTemplate): Promise<CloudSent> {
+    const components = template.parameters.length
+      ? [{ type: 'body', parameters: template.parameters.map((text) => ({ type: 'text', text })) }]
+      : [];
+    return this.send(to, { type: 'template', template: { name: template.name, language: { code: template.language }, components } });
+  }
+
+  async phoneNumber(): Promise<CloudPhoneNumber> {
+    const json = await this.request('GET', this.base);
+    const info = json as { id?: unknown; display_phone_number?: unknown; verified_name?: unknown; quality_rating?: unknown };
+    const str = (value: unknown) => (typeof value === 'string' ? value : null);
+    return { id: str(info.id) ?? '', displayPhoneNumber: str(info.display_phone_number), verifiedName: str(info.verified_name), qualityRating: str(info.quality_rating) };
+  }
+
+  private async send(to: string, message: Record<string, unknown>): Promise<CloudSent> {
+    const json = await this.request('POST', `${this.base}/messages`, { messaging_product: 'whatsapp', recipient_type: 'individual', to: toE164(to), ...message });
+    const answer = json as { messages?: Array<{ id?: unknown }>; contacts?: Array<{ wa_id?: unknown }> };
+    const id = answer.messages?.[0]?.id;
+    if (typeof id !== 'string' || !id) {
+      throw new CloudApiError({ kind: 'server', code: null, status: 200, retryable: false, message: 'Cloud API answered 200 without messages[0].id' });
+    }
+    const waId = answer.contacts?.[0]?.wa_id;
+    return { messageId: id, waId: typeof waId === 'string' ? waId : null };
+  }
+
+  private async request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'manual',
+      });
+      text = await response.text();
+    } catch (error) {
+      throw transportError(error, this.timeoutMs);
+    }
+    const json = parseJson(text);
+    if (response.status >= 200 && response.status < 300 && json !== undefined) return json;
+    throw httpError(response.status, json, text);
+  }
+}
+
+/** Meta wants `+` and the country code (without `+` it prepends the business number's country code). */
+function toE164(to: string): string {
+  const digits = to.replace(/\D/g, '');
+  if (digits.length < 8 || digits.length > 15) {
+    throw new CloudApiError({ kind: 'invalid_input', code: null, status: null, retryable: false, message: `invalid WhatsApp number "${to}"` });
+  }
+  return `+${digits}`;
+}
+
+/** Branch on `error.code`, not on the HTTP status (ref §4: Meta does not document one per code). */
+function httpError(status: number, json: unknown, text: string): CloudApiError {
+  const error = typeof json === 'object' && json !== null ? (json as { error?: Record<string, unknown> }).error : undefined;
+  const code = typeof error?.code === 'number' ? error.code : null;
+  const details = typeof error?.error_data === 'object' && error.error_data !== null ? (error.error_data as { details?: unknown }).details : undefined;
+  const said = [error?.message, details].filter((v): v is string => typeof v === 'string' && v !== '').join(' — ') || text.trim().slice(0, 200) || `HTTP ${status}`;
+  const message = `${code !== null ? `${code}: ` : ''}${said}`.slice(0, 500);
+  const kind = errorKind(code, status);
+  const retryable = kind === 'rate_limited' || kind === 'server' || error?.is_transient === true;
+  return new CloudApiError({ kind, code, status, message, retryable });
+}
+
+function errorKind(code: number | null, status: number): CloudErrorKind {
+  if (code === 131047) return 'window_closed';
+  if (code !== null && RATE_LIMIT_CODES.has(code)) return 'rate_limited';
+  if (code === 190 || code === 0 || code === 10 || (code !== null && code >= 200 && code <= 299)) return 'token';
+  if (code !== null && code >= 132000 && code < 133000) return 'template';
+  if (code !== null && TRANSIENT_CODES.has(code)) return 'server';
+  if (status >= 500 || status === 408) return 'server';
+  return code === null && status === 429 ? 'rate_limited' : 'rejected';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Proxies answer HTML or plain text.
+    return undefined;
+  }
+}
+
+function transportError(error: unknown, timeoutMs: number): CloudApiError {
+  const blocked = blockedCause(error);
+  if (blocked) return new CloudApiError({ kind: 'blocked', code: null, status: null, retryable: false, message: `Cloud API URL not allowed: ${blocked.message}`, cause: error });
+  if (error instanceof RemoteBodyTooLarge) return new CloudApiError({ kind: 'rejected', code: null, status: null, retryable: false, message: `Cloud API answer too large: ${error.message}`, cause: error });
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new CloudApiError({ kind: 'timeout', code: null, status: null, retryable: true, message: `Cloud API did not answer within ${timeoutMs} ms`, cause: error });
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  const message = error instanceof Error ? error.message : String(error);
+  return new CloudApiError({ kind: 'network', code: null, status: null, retryable: true, message: `Cloud API unreachable: ${message}${cause}`, cause: error });
+}
