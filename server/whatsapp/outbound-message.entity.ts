@@ -29,14 +29,6 @@ export class OutboundMessage {
   @Property({ type: 'text' })
   dedupeKey!: string;
 
-  /** REPLY (an answer to an inbound message) or REMINDER (server/reminders). */
-  @Property({ type: 'text' })
-  kind: string = 'REPLY';
-
-  /** Body parameters a template send would use (`{"name"?, "language"?, "parameters": string[]}`). */
-  @Property({ type: 'json', nullable: true })
-  template: { name?: string; language?: string; parameters: string[] } | null = null;
-
   @Property({ type: 'text' })
   status: OutboundStatus = 'PENDING';
 
@@ -71,7 +63,7 @@ export class OutboundMessage {
   @Property({ type: 'timestamptz', nullable: true })
   deliveryUpdatedAt: Date | null = null;
 
-  /** REPLY (an answer of the conversation) or REMINDER (issue 18): only reminders fall back to a template. */
+  /** REPLY (an answer of the conversation) or REMINDER (server/reminders): only reminders fall back to a template. */
   @Property({ type: 'text' })
   kind: 'REPLY' | 'REMINDER' = 'REPLY';
 
