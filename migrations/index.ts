@@ -6,6 +6,7 @@ import { Migration20261203000004_credentials } from './Migration20261203000004_c
 import { Migration20261203000005_retention } from './Migration20261203000005_retention.js';
 import { Migration20261203000006_webhook_attempts } from './Migration20261203000006_webhook_attempts.js';
 import { Migration20261203000007_inbound_media } from './Migration20261203000007_inbound_media.js';
+import { Migration20261203000011_attendance } from './Migration20261203000011_attendance.js';
 
 /**
  * Every migration, in order. Listed explicitly so the same code runs from `dist/` (tsc) and from
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000005_retention', class: Migration20261203000005_retention },
   { name: 'Migration20261203000006_webhook_attempts', class: Migration20261203000006_webhook_attempts },
   { name: 'Migration20261203000007_inbound_media', class: Migration20261203000007_inbound_media },
+  { name: 'Migration20261203000011_attendance', class: Migration20261203000011_attendance },
 ];

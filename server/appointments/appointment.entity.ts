@@ -4,6 +4,14 @@ import { randomUUID } from 'node:crypto';
 export const APPOINTMENT_STATUSES = ['PENDING', 'CONFIRMED', 'RESCHEDULED', 'CANCELLED'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
+/** The client's answer to a reminder (issue 18): none yet, "1" (confirm), or cancelled by the client. */
+export const CLIENT_CONFIRMATIONS = ['NONE', 'CONFIRMED', 'DECLINED'] as const;
+export type ClientConfirmation = (typeof CLIENT_CONFIRMATIONS)[number];
+
+/** Whether the client came, marked in the Agenda after the start or by Cal.com's no-show events. */
+export const ATTENDANCES = ['UNKNOWN', 'ATTENDED', 'NO_SHOW'] as const;
+export type Attendance = (typeof ATTENDANCES)[number];
+
 export const APPOINTMENT_SOURCES = ['WHATSAPP', 'ADMIN', 'API', 'CALCOM'] as const;
 export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
 
@@ -14,7 +22,7 @@ export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
  */
 @Entity({ tableName: 'appointments' })
 export class Appointment {
-  [OptionalProps]?: 'calPreviousUids' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName';
+  [OptionalProps]?: 'calPreviousUids' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName' | 'clientConfirmation' | 'attendance' | 'attendanceMarkedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -69,6 +77,16 @@ export class Appointment {
   /** `createdAt` of the last Cal.com webhook applied; older events must not overwrite newer state. */
   @Property({ type: 'timestamptz', nullable: true })
   calLastEventAt: Date | null = null;
+
+  @Property({ type: 'text' })
+  clientConfirmation: ClientConfirmation = 'NONE';
+
+  @Property({ type: 'text' })
+  attendance: Attendance = 'UNKNOWN';
+
+  /** When `attendance` was last set (a mark, or the Cal.com event's own time): older events lose. */
+  @Property({ type: 'timestamptz', nullable: true })
+  attendanceMarkedAt: Date | null = null;
 
   @Property({ type: 'uuid', nullable: true })
   contactId: string | null = null;

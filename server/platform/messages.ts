@@ -76,6 +76,11 @@ export const ERRORS = {
   CURSOR_INVALID: ['BAD_USER_INPUT', 'Cursor `after` inválido.'],
   STATUS_LIST_INVALID: ['BAD_USER_INPUT', (p: { statuses: string }) => `\`status\` deve ser uma lista de ${p.statuses}.`],
 
+  // Attendance and the attendance summary (issue 18)
+  ATTENDANCE_BEFORE_START: ['CONFLICT', 'O comparecimento só pode ser marcado depois do horário de início do agendamento.'],
+  ATTENDANCE_CANCELLED: ['CONFLICT', 'Este agendamento foi cancelado: não há comparecimento para marcar.'],
+  SUMMARY_WEEKS_INVALID: ['BAD_USER_INPUT', (p: { max: number }) => `\`weeks\` deve ser um inteiro entre 1 e ${p.max}.`],
+
   // Webhook deliveries (admin diagnostics)
   WEBHOOK_DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Entrega de webhook não encontrada.'],
   WEBHOOK_DELIVERY_NOT_FAILED: ['CONFLICT', 'Só entregas que falharam podem ser reprocessadas ou descartadas.'],
