@@ -44,7 +44,7 @@ export interface App {
 
 export interface StartOptions {
   log?: Logger;
-  /** Clock of the scheduled retention job (tests move it). */
+  /** Clock of the scheduled retention job and of the appointments' time rules (tests move it). */
   now?: () => Date;
   /** Tuning of the Cal.com webhook applier (tests shorten its retry delays). */
   webhookApplier?: Partial<Omit<ApplierOptions, 'waitForRoom'>>;
@@ -78,7 +78,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const outbound = new OutboundGuard(config.outboundAllowedHosts);
     closers.push(() => outbound.close());
-    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }) });
+    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }), now: options.now });
     await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
     // Logouts, password changes and key revocations of any instance (or the CLI) reach this one.
     await events.wake(CREDENTIALS_CHANNEL, (change) => services.auth.credentialsChanged(change));

@@ -31,9 +31,9 @@ export interface Services {
   whatsapp: WhatsappService;
 }
 
-export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway; outbound: OutboundGuard }): Services {
+export function createServices({ now, ...deps }: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway; outbound: OutboundGuard; now?: () => Date }): Services {
   const companies = new CompanyService(new SecretBox(deps.config.appSecret), deps.outbound);
-  const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics);
+  const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics, now);
   const webhookRejections = new RejectedWebhooks();
   return {
     ...deps,
