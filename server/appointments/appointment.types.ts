@@ -87,6 +87,7 @@ export class AttendanceWeekView {
   @Field(() => Int, { description: 'Appointments starting this week, cancelled ones excluded.' }) appointments!: number;
   @Field(() => Int, { description: 'Of those, confirmed by the client (answer to a reminder).' }) confirmations!: number;
   @Field(() => Int, { description: 'Of those, declined by the client.' }) declines!: number;
+  @Field(() => Int, { description: 'Of those, already started (the no-show rate counts only these).' }) started!: number;
   @Field(() => Int) attended!: number;
   @Field(() => Int) noShows!: number;
   @Field(() => Float, { description: 'noShows / appointments that already started (0 when none did).' }) noShowRate!: number;

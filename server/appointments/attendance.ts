@@ -136,6 +136,7 @@ export class AttendanceBook {
       appointments: r.appointments,
       confirmations: r.confirmations,
       declines: r.declines,
+      started: r.started,
       attended: r.attended,
       noShows: r.no_shows,
       noShowRate: r.started === 0 ? 0 : r.no_shows / r.started,

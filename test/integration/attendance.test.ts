@@ -292,15 +292,15 @@ describe('attendance, client confirmation and reminders (issue 18)', () => {
       await put(at(9, 12), { attendance: 'NO_SHOW' });
       await put(at(1, 12), { attendance: 'NO_SHOW' }, a.company.id);
 
-      const query = `query($w: Int) { attendanceSummary(weeks: $w) { weekStart from to appointments confirmations declines attended noShows noShowRate } }`;
+      const query = `query($w: Int) { attendanceSummary(weeks: $w) { weekStart from to appointments confirmations declines started attended noShows noShowRate } }`;
       const result = await gql(server.url, query, {}, c.readKey);
       expect(result.errors).toBeUndefined();
       const weeks = result.data!.attendanceSummary as any[];
       expect(weeks.map((w) => w.weekStart)).toEqual(['2031-01-20', '2031-01-27', '2031-02-03', '2031-02-10', '2031-02-17', '2031-02-24', '2031-03-03', '2031-03-10']);
       expect(weeks[7]).toMatchObject({ from: '2031-03-10T03:00:00.000Z', to: '2031-03-17T03:00:00.000Z' });
-      expect(weeks[4]).toEqual({ weekStart: '2031-02-17', from: '2031-02-17T03:00:00.000Z', to: '2031-02-24T03:00:00.000Z', appointments: 3, confirmations: 2, declines: 0, attended: 2, noShows: 1, noShowRate: 1 / 3 });
+      expect(weeks[4]).toEqual({ weekStart: '2031-02-17', from: '2031-02-17T03:00:00.000Z', to: '2031-02-24T03:00:00.000Z', appointments: 3, confirmations: 2, declines: 0, started: 3, attended: 2, noShows: 1, noShowRate: 1 / 3 });
       expect(weeks[6]).toMatchObject({ weekStart: '2031-03-03', appointments: 1, declines: 1, noShows: 1, noShowRate: 1 });
-      expect(weeks[7]).toMatchObject({ appointments: 2, confirmations: 1, noShows: 1, noShowRate: 1 });
+      expect(weeks[7]).toMatchObject({ appointments: 2, started: 1, confirmations: 1, noShows: 1, noShowRate: 1 });
       for (const i of [0, 1, 2, 3, 5]) expect(weeks[i]).toMatchObject({ appointments: 0, noShows: 0, noShowRate: 0 });
 
       expect((await gql(server.url, query, { w: 2 }, c.readKey)).data!.attendanceSummary).toHaveLength(2);

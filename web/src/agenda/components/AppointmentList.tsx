@@ -4,7 +4,10 @@ import { formatPhone } from '../../shared/format/phone';
 import { formatShortDate, formatTime } from '../../shared/time/zoned-time';
 import type { Appointment, AppointmentChangeKind } from '../model/appointment';
 import { CHANGE_LABELS, SOURCE_LABELS } from '../model/labels';
+import { isPlaceholderEmail } from '../model/follow-up';
 import { AppointmentHistory } from './AppointmentHistory';
+import { AttendanceControls } from './AttendanceControls';
+import { FollowUpBadges } from './FollowUpBadges';
 import { StatusBadge } from './StatusBadge';
 
 interface Props {
@@ -15,15 +18,18 @@ interface Props {
   expandedHistory: string | null;
   onToggleHistory: (id: string) => void;
   onCancel: (appointment: Appointment, trigger: HTMLButtonElement) => void;
+  /** Now, for what can be marked after the start (ticks while the page is open). */
+  now: number;
+  onAttendanceMarked: (appointment: Appointment) => void;
 }
 
-const COLUMNS = 7;
+const COLUMNS = 8;
 
 /**
  * A table on wide screens; below 720 px the same markup is laid out as cards by CSS (each cell shows
  * its column name from `data-label`). Roles are explicit so the table semantics survive `display`.
  */
-export function AppointmentList({ appointments, zone, multiDay, highlights, expandedHistory, onToggleHistory, onCancel }: Props) {
+export function AppointmentList({ appointments, zone, multiDay, highlights, expandedHistory, onToggleHistory, onCancel, now, onAttendanceMarked }: Props) {
   return (
     <table className="appointments" role="table" aria-label="Agendamentos">
       <thead role="rowgroup">
@@ -39,6 +45,9 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
           </th>
           <th role="columnheader" scope="col">
             Status
+          </th>
+          <th role="columnheader" scope="col">
+            Lembrete e resposta
           </th>
           <th role="columnheader" scope="col">
             Link
@@ -76,7 +85,7 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                 <td role="cell" data-label="Cliente" className="appointment__client">
                   <div className="cell">
                     <span className="appointment__name">{appointment.clientName}</span>
-                    {appointment.clientEmail ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
+                    {!isPlaceholderEmail(appointment.clientEmail) ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
                   </div>
                 </td>
                 <td role="cell" data-label="Telefone" className="appointment__phone">
@@ -90,6 +99,12 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                     {cancelled && appointment.cancellationReason ? (
                       <span className="appointment__reason">Motivo: {appointment.cancellationReason}</span>
                     ) : null}
+                    <AttendanceControls appointment={appointment} now={now} onMarked={onAttendanceMarked} />
+                  </div>
+                </td>
+                <td role="cell" data-label="Lembrete e resposta">
+                  <div className="cell">
+                    {!cancelled ? <FollowUpBadges appointment={appointment} zone={zone} /> : <span className="muted">—</span>}
                   </div>
                 </td>
                 <td role="cell" data-label="Link">
