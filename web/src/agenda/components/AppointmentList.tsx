@@ -23,7 +23,7 @@ interface Props {
   onAttendanceMarked: (appointment: Appointment) => void;
 }
 
-const COLUMNS = 8;
+const COLUMNS = 7;
 
 /**
  * A table on wide screens; below 720 px the same markup is laid out as cards by CSS (each cell shows
@@ -45,9 +45,6 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
           </th>
           <th role="columnheader" scope="col">
             Status
-          </th>
-          <th role="columnheader" scope="col">
-            Lembrete e resposta
           </th>
           <th role="columnheader" scope="col">
             Link
@@ -99,12 +96,8 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                     {cancelled && appointment.cancellationReason ? (
                       <span className="appointment__reason">Motivo: {appointment.cancellationReason}</span>
                     ) : null}
+                    {!cancelled ? <FollowUpBadges appointment={appointment} zone={zone} /> : null}
                     <AttendanceControls appointment={appointment} now={now} onMarked={onAttendanceMarked} />
-                  </div>
-                </td>
-                <td role="cell" data-label="Lembrete e resposta">
-                  <div className="cell">
-                    {!cancelled ? <FollowUpBadges appointment={appointment} zone={zone} /> : <span className="muted">—</span>}
                   </div>
                 </td>
                 <td role="cell" data-label="Link">

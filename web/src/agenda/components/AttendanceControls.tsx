@@ -12,8 +12,9 @@ interface Props {
 }
 
 /**
- * "Compareceu" / "Não compareceu" once the appointment has started (toggle buttons: pressing the
- * marked one again clears it). Before the start, nothing to mark; afterwards, the mark reads as a badge too.
+ * "Compareceu" / "Não compareceu" once the appointment has started: toggle buttons (`aria-pressed`;
+ * the marked one is filled and bordered, so it reads without colour); pressing it again clears it.
+ * Before the start there is nothing to mark.
  */
 export function AttendanceControls({ appointment, now, onMarked }: Props) {
   const { mark, marking } = useMarkAttendance();
@@ -28,22 +29,14 @@ export function AttendanceControls({ appointment, now, onMarked }: Props) {
       setError(toAppError(caught).message);
     }
   };
-  const marked = appointment.attendance === 'UNKNOWN' ? null : ATTENDANCE_LABELS[appointment.attendance];
-
   return (
-    <div className="attendance" role="group" aria-label={`Comparecimento de ${appointment.clientName}`}>
-      {marked ? (
-        <span className={`badge badge--${marked.tone}`} data-attendance={appointment.attendance}>
-          <Icon name={marked.icon} size={14} />
-          {marked.label}
-        </span>
-      ) : null}
+    <div className="attendance" role="group" aria-label={`Comparecimento de ${appointment.clientName}`} data-attendance={appointment.attendance}>
       <div className="attendance__buttons">
         {(['ATTENDED', 'NO_SHOW'] as const).map((value) => (
           <button
             key={value}
             type="button"
-            className={`button button--small ${value === 'ATTENDED' ? 'button--secondary' : 'button--danger-ghost'}`}
+            className={`button button--small attendance__choice attendance__choice--${ATTENDANCE_LABELS[value].tone}`}
             aria-pressed={appointment.attendance === value}
             disabled={marking}
             onClick={() => choose(value).catch(() => {})}

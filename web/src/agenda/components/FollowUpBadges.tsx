@@ -12,7 +12,7 @@ export function FollowUpBadges({ appointment, zone }: { appointment: Appointment
   const answer = CONFIRMATION_LABELS[appointment.clientConfirmation];
   const when = (iso: string) => `${formatShortDate(iso, zone)} às ${formatTime(iso, zone)}`;
   return (
-    <div className="follow-up">
+    <div className="follow-up" data-testid="follow-up">
       {reminder ? (
         <span
           className={`badge badge--${REMINDER_LABELS[reminder.state].tone}`}
@@ -20,7 +20,7 @@ export function FollowUpBadges({ appointment, zone }: { appointment: Appointment
           title={reminderTitle(reminder.state, reminder.reminder.offsetMinutes, when(reminder.reminder.sentAt ?? reminder.reminder.dueAt))}
         >
           <Icon name={REMINDER_LABELS[reminder.state].icon} size={14} />
-          Lembrete {REMINDER_LABELS[reminder.state].label}
+          Lembrete: {REMINDER_LABELS[reminder.state].label}
         </span>
       ) : (
         <span className="muted follow-up__none" data-reminder="NONE">
@@ -29,8 +29,7 @@ export function FollowUpBadges({ appointment, zone }: { appointment: Appointment
       )}
       <span className={`badge badge--${answer.tone}`} data-confirmation={appointment.clientConfirmation}>
         <Icon name={answer.icon} size={14} />
-        <span className="visually-hidden">Resposta do cliente: </span>
-        {capitalize(answer.label)}
+        Cliente: {answer.label}
       </span>
     </div>
   );
@@ -41,8 +40,4 @@ function reminderTitle(state: keyof typeof REMINDER_LABELS, offset: number, when
   if (state === 'SENT') return `${which}: enviado em ${when}`;
   if (state === 'FAILED') return `${which}: falhou (previsto para ${when})`;
   return `${which}: agendado para ${when}`;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
