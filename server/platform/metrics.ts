@@ -49,6 +49,14 @@ export function createMetrics() {
       labelNames: ['company', 'trigger', 'outcome', 'reason'] as const,
       registers,
     }),
+    // Emitted by the reminder engine (issue 18, part 1); declared here too so the dashboard's panel
+    // has its series whichever branch lands first: keep one definition when merging.
+    remindersTotal: new Counter({
+      name: 'secretaria_reminders_total',
+      help: 'WhatsApp reminders by outcome (sent, failed, skipped).',
+      labelNames: ['company', 'outcome'] as const,
+      registers,
+    }),
     attendanceTotal: new Counter({
       name: 'secretaria_attendance_total',
       help: 'Attendance set on appointments (attended, no_show, unknown when unmarked), by the Agenda or Cal.com no-show events.',
