@@ -46,7 +46,7 @@ export class AttendanceBook {
     const ids = await tx.getConnection().execute<Array<{ id: string }>>(
       `select id from appointments
         where company_id = ? and (cal_booking_uid = ? or cal_previous_uids && array[?]::text[] ${event.bookingId !== null ? 'or cal_booking_id = ?' : ''})
-        order by (cal_booking_uid = ?) desc, created_at limit 1`,
+        order by (cal_booking_uid is not distinct from ?) desc, created_at limit 1`,
       [companyId, event.uid, event.uid, ...(event.bookingId !== null ? [event.bookingId] : []), event.uid],
       'all',
       tx.getTransactionContext(),
