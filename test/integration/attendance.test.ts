@@ -142,14 +142,15 @@ describe('attendance, client confirmation and reminders (issue 18)', () => {
       };
       try {
         const range = { from: new Date(base - DAY).toISOString(), to: new Date(base + DAY).toISOString() };
-        const listed = await gql(
-          server.url,
-          `query($f: AppointmentFilter) { appointments(filter: $f) { edges { node { id reminders { offsetMinutes dueAt status sentAt } } } } }`,
-          { f: range },
-          b.readKey,
-        );
-        expect(listed.errors).toBeUndefined();
-        expect(calls).toBe(1);
+        const list = () =>
+          gql(server.url, `query($f: AppointmentFilter) { appointments(filter: $f) { edges { node { id reminders { offsetMinutes dueAt status sentAt } } } } }`, { f: range }, b.readKey);
+        // Also once the repeated document runs compiled (graphql-jit, from its 2nd execution): one read per page.
+        for (let run = 1; run <= 3; run++) {
+          expect((await list()).errors).toBeUndefined();
+          expect(calls).toBe(run);
+        }
+        const listed = await list();
+        expect(calls).toBe(4);
         const nodes = listed.data!.appointments.edges.map((e: any) => e.node);
         expect(nodes).toHaveLength(3);
         expect(nodes[0].reminders).toEqual([
