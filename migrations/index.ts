@@ -9,6 +9,7 @@ import { Migration20261203000007_inbound_media } from './Migration20261203000007
 import { Migration20261203000008_appointment_hosts } from './Migration20261203000008_appointment_hosts.js';
 import { Migration20261203000009_services } from './Migration20261203000009_services.js';
 import { Migration20261203000010_reminders } from './Migration20261203000010_reminders.js';
+import { Migration20261203000011_attendance } from './Migration20261203000011_attendance.js';
 import { Migration20261203000012_providers } from './Migration20261203000012_providers.js';
 import { Migration20261203000013_cloud_api } from './Migration20261203000013_cloud_api.js';
 
@@ -27,6 +28,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203000008_appointment_hosts', class: Migration20261203000008_appointment_hosts },
   { name: 'Migration20261203000009_services', class: Migration20261203000009_services },
   { name: 'Migration20261203000010_reminders', class: Migration20261203000010_reminders },
+  { name: 'Migration20261203000011_attendance', class: Migration20261203000011_attendance },
   { name: 'Migration20261203000012_providers', class: Migration20261203000012_providers },
   { name: 'Migration20261203000013_cloud_api', class: Migration20261203000013_cloud_api },
 ];

@@ -47,7 +47,7 @@ export interface App {
 
 export interface StartOptions {
   log?: Logger;
-  /** Clock of the scheduled retention job and of the reminders (tests move it). */
+  /** Clock of the scheduled retention job, the reminders and the appointments' time rules (tests move it). */
   now?: () => Date;
   /** Poll interval of the reminder sweep (default REMINDER_POLL_MS). */
   reminderPollMs?: number;
@@ -83,7 +83,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const outbound = new OutboundGuard(config.outboundAllowedHosts);
     closers.push(() => outbound.close());
-    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }) });
+    const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }), now: options.now });
     if (options.now) services.reminders.now = options.now;
     let reminderWorker: ReminderWorker | undefined;
     await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => {

@@ -4,8 +4,13 @@ import { randomUUID } from 'node:crypto';
 export const APPOINTMENT_STATUSES = ['PENDING', 'CONFIRMED', 'RESCHEDULED', 'CANCELLED'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
+/** The client's answer to a reminder (issue 18): none yet, "1" (confirm), or cancelled by the client. */
 export const CLIENT_CONFIRMATIONS = ['NONE', 'CONFIRMED', 'DECLINED'] as const;
 export type ClientConfirmation = (typeof CLIENT_CONFIRMATIONS)[number];
+
+/** Whether the client came, marked in the Agenda after the start or by Cal.com's no-show events. */
+export const ATTENDANCES = ['UNKNOWN', 'ATTENDED', 'NO_SHOW'] as const;
+export type Attendance = (typeof ATTENDANCES)[number];
 
 export const APPOINTMENT_SOURCES = ['WHATSAPP', 'ADMIN', 'API', 'CALCOM'] as const;
 export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
@@ -18,7 +23,7 @@ export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
  */
 @Entity({ tableName: 'appointments' })
 export class Appointment {
-  [OptionalProps]?: 'calPreviousUids' | 'clientConfirmation' | 'attendance' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName' | 'hostKey' | 'hostName' | 'hostClaim';
+  [OptionalProps]?: 'calPreviousUids' | 'clientConfirmation' | 'attendance' | 'attendanceMarkedAt' | 'searchText' | 'createdAt' | 'updatedAt' | 'status' | 'title' | 'clientName' | 'hostKey' | 'hostName' | 'hostClaim';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -86,16 +91,19 @@ export class Appointment {
   @Property({ type: 'boolean' })
   hostClaim: boolean = false;
 
-  @Property({ type: 'uuid', nullable: true })
-  contactId: string | null = null;
-
   /** The client's answer to a reminder (1 confirm → CONFIRMED, 3 cancel → DECLINED). */
   @Property({ type: 'text' })
   clientConfirmation: ClientConfirmation = 'NONE';
 
-  /** UNKNOWN | ATTENDED | NO_SHOW (issue 18 part 2 sets it). */
   @Property({ type: 'text' })
-  attendance: string = 'UNKNOWN';
+  attendance: Attendance = 'UNKNOWN';
+
+  /** When `attendance` was last set (a mark, or the Cal.com event's own time): older events lose. */
+  @Property({ type: 'timestamptz', nullable: true })
+  attendanceMarkedAt: Date | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  contactId: string | null = null;
 
   /** The service (Cal.com event type) booked; null for rows made before services existed. */
   @Property({ type: 'uuid', nullable: true })

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { tenantOf } from '../platform/context.js';
 import type { RequestContext } from '../wiring/context.js';
-import { selectsField } from '../platform/selection.js';
+import { selectsField, selectsPath } from '../platform/selection.js';
 import { APPOINTMENT_TOPIC, DEFAULT_OVERLAP_RANGE_DAYS, MAX_OVERLAP_RANGE_DAYS, MAX_PAGE, type Page } from './appointment.service.js';
 import {
   AppointmentChange,
@@ -43,7 +43,13 @@ export class AppointmentResolver {
     @Info() info?: GraphQLResolveInfo,
   ): Promise<Page> {
     const count = info ? selectsField(info, 'totalCount') : true;
-    return ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first ?? 50, after, { count });
+    const page = await ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first ?? 50, after, { count });
+    // The page's reminders in one statement, only when asked for (else the field loads per node).
+    if (info && page.edges.length > 0 && selectsPath(info, ['edges', 'node', 'reminders'])) {
+      const reminders = await ctx.services.appointments.reminders(ctx.em, tenantOf(ctx), page.edges.map((e) => e.node.id));
+      for (const { node } of page.edges) node.reminders = reminders.get(node.id) ?? [];
+    }
+    return page;
   }
 
   @Query(() => AppointmentView, { nullable: true })

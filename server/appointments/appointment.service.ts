@@ -8,14 +8,15 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireWrite } from '../auth/tenant.js';
-import { CalendarError, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
+import { CalendarError, type CalendarAttendanceEvent, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
 import type { CompanyIntegrations, CompanyService } from '../companies/company.service.js';
 import { isUuid } from '../shared/ids.js';
 import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
 import { toE164 } from '../shared/phone.js';
-import { Appointment, type AppointmentSource, type ClientConfirmation } from './appointment.entity.js';
+import { Appointment, type AppointmentSource, type Attendance, type ClientConfirmation } from './appointment.entity.js';
+import { AttendanceBook } from './attendance.js';
 import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
 import { listPage, MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
@@ -26,7 +27,7 @@ import { withServiceTarget, type ServiceDirectory, type ServiceTarget } from './
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
 export { hostKeyOf, type BookingTarget } from './host-key.js';
-import { AppointmentChangeKind, OVERLAP_LOOKBACK_HOURS, mapAppointment, overlapsSql, type AppointmentView } from './appointment.types.js';
+import { AppointmentChangeKind, OVERLAP_LOOKBACK_HOURS, mapAppointment, overlapsSql, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 const MAX_RANGE_DAYS = 62;
@@ -71,6 +72,7 @@ function checkScope(scope: Scope, access: 'read' | 'write'): void {
 export class AppointmentService {
   private readonly sync: CalendarSync;
   private readonly observers: AppointmentObserver[] = [];
+  private readonly attendanceBook: AttendanceBook;
 
   constructor(
     private readonly companies: CompanyService,
@@ -79,8 +81,11 @@ export class AppointmentService {
     private readonly metrics: Metrics,
     /** The company's services; without it every booking uses the company's event type (as before issue 17). */
     private readonly services?: ServiceDirectory,
+    /** The clock of time rules (attendance only after the start, the summary's weeks); tests move it. */
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.sync = new CalendarSync(this, metrics);
+    this.attendanceBook = new AttendanceBook(this, metrics);
   }
 
   /** One page of the company's agenda (see appointment-page.ts). */
@@ -273,6 +278,31 @@ export class AppointmentService {
   async applyCalendarEvent(tx: EntityManager, scope: Scope, event: CalendarEvent, via: 'webhook' | 'reconcile'): Promise<ApplyResult> {
     checkScope(scope, 'write');
     return this.sync.apply(tx, scope.companyId, scope.actor, event, via);
+  }
+
+  /** Marks whether the client came ("Compareceu" / "Não compareceu"), once the appointment has started. */
+  async markAttendance(em: EntityManager, scope: Scope, id: string, attendance: Attendance): Promise<Appointment> {
+    checkScope(scope, 'write');
+    return this.attendanceBook.mark(em, scope.companyId, scope.actor, id, attendance, this.now());
+  }
+
+  /** Applies a calendar no-show event inside the caller's transaction (the webhook's). */
+  async applyAttendanceEvent(tx: EntityManager, scope: Scope, event: CalendarAttendanceEvent): Promise<ApplyResult> {
+    checkScope(scope, 'write');
+    return this.attendanceBook.apply(tx, scope.companyId, scope.actor, event);
+  }
+
+  /** The reminders of the company's appointments `ids`, in one statement. */
+  async reminders(em: EntityManager, scope: Scope, ids: readonly string[]): Promise<Map<string, ReminderView[]>> {
+    checkScope(scope, 'read');
+    return this.attendanceBook.reminders(em, scope.companyId, ids);
+  }
+
+  /** Appointments, client answers and no-shows per week of the company's zone, the current week last. */
+  async attendanceSummary(em: EntityManager, scope: Scope, weeks: number): Promise<AttendanceWeekView[]> {
+    checkScope(scope, 'read');
+    const company = await this.integrations(em, scope.companyId);
+    return this.attendanceBook.summary(em, scope.companyId, company.timezone, weeks, this.now());
   }
 
   /** Our own claims without a calendar uid created before `before` (their Cal.com answer was lost). */

@@ -1,5 +1,5 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Appointment, type AppointmentSource, type AppointmentStatus } from './appointment.entity.js';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Appointment, type AppointmentSource, type AppointmentStatus, type Attendance, type ClientConfirmation } from './appointment.entity.js';
 
 export enum AppointmentStatusEnum {
   PENDING = 'PENDING',
@@ -19,6 +19,26 @@ export enum AppointmentChangeKind {
   RESCHEDULED = 'RESCHEDULED',
   CANCELLED = 'CANCELLED',
 }
+export enum ClientConfirmationEnum {
+  NONE = 'NONE',
+  CONFIRMED = 'CONFIRMED',
+  DECLINED = 'DECLINED',
+}
+export enum AttendanceEnum {
+  UNKNOWN = 'UNKNOWN',
+  ATTENDED = 'ATTENDED',
+  NO_SHOW = 'NO_SHOW',
+}
+export enum ReminderStatusEnum {
+  SCHEDULED = 'SCHEDULED',
+  SENT = 'SENT',
+  FAILED = 'FAILED',
+  SKIPPED = 'SKIPPED',
+}
+export type ReminderStatus = `${ReminderStatusEnum}`;
+registerEnumType(ClientConfirmationEnum, { name: 'ClientConfirmation', description: "The client's answer to a reminder." });
+registerEnumType(AttendanceEnum, { name: 'Attendance', description: 'Whether the client came (set after the start).' });
+registerEnumType(ReminderStatusEnum, { name: 'ReminderStatus' });
 registerEnumType(AppointmentStatusEnum, { name: 'AppointmentStatus' });
 registerEnumType(AppointmentSourceEnum, { name: 'AppointmentSource' });
 registerEnumType(AppointmentChangeKind, { name: 'AppointmentChangeKind' });
@@ -41,6 +61,8 @@ export class AppointmentView {
   @Field(() => AppointmentSourceEnum) source!: AppointmentSource;
   @Field(() => String, { nullable: true }) calBookingUid!: string | null;
   @Field(() => String, { nullable: true }) cancellationReason!: string | null;
+  @Field(() => ClientConfirmationEnum) clientConfirmation!: ClientConfirmation;
+  @Field(() => AttendanceEnum) attendance!: Attendance;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
   @Field(() => String, { nullable: true, description: 'Who hosts it in Cal.com (the booking\'s organizer), when known.' })
@@ -48,6 +70,32 @@ export class AppointmentView {
   @Field(() => Boolean, { description: 'Another live appointment of the same host overlaps this one (both were booked in Cal.com).' })
   overlaps!: boolean;
   @Field(() => ID, { nullable: true, description: 'See `service`.' }) serviceId!: string | null;
+  /** Preloaded for a page when its selection asks for them (see AppointmentFieldsResolver.reminders). */
+  reminders?: ReminderView[];
+}
+
+/** One WhatsApp reminder of an appointment (rows written by the reminder engine). */
+@ObjectType('Reminder', { simpleResolvers: true })
+export class ReminderView {
+  @Field(() => Int, { description: 'Minutes before the start.' }) offsetMinutes!: number;
+  @Field(() => Date, { description: 'When it goes (quiet hours already applied).' }) dueAt!: Date;
+  @Field(() => ReminderStatusEnum) status!: ReminderStatus;
+  @Field(() => Date, { nullable: true }) sentAt!: Date | null;
+}
+
+/** One week (Monday to Sunday in the company's time zone) of the attendance summary. */
+@ObjectType('AttendanceWeek', { simpleResolvers: true })
+export class AttendanceWeekView {
+  @Field(() => String, { description: 'Monday of the week in the company time zone (YYYY-MM-DD).' }) weekStart!: string;
+  @Field(() => Date, { description: "Start of the week's Monday in the company time zone." }) from!: Date;
+  @Field(() => Date, { description: 'Start of the next week (exclusive bound).' }) to!: Date;
+  @Field(() => Int, { description: 'Appointments starting this week, cancelled ones excluded.' }) appointments!: number;
+  @Field(() => Int, { description: 'Of those, confirmed by the client (answer to a reminder).' }) confirmations!: number;
+  @Field(() => Int, { description: 'Of those, declined by the client.' }) declines!: number;
+  @Field(() => Int, { description: 'Of those, already started (the no-show rate counts only these).' }) started!: number;
+  @Field(() => Int) attended!: number;
+  @Field(() => Int) noShows!: number;
+  @Field(() => Float, { description: 'noShows / appointments that already started (0 when none did).' }) noShowRate!: number;
 }
 
 /**
@@ -69,6 +117,8 @@ export function mapAppointment(a: Appointment, overlaps: boolean): AppointmentVi
     source: a.source,
     calBookingUid: a.calBookingUid,
     cancellationReason: a.cancellationReason,
+    clientConfirmation: a.clientConfirmation,
+    attendance: a.attendance,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     hostName: a.hostName,
@@ -85,7 +135,8 @@ export function mapAppointment(a: Appointment, overlaps: boolean): AppointmentVi
  */
 export const APPOINTMENT_VIEW_COLUMNS = [
   'id', 'status', 'title', 'start_at', 'end_at', 'client_name', 'client_phone', 'client_email', 'notes',
-  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at', 'host_name', 'service_id',
+  'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at',
+  'client_confirmation', 'attendance', 'host_name', 'service_id',
 ] as const;
 
 /**
@@ -133,9 +184,11 @@ export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
     cancellationReason: t[12] as string | null,
     createdAt: new Date(t[13] as number),
     updatedAt: new Date(t[14] as number),
-    hostName: (t[15] ?? null) as string | null,
-    serviceId: (t[16] as string | null) ?? null,
-    overlaps: t[17] === true,
+    clientConfirmation: t[15] as ClientConfirmation,
+    attendance: t[16] as Attendance,
+    hostName: (t[17] ?? null) as string | null,
+    serviceId: (t[18] as string | null) ?? null,
+    overlaps: t[19] === true,
   };
 }
 

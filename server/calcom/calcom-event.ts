@@ -1,5 +1,12 @@
 import { normalizePhone } from '../shared/phone.js';
-import { CALENDAR_TRIGGERS as BOOKING_TRIGGERS, type CalendarEvent, type CalendarTrigger as BookingTrigger } from './calendar.gateway.js';
+import {
+  ATTENDANCE_TRIGGERS,
+  CALENDAR_TRIGGERS as BOOKING_TRIGGERS,
+  type AttendanceTrigger,
+  type CalendarAttendanceEvent,
+  type CalendarEvent,
+  type CalendarTrigger as BookingTrigger,
+} from './calendar.gateway.js';
 
 // Cal.com's names for the calendar port's vocabulary (the webhook and its tests use them).
 export { BOOKING_TRIGGERS, type BookingTrigger };
@@ -23,12 +30,14 @@ function date(v: unknown, field: string): Date {
 
 /**
  * Parses the standard webhook envelope (`{triggerEvent, createdAt, payload}`, version 2021-10-20).
- * Returns `{trigger}` alone for PING and triggers we do not handle.
+ * Returns `{trigger}` alone for PING and triggers we do not handle; a no-show event comes as
+ * `attendance` (its payload has no booking times).
  */
-export function parseWebhook(body: unknown): { trigger: string; event: BookingEvent | null } {
+export function parseWebhook(body: unknown): { trigger: string; event: BookingEvent | null; attendance?: CalendarAttendanceEvent } {
   if (!isObject(body)) throw new InvalidEvent('o corpo deve ser um objeto JSON');
   const trigger = str(body.triggerEvent);
   if (!trigger) throw new InvalidEvent('campo triggerEvent ausente');
+  if ((ATTENDANCE_TRIGGERS as readonly string[]).includes(trigger)) return { trigger, event: null, attendance: parseAttendance(trigger as AttendanceTrigger, body) };
   if (!(BOOKING_TRIGGERS as readonly string[]).includes(trigger)) return { trigger, event: null };
   const payload = body.payload;
   if (!isObject(payload)) throw new InvalidEvent('campo payload ausente');
@@ -77,4 +86,31 @@ function organizerOf(organizer: unknown): BookingEvent['host'] {
   const userId = typeof organizer.id === 'number' && Number.isInteger(organizer.id) ? organizer.id : null;
   const name = str(organizer.name)?.slice(0, 200) ?? null;
   return userId === null && name === null ? null : { userId, name };
+}
+
+/**
+ * Cal.com's no-show events, checked against its source (packages/features/webhooks/lib/sendPayload.ts,
+ * tasker/tasks/triggerNoShow/common.ts), both in the standard envelope:
+ * - BOOKING_NO_SHOW_UPDATED (marked in Cal.com or `POST /v2/bookings/:uid/mark-absent`):
+ *   `{message, bookingUid, bookingId?, attendees: [{email, noShow}]}`; `noShow: false` undoes a mark.
+ * - AFTER_GUESTS_CAL_VIDEO_NO_SHOW (no guest joined the Cal Video call in time): the booking's
+ *   `{title, bookingId, bookingUid, startTime, endTime, attendees, participants, eventType, message}`.
+ */
+function parseAttendance(trigger: AttendanceTrigger, body: Json): CalendarAttendanceEvent {
+  const payload = body.payload;
+  if (!isObject(payload)) throw new InvalidEvent('campo payload ausente');
+  const uid = str(payload.bookingUid) ?? str(payload.uid);
+  if (!uid || uid.length > 200) throw new InvalidEvent('campo payload.bookingUid ausente ou inválido');
+  const at = body.createdAt === undefined ? new Date() : date(body.createdAt, 'createdAt');
+  const bookingId = typeof payload.bookingId === 'number' && Number.isInteger(payload.bookingId) ? payload.bookingId : null;
+  const listed = Array.isArray(payload.attendees) ? payload.attendees.filter(isObject) : [];
+  const email = (a: Json) => str(a.email)?.toLowerCase().slice(0, 254) ?? null;
+  let attendees: CalendarAttendanceEvent['attendees'];
+  if (trigger === 'BOOKING_NO_SHOW_UPDATED') {
+    attendees = listed.filter((a) => typeof a.noShow === 'boolean').map((a) => ({ email: email(a), noShow: a.noShow as boolean }));
+  } else {
+    // No guest joined: every attendee (the client first) missed it.
+    attendees = listed.length > 0 ? listed.map((a) => ({ email: email(a), noShow: true })) : [{ email: null, noShow: true }];
+  }
+  return { trigger, at, uid, bookingId, attendees };
 }

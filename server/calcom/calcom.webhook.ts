@@ -83,9 +83,10 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         id,
         companyId,
         parsed.trigger.slice(0, 100),
-        parsed.event?.uid ?? null,
+        // A no-show event waits behind its booking's earlier events like any other.
+        parsed.event?.uid ?? parsed.attendance?.uid ?? null,
         createHash('sha256').update(raw).digest('hex'),
-        parsed.event?.at ?? null,
+        parsed.event?.at ?? parsed.attendance?.at ?? null,
         // Valid UTF-8 (parseJsonBody checked it) and JSON text, so no raw NUL (a `\u0000` escape is
         // plain text here): stored as sent, so the stored bytes still match the signature. The applier
         // parses it with the same cleaning rule.
@@ -95,7 +96,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       if (stored) applier.wake(companyId, id);
       else services.metrics.webhookDeliveries.inc({ company: companyId, trigger: metricTrigger(parsed.trigger), outcome: 'duplicate', reason: '' });
       // On the request's one log line (a burst writes one line per delivery, not two).
-      req.logFields = { companyId, trigger: parsed.trigger, uid: parsed.event?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' };
+      req.logFields = { companyId, trigger: parsed.trigger, uid: parsed.event?.uid ?? parsed.attendance?.uid, deliveryId: stored ? id : undefined, outcome: stored ? 'pending' : 'duplicate' };
       return reply.send({ ok: true });
     });
   });

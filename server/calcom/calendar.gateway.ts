@@ -66,6 +66,22 @@ export interface CalendarEvent {
   host: CalendarHost | null;
 }
 
+export const ATTENDANCE_TRIGGERS = ['BOOKING_NO_SHOW_UPDATED', 'AFTER_GUESTS_CAL_VIDEO_NO_SHOW'] as const;
+export type AttendanceTrigger = (typeof ATTENDANCE_TRIGGERS)[number];
+
+/**
+ * Whether the attendees of a booking came, as the calendar reports it (Cal.com's no-show events),
+ * in our terms: what `AppointmentService.applyAttendanceEvent` applies.
+ */
+export interface CalendarAttendanceEvent {
+  trigger: AttendanceTrigger;
+  at: Date;
+  uid: string;
+  bookingId: number | null;
+  /** Per attendee (booker first): true = did not come. The client's e-mail picks theirs, else the first. */
+  attendees: Array<{ email: string | null; noShow: boolean }>;
+}
+
 export type CalendarFailure = 'not_configured' | 'slot_taken' | 'rejected' | 'unavailable' | 'not_found';
 
 /** A Cal.com outcome the domain cares about, already classified (see calcom.gateway.ts). */

@@ -262,6 +262,10 @@ export class WebhookApplier {
 
   private async apply(tx: EntityManager, row: PendingRow): Promise<Applied> {
     const reading = readStoredDelivery(row);
+    if (reading.kind === 'attendance') {
+      const result = await this.services.calcomSync.applyAttendance(tx, row.company_id, reading.event);
+      return { outcome: result.outcome, reason: result.reason ?? null, uid: reading.event.uid };
+    }
     if (reading.kind !== 'event') return { outcome: reading.kind, reason: reading.reason, uid: null };
     const { event } = reading;
     const result = await this.services.calcomSync.apply(tx, row.company_id, event, 'webhook');

@@ -3,6 +3,7 @@ import { sqlState } from '../platform/database-errors.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { cleanText } from '../shared/input-text.js';
 import { parseWebhook, type BookingEvent } from './calcom-event.js';
+import type { CalendarAttendanceEvent } from './calendar.gateway.js';
 
 /**
  * The webhook applier's decisions, free of the database, timers and HTTP (webhook-applier.ts does
@@ -23,6 +24,7 @@ export interface StoredDelivery {
 /** What applying a stored delivery comes to, before the calendar is touched. */
 export type StoredReading =
   | { kind: 'event'; event: BookingEvent }
+  | { kind: 'attendance'; event: CalendarAttendanceEvent }
   | { kind: 'failed' | 'ignored'; reason: string };
 
 /**
@@ -38,6 +40,10 @@ export function readStoredDelivery(row: StoredDelivery): StoredReading {
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     return { kind: 'failed', reason: cleanText(`Corpo armazenado ilegível: ${text}`).slice(0, MAX_REASON_LENGTH) };
+  }
+  if (parsed.attendance) {
+    const attendance = row.event_created_at ? { ...parsed.attendance, at: new Date(row.event_created_at) } : parsed.attendance;
+    return { kind: 'attendance', event: attendance };
   }
   if (!parsed.event) return { kind: 'ignored', reason: parsed.trigger === 'PING' ? 'ping' : 'gatilho não tratado' };
   const event = row.event_created_at ? { ...parsed.event, at: new Date(row.event_created_at) } : parsed.event;

@@ -106,6 +106,10 @@ export const ERRORS = {
   SERVICE_KEYWORDS_INVALID: ['BAD_USER_INPUT', 'Palavras-chave: até 20, cada uma com 1 a 60 caracteres.'],
   SERVICE_FILTER_TOO_LONG: ['BAD_USER_INPUT', '`serviceIds` aceita no máximo 50 serviços.'],
   SERVICES_NEED_API_KEY: ['CALCOM_NOT_CONFIGURED', 'Para importar os serviços, preencha a chave de API do Cal.com em Configurações.'],
+  // Attendance and the attendance summary (issue 18)
+  ATTENDANCE_BEFORE_START: ['CONFLICT', 'O comparecimento só pode ser marcado depois do horário de início do agendamento.'],
+  ATTENDANCE_CANCELLED: ['CONFLICT', 'Este agendamento foi cancelado: não há comparecimento para marcar.'],
+  SUMMARY_WEEKS_INVALID: ['BAD_USER_INPUT', (p: { max: number }) => `\`weeks\` deve ser um inteiro entre 1 e ${p.max}.`],
 
   // Webhook deliveries (admin diagnostics)
   WEBHOOK_DELIVERY_NOT_FOUND: ['NOT_FOUND', 'Entrega de webhook não encontrada.'],

@@ -49,6 +49,12 @@ export function createMetrics() {
       labelNames: ['company', 'trigger', 'outcome', 'reason'] as const,
       registers,
     }),
+    attendanceTotal: new Counter({
+      name: 'secretaria_attendance_total',
+      help: 'Attendance set on appointments (attended, no_show, unknown when unmarked), by the Agenda or Cal.com no-show events.',
+      labelNames: ['company', 'attendance'] as const,
+      registers,
+    }),
     whatsappInbound: new Counter({
       name: 'secretaria_whatsapp_inbound_total',
       help: 'Inbound WhatsApp messages by detected intent (or ignored/duplicate) and provider (whaticket, evolution, cloud, simulator).',

@@ -6,26 +6,34 @@ import { BREAK, getDirectiveValues, GraphQLIncludeDirective, GraphQLSkipDirectiv
  * same round trip as the rest; a field resolver must still be able to compute it when this says no.
  */
 export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
-  const seen = new Set<string>();
+  return selectsPath(info, [name]);
+}
+
+/**
+ * Whether the current field's selection reaches the sub-field path `path` (e.g. `edges`, `node`,
+ * `reminders`), with the same rules as `selectsField` at every level.
+ */
+export function selectsPath(info: GraphQLResolveInfo, path: readonly string[]): boolean {
   const included = (node: SelectionNode) =>
     !node.directives?.length ||
     (getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.if !== true &&
       getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues)?.if !== false);
-  const visit = (set: SelectionSetNode | undefined): boolean => {
+  const visit = (set: SelectionSetNode | undefined, depth: number, seen: Set<string>): boolean => {
     for (const node of set?.selections ?? []) {
       if (!included(node)) continue;
       if (node.kind === Kind.FIELD) {
-        if (node.name.value === name) return true;
+        if (node.name.value !== path[depth]) continue;
+        if (depth === path.length - 1 || visit(node.selectionSet, depth + 1, new Set())) return true;
       } else if (node.kind === Kind.INLINE_FRAGMENT) {
-        if (visit(node.selectionSet)) return true;
+        if (visit(node.selectionSet, depth, seen)) return true;
       } else if (!seen.has(node.name.value)) {
         seen.add(node.name.value);
-        if (visit(info.fragments[node.name.value]?.selectionSet)) return true;
+        if (visit(info.fragments[node.name.value]?.selectionSet, depth, seen)) return true;
       }
     }
     return false;
   };
-  return info.fieldNodes.some((field) => visit(field.selectionSet));
+  return path.length > 0 && info.fieldNodes.some((field) => visit(field.selectionSet, 0, new Set()));
 }
 
 /**

@@ -38,10 +38,10 @@ export interface Services {
   reminders: ReminderService;
 }
 
-export function createServices(deps: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway & EventTypeSource; outbound: OutboundGuard }): Services {
+export function createServices({ now, ...deps }: { config: Config; metrics: Metrics; events: PgEventBus; calendar: CalendarGateway & EventTypeSource; outbound: OutboundGuard; now?: () => Date }): Services {
   const companies = new CompanyService(new SecretBox(deps.config.appSecret), deps.outbound);
   const catalog = new ServiceCatalog(companies, deps.calendar, deps.metrics);
-  const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics, catalog);
+  const appointments = new AppointmentService(companies, deps.calendar, deps.events, deps.metrics, catalog, now);
   const webhookRejections = new RejectedWebhooks();
   const whatsapp = new WhatsappService({ companies, appointments, services: catalog, metrics: deps.metrics, outbound: deps.outbound });
   const reminders = new ReminderService({

@@ -159,6 +159,8 @@ describe('Agenda', () => {
     const t = await openPage(browser, server.url);
     await login(t, admin.email, admin.password);
     const { page } = t;
+    // The Agenda opens on the week (issue 18); these steps are about one day.
+    await page.getByRole('button', { name: 'Dia', exact: true }).click();
     await page.getByLabel('Data', { exact: true }).fill(pagingDay);
     await expectCount(rows(t), 25);
     await page.getByText('Mostrando 25 de 60').waitFor();

@@ -47,6 +47,8 @@ describe('Criar agendamento manualmente', () => {
 
   async function openFormOn(t: TestPage, day: string): Promise<void> {
     const { page } = t;
+    // The Agenda opens on the week (issue 18); the form is opened from a day.
+    await page.getByRole('button', { name: 'Dia', exact: true }).click();
     await page.getByLabel('Data', { exact: true }).fill(day);
     await page.getByRole('button', { name: 'Criar manualmente' }).click();
     await form(t).waitFor();
@@ -57,6 +59,8 @@ describe('Criar agendamento manualmente', () => {
     const t = await openPage(browser, server.url, { timezoneId: 'Europe/Lisbon' });
     await login(t, admin.email, admin.password);
     const { page } = t;
+    // The Agenda opens on the week (issue 18); these steps are about one day.
+    await page.getByRole('button', { name: 'Dia', exact: true }).click();
     await page.getByLabel('Data', { exact: true }).fill(tomorrow);
     await page.getByRole('button', { name: 'Criar manualmente' }).click();
     await form(t).waitFor();

@@ -43,6 +43,8 @@ describe('Atualizações em tempo real', () => {
     const t = await openPage(browser, url);
     await login(t, admin.email, admin.password);
     const { page } = t;
+    // The Agenda opens on the week (issue 18); these steps are about one day.
+    await page.getByRole('button', { name: 'Dia', exact: true }).click();
     await expectText(indicator(t), 'Conectado');
     await page.getByText('Nenhum agendamento neste período.').waitFor();
 

@@ -1,3 +1,4 @@
+import { buildGuestsNoShow, buildNoShowUpdated } from './calcom-no-show.js';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -466,8 +467,39 @@ export class CalcomSandbox {
     return structuredClone(this.applyReschedule(stored, new Date(start), reason, stored.booking.attendees[0]?.email));
   }
 
+  /** Marks the attendee absent (or not) as the host would in Cal.com; fires BOOKING_NO_SHOW_UPDATED. */
+  markAbsentDirectly(uid: string, absent = true): SandboxBooking {
+    const stored = this.store.get(uid);
+    if (!stored) throw new Error(`no booking ${uid}`);
+    for (const attendee of stored.booking.attendees) attendee.absent = absent;
+    stored.booking.updatedAt = this.now().toISOString();
+    this.send(stored, buildNoShowUpdated(stored.booking, this.now().toISOString()));
+    return structuredClone(stored.booking);
+  }
+
+  /** No guest joined the Cal Video call in time; fires AFTER_GUESTS_CAL_VIDEO_NO_SHOW. */
+  guestsDidNotJoin(uid: string): SandboxBooking {
+    const stored = this.store.get(uid);
+    if (!stored) throw new Error(`no booking ${uid}`);
+    this.send(stored, buildGuestsNoShow(stored.booking, this.now().toISOString()));
+    return structuredClone(stored.booking);
+  }
+
   buildWebhook(trigger: string, booking: SandboxBooking, overrides: Record<string, unknown> = {}): WebhookEnvelope {
     return buildWebhook(trigger, booking, overrides);
+  }
+
+  /** Delivers an already built envelope to the booking's tenant, like `emit`. */
+  private send(stored: StoredBooking, envelope: WebhookEnvelope): void {
+    const webhook = stored.tenant.webhook;
+    if (!webhook) return;
+    const body = JSON.stringify(envelope);
+    const delivery = (async () => {
+      if (this.webhookDelayMs > 0) await this.delay(this.webhookDelayMs);
+      await this.deliverWebhook(body, webhook).catch(() => undefined);
+    })();
+    this.pendingWebhooks.add(delivery);
+    void delivery.finally(() => this.pendingWebhooks.delete(delivery));
   }
 
   /**

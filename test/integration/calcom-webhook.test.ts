@@ -147,7 +147,8 @@ describe('Cal.com webhook', () => {
   describe('triggers', () => {
     it('answers 200 to PING and unknown triggers and changes nothing', async () => {
       const before = (await rows(a.company.id)).length;
-      for (const trigger of ['PING', 'MEETING_ENDED', 'BOOKING_NO_SHOW_UPDATED']) {
+      // BOOKING_NO_SHOW_UPDATED is handled since issue 18 (attendance.test.ts); the host's no-show is not.
+      for (const trigger of ['PING', 'MEETING_ENDED', 'AFTER_HOSTS_CAL_VIDEO_NO_SHOW']) {
         const response = await signed(a.company.id, { triggerEvent: trigger, createdAt: new Date().toISOString(), type: 'Test' });
         expect(response.status).toBe(200);
         expect(await response.json()).toEqual({ ok: true });

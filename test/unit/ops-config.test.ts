@@ -533,6 +533,8 @@ describe('Grafana dashboard "Agenda Inteligente"', () => {
         'secretaria_jobs_failed_total',
         'secretaria_http_request_duration_seconds_bucket',
         'secretaria_diagnostics_total',
+        'secretaria_reminders_total',
+        'secretaria_attendance_total',
       ]),
     );
     const exprs = queries.map((q) => q.expr ?? '');

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { AgendaPage } from './agenda/components/AgendaPage';
 import { useLogout } from './auth/hooks/useLogout';
 import type { SessionUser } from './auth/session-store';
@@ -8,10 +8,16 @@ import { ConnectionIndicator } from './shared/components/ConnectionIndicator';
 import { Icon, type IconName } from './shared/components/Icon';
 import { RouteLink } from './shared/routing/RouteLink';
 import { useRoute, type Route } from './shared/routing/router';
+import { Spinner } from './shared/components/Spinner';
 import { SimulatorPage } from './simulator/components/SimulatorPage';
+
+// The summary (its query and its chart) is a chunk of its own, loaded on the first visit: the
+// initial bundle stays what the Agenda needs.
+const SummaryPage = lazy(() => import('./summary/components/SummaryPage').then((m) => ({ default: m.SummaryPage })));
 
 const TABS: { route: Route; label: string; more?: string; icon: IconName; title: string }[] = [
   { route: 'agenda', label: 'Agenda', icon: 'calendar', title: 'Agenda' },
+  { route: 'summary', label: 'Resumo', icon: 'chart', title: 'Resumo' },
   { route: 'settings', label: 'Configurações', icon: 'settings', title: 'Configurações' },
   // "WhatsApp" is dropped visually on narrow screens but stays in the accessible name.
   { route: 'simulator', label: 'Simulador', more: ' WhatsApp', icon: 'chat', title: 'Simulador WhatsApp' },
@@ -83,6 +89,13 @@ export function AppShell({ user }: { user: SessionUser }) {
         {visited.has('agenda') || route === 'agenda' ? (
           <div hidden={route !== 'agenda'}>
             <AgendaPage active={route === 'agenda'} />
+          </div>
+        ) : null}
+        {visited.has('summary') || route === 'summary' ? (
+          <div hidden={route !== 'summary'}>
+            <Suspense fallback={<Spinner label="Carregando o resumo…" />}>
+              <SummaryPage active={route === 'summary'} />
+            </Suspense>
           </div>
         ) : null}
         {visited.has('settings') || route === 'settings' ? (

@@ -4,6 +4,7 @@ import { Icon } from '../../shared/components/Icon';
 import { useAnnounce } from '../../shared/components/LiveAnnouncer';
 import { Spinner } from '../../shared/components/Spinner';
 import { useDebouncedValue } from '../../shared/hooks/useDebouncedValue';
+import { useNow } from '../../shared/hooks/useNow';
 import { formatShortDate, formatTime, offsetLabel, todayIn, type DayKey } from '../../shared/time/zoned-time';
 import { useCompany } from '../../settings/hooks/useCompany';
 import { useServices } from '../../services/hooks/useServices';
@@ -44,10 +45,12 @@ export function AgendaPage({ active }: { active: boolean }) {
 
 function Agenda({ zone, active }: { zone: string; active: boolean }) {
   const announce = useAnnounce();
+  // Opens on the current week: a single day is often empty, the week shows what is coming.
   const [selection, setSelection] = useState<RangeSelection>(() => {
     const today = todayIn(zone);
-    return { mode: 'day', day: today, customFrom: today, customTo: today };
+    return { mode: 'week', day: today, customFrom: today, customTo: today };
   });
+  const now = useNow();
   const [searchInput, setSearchInput] = useState('');
   const [status, setStatus] = useState<AppointmentStatus | ''>('');
   const [serviceId, setServiceId] = useState('');
@@ -174,6 +177,16 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
           expandedHistory={expandedHistory}
           onToggleHistory={(id) => setExpandedHistory((current) => (current === id ? null : id))}
           onCancel={(appointment) => setCancelling(appointment)}
+          now={now}
+          onAttendanceMarked={(appointment) => {
+            markOwn(appointment.id, 'UPDATED');
+            place(appointment);
+            announce(
+              appointment.attendance === 'UNKNOWN'
+                ? `Comparecimento de ${appointment.clientName} desmarcado.`
+                : `${appointment.clientName}: ${appointment.attendance === 'ATTENDED' ? 'compareceu' : 'não compareceu'}.`,
+            );
+          }}
         />
       ) : null}
 

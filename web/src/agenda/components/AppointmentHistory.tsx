@@ -67,6 +67,8 @@ function describeData(raw: string, zone: string): string[] {
   const to = data.to as { start?: unknown } | undefined;
   if (from && to && when(from.start) && when(to.start)) lines.push(`De ${when(from.start)} para ${when(to.start)}`);
   else if (when(data.start)) lines.push(`Horário: ${when(data.start)}`);
+  const attendance: Record<string, string> = { ATTENDED: 'compareceu', NO_SHOW: 'não compareceu', UNKNOWN: 'sem marcação' };
+  if (typeof data.to === 'string' && attendance[data.to]) lines.push(`Comparecimento: ${attendance[data.to]}`);
   if (typeof data.reason === 'string' && data.reason) lines.push(`Motivo: ${data.reason}`);
   if (typeof data.via === 'string') lines.push(`Via: ${VIA_LABELS[data.via] ?? data.via}`);
   if (typeof data.source === 'string') lines.push(`Origem: ${SOURCE_LABELS[data.source as AppointmentSource] ?? data.source}`);

@@ -4,7 +4,10 @@ import { formatPhone } from '../../shared/format/phone';
 import { formatShortDate, formatTime } from '../../shared/time/zoned-time';
 import type { Appointment, AppointmentChangeKind } from '../model/appointment';
 import { CHANGE_LABELS, SOURCE_LABELS } from '../model/labels';
+import { isPlaceholderEmail } from '../model/follow-up';
 import { AppointmentHistory } from './AppointmentHistory';
+import { AttendanceControls } from './AttendanceControls';
+import { FollowUpBadges } from './FollowUpBadges';
 import { StatusBadge } from './StatusBadge';
 
 interface Props {
@@ -17,6 +20,9 @@ interface Props {
   onCancel: (appointment: Appointment, trigger: HTMLButtonElement) => void;
   /** Service names by id, when the company has several services (shown with the client). */
   serviceNames?: ReadonlyMap<string, string>;
+  /** Now, for what can be marked after the start (ticks while the page is open). */
+  now: number;
+  onAttendanceMarked: (appointment: Appointment) => void;
 }
 
 const COLUMNS = 7;
@@ -35,7 +41,7 @@ function OverlapBadge({ hostName }: { hostName: string | null }) {
  * A table on wide screens; below 720 px the same markup is laid out as cards by CSS (each cell shows
  * its column name from `data-label`). Roles are explicit so the table semantics survive `display`.
  */
-export function AppointmentList({ appointments, zone, multiDay, highlights, expandedHistory, onToggleHistory, onCancel, serviceNames }: Props) {
+export function AppointmentList({ appointments, zone, multiDay, highlights, expandedHistory, onToggleHistory, onCancel, serviceNames, now, onAttendanceMarked }: Props) {
   return (
     <table className="appointments" role="table" aria-label="Agendamentos">
       <thead role="rowgroup">
@@ -89,7 +95,7 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                 <td role="cell" data-label="Cliente" className="appointment__client">
                   <div className="cell">
                     <span className="appointment__name">{appointment.clientName}</span>
-                    {appointment.clientEmail ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
+                    {!isPlaceholderEmail(appointment.clientEmail) ? <span className="appointment__email">{appointment.clientEmail}</span> : null}
                     {serviceNames && appointment.serviceId && serviceNames.get(appointment.serviceId) ? (
                       <span className="appointment__service" data-testid="appointment-service">{serviceNames.get(appointment.serviceId)}</span>
                     ) : null}
@@ -106,6 +112,8 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                     {cancelled && appointment.cancellationReason ? (
                       <span className="appointment__reason">Motivo: {appointment.cancellationReason}</span>
                     ) : null}
+                    {!cancelled ? <FollowUpBadges appointment={appointment} zone={zone} /> : null}
+                    <AttendanceControls appointment={appointment} now={now} onMarked={onAttendanceMarked} />
                   </div>
                 </td>
                 <td role="cell" data-label="Link">

@@ -15,6 +15,14 @@ export const APPOINTMENT_FIELDS = gql`
     source
     calBookingUid
     cancellationReason
+    clientConfirmation
+    attendance
+    reminders {
+      offsetMinutes
+      dueAt
+      status
+      sentAt
+    }
     createdAt
     updatedAt
     hostName

@@ -1,5 +1,17 @@
 export type AppointmentStatus = 'PENDING' | 'CONFIRMED' | 'RESCHEDULED' | 'CANCELLED';
 export type AppointmentSource = 'WHATSAPP' | 'ADMIN' | 'API' | 'CALCOM';
+export type ClientConfirmation = 'NONE' | 'CONFIRMED' | 'DECLINED';
+export type Attendance = 'UNKNOWN' | 'ATTENDED' | 'NO_SHOW';
+export type ReminderStatus = 'SCHEDULED' | 'SENT' | 'FAILED' | 'SKIPPED';
+
+export interface Reminder {
+  __typename?: 'Reminder';
+  offsetMinutes: number;
+  dueAt: string;
+  status: ReminderStatus;
+  sentAt: string | null;
+}
+
 export type AppointmentChangeKind = 'CREATED' | 'UPDATED' | 'RESCHEDULED' | 'CANCELLED';
 
 export const APPOINTMENT_STATUSES: readonly AppointmentStatus[] = ['CONFIRMED', 'PENDING', 'RESCHEDULED', 'CANCELLED'];
@@ -19,6 +31,9 @@ export interface Appointment {
   source: AppointmentSource;
   calBookingUid: string | null;
   cancellationReason: string | null;
+  clientConfirmation: ClientConfirmation;
+  attendance: Attendance;
+  reminders: Reminder[];
   createdAt: string;
   updatedAt: string;
   /** Cal.com's organizer, when known. */

@@ -19,7 +19,8 @@ export type IconName =
   | 'chevron-left'
   | 'chevron-right'
   | 'search'
-  | 'key';
+  | 'key'
+  | 'chart';
 
 const PATHS: Record<IconName, string> = {
   check: 'M4 12.5l5 5L20 6.5',
@@ -41,6 +42,7 @@ const PATHS: Record<IconName, string> = {
   'chevron-left': 'M15 18l-6-6 6-6',
   'chevron-right': 'M9 18l6-6-6-6',
   search: 'M11 19a8 8 0 1 0 0-16 8 8 0 0 0 0 16zM21 21l-4.3-4.3',
+  chart: 'M3 3v18h18M8 17v-5M13 17V8M18 17v-9',
   key: 'M21 2l-2 2m-7.6 7.6a5.5 5.5 0 1 1-7.8 7.8 5.5 5.5 0 0 1 7.8-7.8zm0 0L15.5 7.5m0 0l3 3L22 7l-3-3m-3.5 3.5L19 4',
 };
 

@@ -1,10 +1,11 @@
 import { useSyncExternalStore } from 'react';
 
-/** The three screens; paths are Portuguese because admins see and share them. */
-export type Route = 'agenda' | 'settings' | 'simulator';
+/** The screens; paths are Portuguese because admins see and share them. */
+export type Route = 'agenda' | 'summary' | 'settings' | 'simulator';
 
 export const ROUTE_PATHS: Record<Route, string> = {
   agenda: '/agenda',
+  summary: '/resumo',
   settings: '/configuracoes',
   simulator: '/simulador',
 };
