@@ -86,11 +86,16 @@ export class Company {
 
   @Property({ type: 'timestamptz', nullable: true })
   whatsappConnectionErrorAt: Date | null = null;
+
   /** Minutes before the start at which WhatsApp reminders go out; empty = no reminders (ARCHITECTURE §9). */
   @Property({ type: new ArrayType<number>((i) => Number(i)), columnType: 'int[]' })
   reminderOffsetsMinutes: number[] = [1440, 120];
+
   /** "HH:MM" in the company zone: a reminder due between start and end moves earlier, never later. */
+  @Property({ type: 'text' })
   quietHoursStart: string = '21:00';
+
+  @Property({ type: 'text' })
   quietHoursEnd: string = '08:00';
 
   @Property({ type: 'timestamptz' })
