@@ -98,7 +98,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { ...options.webhookApplier, waitForRoom });
     await defineRetentionJobs(jobs, orm, log, options.now);
     closers.push(() => webhookApplier.stop());
-    closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
+    closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log, waitForRoom }));
     // Stopped before the drains and the jobs (closers run in reverse): nothing waits for room then.
     if (apiFirst) closers.push(async () => apiFirst.stop());
     if (config.role !== 'api') await jobs.work(waitForRoom);
