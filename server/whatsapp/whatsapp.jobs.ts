@@ -51,11 +51,7 @@ export async function registerWhatsappJobs(deps: {
   waitForRoom?: () => Promise<void>;
 }): Promise<() => Promise<void>> {
   const { jobs, orm, whatsapp, events, log, waitForRoom } = deps;
-  const step = async () => {
-    await waitForRoom?.();
-    return whatsapp.dispatch(orm.em.fork());
-  };
-  const dispatcher = deps.worker ? new Drain('whatsapp.dispatch', step, log, 5_000, DISPATCH_COALESCE_MS) : undefined;
+  const dispatcher = deps.worker ? new Drain('whatsapp.dispatch', () => whatsapp.dispatch(orm.em.fork()), log, 5_000, DISPATCH_COALESCE_MS, waitForRoom) : undefined;
   whatsapp.attach(
     {
       processInbound: (ids) => jobs.sendMany(INBOUND_QUEUE, ids.map((inboundId) => ({ inboundId }))),

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
+import { INBOUND_CHANNEL } from '../../server/whatsapp/inbound-store.js';
 import { parseDatePreference } from '../../server/whatsapp/date/index.js';
 import { confirmationMessage, listMessage, mediaMessage, noAppointmentsMessage, optionsMessage, smallTalkMessage } from '../../server/whatsapp/replies.js';
 import { newMessageId, sendInbound } from '../fakes/whaticket-sandbox.js';
@@ -281,6 +283,50 @@ describe('Whaticket inbound endpoint', () => {
         expect(rows).toEqual([{ status: 'PROCESSED', contact_id: expect.any(String), dispatched_at: expect.anything() }]);
       } finally {
         await h.stopPeer(api);
+      }
+    });
+
+    it('an API-only instance wakes the workers with a few NOTIFYs for a burst, the last one after the last message was stored', async () => {
+      const api = await h.startPeer({ role: 'api' });
+      const listener = new pg.Client({ connectionString: h.databaseUrl });
+      await listener.connect();
+      const heard: number[] = [];
+      listener.on('notification', (n) => {
+        if (n.channel === INBOUND_CHANNEL) heard.push(performance.now());
+      });
+      await listener.query(`listen ${INBOUND_CHANNEL}`);
+      try {
+        const send = (phone: string) => sendInbound(api.url!, alpha(), h.company.inboundToken, { from: phone, text: 'oi', name: 'Ana', form: 'simple' });
+        const burst = await Promise.all(Array.from({ length: 40 }, () => send(newPhone())));
+        expect(burst.map((r) => r.status)).toEqual(burst.map(() => 200));
+        // One more right after: stored while the burst's NOTIFY may still be in flight or waiting its turn.
+        const lastSent = performance.now();
+        expect((await send(newPhone())).status).toBe(200);
+        await eventually(() => heard.some((at) => at >= lastSent), 2_000);
+        // One NOTIFY per message (the previous route) would be 41; PostgreSQL folds identical ones only within a transaction.
+        await sleep(200);
+        expect(heard.length).toBeGreaterThanOrEqual(1);
+        expect(heard.length).toBeLessThan(20);
+      } finally {
+        await listener.end();
+        await h.stopPeer(api);
+      }
+    });
+
+    it('stores a message with one prepared statement, its values as parameters', async () => {
+      const spy = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        const phone = newPhone();
+        expect((await post(alpha(), { number: phone, body: 'oi', messageId: newMessageId(), name: 'Ana' })).status).toBe(200);
+        const inserts = spy.mock.calls.map((call) => call[0] as unknown as string | pg.QueryConfig).filter((q) => (typeof q === 'string' ? q : q.text).includes('insert into inbound_messages'));
+        expect(inserts).toHaveLength(1);
+        const insert = inserts[0] as pg.QueryConfig;
+        // MikroORM's execute would inline the values into the text: parsed and planned on every message.
+        expect(insert.name).toMatch(/^sv_read_/);
+        expect(insert.text).not.toContain(phone);
+        expect(insert.values).toContain(phone);
+      } finally {
+        spy.mockRestore();
       }
     });
 
