@@ -73,6 +73,25 @@ describe('Whaticket inbound endpoint', () => {
       expect(await rowCounts()).toEqual(before);
     });
 
+    it('answers Whaticket without the page security headers, keeping nosniff and the request id (401 and 200 alike)', async () => {
+      for (const token of [h.company.inboundToken, 'errado']) {
+        const response = await fetch(inboundUrl(alpha()), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ number: newPhone(), body: 'oi', messageId: newMessageId(), name: 'Ana' }),
+        });
+        expect(response.status).toBe(token === 'errado' ? 401 : 200);
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(response.headers.get('content-security-policy')).toBeNull();
+        expect(response.headers.get('x-frame-options')).toBeNull();
+      }
+      // Every other route keeps them (the panel, GraphQL, the webhook).
+      const graphql = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(graphql.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    });
+
     it('accepts the token as ?token= (Whaticket integrations cannot set headers)', async () => {
       const phone = newPhone();
       const result = await post(alpha(), baileys(phone, 'quero marcar reunião amanhã de manhã'), { token: null, query: `?token=${encodeURIComponent(h.company.inboundToken)}` });
