@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../platform/metrics.js';
+import { Batcher } from '../platform/batcher.js';
 import { rawStatement } from '../platform/raw-query.js';
 import type { Handoff } from './handoff.js';
 import type { InboundText } from './inbound-payload.js';
@@ -12,6 +13,17 @@ export interface ChatMessage {
   at: Date;
   status: string;
 }
+
+/** A message to store, with the id it gets (so a batch's rows are matched to their callers). */
+interface InboundRow {
+  id: string;
+  companyId: string;
+  message: InboundText;
+  simulated: boolean;
+}
+
+/** A stored row's commit-time `received_at`; null: a duplicate; an Error: that message alone failed. */
+type Stored = { received_at: Date } | null | Error;
 
 export interface Received {
   /** True when this (company, message id) was stored before: nothing new is processed. */
@@ -29,6 +41,11 @@ const IN_FLIGHT_LIMIT = 500;
 const DISPATCH_BATCH = 200;
 /** `pg_notify` channel of messages stored by API-only processes (payload-free: the dispatcher reads the table). */
 export const INBOUND_CHANNEL = 'secretaria_inbound';
+/**
+ * Insert statements of `receive` running at once (each takes a pooled connection); messages that
+ * arrive meanwhile wait and go together in the next one.
+ */
+const STORE_IN_FLIGHT = 4;
 /** At most one NOTIFY per this interval from a process without a dispatcher (see `notifyWorkers`). */
 const NOTIFY_COALESCE_MS = 20;
 
@@ -40,6 +57,8 @@ const NOTIFY_COALESCE_MS = 20;
 export class InboundStore {
   /** This process's dispatcher (worker roles only; see `receive`). */
   dispatcher: { wake(): void } | undefined;
+  /** Groups concurrent `receive` calls into multi-row inserts (created on first use). */
+  private batcher: Batcher<InboundRow, Stored> | undefined;
   /** The NOTIFY in flight (or waiting for its turn), and whether messages were stored since it was sent. */
   private notifying: Promise<void> | null = null;
   private notifyAgain = false;
@@ -50,29 +69,70 @@ export class InboundStore {
   ) {}
 
   /**
-   * Stores one message in one statement (a prepared statement on the ORM's pool: no ORM formatting,
-   * parsed and planned once per connection); the contact is resolved by the job. A message id seen
-   * before is a duplicate and changes nothing. Then the dispatcher is woken: this process's own when
-   * it runs one (worker roles), otherwise every worker's through a NOTIFY (`notifyWorkers`).
+   * Stores one message; the contact is resolved by the job. A message id seen before is a duplicate
+   * and changes nothing. Concurrent messages are stored together (`storeMany`, at most
+   * STORE_IN_FLIGHT statements at a time): one prepared multi-row insert and one commit for a
+   * burst's messages instead of one each; a lone message goes at once. Resolves once its row is
+   * committed. Then the dispatcher is woken: this process's own when it runs one (worker roles),
+   * otherwise every worker's through a NOTIFY (`notifyWorkers`).
    */
   async receive(em: EntityManager, companyId: string, message: InboundText, options: { simulated?: boolean } = {}): Promise<Received> {
-    const rows = await rawStatement<{ id: string; received_at: Date }>(
-      em,
-      `insert into inbound_messages (id, company_id, message_id, phone, sender_name, body, media, status, simulated, received_at)
-       values ($1, $2, $3, $4, $5, $6, $7, 'RECEIVED', $8, clock_timestamp())
-       on conflict (company_id, message_id) do nothing
-       returning id, received_at`,
-      [randomUUID(), companyId, message.messageId, message.phone, message.name, message.text, message.media ?? null, options.simulated === true],
-    );
-    const stored = rows[0];
-    if (!stored) {
+    const row: InboundRow = { id: randomUUID(), companyId, message, simulated: options.simulated === true };
+    // Inside a caller's transaction: on its connection, on its own.
+    const outcome = em.getTransactionContext() ? (await this.storeMany(em, [row]))[0]! : await this.storing(em).submit(row);
+    if (outcome instanceof Error) throw outcome;
+    if (!outcome) {
       this.metrics.whatsappInbound.inc({ company: companyId, intent: 'duplicate' });
       return { duplicate: true, value: null };
     }
     if (this.dispatcher) this.dispatcher.wake();
     else this.notifyWorkers(em);
-    const value: ChatMessage = { id: stored.id, direction: 'IN', body: message.text, at: new Date(stored.received_at), status: 'RECEIVED' };
+    const value: ChatMessage = { id: row.id, direction: 'IN', body: message.text, at: new Date(outcome.received_at), status: 'RECEIVED' };
     return { duplicate: false, value };
+  }
+
+  private storing(em: EntityManager): Batcher<InboundRow, Stored> {
+    // The first caller's EntityManager gives the pool (the ORM's): every later batch runs outside any transaction.
+    return (this.batcher ??= new Batcher((rows) => this.storeBatch(em.fork(), rows), STORE_IN_FLIGHT));
+  }
+
+  /**
+   * One batch; when its statement fails, each message is tried on its own, so that one bad row
+   * (or one company deleted meanwhile) fails only its own request.
+   */
+  private async storeBatch(em: EntityManager, rows: InboundRow[]): Promise<Stored[]> {
+    try {
+      return await this.storeMany(em, rows);
+    } catch (error) {
+      if (rows.length === 1) throw error;
+      return Promise.all(rows.map((row) => this.storeMany(em, [row]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    }
+  }
+
+  /** Inserts the rows in one prepared statement; per row, its committed `received_at`, or null for a duplicate. */
+  private async storeMany(em: EntityManager, rows: InboundRow[]): Promise<Stored[]> {
+    const column = <T>(pick: (row: InboundRow) => T) => rows.map(pick);
+    const stored = await rawStatement<{ id: string; received_at: Date }>(
+      em,
+      `insert into inbound_messages (id, company_id, message_id, phone, sender_name, body, media, status, simulated, received_at)
+       select id, company_id, message_id, phone, sender_name, body, media, 'RECEIVED', simulated, clock_timestamp()
+         from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[])
+              as m (id, company_id, message_id, phone, sender_name, body, media, simulated)
+       on conflict (company_id, message_id) do nothing
+       returning id, received_at`,
+      [
+        column((r) => r.id),
+        column((r) => r.companyId),
+        column((r) => r.message.messageId),
+        column((r) => r.message.phone),
+        column((r) => r.message.name),
+        column((r) => r.message.text),
+        column((r) => r.message.media ?? null),
+        column((r) => r.simulated),
+      ],
+    );
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    return rows.map((r) => byId.get(r.id) ?? null);
   }
 
   /**
