@@ -179,9 +179,9 @@ function report(datasets: Dataset[], measurements: Measurement[], legacy: Array<
   );
   const variantRows = [RANGE, ALL, COUNT].map((v) => {
     const m = find(big, v.id, TARGET_CONNECTIONS);
-    return [v.label, Math.round(m.graphql.rps), ms(m.graphql.p50), ms(m.graphql.p99), ms(m.graphql.p999), m.graphql.cpuMsPerRequest, Math.round(m.floor.rps), ms(m.floor.p99), m.floorAfter.cpuMsPerRequest, fmt.pct(m.graphql.rps / m.floor.rps), fmt.pct(v.minRatio), fmt.ratio(m.graphql.p99 / m.floor.p99)];
+    return [v.label, Math.round(m.graphql.rps), ms(m.graphql.p50), ms(m.graphql.p99), ms(m.graphql.p999), m.graphql.cpuMsPerRequest, m.graphql.postgresCpuMsPerRequest, Math.round(m.floor.rps), ms(m.floor.p99), m.floorAfter.cpuMsPerRequest, m.floorAfter.postgresCpuMsPerRequest, fmt.pct(m.graphql.rps / m.floor.rps), fmt.pct(v.minRatio), fmt.ratio(m.graphql.p99 / m.floor.p99), otherCpu([m.floorBefore, m.graphql, m.floorAfter])];
   });
-  if (old) variantRows.push(['previous baseline: count + `select *`, two unprepared statements (not a floor)', '', '', '', '', '', Math.round(old.result.rps), ms(old.result.p99), old.result.cpuMsPerRequest, '', '', '']);
+  if (old) variantRows.push(['previous baseline: count + `select *`, two unprepared statements (not a floor)', '', '', '', '', '', '', Math.round(old.result.rps), ms(old.result.p99), old.result.cpuMsPerRequest, old.result.postgresCpuMsPerRequest, '', '', '', otherCpu([old.result])]);
   const runtimeRows = measurements
     .filter((m) => m.connections === TARGET_CONNECTIONS)
     .flatMap((m) =>
@@ -209,7 +209,7 @@ function report(datasets: Dataset[], measurements: Measurement[], legacy: Array<
       },
       {
         title: `Query variants at ${TARGET_CONNECTIONS} connections, ${big} rows (each A-B-A against its own floor: with totalCount the floor also runs a prepared count, concurrently)`,
-        header: ['variant', 'GraphQL req/s', 'p50', 'p99', 'p99.9', 'CPU ms/req', 'floor req/s (mean)', 'p99', 'CPU ms/req', 'ratio', 'target', 'p99 ratio'],
+        header: ['variant', 'GraphQL req/s', 'p50', 'p99', 'p99.9', 'CPU ms/req', 'PostgreSQL CPU ms/req', 'floor req/s (mean)', 'p99', 'CPU ms/req', 'PostgreSQL CPU ms/req', 'ratio', 'target', 'p99 ratio', 'other CPU (floor / GraphQL / floor; attempts)'],
         rows: variantRows,
       },
       {
@@ -228,6 +228,11 @@ function report(datasets: Dataset[], measurements: Measurement[], legacy: Array<
     files: { 'list-scale.svg': chart },
     raw: { datasets: datasets.map(({ label, rows, loadSeconds }) => ({ label, rows, loadSeconds })), measurements, legacy, plans },
   };
+}
+
+/** Other processes' CPU share in each run, with the number of attempts when a noisy run was repeated (support/load.ts). */
+function otherCpu(runs: LoadResult[]): string {
+  return runs.map((r) => `${fmt.pct(r.foreignCpu)}${(r.attempts ?? 1) > 1 ? ` (${r.attempts} runs)` : ''}`).join(' / ');
 }
 
 function variantOf(id: Variant['id']): Variant {

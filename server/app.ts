@@ -109,7 +109,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const webhookApplier = await defineCalcomJobs(jobs, orm, services, log, { ...options.webhookApplier, waitForRoom });
     await defineRetentionJobs(jobs, orm, log, options.now);
     closers.push(() => webhookApplier.stop());
-    closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log }));
+    closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log, waitForRoom }));
     if (config.role !== 'api') {
       reminderWorker = await startReminderWorker({ orm, reminders: services.reminders, events, log, pollMs: options.reminderPollMs });
       closers.push(() => reminderWorker!.stop());

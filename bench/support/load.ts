@@ -49,18 +49,53 @@ export interface LoadResult {
   generatorCpuMsPerRequest: number;
   /** With `runtimeLog`: GC pauses and event-loop delay of the server during the run. */
   runtime?: RuntimeStats;
+  /** Runs made for this result: more than 1 when other processes took the CPU (see `runLoad`). */
+  attempts?: number;
+  /** Other processes' share of the CPU in each attempt, in order (the quietest one is kept). */
+  foreignCpuPerAttempt?: number[];
 }
 
-/** One autocannon run; latencies are collected per response instead of autocannon's 1 ms histogram. */
+/** A run where other processes used more than this share of the machine is run again (see `runLoad`). */
+const NOISY_SHARE = 0.15;
+/** Further attempts of a noisy run: BENCH_NOISY_RETRIES (default 2; 0 keeps every first run). */
+const NOISY_RETRIES = Number(process.env.BENCH_NOISY_RETRIES ?? 2);
+
+/**
+ * One autocannon run; latencies are collected per response instead of autocannon's 1 ms histogram.
+ * On this shared machine a run during which other processes took more than NOISY_SHARE of the CPU
+ * is repeated (after waiting, 30 s at most, for them to settle), up to NOISY_RETRIES times, and the
+ * quietest attempt is kept: one noisy run decided a p99 target (the list without filter missed at
+ * 2.14× in a run with 30% other CPU, while its CPU per request equalled the variant that met it).
+ * Every attempt's other-CPU share is kept in the result.
+ */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  if (options.warmupSeconds) await once(options, options.warmupSeconds, false);
-  const result = await once(options, options.durationSeconds, true);
+  let result: LoadResult | undefined;
+  const shares: number[] = [];
+  for (let attempt = 1; attempt <= 1 + NOISY_RETRIES; attempt++) {
+    if (attempt > 1) await waitForQuiet(30_000);
+    if (options.warmupSeconds) await once(options, options.warmupSeconds, false);
+    const run = await once(options, options.durationSeconds, true);
+    shares.push(run.foreignCpu);
+    if (!result || run.foreignCpu < result.foreignCpu) result = run;
+    if (result.foreignCpu <= NOISY_SHARE) break;
+  }
+  result = { ...result!, attempts: shares.length, foreignCpuPerAttempt: shares };
   if (options.runtimeLog) {
     // The preload writes its lines once a second.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     result.runtime = runtimeStats(options.runtimeLog, result.from, result.to);
   }
   return result;
+}
+
+/** Waits (up to `maxMs`) until other processes use at most NOISY_SHARE of the CPU over 2 s. */
+async function waitForQuiet(maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const before = foreignCpuSample();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    if (foreignShare(before, foreignCpuSample()) <= NOISY_SHARE) return;
+  }
 }
 
 function once(options: LoadOptions, seconds: number, keep: boolean): Promise<LoadResult> {

@@ -7,6 +7,8 @@ import type { Logger } from './logger.js';
  * that arrived, instead of a run per wake-up; a wake-up after a quiet spell still runs at once.
  * Also wakes itself every `pollMs` as a safety net for lost wake-ups (a NOTIFY sent while the
  * listening connection was down). A failing step is logged and retried at the next wake-up or poll.
+ * With `waitForRoom` (ROLE=all: `ApiFirst.waitForRoom`), each step first waits for it: a burst of
+ * requests keeps the CPU, the step follows when it ends (or after the wait's bound).
  */
 export class Drain {
   private running: Promise<void> | null = null;
@@ -22,6 +24,7 @@ export class Drain {
     private readonly log: Logger,
     pollMs = 5_000,
     private readonly coalesceMs = 0,
+    private readonly waitForRoom?: () => Promise<void>,
   ) {
     this.timer = setInterval(() => this.wake(), pollMs);
     this.timer.unref();
@@ -56,7 +59,10 @@ export class Drain {
 
   private async loop(): Promise<void> {
     try {
-      while (!this.stopped && (await this.step()));
+      while (!this.stopped) {
+        if (this.waitForRoom) await this.waitForRoom();
+        if (this.stopped || !(await this.step())) break;
+      }
     } catch (error) {
       this.log.error({ err: error, drain: this.name }, 'background drain failed; retrying at the next wake-up');
     }

@@ -8,7 +8,7 @@ const names = new Map<string, string>();
 const generic = new WeakSet<pg.Client>();
 
 /**
- * One read statement on a connection of the ORM's own pool (same pool, same connection budget),
+ * One statement on a connection of the ORM's own pool (same pool, same connection budget),
  * sent by `pg` directly: MikroORM's `execute` inlines every parameter into the SQL text (quoting
  * each value, then knex's raw query and the query logger), so PostgreSQL parses and plans each
  * request anew. Here the values travel as parameters of a named prepared statement, parsed once per
@@ -17,7 +17,8 @@ const generic = new WeakSet<pg.Client>();
  * for that statement at 1 M rows; only prepared statements are affected, and the ORM prepares none).
  * `prepared: false` for statements whose best plan depends on the values (text search): those run
  * unnamed, planned with their values. Inside a transaction of `em`, the ORM runs it on the
- * transaction's connection instead (`em.execute`, with `?` placeholders).
+ * transaction's connection instead (`em.execute`, with `?` placeholders). Reads, and single
+ * autocommit writes on hot paths (the WhatsApp inbound insert, `rawStatement`).
  */
 export async function rawRead<R>(em: EntityManager, text: string, values: unknown[], options: { prepared?: boolean } = {}): Promise<R[]> {
   if (em.getTransactionContext()) return em.execute<R[]>(text.replace(/\$\d+/g, '?'), values);
@@ -35,6 +36,9 @@ export async function rawRead<R>(em: EntityManager, text: string, values: unknow
     await knex.client.releaseConnection(client);
   }
 }
+
+/** The same for a write that is one statement on its own (autocommit), e.g. `insert … returning`. */
+export const rawStatement = rawRead;
 
 function statementName(text: string): string | undefined {
   let name = names.get(text);

@@ -24,6 +24,8 @@ export async function registerWhatsappInbound(app: FastifyInstance, orm: MikroOR
   app.post<InboundRoute>(
     '/api/whaticket/inbound/:companyId',
     {
+      // Whaticket's server reads the answer, no browser: no page security headers (see FastifyContextConfig).
+      config: { browserHeaders: false },
       // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
       onRequest: [rateLimitHook(services.config.publicRateLimit, Date.now, knownCompany), async (req, reply) => {
         const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');

@@ -42,9 +42,16 @@ export async function registerWhatsappJobs(deps: {
   events: PgEventBus;
   worker: boolean;
   log: Logger;
+  /**
+   * Awaited before each dispatcher step (ROLE=all: `ApiFirst.waitForRoom`). The jobs a step creates
+   * wait for room anyway, so dispatching during a burst of requests only takes CPU from the
+   * acknowledgements (an update and a job row per message); the stored messages are dispatched
+   * right after the burst, or every `maxWaitMs` while it lasts.
+   */
+  waitForRoom?: () => Promise<void>;
 }): Promise<() => Promise<void>> {
-  const { jobs, orm, whatsapp, events, log } = deps;
-  const dispatcher = deps.worker ? new Drain('whatsapp.dispatch', () => whatsapp.dispatch(orm.em.fork()), log, 5_000, DISPATCH_COALESCE_MS) : undefined;
+  const { jobs, orm, whatsapp, events, log, waitForRoom } = deps;
+  const dispatcher = deps.worker ? new Drain('whatsapp.dispatch', () => whatsapp.dispatch(orm.em.fork()), log, 5_000, DISPATCH_COALESCE_MS, waitForRoom) : undefined;
   whatsapp.attach(
     {
       processInbound: (ids) => jobs.sendMany(INBOUND_QUEUE, ids.map((inboundId) => ({ inboundId }))),

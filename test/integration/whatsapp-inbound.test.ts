@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
+import { INBOUND_CHANNEL } from '../../server/whatsapp/inbound-store.js';
 import { parseDatePreference } from '../../server/whatsapp/date/index.js';
 import { confirmationMessage, listMessage, mediaMessage, noAppointmentsMessage, optionsMessage, smallTalkMessage } from '../../server/whatsapp/replies.js';
 import { newMessageId, sendInbound } from '../fakes/whaticket-sandbox.js';
@@ -69,6 +71,25 @@ describe('Whaticket inbound endpoint', () => {
       }
       await sleep(300);
       expect(await rowCounts()).toEqual(before);
+    });
+
+    it('answers Whaticket without the page security headers, keeping nosniff and the request id (401 and 200 alike)', async () => {
+      for (const token of [h.company.inboundToken, 'errado']) {
+        const response = await fetch(inboundUrl(alpha()), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ number: newPhone(), body: 'oi', messageId: newMessageId(), name: 'Ana' }),
+        });
+        expect(response.status).toBe(token === 'errado' ? 401 : 200);
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(response.headers.get('content-security-policy')).toBeNull();
+        expect(response.headers.get('x-frame-options')).toBeNull();
+      }
+      // Every other route keeps them (the panel, GraphQL, the webhook).
+      const graphql = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(graphql.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     });
 
     it('accepts the token as ?token= (Whaticket integrations cannot set headers)', async () => {
@@ -281,6 +302,81 @@ describe('Whaticket inbound endpoint', () => {
         expect(rows).toEqual([{ status: 'PROCESSED', contact_id: expect.any(String), dispatched_at: expect.anything() }]);
       } finally {
         await h.stopPeer(api);
+      }
+    });
+
+    it('an API-only instance wakes the workers with a few NOTIFYs for a burst, the last one after the last message was stored', async () => {
+      const api = await h.startPeer({ role: 'api' });
+      const listener = new pg.Client({ connectionString: h.databaseUrl });
+      await listener.connect();
+      const heard: number[] = [];
+      listener.on('notification', (n) => {
+        if (n.channel === INBOUND_CHANNEL) heard.push(performance.now());
+      });
+      await listener.query(`listen ${INBOUND_CHANNEL}`);
+      try {
+        // Straight to the API instance's store, all in one tick (HTTP would spread them over time).
+        const receive = () => {
+          const phone = newPhone();
+          return api.services.whatsapp.receive(api.orm.em, alpha(), { kind: 'message', messageId: newMessageId(), phone, contactPhone: phone, name: 'Ana', text: 'oi' }, { provider: 'whaticket' });
+        };
+        const burst = await Promise.all(Array.from({ length: 40 }, receive));
+        expect(burst.every((r) => !r.duplicate)).toBe(true);
+        // One more right after: stored while the burst's NOTIFY may still be in flight or waiting its turn.
+        const lastSent = performance.now();
+        expect((await receive()).duplicate).toBe(false);
+        await eventually(() => heard.some((at) => at >= lastSent), 5_000);
+        await sleep(300);
+        // One NOTIFY per message (the previous store) would be 41; PostgreSQL folds identical ones only
+        // within a transaction. Here: at most one per insert batch, plus the last message's.
+        expect(heard.length).toBeGreaterThanOrEqual(1);
+        expect(heard.length).toBeLessThan(12);
+      } finally {
+        await listener.end();
+        await h.stopPeer(api);
+      }
+    });
+
+    it('stores a message with one prepared statement, its values as parameters', async () => {
+      const spy = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        const phone = newPhone();
+        expect((await post(alpha(), { number: phone, body: 'oi', messageId: newMessageId(), name: 'Ana' })).status).toBe(200);
+        const inserts = spy.mock.calls.map((call) => call[0] as unknown as string | pg.QueryConfig).filter((q) => (typeof q === 'string' ? q : q.text).includes('insert into inbound_messages'));
+        expect(inserts).toHaveLength(1);
+        const insert = inserts[0] as pg.QueryConfig;
+        // MikroORM's execute would inline the values into the text: parsed and planned on every message.
+        expect(insert.name).toMatch(/^sv_read_/);
+        expect(insert.text).not.toContain(phone);
+        expect((insert.values as unknown[][]).flat()).toContain(phone);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('stores a burst of concurrent messages with few multi-row inserts, each once, and a failing row fails alone', async () => {
+      const spy = vi.spyOn(pg.Client.prototype, 'query');
+      try {
+        const whatsapp = h.app.services.whatsapp;
+        const message = (i: number) => ({ kind: 'message' as const, messageId: newMessageId(), phone: newPhone(), contactPhone: '', name: `Pessoa ${i}`, text: `oi ${i}` });
+        const messages = Array.from({ length: 40 }, (_, i) => message(i));
+        messages.forEach((m) => (m.contactPhone = m.phone));
+        // A company id that does not exist: its row violates the foreign key, in the middle of the burst.
+        const ghost = randomUUID();
+        const outcomes = await Promise.allSettled(messages.map((m, i) => whatsapp.receive(h.app.orm.em, i === 20 ? ghost : alpha(), m, { provider: 'whaticket' })));
+        expect(outcomes.map((o) => o.status)).toEqual(messages.map((_, i) => (i === 20 ? 'rejected' : 'fulfilled')));
+        const stored = await sql<{ message_id: string; n: number }>(h, `select message_id, count(*)::int as n from inbound_messages where message_id in (${messages.map(() => '?').join(', ')}) group by 1`, messages.map((m) => m.messageId));
+        expect(stored).toHaveLength(39);
+        expect(stored.every((r) => r.n === 1)).toBe(true);
+        // The same messages again: all duplicates, nothing stored twice.
+        const again = await Promise.all(messages.filter((_, i) => i !== 20).map((m) => whatsapp.receive(h.app.orm.em, alpha(), m, { provider: 'whaticket' })));
+        expect(again.every((r) => r.duplicate)).toBe(true);
+        const inserts = spy.mock.calls.map((call) => call[0] as unknown as string | pg.QueryConfig).filter((q) => typeof q !== 'string' && q.text.includes('insert into inbound_messages')) as pg.QueryConfig[];
+        // 40 + 39 messages (plus the failing batch retried row by row): far fewer statements than messages.
+        expect(inserts.length).toBeLessThan(50);
+        expect(Math.max(...inserts.map((q) => (q.values![0] as unknown[]).length))).toBeGreaterThan(1);
+      } finally {
+        spy.mockRestore();
       }
     });
 

@@ -97,6 +97,28 @@ describe('Drain', () => {
     expect(s.runs).toHaveLength(1);
   });
 
+  it('with waitForRoom, waits for it before every step (a request burst first)', async () => {
+    const s = controlledStep();
+    const gates: Array<() => void> = [];
+    const drain = new Drain('test', s.step, log, 60_000, 0, () => new Promise<void>((resolve) => gates.push(resolve)));
+    drains.push(drain);
+    drain.wake();
+    await tick();
+    expect(s.runs).toHaveLength(0);
+    expect(gates).toHaveLength(1);
+    gates.shift()!();
+    await tick();
+    expect(s.runs).toHaveLength(1);
+    await s.finish(true); // more work: the next step waits for room again
+    expect(s.runs).toHaveLength(1);
+    expect(gates).toHaveLength(1);
+    gates.shift()!();
+    await tick();
+    expect(s.runs).toHaveLength(2);
+    await s.finish(false);
+    expect(gates).toHaveLength(0);
+  });
+
   it('retries a failing step at the next wake-up', async () => {
     let calls = 0;
     const drain = make(async () => {
