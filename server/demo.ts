@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../test/fakes/calcom-sandbox.js';
+import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID, type SandboxTenantOptions } from '../test/fakes/calcom-sandbox.js';
 import { DEFAULT_GLOBAL_KEY, EvolutionSandbox } from '../test/fakes/evolution-sandbox.js';
 import { GraphApiSandbox } from '../test/fakes/graph-api-sandbox.js';
 import { WhaticketSandbox } from '../test/fakes/whaticket-sandbox.js';
 import { startApp } from './app.js';
+import { SYSTEM_ACTOR } from './audit/audit.service.js';
 import { Company } from './companies/company.entity.js';
 import type { CompanySettings } from './companies/company.service.js';
 import type { WhatsappProviderId } from './companies/whatsapp-provider.js';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   if (!providerId) throw new Error(`DEMO_WHATSAPP_PROVIDER deve ser whaticket, evolution ou cloud (recebido "${choice}").`);
   const provider = await startDemoProvider(providerId);
 
-  const cal = new CalcomSandbox({ minimumNoticeMinutes: 60 });
+  const cal = new CalcomSandbox({ minimumNoticeMinutes: 60, tenants: [DEMO_CALENDAR] });
   const calcom = await cal.start({ port: Number(process.env.DEMO_CALCOM_PORT ?? 0) });
   const whaticket = new WhaticketSandbox({ tokens: [state.whaticketToken] });
   const wt = await whaticket.start({ port: Number(process.env.DEMO_WHATICKET_PORT ?? 0) });
@@ -151,6 +152,10 @@ async function main(): Promise<void> {
   }
   await provider.subscribe?.(app.url!, state.companyId);
   cal.tenant().webhook = { url: `${app.url}/api/agenda/webhook/cal`, secret: state.webhookSecret, companyId: state.companyId };
+  // The sandbox's event types become the "Serviços" (as the panel's "Sincronizar com o Cal.com"
+  // does), before the seeded bookings' webhooks so that they name their service; names, keywords
+  // and "Ativo" edited in the panel stay across runs.
+  const { services } = await app.services.catalog.syncCompany(app.orm.em.fork(), state.companyId, SYSTEM_ACTOR);
   seedBookings(cal);
 
   console.log(`
@@ -163,14 +168,16 @@ async function main(): Promise<void> {
   Cal.com (sandbox):   ${calcom.url}
   Whaticket (sandbox): ${wt.url}${provider.url ? `\n  ${provider.name} (sandbox): ${provider.url}` : ''}
   WhatsApp em uso:     ${provider.name} (DEMO_WHATSAPP_PROVIDER=whaticket|evolution|cloud)${inboundToken ? `\n  Token de entrada do WhatsApp: ${inboundToken}` : ''}
+  Serviços ativos:     ${services.filter((s) => s.active).map((s) => `${s.name} (${s.durationMinutes} min${s.hosts.length > 1 ? `, equipe: ${s.hosts.map((h) => h.name).join(' e ')}` : ''})`).join('; ')}
 
-  Experimente a aba "Simulador WhatsApp": "quero marcar reunião amanhã à tarde", depois "1".${provider.url && providerId === 'EVOLUTION' ? `
+  Experimente a aba "Simulador WhatsApp": "quero marcar uma limpeza amanhã à tarde", depois "1".
+  Sem dizer o serviço ("quero marcar amanhã à tarde"), o robô pergunta qual é; "com o Dr. Bruno" escolhe a avaliação.${provider.url && providerId === 'EVOLUTION' ? `
   Ou escreva como um cliente pelo Evolution API (sandbox); a conversa aparece no Simulador com o mesmo telefone:
     curl -X POST ${provider.url}/sandbox/receive/demo -H 'apikey: ${DEFAULT_GLOBAL_KEY}' -H 'content-type: application/json' \\
-      -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar reunião amanhã à tarde"}'` : ''}${provider.url && providerId === 'CLOUD_API' ? `
+      -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar uma consulta amanhã à tarde"}'` : ''}${provider.url && providerId === 'CLOUD_API' ? `
   Ou escreva como um cliente pela Cloud API (sandbox da Meta; a entrega chega assinada ao webhook):
     curl -X POST ${provider.url}/sandbox/receive/${DEMO_PHONE_NUMBER_ID} -H 'content-type: application/json' \\
-      -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar reunião amanhã à tarde"}'` : ''}
+      -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar uma consulta amanhã à tarde"}'` : ''}
   Ctrl+C encerra.
 `);
 
@@ -189,6 +196,20 @@ async function main(): Promise<void> {
     process.on(signal, () => void stop());
   }
 }
+
+/**
+ * The demo clinic's Cal.com: three services, Consulta (the company's default event type) and Limpeza
+ * run by the account owner, and a team event type with two hosts and its own hours.
+ */
+const DEMO_CALENDAR = {
+  host: { name: 'Dra. Ana Souza' },
+  eventTypes: [
+    { id: DEFAULT_EVENT_TYPE_ID, title: 'Consulta', slug: 'consulta', lengthInMinutes: 30 },
+    { id: DEFAULT_EVENT_TYPE_ID + 1, title: 'Limpeza', slug: 'limpeza', lengthInMinutes: 60 },
+    { id: DEFAULT_EVENT_TYPE_ID + 2, title: 'Avaliação ortodôntica', slug: 'avaliacao-ortodontica', lengthInMinutes: 45, teamId: 90, workingHours: { days: [1, 2, 3, 4, 5], start: '13:00', end: '18:00' } },
+  ],
+  teams: [{ id: 90, name: 'Ortodontia', members: [{ id: 31, name: 'Dr. Bruno Reis' }, { id: 32, name: 'Dra. Carla Dias' }] }],
+} satisfies SandboxTenantOptions;
 
 /** A few meetings booked "directly in Cal.com", so the agenda is not empty; they arrive by webhook. */
 function seedBookings(cal: CalcomSandbox): void {

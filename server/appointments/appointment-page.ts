@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { domainError } from '../platform/errors.js';
 import { isUuid } from '../shared/ids.js';
+import { isHostKey } from './host-key.js';
 import { rawRead } from '../platform/raw-query.js';
 import type { AppointmentStatus } from './appointment.entity.js';
 import { decodeCursor, encodeCursor, searchTerms } from './appointment-input.js';
@@ -11,7 +12,7 @@ export const MAX_PAGE = 200;
  * The raw columns a page reads, and the tuple built from them (see APPOINTMENT_VIEW_COLUMNS), ending
  * with `overlaps`: one index probe per row of the page, inside the same statement (no N+1).
  */
-const PAGE_COLUMNS = [...APPOINTMENT_VIEW_COLUMNS, 'company_id', 'host_key'].join(', ');
+const PAGE_COLUMNS = [...APPOINTMENT_VIEW_COLUMNS, 'company_id'].join(', ');
 const PAGE_TUPLE = `${appointmentTupleSql('p')}, ${overlapsSql('p')}`;
 
 export interface ListFilter {
@@ -20,6 +21,8 @@ export interface ListFilter {
   search?: string | null;
   status?: AppointmentStatus[] | null;
   serviceIds?: string[] | null;
+  /** Host keys (`user:<id>`, `event-type:<id>`): stable, unlike a host's display name. */
+  hostKeys?: string[] | null;
 }
 
 export interface Page {
@@ -39,7 +42,13 @@ export async function listPage(em: EntityManager, companyId: string, filter: Lis
   if (filter.from && filter.to && filter.from > filter.to) throw domainError('RANGE_ORDER');
   // Another company's (or a malformed) id simply matches nothing here.
   if (filter.serviceIds && filter.serviceIds.length > 50) throw domainError('SERVICE_FILTER_TOO_LONG');
-  filter = { ...filter, serviceIds: filter.serviceIds?.length ? filter.serviceIds.filter(isUuid) : null };
+  if (filter.hostKeys && filter.hostKeys.length > 50) throw domainError('HOST_FILTER_TOO_LONG');
+  filter = {
+    ...filter,
+    serviceIds: filter.serviceIds?.length ? filter.serviceIds.filter(isUuid) : null,
+    // An unknown or malformed key simply matches nothing.
+    hostKeys: filter.hostKeys?.length ? filter.hostKeys.filter(isHostKey) : null,
+  };
   const cursor = after ? decodeCursor(after) : undefined;
   const terms = searchTerms(filter.search);
   // A text search's best plan depends on its pattern: planned with its values, not prepared.
@@ -53,6 +62,8 @@ export async function listPage(em: EntityManager, companyId: string, filter: Lis
     if (filter.to) clauses.push(`start_at < ${param(filter.to)}`);
     if (filter.status?.length) clauses.push(`status in (${filter.status.map((s) => param(s)).join(', ')})`);
     if (filter.serviceIds) clauses.push(filter.serviceIds.length ? `service_id in (${filter.serviceIds.map((s) => param(s)).join(', ')})` : 'false');
+    // Served by appointments_host_start_idx (company_id, host_key, start_at); the statement stays prepared.
+    if (filter.hostKeys) clauses.push(filter.hostKeys.length ? `host_key in (${filter.hostKeys.map((k) => param(k)).join(', ')})` : 'false');
     for (const term of terms) clauses.push(`search_text like ${param(`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} escape '\\'`);
     if (withCursor && cursor) clauses.push(`(start_at, id) > (${param(cursor.startAt)}, ${param(cursor.id)})`);
     return clauses.join(' and ');

@@ -360,12 +360,25 @@ export class AppointmentService {
     });
   }
 
-  /** Start times of the company's live appointments in [from, to). */
-  async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date): Promise<Date[]> {
+  /**
+   * Start times in [from, to) already held for the host of `serviceId` (the company's default event
+   * type when null): live appointments with the host key a booking of it would claim (`hostKeyOf`),
+   * so a start taken for one professional is still free for another. Rows without a known host
+   * count for every host (conservative); without any host key, every live appointment counts.
+   */
+  async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<Date[]> {
     checkScope(scope, 'read');
+    const { company, target: service } = await this.bookingTarget(em, scope.companyId, serviceId, options.allowInactive);
+    const booking = serviceBooking(service) ?? defaultTarget(company.cal);
+    const hostKey = booking ? hostKeyOf(booking) : null;
     const rows = await em.find(
       Appointment,
-      { companyId: scope.companyId, status: { $ne: 'CANCELLED' }, startAt: { $gte: from, $lt: to } },
+      {
+        companyId: scope.companyId,
+        status: { $ne: 'CANCELLED' },
+        startAt: { $gte: from, $lt: to },
+        ...(hostKey ? { $or: [{ hostKey }, { hostKey: null }] } : {}),
+      },
       { fields: ['startAt'] },
     );
     return rows.map((r) => r.startAt);

@@ -67,6 +67,8 @@ export class AppointmentView {
   @Field(() => Date) updatedAt!: Date;
   @Field(() => String, { nullable: true, description: 'Who hosts it in Cal.com (the booking\'s organizer), when known.' })
   hostName!: string | null;
+  @Field(() => String, { nullable: true, description: 'Who hosts it, as a stable key (`user:<Cal.com user id>` or `event-type:<id>` for a team event type booked by us); what `AppointmentFilter.hostKeys` takes (see `Service.hostKey`, `ServiceHost.hostKey`).' })
+  hostKey!: string | null;
   @Field(() => Boolean, { description: 'Another live appointment of the same host overlaps this one (both were booked in Cal.com).' })
   overlaps!: boolean;
   @Field(() => ID, { nullable: true, description: 'See `service`.' }) serviceId!: string | null;
@@ -122,6 +124,7 @@ export function mapAppointment(a: Appointment, overlaps: boolean): AppointmentVi
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     hostName: a.hostName,
+    hostKey: a.hostKey,
     overlaps: overlaps && a.status !== 'CANCELLED',
     serviceId: a.serviceId,
   };
@@ -136,7 +139,7 @@ export function mapAppointment(a: Appointment, overlaps: boolean): AppointmentVi
 export const APPOINTMENT_VIEW_COLUMNS = [
   'id', 'status', 'title', 'start_at', 'end_at', 'client_name', 'client_phone', 'client_email', 'notes',
   'meeting_url', 'source', 'cal_booking_uid', 'cancellation_reason', 'created_at', 'updated_at',
-  'client_confirmation', 'attendance', 'host_name', 'service_id',
+  'client_confirmation', 'attendance', 'host_name', 'service_id', 'host_key',
 ] as const;
 
 /**
@@ -188,7 +191,8 @@ export function appointmentFromTuple(t: readonly unknown[]): AppointmentView {
     attendance: t[16] as Attendance,
     hostName: (t[17] ?? null) as string | null,
     serviceId: (t[18] as string | null) ?? null,
-    overlaps: t[19] === true,
+    hostKey: (t[19] as string | null) ?? null,
+    overlaps: t[20] === true,
   };
 }
 
@@ -242,6 +246,7 @@ export class AppointmentFilter {
   search?: string | null;
   @Field(() => [AppointmentStatusEnum], { nullable: true }) status?: AppointmentStatus[] | null;
   @Field(() => [ID], { nullable: true, description: 'Only appointments of these services.' }) serviceIds?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'Only appointments of these hosts (`Appointment.hostKey`; at most 50).' }) hostKeys?: string[] | null;
 }
 
 @InputType('BookAppointmentInput')

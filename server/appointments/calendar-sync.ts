@@ -253,9 +253,19 @@ export class CalendarSync {
   }
 
   /** The company's default event type and user, for the host key of a booking Cal.com reported. */
+  /**
+   * The default event type and its user. Without `calDefaultUserId`, the one host of the default
+   * event type's service stands in: our own bookings of that service claim `user:<host>`
+   * (serviceHostKey), so its Cal.com-reported bookings must get that key too (a read of `services`,
+   * no write).
+   */
   private async companyCalendar(tx: EntityManager, companyId: string): Promise<{ eventTypeId: number | null; defaultUserId: string | null }> {
     const rows = await tx.getConnection().execute<{ cal_event_type_id: number | null; cal_default_user_id: string | null }[]>(
-      'select cal_event_type_id, cal_default_user_id from companies where id = ?',
+      `select c.cal_event_type_id,
+              coalesce(nullif(btrim(c.cal_default_user_id), ''),
+                       (select s.hosts -> 0 ->> 'calUserId' from services s
+                         where s.company_id = c.id and s.cal_event_type_id = c.cal_event_type_id and jsonb_array_length(s.hosts) = 1)) as cal_default_user_id
+         from companies c where c.id = ?`,
       [companyId],
       'all',
       tx.getTransactionContext(),

@@ -105,6 +105,7 @@ export const ERRORS = {
   /** Limits: MAX_KEYWORDS and MAX_KEYWORD_LENGTH in catalog/service-catalog.service.ts. */
   SERVICE_KEYWORDS_INVALID: ['BAD_USER_INPUT', 'Palavras-chave: até 20, cada uma com 1 a 60 caracteres.'],
   SERVICE_FILTER_TOO_LONG: ['BAD_USER_INPUT', '`serviceIds` aceita no máximo 50 serviços.'],
+  HOST_FILTER_TOO_LONG: ['BAD_USER_INPUT', '`hostKeys` aceita no máximo 50 profissionais.'],
   SERVICES_NEED_API_KEY: ['CALCOM_NOT_CONFIGURED', 'Para importar os serviços, preencha a chave de API do Cal.com em Configurações.'],
   // Attendance and the attendance summary (issue 18)
   ATTENDANCE_BEFORE_START: ['CONFLICT', 'O comparecimento só pode ser marcado depois do horário de início do agendamento.'],

@@ -174,8 +174,9 @@ export async function freeStarts(w: Working, from: Date, to: Date, exclude: Date
   const { turn } = w;
   if (from >= to) return [];
   const free = await w.deps.appointments.availability(turn.side, turn.scope, from, to, service.id, { allowInactive: service.allowInactive });
-  // Our own claims may not have reached Cal.com yet (a concurrent booking in flight).
-  const held = new Set((await liveStarts(w, from, to)).map((d) => d.getTime()));
+  // Our own claims may not have reached Cal.com yet (a concurrent booking in flight); only this
+  // service's host's count: another professional's start stays free.
+  const held = new Set((await liveStarts(w, from, to, service.id, service.allowInactive)).map((d) => d.getTime()));
   for (const start of exclude) held.add(start.getTime());
   const minStart = turn.now.getTime() + MIN_LEAD_MS;
   return free

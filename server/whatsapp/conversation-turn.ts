@@ -157,8 +157,9 @@ export async function ownLiveAppointmentAt({ turn, deps }: Working, start: Date)
   return deps.appointments.contactAppointmentAt(turn.side, turn.scope, turn.contact.id, start);
 }
 
-export async function liveStarts({ turn, deps }: Working, from: Date, to: Date): Promise<Date[]> {
-  return deps.appointments.liveStarts(turn.side, turn.scope, from, to);
+/** Starts already held for the host of `serviceId` (the default event type's when null), see AppointmentService.liveStarts. */
+export async function liveStarts({ turn, deps }: Working, from: Date, to: Date, serviceId: string | null = null, allowInactive = false): Promise<Date[]> {
+  return deps.appointments.liveStarts(turn.side, turn.scope, from, to, serviceId, { allowInactive });
 }
 
 // ---- audit ----------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ describe('Horário sobreposto', () => {
     const t = await openPage(browser, server.url);
     await login(t, admin.email, admin.password);
     const { page } = t;
+    // The Agenda opens on the week (issue 18); these steps are about one day.
+    await page.getByRole('button', { name: 'Dia', exact: true }).click();
     await page.getByLabel('Data', { exact: true }).fill(tomorrow);
     await expectCount(page.locator('tr.appointment'), 2);
     expect(await page.locator('.badge--overlap').count()).toBe(0);

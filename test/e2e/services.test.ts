@@ -9,7 +9,7 @@ import { addDays, dayIn } from './support/zoned.js';
 
 const ZONE = 'America/Sao_Paulo';
 
-/** Configurações → "Serviços", the Agenda's service filter and the manual booking's service choice. */
+/** Configurações → "Serviços", the Agenda's service and host filters and the manual booking's service choice. */
 describe('Serviços', () => {
   let server: TestServer;
   let cal: CalcomSandbox;
@@ -27,7 +27,10 @@ describe('Serviços', () => {
             { id: DEFAULT_EVENT_TYPE_ID, title: 'Consulta', lengthInMinutes: 30 },
             { id: 1002, title: 'Limpeza', slug: 'limpeza', lengthInMinutes: 60 },
             { id: 1003, title: 'Clareamento', slug: 'clareamento', lengthInMinutes: 90 },
+            // A team event type: Cal.com books it with the first free of its two hosts.
+            { id: 1004, title: 'Avaliação', slug: 'avaliacao', lengthInMinutes: 30, teamId: 88 },
           ],
+          teams: [{ id: 88, name: 'Ortodontia', members: [{ id: 31, name: 'Dr. Bruno Reis' }, { id: 32, name: 'Dra. Carla Dias' }] }],
         },
       ],
     });
@@ -55,8 +58,8 @@ describe('Serviços', () => {
     await section.getByText('Nenhum serviço importado ainda', { exact: false }).waitFor();
 
     await section.getByRole('button', { name: 'Sincronizar com o Cal.com' }).click();
-    await section.getByRole('status').filter({ hasText: 'Sincronizado: 3 serviços.' }).waitFor();
-    await expectCount(section.getByRole('form'), 3);
+    await section.getByRole('status').filter({ hasText: 'Sincronizado: 4 serviços.' }).waitFor();
+    await expectCount(section.getByRole('form'), 4);
     const consulta = section.getByRole('form', { name: 'Serviço Consulta' });
     await expectText(consulta.locator('.services__meta'), /Consulta · 30 min Padrão/);
     await expectCount(section.getByText('Padrão', { exact: true }), 1);
@@ -82,12 +85,13 @@ describe('Serviços', () => {
       [DEFAULT_EVENT_TYPE_ID, 'Consulta', [], true],
       [1002, 'Limpeza dental', ['profilaxia', 'tártaro'], true],
       [1003, 'Clareamento', [], false],
+      [1004, 'Avaliação', [], true],
     ]);
 
     // Sync again: local edits stay.
     await section.getByRole('button', { name: 'Sincronizar com o Cal.com' }).click();
-    await section.getByRole('status').filter({ hasText: 'Sincronizado: 3 serviços.' }).waitFor();
-    expect((await stored()).map((s) => s.name)).toEqual(['Consulta', 'Limpeza dental', 'Clareamento']);
+    await section.getByRole('status').filter({ hasText: 'Sincronizado: 4 serviços.' }).waitFor();
+    expect((await stored()).map((s) => s.name)).toEqual(['Consulta', 'Limpeza dental', 'Clareamento', 'Avaliação']);
 
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'servicos-desktop');
@@ -97,17 +101,19 @@ describe('Serviços', () => {
     await t.close();
   });
 
-  it('o agendamento manual escolhe o serviço primeiro; a Agenda mostra e filtra por serviço', async () => {
+  it('o agendamento manual escolhe o serviço primeiro; a Agenda mostra serviço e profissional e filtra por ambos', async () => {
     const t = await openPage(browser, server.url);
     await login(t, admin.email, admin.password);
     const { page } = t;
     const form = page.getByRole('region', { name: 'Criar agendamento manualmente' });
+    // The Agenda opens on the week (issue 18); these steps are about one day.
+    await page.getByRole('button', { name: 'Dia', exact: true }).click();
     await page.getByLabel('Data', { exact: true }).fill(tomorrow);
     await page.getByRole('button', { name: 'Criar manualmente' }).click();
     await form.waitFor();
     // Inactive services are not offered.
     const options = await form.getByLabel(/^Serviço/).locator('option').allTextContents();
-    expect(options).toEqual(['Consulta (30 min)', 'Limpeza dental (60 min)']);
+    expect(options).toEqual(['Avaliação (30 min)', 'Consulta (30 min)', 'Limpeza dental (60 min)']);
     await form.getByLabel(/^Dia/).fill(tomorrow);
 
     const book = async (service: string, name: string, time: string) => {
@@ -123,26 +129,48 @@ describe('Serviços', () => {
     await expectCount(form.getByLabel('09:30', { exact: true }), 0);
     await book('Limpeza dental (60 min)', 'Paula Limpeza', '10:00');
     await book('Consulta (30 min)', 'Caio Consulta', '14:30');
+    await book('Avaliação (30 min)', 'Tina Avaliação', '11:00');
 
     const byName = new Map(cal.bookings().map((b) => [b.attendees[0]!.name, b]));
     expect(byName.get('Paula Limpeza')).toMatchObject({ eventTypeId: 1002, duration: 60 });
     expect(byName.get('Caio Consulta')).toMatchObject({ eventTypeId: DEFAULT_EVENT_TYPE_ID, duration: 30 });
+    expect(byName.get('Tina Avaliação')).toMatchObject({ eventTypeId: 1004, hosts: [expect.objectContaining({ id: 31 })] });
 
     const paula = page.locator('tr.appointment', { hasText: 'Paula Limpeza' });
     await expectText(paula.getByTestId('appointment-service'), 'Limpeza dental');
     await expectText(paula.locator('td[data-label="Horário"]'), '10:00 – 11:00');
+    // Each row names its host: the service's one professional, or the team member Cal.com picked.
+    await expectText(paula.getByTestId('appointment-host'), 'com Dra. Ana Souza');
+    await expectText(page.locator('tr.appointment', { hasText: 'Tina Avaliação' }).getByTestId('appointment-host'), 'com Dr. Bruno Reis');
     await form.getByRole('button', { name: 'Fechar', exact: true }).click();
 
-    await expectText(page.getByTestId('agenda-count'), '2 agendamentos');
-    await page.getByRole('region', { name: 'Filtros da agenda' }).getByLabel('Serviço').selectOption({ label: 'Limpeza dental' });
+    const filters = page.getByRole('region', { name: 'Filtros da agenda' });
+    await expectText(page.getByTestId('agenda-count'), '3 agendamentos');
+    await filters.getByLabel('Serviço').selectOption({ label: 'Limpeza dental' });
     await expectText(page.getByTestId('agenda-count'), '1 agendamento');
     await expectCount(page.locator('tr.appointment'), 1);
     await expectCount(page.locator('tr.appointment', { hasText: 'Paula Limpeza' }), 1);
-    await page.getByRole('region', { name: 'Filtros da agenda' }).getByLabel('Serviço').selectOption({ label: 'Consulta' });
+    await filters.getByLabel('Serviço').selectOption({ label: 'Consulta' });
     await expectText(page.getByTestId('agenda-count'), '1 agendamento');
     await expectCount(page.locator('tr.appointment', { hasText: 'Caio Consulta' }), 1);
-    await page.getByRole('region', { name: 'Filtros da agenda' }).getByLabel('Serviço').selectOption({ label: 'Todos' });
+    await filters.getByLabel('Serviço').selectOption({ label: 'Todos' });
+    await expectText(page.getByTestId('agenda-count'), '3 agendamentos');
+
+    // Hosts come from the services: each professional, and the team (our bookings of it hold the team's slot).
+    const hostOptions = await filters.getByLabel('Profissional').locator('option').allTextContents();
+    expect(hostOptions).toEqual(['Todos', 'Dr. Bruno Reis', 'Dra. Ana Souza', 'Dra. Carla Dias', 'Equipe de Avaliação']);
+    await filters.getByLabel('Profissional').selectOption({ label: 'Dra. Ana Souza' });
     await expectText(page.getByTestId('agenda-count'), '2 agendamentos');
+    await expectCount(page.locator('tr.appointment', { hasText: 'Tina Avaliação' }), 0);
+    await filters.getByLabel('Profissional').selectOption({ label: 'Equipe de Avaliação' });
+    await expectText(page.getByTestId('agenda-count'), '1 agendamento');
+    await expectCount(page.locator('tr.appointment', { hasText: 'Tina Avaliação' }), 1);
+    // Both filters at once: nothing of Limpeza on the team.
+    await filters.getByLabel('Serviço').selectOption({ label: 'Limpeza dental' });
+    await page.getByText('Nenhum agendamento encontrado com esses filtros.').waitFor();
+    await filters.getByLabel('Serviço').selectOption({ label: 'Todos' });
+    await filters.getByLabel('Profissional').selectOption({ label: 'Todos' });
+    await expectText(page.getByTestId('agenda-count'), '3 agendamentos');
     await screenshot(page, 'agenda-filtro-servico');
     t.expectNoConsoleErrors();
     await t.close();

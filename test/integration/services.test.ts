@@ -216,6 +216,34 @@ describe('services (Cal.com event types)', () => {
     expect(none.data!.appointments.totalCount).toBe(0);
   });
 
+  it('filters the agenda by host key (a professional, or a team event type booked by us)', async () => {
+    const HOSTS = 'query($f: AppointmentFilter) { appointments(filter: $f, first: 200) { totalCount edges { node { clientName hostKey hostName service { name } } } } }';
+    const listed = await gql(server.url, SERVICES.replace('hosts { calUserId name }', 'hosts { calUserId name hostKey } hostKey'), {}, adminA);
+    const keys = (listed.data!.company as { services: Array<{ calEventTypeId: number; hostKey: string; hosts: Array<{ hostKey: string }> }> }).services;
+    expect(keys.find((s) => s.calEventTypeId === 3001)).toMatchObject({ hostKey: 'user:11', hosts: [{ hostKey: 'user:11' }] });
+    expect(keys.find((s) => s.calEventTypeId === 3004)).toMatchObject({ hostKey: 'event-type:3004', hosts: [{ hostKey: 'user:21' }, { hostKey: 'user:22' }] });
+
+    const carlos = await gql(server.url, HOSTS, { f: { hostKeys: ['user:11'] } }, adminA);
+    expect(carlos.errors).toBeUndefined();
+    const names = carlos.data!.appointments.edges.map((e: { node: { clientName: string } }) => e.node.clientName).sort();
+    expect(names).toEqual(['Sem Serviço', 'Via REST']);
+    const team = await gql(server.url, HOSTS, { f: { hostKeys: ['event-type:3004'] } }, adminA);
+    expect(team.data!.appointments.edges.map((e: { node: { clientName: string; hostName: string } }) => e.node)).toEqual([
+      expect.objectContaining({ clientName: 'Paula Souza', hostKey: 'event-type:3004', hostName: expect.stringMatching(/^Dr/) }),
+    ]);
+    // Combined with the service filter; a malformed key matches nothing; too many keys is refused.
+    const both = await gql(server.url, HOSTS, { f: { hostKeys: ['user:11'], serviceIds: [byType(3002).id] } }, adminA);
+    expect(both.data!.appointments.totalCount).toBe(1);
+    const bad = await gql(server.url, HOSTS, { f: { hostKeys: ["user:11' or 1=1 --"] } }, adminA);
+    expect(bad.data!.appointments.totalCount).toBe(0);
+    const many = await gql(server.url, HOSTS, { f: { hostKeys: Array.from({ length: 51 }, (_, i) => `user:${i}`) } }, adminA);
+    expect(many.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(many.errors?.[0]?.message).toBe('`hostKeys` aceita no máximo 50 profissionais.');
+    // Another company's host matches nothing of its own.
+    const foreign = await gql(server.url, HOSTS, { f: { hostKeys: ['user:11'] } }, adminB);
+    expect(foreign.data!.appointments.totalCount).toBe(0);
+  });
+
   it('refuses an inactive service for booking and availability', async () => {
     const slots = (await gql(server.url, AVAILABILITY, window(), adminA)).data!.availability as Array<{ start: string }>;
     const booked = await gql(server.url, BOOK, { input: { start: slots[1]!.start, clientName: 'Inativo', clientEmail: 'i@example.com', serviceId: byType(3003).id } }, adminA);
@@ -258,7 +286,18 @@ describe('services (Cal.com event types)', () => {
     await cal.flushWebhooks();
     await webhooksApplied(server.app, a.company.id);
     const row = await server.app.orm.em.fork().findOneOrFail(Appointment, { companyId: a.company.id, calBookingUid: direct.uid });
-    expect(row).toMatchObject({ source: 'CALCOM', serviceId: byType(3002).id });
+    expect(row).toMatchObject({ source: 'CALCOM', serviceId: byType(3002).id, hostKey: 'user:11' });
+
+    // The default event type without calDefaultUserId: its one service host's key, the one our own
+    // bookings of Consulta claim, so the two compare (overlaps, the host filter).
+    const consultaSlots = (await gql(server.url, AVAILABILITY, window(), adminA)).data!.availability as Array<{ start: string }>;
+    const plain = cal.createBookingDirectly({ eventTypeId: 3001, start: consultaSlots.at(-1)!.start, attendee: { name: 'Consulta Direta', email: 'cd@example.com' } });
+    await cal.flushWebhooks();
+    await webhooksApplied(server.app, a.company.id);
+    const own = await server.app.orm.em.fork().findOneOrFail(Appointment, { companyId: a.company.id, clientName: 'Sem Serviço' });
+    const reported = await server.app.orm.em.fork().findOneOrFail(Appointment, { companyId: a.company.id, calBookingUid: plain.uid });
+    expect(reported.hostKey).toBe(own.hostKey);
+    expect(reported.hostKey).toBe('user:11');
   });
 
   it('CLI: service sync and service list print one JSON line', { timeout: 120_000 }, async () => {

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit.service.js';
+import { serviceHostKey } from '../../server/catalog/service-catalog.service.js';
 import { Service } from '../../server/catalog/service.entity.js';
 import { parseDatePreference } from '../../server/whatsapp/date/index.js';
 import { optionsMessage, serviceQuestionMessage } from '../../server/whatsapp/replies.js';
+import { addDays, at, dayIn } from '../e2e/support/zoned.js';
 import type { SandboxEventType } from '../fakes/calcom-sandbox.js';
 import { newPhone, offeredSlots, Person, startHarness, TZ, type Harness } from './whatsapp-harness.js';
 
@@ -119,6 +121,35 @@ describe('WhatsApp with services', () => {
       expect(booking.eventTypeId).toBe(1003);
       expect([31, 32]).toContain(booking.hosts[0]!.id);
       expect(row.endAt.getTime() - row.startAt.getTime()).toBe(45 * 60_000);
+    });
+
+    it("a start held for one professional is still offered for another's service, never for the same host's", async () => {
+      // Our own claim in flight for Consulta (Dra. Ana Souza) at 14:00: Cal.com does not know it yet.
+      const day = addDays(dayIn(TZ), 5);
+      const start = at(TZ, day, '14:00');
+      const consulta = await serviceNamed('Consulta');
+      const em = h.app.orm.em.fork();
+      em.create(Appointment, {
+        companyId: h.company.company.id, startAt: start, endAt: new Date(start.getTime() + 30 * 60_000), source: 'WHATSAPP', status: 'PENDING',
+        clientName: 'Reserva em andamento', serviceId: consulta.id, hostKey: serviceHostKey(consulta), hostClaim: true,
+      });
+      await em.flush();
+      const [dd, mm] = [Number(day.slice(8, 10)), Number(day.slice(5, 7))];
+      const ask = async (text: string) => {
+        const person = new Person(h, newPhone(), 'Teste Horário');
+        await person.ask(`${text} dia ${dd}/${mm} às 14h`);
+        return (await offeredSlots(h, person.phone)).map((d) => d.getTime());
+      };
+      // The team (Ortodontia) is another host: 14:00 stays free for it.
+      const team = await ask('quero marcar uma avaliação ortodôntica');
+      expect(team.length).toBeGreaterThan(0);
+      expect(team).toContain(start.getTime());
+      // The same host, same service or another of hers: 14:00 is held.
+      for (const service of ['quero marcar uma consulta', 'quero marcar uma limpeza']) {
+        const offered = await ask(service);
+        expect(offered.length).toBeGreaterThan(0);
+        expect(offered).not.toContain(start.getTime());
+      }
     });
 
     it('a service deactivated between the offer and the answer gets the question again; a meeting of it can still be moved', async () => {

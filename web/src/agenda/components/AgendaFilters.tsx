@@ -10,6 +10,12 @@ export interface ServiceChoice {
   name: string;
 }
 
+/** A host to filter by: its key (`Appointment.hostKey`) and what the admin reads. */
+export interface HostChoice {
+  key: string;
+  label: string;
+}
+
 interface Props {
   zone: string;
   selection: RangeSelection;
@@ -22,6 +28,10 @@ interface Props {
   services: ServiceChoice[];
   serviceId: string;
   onServiceChange: (serviceId: string) => void;
+  /** The hosts of the company's services; the filter shows only when there are several. */
+  hosts: HostChoice[];
+  hostKey: string;
+  onHostChange: (hostKey: string) => void;
   problem: string | null;
 }
 
@@ -34,8 +44,8 @@ const MODES: { mode: RangeMode; label: string }[] = [
 const PREVIOUS: Record<RangeMode, string> = { day: 'Dia anterior', week: 'Semana anterior', custom: 'Período anterior' };
 const NEXT: Record<RangeMode, string> = { day: 'Próximo dia', week: 'Próxima semana', custom: 'Próximo período' };
 
-export function AgendaFilters({ zone, selection, onSelectionChange, search, onSearchChange, status, onStatusChange, services, serviceId, onServiceChange, problem }: Props) {
-  const ids = { day: useId(), from: useId(), to: useId(), search: useId(), status: useId(), service: useId(), problem: useId() };
+export function AgendaFilters({ zone, selection, onSelectionChange, search, onSearchChange, status, onStatusChange, services, serviceId, onServiceChange, hosts, hostKey, onHostChange, problem }: Props) {
+  const ids = { day: useId(), from: useId(), to: useId(), search: useId(), status: useId(), service: useId(), host: useId(), problem: useId() };
 
   return (
     <section className="filters" aria-label="Filtros da agenda">
@@ -177,8 +187,21 @@ export function AgendaFilters({ zone, selection, onSelectionChange, search, onSe
             </select>
           </div>
         ) : null}
-        {/* HOST FILTER HOOK (issue 17a): once `Appointment.hostName` exists, add a "Profissional"
-            select here fed by the hosts of `services` and a `hostName` field in AppointmentFilter. */}
+        {hosts.length > 1 ? (
+          <div className="field field--inline">
+            <label htmlFor={ids.host} className="field__label">
+              Profissional
+            </label>
+            <select id={ids.host} className="input" value={hostKey} onChange={(event) => onHostChange(event.target.value)}>
+              <option value="">Todos</option>
+              {hosts.map((h) => (
+                <option key={h.key} value={h.key}>
+                  {h.label}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
       </div>
       {problem ? (
         <p id={ids.problem} className="field__error" role="alert">

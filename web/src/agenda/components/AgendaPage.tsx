@@ -13,6 +13,7 @@ import { useAppointments } from '../hooks/useAppointments';
 import { useHighlights } from '../hooks/useHighlights';
 import type { Appointment, AppointmentChange, AppointmentStatus, ListFilter } from '../model/appointment';
 import { matchesFilter } from '../model/apply-change';
+import { hostChoices } from '../model/hosts';
 import { resolveRange, type RangeSelection } from '../model/date-range';
 import { AgendaFilters } from './AgendaFilters';
 import { AppointmentList } from './AppointmentList';
@@ -56,6 +57,8 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
   const [serviceId, setServiceId] = useState('');
   const { services } = useServices();
   const serviceNames = useMemo(() => new Map(services.map((s) => [s.id, s.name])), [services]);
+  const [hostKey, setHostKey] = useState('');
+  const hosts = useMemo(() => hostChoices(services), [services]);
   const [formOpen, setFormOpen] = useState(false);
   const [cancelling, setCancelling] = useState<Appointment | null>(null);
   const [expandedHistory, setExpandedHistory] = useState<string | null>(null);
@@ -74,9 +77,9 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
   const filter = useMemo<ListFilter | null>(
     () =>
       range.ok
-        ? { from: range.from.toISOString(), to: range.to.toISOString(), search: search || null, status: status ? [status] : null, serviceIds: serviceId ? [serviceId] : null }
+        ? { from: range.from.toISOString(), to: range.to.toISOString(), search: search || null, status: status ? [status] : null, serviceIds: serviceId ? [serviceId] : null, hostKeys: hostKey ? [hostKey] : null }
         : null,
-    [range, search, status, serviceId],
+    [range, search, status, serviceId, hostKey],
   );
   const list = useAppointments(filter);
   const { place } = list;
@@ -143,6 +146,9 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
         services={services}
         serviceId={serviceId}
         onServiceChange={setServiceId}
+        hosts={hosts}
+        hostKey={hostKey}
+        onHostChange={setHostKey}
         problem={range.ok ? null : range.problem}
       />
 
@@ -163,7 +169,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
       {!list.loading && range.ok && list.appointments.length === 0 && !list.error ? (
         <div className="empty">
           <Icon name="calendar" size={28} />
-          <p>{search || status || serviceId ? 'Nenhum agendamento encontrado com esses filtros.' : 'Nenhum agendamento neste período.'}</p>
+          <p>{search || status || serviceId || hostKey ? 'Nenhum agendamento encontrado com esses filtros.' : 'Nenhum agendamento neste período.'}</p>
         </div>
       ) : null}
 

@@ -99,6 +99,9 @@ export function AppointmentList({ appointments, zone, multiDay, highlights, expa
                     {serviceNames && appointment.serviceId && serviceNames.get(appointment.serviceId) ? (
                       <span className="appointment__service" data-testid="appointment-service">{serviceNames.get(appointment.serviceId)}</span>
                     ) : null}
+                    {appointment.hostName ? (
+                      <span className="appointment__service" data-testid="appointment-host">com {appointment.hostName}</span>
+                    ) : null}
                   </div>
                 </td>
                 <td role="cell" data-label="Telefone" className="appointment__phone">

@@ -26,6 +26,7 @@ export const APPOINTMENT_FIELDS = gql`
     createdAt
     updatedAt
     hostName
+    hostKey
     overlaps
     serviceId
   }

@@ -3,7 +3,7 @@ import type { AppointmentConnection, AppointmentStatus } from '../model/appointm
 import { APPOINTMENT_FIELDS } from './appointment-fields.fragment';
 
 export interface AppointmentsVariables {
-  filter: { from: string; to: string; search?: string | null; status?: AppointmentStatus[] | null; serviceIds?: string[] | null };
+  filter: { from: string; to: string; search?: string | null; status?: AppointmentStatus[] | null; serviceIds?: string[] | null; hostKeys?: string[] | null };
   first: number;
   after?: string | null;
 }

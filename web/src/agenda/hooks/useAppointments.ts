@@ -18,7 +18,7 @@ const MAX_PAGE = 200;
 export function useAppointments(filter: ListFilter | null) {
   const client = useApolloClient();
   const variables = useMemo<AppointmentsVariables | null>(
-    () => (filter ? { filter: { from: filter.from, to: filter.to, search: filter.search, status: filter.status, serviceIds: filter.serviceIds }, first: PAGE_SIZE } : null),
+    () => (filter ? { filter: { from: filter.from, to: filter.to, search: filter.search, status: filter.status, serviceIds: filter.serviceIds, hostKeys: filter.hostKeys }, first: PAGE_SIZE } : null),
     [filter],
   );
   const query = useQuery(

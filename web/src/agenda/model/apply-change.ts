@@ -15,6 +15,7 @@ export function matchesFilter(appointment: Appointment, filter: ListFilter): boo
   if (start < Date.parse(filter.from) || start >= Date.parse(filter.to)) return false;
   if (filter.status?.length && !filter.status.includes(appointment.status)) return false;
   if (filter.serviceIds?.length && !(appointment.serviceId && filter.serviceIds.includes(appointment.serviceId))) return false;
+  if (filter.hostKeys?.length && !(appointment.hostKey && filter.hostKeys.includes(appointment.hostKey))) return false;
   const terms = searchTerms(filter.search);
   if (terms.length === 0) return true;
   const haystack = [searchKey(appointment.clientName), appointment.clientPhone ?? '', appointment.clientEmail ?? ''].join(' ');

@@ -38,6 +38,8 @@ export interface Appointment {
   updatedAt: string;
   /** Cal.com's organizer, when known. */
   hostName: string | null;
+  /** Who hosts it as a stable key (`user:<id>`, `event-type:<id>`); what the host filter compares. */
+  hostKey: string | null;
   /** Another live appointment of the same host overlaps this one. */
   overlaps: boolean;
   /** The service booked (see Company.services); null before services existed. */
@@ -70,4 +72,6 @@ export interface ListFilter {
   status: AppointmentStatus[] | null;
   /** Only these services; null: all. */
   serviceIds: string[] | null;
+  /** Only these hosts (`Appointment.hostKey`); null: all. */
+  hostKeys: string[] | null;
 }

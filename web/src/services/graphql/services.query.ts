@@ -4,6 +4,8 @@ export interface ServiceHost {
   __typename?: 'ServiceHost';
   calUserId: number;
   name: string;
+  /** This host's key, as in `Appointment.hostKey`. */
+  hostKey: string;
 }
 
 /** A service: one Cal.com event type; `name`, `keywords` and `active` are local. */
@@ -17,6 +19,8 @@ export interface Service {
   active: boolean;
   keywords: string[];
   hosts: ServiceHost[];
+  /** The host key our own bookings of it get (`event-type:<id>` for a team event type). */
+  hostKey: string;
   isDefault: boolean;
   teamId: number | null;
   inCalcom: boolean;
@@ -34,7 +38,9 @@ export const SERVICE_FIELDS = gql`
     hosts {
       calUserId
       name
+      hostKey
     }
+    hostKey
     isDefault
     teamId
     inCalcom
