@@ -96,11 +96,12 @@ describe('Evolution API provider', () => {
     });
 
     it('answers Evolution without the page security headers, keeping nosniff and the request id (401 and 200 alike)', async () => {
+      const phone = newPhone();
       for (const token of [alpha.inboundToken, 'errado']) {
         const response = await fetch(`${h.url}/api/whatsapp/evolution/${alpha.company.id}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify(upsert(newPhone())),
+          body: JSON.stringify(upsert(phone)),
         });
         expect(response.status).toBe(token === 'errado' ? 401 : 200);
         expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -112,6 +113,8 @@ describe('Evolution API provider', () => {
       const graphql = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
       expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(graphql.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      // The accepted message is answered before the next test counts rows.
+      await waitReplies(phone, 1);
     });
 
     it('accepts the token as Bearer or ?token=, and refuses bad bodies with a 400 and nothing stored', async () => {

@@ -119,7 +119,8 @@ describe('WhatsApp Cloud API', () => {
 
     it('answers Meta without the page security headers, keeping nosniff and the request id (GET and POST, 200 and 401 alike)', async () => {
       const url = `${h.url}/api/whatsapp/cloud/${alpha.id}`;
-      const body = JSON.stringify(graph.messagesPayload(PN_ALPHA, [{ from: newPhone(), text: 'oi' }]));
+      // Signed, for another business number: accepted (200) and ignored, so nothing is left running.
+      const body = JSON.stringify(graph.messagesPayload('109999999999999', [{ from: newPhone(), text: 'oi' }]));
       const sign = (secret: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
       const responses = [
         await fetch(`${url}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${encodeURIComponent(alpha.verifyToken)}`),
