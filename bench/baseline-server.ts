@@ -99,6 +99,46 @@ app.post<{ Params: { companyId: string }; Body: Record<string, unknown> }>('/inb
   return { ok: true };
 });
 
+/** companyId → SHA-256 of its inbound token / its Cloud API app secret (the bench passes them). */
+const inboundTokenHashes = new Map(Object.entries(JSON.parse(process.env.BENCH_INBOUND_TOKENS ?? '{}') as Record<string, string>).map(([id, token]) => [id, sha256(token)]));
+const cloudSecrets = new Map(Object.entries(JSON.parse(process.env.BENCH_CLOUD_SECRETS ?? '{}') as Record<string, string>));
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * The Evolution floor: the Bearer token compared (as SHA-256, in constant time, like the product)
+ * with the company's, held in memory, then the message inserted as one row.
+ */
+app.post<{ Params: { companyId: string }; Body: { data?: { key?: { id?: string } } } }>('/inbound-evolution/:companyId', async (req, reply) => {
+  const expected = inboundTokenHashes.get(req.params.companyId);
+  const auth = req.headers.authorization ?? '';
+  if (!expected || !auth.startsWith('Bearer ') || !timingSafeEqual(sha256(auth.slice(7)), expected)) return reply.code(401).send({ error: 'token inválido' });
+  await pool.query('insert into bench_inbound_rows (company_id, message_id, body) values ($1, $2, $3)', [req.params.companyId, String(req.body.data?.key?.id ?? ''), req.body]);
+  return { ok: true };
+});
+
+/**
+ * The Cloud API floor: `X-Hub-Signature-256` checked over the raw bytes with the company's app
+ * secret (held in memory), the body parsed only then, the first message inserted as one row.
+ */
+await app.register(async (scope) => {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  scope.post<{ Params: { companyId: string } }>('/inbound-cloud/:companyId', async (req, reply) => {
+    const raw = req.body as Buffer;
+    const appSecret = cloudSecrets.get(req.params.companyId);
+    const given = Buffer.from(String(req.headers['x-hub-signature-256'] ?? ''));
+    const expected = appSecret === undefined ? undefined : Buffer.from(`sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`);
+    if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send({ error: 'assinatura inválida' });
+    const body = JSON.parse(raw.toString('utf8')) as { entry?: Array<{ changes?: Array<{ value?: { messages?: Array<{ id?: string }> } }> }> };
+    const messageId = String(body.entry?.[0]?.changes?.[0]?.value?.messages?.[0]?.id ?? '');
+    await pool.query('insert into bench_inbound_rows (company_id, message_id, body) values ($1, $2, $3)', [req.params.companyId, messageId, body]);
+    return { ok: true };
+  });
+});
+
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {

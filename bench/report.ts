@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Section } from './support/context.js';
 
 export interface Report {
@@ -18,6 +18,8 @@ const END = '<!-- bench:end -->';
  * plans, before/after notes) is kept across runs.
  */
 export function writeReport(dir: string, report: Report): void {
+  // BENCH_RESULTS_DIR may name a directory that does not exist yet: an hour's run is not lost to it.
+  mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/results.json`, JSON.stringify(report, (key, value) => (key === 'files' ? undefined : value), 2) + '\n');
   for (const section of report.sections) for (const [name, content] of Object.entries(section.files ?? {})) writeFileSync(`${dir}/${name}`, content);
   const generated = render(report);

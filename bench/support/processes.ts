@@ -108,10 +108,10 @@ export async function startServer(options: ServerOptions = {}): Promise<Child> {
 }
 
 /** The bare Fastify + pg baseline routes (bench/baseline-server.ts). */
-export async function startBaseline(databaseUrl: string, webhookSecret: string, options: { runtimeLog?: string } = {}): Promise<Child> {
+export async function startBaseline(databaseUrl: string, webhookSecret: string, options: { runtimeLog?: string; env?: Record<string, string> } = {}): Promise<Child> {
   const port = await freePort();
   const logging = runtimeLogging(options.runtimeLog);
-  const env = { ...(process.env as Record<string, string>), DATABASE_URL: databaseUrl, PORT: String(port), WEBHOOK_SECRET: webhookSecret, ...logging.env };
+  const env = { ...(process.env as Record<string, string>), DATABASE_URL: databaseUrl, PORT: String(port), WEBHOOK_SECRET: webhookSecret, ...logging.env, ...options.env };
   return launch([...profileArgs(), ...logging.args, BASELINE_MAIN], env, `http://127.0.0.1:${port}`, '/healthz', 30_000);
 }
 

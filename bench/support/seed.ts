@@ -23,7 +23,7 @@ export interface SeededCompany {
  * Applies the product's migrations to `url` and creates `count` companies (with a webhook secret and
  * API keys) through the product's own services, as the CLI does.
  */
-export async function seedCompanies(url: string, count: number, settings: CompanySettings = {}): Promise<SeededCompany[]> {
+export async function seedCompanies(url: string, count: number, settings: CompanySettings = {}, firstNumber = 1): Promise<SeededCompany[]> {
   const orm = await openOrm(url, 4);
   try {
     await migrate(orm);
@@ -33,7 +33,7 @@ export async function seedCompanies(url: string, count: number, settings: Compan
     const seeded: SeededCompany[] = [];
     for (let i = 0; i < count; i++) {
       const em = orm.em.fork();
-      const name = `Empresa ${String(i + 1).padStart(2, '0')}`;
+      const name = `Empresa ${String(i + firstNumber).padStart(2, '0')}`;
       const { company, inboundToken } = await companies.create(em, { calWebhookSecret: WEBHOOK_SECRET, ...settings, name });
       const read = await auth.createApiKey(em, { companyId: company.id, scope: 'read', name: 'bench-read' });
       const write = await auth.createApiKey(em, { companyId: company.id, scope: 'write', name: 'bench-write' });

@@ -95,6 +95,28 @@ describe('Evolution API provider', () => {
       expect(await counts()).toEqual(before);
     });
 
+    it('answers Evolution without the page security headers, keeping nosniff and the request id (401 and 200 alike)', async () => {
+      const phone = newPhone();
+      for (const token of [alpha.inboundToken, 'errado']) {
+        const response = await fetch(`${h.url}/api/whatsapp/evolution/${alpha.company.id}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(upsert(phone)),
+        });
+        expect(response.status).toBe(token === 'errado' ? 401 : 200);
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(response.headers.get('content-security-policy')).toBeNull();
+        expect(response.headers.get('x-frame-options')).toBeNull();
+      }
+      // The panel's routes keep them.
+      const graphql = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(graphql.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      // The accepted message is answered before the next test counts rows.
+      await waitReplies(phone, 1);
+    });
+
     it('accepts the token as Bearer or ?token=, and refuses bad bodies with a 400 and nothing stored', async () => {
       const phone = newPhone();
       expect((await post(alpha.company.id, upsert(phone), { authorization: `Bearer ${alpha.inboundToken}` })).status).toBe(200);

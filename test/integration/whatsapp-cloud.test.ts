@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { CLOUD_API_TEXTS } from '../../server/platform/messages.js';
@@ -115,6 +115,30 @@ describe('WhatsApp Cloud API', () => {
       expect((await get('not-a-uuid', `hub.mode=subscribe&hub.challenge=1&hub.verify_token=${token}`)).status).toBe(403);
       expect((await get(alpha.id, `hub.mode=subscribe&hub.verify_token=${token}`)).status).toBe(400);
       expect((await get(alpha.id, `hub.mode=subscribe&hub.challenge=%3Cscript%3E&hub.verify_token=${token}`)).status).toBe(400);
+    });
+
+    it('answers Meta without the page security headers, keeping nosniff and the request id (GET and POST, 200 and 401 alike)', async () => {
+      const url = `${h.url}/api/whatsapp/cloud/${alpha.id}`;
+      // Signed, for another business number: accepted (200) and ignored, so nothing is left running.
+      const body = JSON.stringify(graph.messagesPayload('109999999999999', [{ from: newPhone(), text: 'oi' }]));
+      const sign = (secret: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      const responses = [
+        await fetch(`${url}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${encodeURIComponent(alpha.verifyToken)}`),
+        await fetch(`${url}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=errado`),
+        await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(alpha.appSecret) }, body }),
+        await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign('errado') }, body }),
+      ];
+      expect(responses.map((r) => r.status)).toEqual([200, 403, 200, 401]);
+      for (const response of responses) {
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(response.headers.get('content-security-policy')).toBeNull();
+        expect(response.headers.get('x-frame-options')).toBeNull();
+      }
+      // The panel's routes keep them.
+      const graphql = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(graphql.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     });
   });
 

@@ -47,7 +47,9 @@ export async function registerCloudRoutes(app: FastifyInstance, { orm, services 
     });
     scope.addHook('onRequest', rateLimitHook(services.config.publicRateLimit, Date.now, knownCompany));
 
-    scope.get<CloudRoute>(CLOUD_PATH, async (req, reply) => {
+    // Meta's servers read the answers, no browser: no page security headers (see FastifyContextConfig).
+    const machineOnly = { config: { browserHeaders: false as const } };
+    scope.get<CloudRoute>(CLOUD_PATH, machineOnly, async (req, reply) => {
       const { companyId } = req.params;
       const query = req.query;
       const keys = await services.companies.cloudWebhookKeys(orm.em, companyId);
@@ -61,7 +63,7 @@ export async function registerCloudRoutes(app: FastifyInstance, { orm, services 
       return reply.type('text/plain; charset=utf-8').send(challenge);
     });
 
-    scope.post<CloudRoute>(CLOUD_PATH, async (req, reply) => {
+    scope.post<CloudRoute>(CLOUD_PATH, machineOnly, async (req, reply) => {
       const { companyId } = req.params;
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const keys = await services.companies.cloudWebhookKeys(orm.em, companyId);

@@ -23,6 +23,8 @@ export function registerEvolutionInbound(app: FastifyInstance, { orm, services }
     return (await services.companies.exists(orm.em, companyId)) ? companyId : undefined;
   };
   const options = {
+    // Evolution's server reads the answer, no browser: no page security headers (see FastifyContextConfig).
+    config: { browserHeaders: false as const },
     // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
     onRequest: [rateLimitHook(services.config.publicRateLimit, Date.now, knownCompany), async (req: FastifyRequest<EvolutionRoute>, reply: FastifyReply) => {
       const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
