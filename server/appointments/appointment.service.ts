@@ -4,37 +4,35 @@
  * error translation and calendar-event application live beside it (appointment-input.ts,
  * appointment-page.ts, calendar-errors.ts, calendar-sync.ts).
  */
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { audit, type Actor } from '../audit/audit.service.js';
 import { requireWrite } from '../auth/tenant.js';
-import { CalendarError, type CalendarAttendanceEvent, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
+import type { CalendarAttendanceEvent, CalendarBooking, CalendarEvent, CalendarGateway, CalendarSlot } from '../calcom/calendar.gateway.js';
 import type { CompanyIntegrations, CompanyService } from '../companies/company.service.js';
 import { isUuid } from '../shared/ids.js';
 import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
-import { toE164 } from '../shared/phone.js';
 import { Appointment, type AppointmentSource, type Attendance, type ClientConfirmation } from './appointment.entity.js';
 import { AttendanceBook } from './attendance.js';
-import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
-import { listPage, MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
+import { validateBooking, type BookInput } from './appointment-input.js';
+import { listPage, type ListFilter, type Page } from './appointment-page.js';
+import { BookingClaims, flushClaim, serviceBooking } from './booking-claim.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
-import { CalendarSync, lockHostSlot, type ApplyResult } from './calendar-sync.js';
-import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
-import { withServiceTarget, type ServiceDirectory, type ServiceTarget } from './service-target.js';
+import { CalendarSync, type ApplyResult } from './calendar-sync.js';
+import { defaultTarget, type BookingTarget } from './host-key.js';
+import { announceWithOverlaps, overlapping, overlapReport } from './overlaps.js';
+import type { ServiceDirectory } from './service-target.js';
+import { AppointmentChangeKind, mapAppointment, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
 export { hostKeyOf, type BookingTarget } from './host-key.js';
-import { AppointmentChangeKind, OVERLAP_LOOKBACK_HOURS, mapAppointment, overlapsSql, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
+export { DEFAULT_OVERLAP_RANGE_DAYS, MAX_OVERLAP_RANGE_DAYS } from './overlaps.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 const MAX_RANGE_DAYS = 62;
-/** Widest window the overlap diagnostic reads at once. */
-export const MAX_OVERLAP_RANGE_DAYS = 366;
-/** The overlap diagnostic's window when none is given. */
-export const DEFAULT_OVERLAP_RANGE_DAYS = 90;
 
 /** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
 export interface Scope {
@@ -73,6 +71,7 @@ export class AppointmentService {
   private readonly sync: CalendarSync;
   private readonly observers: AppointmentObserver[] = [];
   private readonly attendanceBook: AttendanceBook;
+  private readonly claims: BookingClaims;
 
   constructor(
     private readonly companies: CompanyService,
@@ -86,6 +85,7 @@ export class AppointmentService {
   ) {
     this.sync = new CalendarSync(this, metrics);
     this.attendanceBook = new AttendanceBook(this, metrics);
+    this.claims = new BookingClaims(this, calendar, metrics, services);
   }
 
   /** One page of the company's agenda (see appointment-page.ts). */
@@ -108,7 +108,7 @@ export class AppointmentService {
     checkScope(scope, 'read');
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
-    const { company } = await this.bookingTarget(em, scope.companyId, serviceId, options.allowInactive);
+    const { company } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
     const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);
@@ -125,15 +125,15 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
-    const { company, target: service } = await this.bookingTarget(em, scope.companyId, clean.serviceId);
+    const { company, target: service } = await this.claims.target(em, scope.companyId, clean.serviceId);
     const booking = target ?? serviceBooking(service) ?? defaultTarget(company.cal);
     if (!company.cal.apiKey || !booking) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
     }
 
-    const claim = await this.claim(em, scope, clean, source, booking, service);
-    return this.completeClaim(em, scope, company, claim, source, false, booking.eventTypeId);
+    const claim = await this.claims.claim(em, scope, clean, source, booking, service);
+    return this.claims.complete(em, scope, company, claim, source, false, booking.eventTypeId);
   }
 
   /**
@@ -144,42 +144,14 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
-    const { company, target: service } = await this.bookingTarget(em, scope.companyId, claim.serviceId, true);
-    return this.completeClaim(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
+    const { company, target: service } = await this.claims.target(em, scope.companyId, claim.serviceId, true);
+    return this.claims.complete(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
   }
 
   /** The company's service on a Cal.com event type; null when unknown (not synced) or without services. */
   async serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null> {
     if (!this.services || typeof eventTypeId !== 'number') return null;
     return this.services.serviceIdForEventType(em, companyId, eventTypeId);
-  }
-
-  /** The company's settings for a service's event type, and the service (null: the company's own event type). */
-  private async bookingTarget(em: EntityManager, companyId: string, serviceId: string | null, allowInactive = false): Promise<{ company: CompanyIntegrations; target: ServiceTarget | null }> {
-    const company = await this.integrations(em, companyId);
-    const target = this.services ? await this.services.target(em, companyId, serviceId, { defaultEventTypeId: company.cal.eventTypeId, allowInactive }) : null;
-    return { company: withServiceTarget(company, target), target };
-  }
-
-  /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
-  private async completeClaim(em: EntityManager, scope: Scope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean, eventTypeId?: number): Promise<Appointment> {
-    let booking: CalendarBooking;
-    try {
-      booking = await this.calendar.book(company, {
-        appointmentId: claim.id,
-        ...(eventTypeId ? { eventTypeId } : {}),
-        start: claim.startAt,
-        name: claim.clientName,
-        email: claim.clientEmail,
-        phone: claim.clientPhone ? toE164(claim.clientPhone) : null,
-        notes: claim.notes,
-        reconcileFirst,
-      });
-    } catch (error) {
-      await this.release(em, scope, claim.id, error);
-      throw this.toDomainError(error, scope.companyId);
-    }
-    return this.confirm(em, scope, claim.id, booking, source);
   }
 
   async cancel(
@@ -265,7 +237,7 @@ export class AppointmentService {
         to: { start: row.startAt.toISOString(), uid: row.calBookingUid },
         reason,
       });
-      await this.flushClaim(tx);
+      await flushClaim(tx);
       await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED, scope.actor);
       return row;
     });
@@ -376,78 +348,23 @@ export class AppointmentService {
     this.observers.push(observer);
   }
 
-  /**
-   * Announces a change of `appointment` with its `overlaps`, and re-announces the appointments of the
-   * same host it overlaps (their `overlaps` changes with it: a booking on top of them, a cancellation).
-   */
+  /** Tells the observers, then announces the change and re-announces its overlap partners (overlaps.ts). */
   async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind, actor?: Actor): Promise<void> {
     for (const observer of this.observers) await observer.appointmentChanged(em, appointment, actor);
-    const partners = await this.overlapPartners(em, appointment);
-    await this.notifyView(em, appointment.companyId, mapAppointment(appointment, partners.length > 0), kind);
-    if (partners.length === 0) return;
-    if (appointment.status !== 'CANCELLED' && (kind === AppointmentChangeKind.CREATED || kind === AppointmentChangeKind.RESCHEDULED)) {
-      this.metrics.diagnostics.inc({ company: appointment.companyId, symptom: 'booking_overlap' });
-    }
-    const rows = await em.find(Appointment, { companyId: appointment.companyId, id: { $in: partners } });
-    const overlapping = await this.overlapping(em, appointment.companyId, partners);
-    for (const row of rows) {
-      await this.notifyView(em, row.companyId, mapAppointment(row, overlapping.has(row.id)), AppointmentChangeKind.UPDATED);
-    }
+    await announceWithOverlaps(em, appointment, kind, this, this.metrics);
   }
 
   /** The API shape of one appointment, `overlaps` included. */
   async view(em: EntityManager, scope: Scope, row: Appointment): Promise<AppointmentView> {
     checkScope(scope, 'read');
     if (row.companyId !== scope.companyId) throw domainError('APPOINTMENT_NOT_FOUND');
-    return mapAppointment(row, (await this.overlapping(em, row.companyId, [row.id])).has(row.id));
+    return mapAppointment(row, (await overlapping(em, row.companyId, [row.id])).has(row.id));
   }
 
-  /**
-   * Live appointments in [from, to) that overlap another live one of the same host, in start order
-   * (at most `limit`), and how many there are: Diagnóstico's "horário sobreposto". The range is
-   * bounded so the check reads a window of the agenda, not its whole future.
-   */
+  /** Diagnóstico's "horário sobreposto": overlapping live appointments in [from, to) (see overlaps.ts). */
   async overlapReport(em: EntityManager, scope: Scope, from: Date, to: Date, limit: number): Promise<{ total: number; appointments: AppointmentView[] }> {
     checkScope(scope, 'read');
-    if (!(from < to)) throw domainError('RANGE_ORDER');
-    if (to.getTime() - from.getTime() > MAX_OVERLAP_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_OVERLAP_RANGE_DAYS });
-    const rows = await em.getConnection().execute<Array<Record<string, unknown> & { total: string }>>(
-      `select a.*, count(*) over () as total from appointments a
-        where a.company_id = ? and a.start_at > ?::timestamptz - interval '${OVERLAP_LOOKBACK_HOURS} hours' and a.start_at < ? and a.end_at > ?
-          and a.status <> 'CANCELLED' and a.host_key is not null and ${overlapsSql('a')}
-        order by a.start_at, a.id limit ?`,
-      [scope.companyId, from, to, from, Math.max(0, Math.min(limit, MAX_PAGE))],
-      'all',
-      em.getTransactionContext(),
-    );
-    const total = Number(rows[0]?.total ?? 0);
-    return { total, appointments: rows.map(({ total: _total, ...r }) => mapAppointment(em.map(Appointment, r), true)) };
-  }
-
-  /** Which of `ids` overlap another live appointment of their host (one statement). */
-  private async overlapping(em: EntityManager, companyId: string, ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await em.getConnection().execute<Array<{ id: string }>>(
-      `select a.id from appointments a where a.company_id = ? and a.id in (${ids.map(() => '?').join(', ')}) and ${overlapsSql('a')}`,
-      [companyId, ...ids],
-      'all',
-      em.getTransactionContext(),
-    );
-    return new Set(rows.map((r) => r.id));
-  }
-
-  /** Live appointments of the same host whose time overlaps `row`'s (whatever `row`'s own status). */
-  private async overlapPartners(em: EntityManager, row: Appointment): Promise<string[]> {
-    if (!row.hostKey) return [];
-    const rows = await em.getConnection().execute<Array<{ id: string }>>(
-      `select id from appointments
-        where company_id = ? and host_key = ? and status <> 'CANCELLED' and id <> ?
-          and start_at > ?::timestamptz - interval '${OVERLAP_LOOKBACK_HOURS} hours' and start_at < ? and end_at > ?`,
-      [row.companyId, row.hostKey, row.id, row.startAt, row.endAt, row.startAt],
-      'all',
-      em.getTransactionContext(),
-    );
-    return rows.map((r) => r.id);
+    return overlapReport(em, scope.companyId, from, to, limit);
   }
 
   /** Announces a change (delivered when the caller's transaction commits). */
@@ -458,7 +375,7 @@ export class AppointmentService {
   /** Loads a change that was too large for NOTIFY (see PgEventBus.registerReload). */
   async reloadChange(em: EntityManager, companyId: string, ref: { kind: AppointmentChangeKind; id: string }) {
     const row = await em.findOne(Appointment, { id: ref.id, companyId });
-    return row ? { kind: ref.kind, appointment: mapAppointment(row, (await this.overlapping(em, companyId, [row.id])).has(row.id)) } : null;
+    return row ? { kind: ref.kind, appointment: mapAppointment(row, (await overlapping(em, companyId, [row.id])).has(row.id)) } : null;
   }
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
@@ -477,117 +394,11 @@ export class AppointmentService {
     if (booking.host?.name) row.hostName = booking.host.name;
   }
 
-  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource, target: BookingTarget, service: ServiceTarget | null): Promise<Appointment> {
-    const hostKey = hostKeyOf(target);
-    try {
-      return await em.transactional(async (tx) => {
-        if (hostKey) await lockHostSlot(tx, scope.companyId, hostKey, input.start);
-        const row = tx.create(Appointment, {
-          companyId: scope.companyId,
-          status: 'PENDING',
-          title: `Reunião com ${input.clientName}`,
-          startAt: input.start,
-          // Cal.com returns the real end; until then the service's length (30 minutes without one).
-          endAt: new Date(input.start.getTime() + (service?.durationMinutes ?? 30) * 60_000),
-          clientName: input.clientName,
-          clientPhone: input.clientPhone,
-          clientEmail: input.clientEmail,
-          notes: input.notes,
-          source,
-          contactId: input.contactId ?? null,
-          serviceId: service?.id ?? null,
-          searchText: appointmentSearchText(input.clientName, input.clientPhone, input.clientEmail),
-          hostKey,
-          hostName: target.hostName ?? null,
-          hostClaim: true,
-          createdAt: new Date(),
-          updatedAt: new Date(),
-        });
-        audit(tx, scope.companyId, scope.actor, 'appointment.requested', `appointment:${row.id}`, {
-          start: input.start.toISOString(),
-          source,
-          host: row.hostKey,
-          ...(service ? { serviceId: service.id, eventTypeId: service.calEventTypeId } : {}),
-        });
-        await tx.flush();
-        return row;
-      });
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        throw domainError('SLOT_TAKEN');
-      }
-      throw error;
-    }
-  }
-
-  private async release(em: EntityManager, scope: Scope, id: string, cause: unknown): Promise<void> {
-    await em.transactional(async (tx) => {
-      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      // A webhook may already have confirmed it (Cal.com accepted after all): keep that.
-      if (!row || row.status !== 'PENDING' || row.calBookingUid) return;
-      tx.remove(row);
-      audit(tx, scope.companyId, scope.actor, 'appointment.booking_failed', `appointment:${id}`, {
-        reason: cause instanceof Error ? cause.message : String(cause),
-        kind: cause instanceof CalendarError ? cause.kind : 'error',
-      });
-      await tx.flush();
-    });
-  }
-
-  private async confirm(em: EntityManager, scope: Scope, id: string, booking: CalendarBooking, source: AppointmentSource): Promise<Appointment> {
-    const row = await em.transactional(async (tx) => {
-      const current = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!current) return null;
-      const firstConfirmation = !current.calBookingUid;
-      this.applyBooking(current, booking);
-      if (current.status === 'PENDING') current.status = booking.status === 'pending' ? 'PENDING' : 'CONFIRMED';
-      audit(tx, scope.companyId, scope.actor, 'appointment.booked', `appointment:${current.id}`, {
-        uid: booking.uid,
-        start: booking.start.toISOString(),
-        meetingUrl: booking.meetingUrl,
-        source,
-      });
-      await this.flushClaim(tx);
-      if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED, scope.actor);
-      return current;
-    });
-    if (!row) {
-      // Reconciliation released our claim meanwhile (no booking found for it in time); do not leave
-      // our late duplicate behind in Cal.com.
-      const company = await this.integrations(em, scope.companyId);
-      await this.calendar.cancel(company, booking.uid, 'Horário ocupado por outra reserva').catch(() => {});
-      throw domainError('SLOT_TAKEN');
-    }
-    if (row.status === 'CONFIRMED') this.metrics.appointmentsConfirmed.inc({ company: scope.companyId, source: source.toLowerCase() });
-    if (!row.meetingUrl) this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'meeting_link_missing' });
-    return row;
-  }
-
-  private async flushClaim(tx: EntityManager): Promise<void> {
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        throw domainError('SLOT_OCCUPIED');
-      }
-      throw error;
-    }
-  }
-
   private async calendarCall<T>(companyId: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      throw this.toDomainError(error, companyId);
+      throw calendarDomainError(error, companyId, this.metrics);
     }
   }
-
-  private toDomainError(error: unknown, companyId: string): unknown {
-    return calendarDomainError(error, companyId, this.metrics);
-  }
-}
-
-/** The booking target of a service: its event type, and its host when one Cal.com user runs it. */
-function serviceBooking(service: ServiceTarget | null): BookingTarget | null {
-  return service ? { eventTypeId: service.calEventTypeId, hostUserId: service.hostUserId, hostName: service.hostName } : null;
 }
