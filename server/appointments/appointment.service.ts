@@ -1,12 +1,12 @@
 /*
- * Over 300 lines on purpose: this class is the single owner of `appointments` (issue 15), so every
- * write and every read other rooms use is one of its methods. Input checks, the page query, calendar
- * error translation and calendar-event application live beside it (appointment-input.ts,
- * appointment-page.ts, calendar-errors.ts, calendar-sync.ts).
+ * The single owner of `appointments` (issue 15): every write and every read other rooms use is one of
+ * its public methods, each checking its Scope first. Over 300 lines on purpose, as that one facade; the
+ * work lives beside it by role: booking-claim.ts (claim, Cal.com booking, confirm or release),
+ * booking-changes.ts (cancel, client confirmation, reschedule), overlaps.ts, calendar-sync.ts,
+ * attendance.ts, appointment-input.ts, appointment-page.ts, calendar-errors.ts.
  */
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { audit, type Actor } from '../audit/audit.service.js';
+import type { Actor } from '../audit/audit.service.js';
 import { requireWrite } from '../auth/tenant.js';
 import type { CalendarAttendanceEvent, CalendarBooking, CalendarEvent, CalendarGateway, CalendarSlot } from '../calcom/calendar.gateway.js';
 import type { CompanyIntegrations, CompanyService } from '../companies/company.service.js';
@@ -18,7 +18,8 @@ import { Appointment, type AppointmentSource, type Attendance, type ClientConfir
 import { AttendanceBook } from './attendance.js';
 import { validateBooking, type BookInput } from './appointment-input.js';
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
-import { BookingClaims, flushClaim, serviceBooking } from './booking-claim.js';
+import { BookingChanges, type CancelVia } from './booking-changes.js';
+import { BookingClaims, serviceBooking } from './booking-claim.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
 import { defaultTarget, type BookingTarget } from './host-key.js';
@@ -42,7 +43,7 @@ export interface Scope {
   canWrite?: boolean;
 }
 
-export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
+export type { CancelVia } from './booking-changes.js';
 
 /**
  * Told of every appointment change, inside the change's transaction, right before it is published
@@ -72,6 +73,7 @@ export class AppointmentService {
   private readonly observers: AppointmentObserver[] = [];
   private readonly attendanceBook: AttendanceBook;
   private readonly claims: BookingClaims;
+  private readonly changes: BookingChanges;
 
   constructor(
     private readonly companies: CompanyService,
@@ -86,6 +88,7 @@ export class AppointmentService {
     this.sync = new CalendarSync(this, metrics);
     this.attendanceBook = new AttendanceBook(this, metrics);
     this.claims = new BookingClaims(this, calendar, metrics, services);
+    this.changes = new BookingChanges(this, calendar, metrics);
   }
 
   /** One page of the company's agenda (see appointment-page.ts). */
@@ -163,44 +166,13 @@ export class AppointmentService {
     options: { clientConfirmation?: ClientConfirmation } = {},
   ): Promise<Appointment> {
     checkScope(scope, 'write');
-    const cleanReason = reason?.trim().slice(0, 500) || null;
-    const current = await this.get(em, scope, id);
-    if (!current) throw domainError('APPOINTMENT_NOT_FOUND');
-    if (current.status === 'CANCELLED') return current;
-    if (current.calBookingUid) {
-      const company = await this.integrations(em, scope.companyId);
-      await this.calendarCall(scope.companyId, () => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
-    }
-    return em.transactional(async (tx) => {
-      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const confirmation = options.clientConfirmation;
-      if (row.status === 'CANCELLED' && (!confirmation || row.clientConfirmation === confirmation)) return row; // a webhook got here first
-      const wasCancelled = row.status === 'CANCELLED';
-      row.status = 'CANCELLED';
-      if (!wasCancelled) row.cancellationReason = cleanReason;
-      if (confirmation) row.clientConfirmation = confirmation;
-      audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via, ...(confirmation ? { clientConfirmation: confirmation } : {}) });
-      await tx.flush();
-      await this.publish(tx, row, wasCancelled ? AppointmentChangeKind.UPDATED : AppointmentChangeKind.CANCELLED, scope.actor);
-      if (!wasCancelled) this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
-      return row;
-    });
+    return this.changes.cancel(em, scope, id, reason, via, options);
   }
 
   /** The client answered a reminder with "1"/"confirmo": CONFIRMED, audited, published. */
   async confirmByClient(em: EntityManager, scope: Scope, id: string): Promise<Appointment> {
     checkScope(scope, 'write');
-    return em.transactional(async (tx) => {
-      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!row || row.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
-      if (row.clientConfirmation === 'CONFIRMED') return row;
-      const previous = row.clientConfirmation;
-      row.clientConfirmation = 'CONFIRMED';
-      audit(tx, scope.companyId, scope.actor, 'appointment.client_confirmed', `appointment:${row.id}`, { from: previous, start: row.startAt.toISOString() });
-      await tx.flush();
-      await this.publish(tx, row, AppointmentChangeKind.UPDATED, scope.actor);
-      return row;
-    });
+    return this.changes.confirmByClient(em, scope, id);
   }
 
   /**
@@ -214,33 +186,7 @@ export class AppointmentService {
   /** Moves a booking to a new slot in Cal.com, keeping our appointment id. */
   async reschedule(em: EntityManager, scope: Scope, id: string, start: Date, reason: string | null): Promise<Appointment> {
     checkScope(scope, 'write');
-    const current = await this.get(em, scope, id);
-    if (!current || current.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
-    if (!current.calBookingUid) throw domainError('APPOINTMENT_NOT_CONFIRMED');
-    // Check our own claims on this host before moving the booking in Cal.com: afterwards the claim
-    // index could only refuse our row, leaving Cal.com and us disagreeing.
-    const clash = current.hostKey
-      ? await em.findOne(Appointment, { companyId: scope.companyId, hostKey: current.hostKey, hostClaim: true, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } })
-      : null;
-    if (clash) throw domainError('SLOT_TAKEN');
-    const company = await this.integrations(em, scope.companyId);
-    const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
-    return em.transactional(async (tx) => {
-      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const previous = { start: row.startAt.toISOString(), uid: row.calBookingUid };
-      this.applyBooking(row, booking);
-      row.status = 'RESCHEDULED';
-      // The new slot was our own choice: it is held like any claim of ours (even for a Cal.com-made booking).
-      row.hostClaim = row.hostKey !== null;
-      audit(tx, scope.companyId, scope.actor, 'appointment.rescheduled', `appointment:${row.id}`, {
-        from: previous,
-        to: { start: row.startAt.toISOString(), uid: row.calBookingUid },
-        reason,
-      });
-      await flushClaim(tx);
-      await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED, scope.actor);
-      return row;
-    });
+    return this.changes.reschedule(em, scope, id, start, reason);
   }
 
   /**
@@ -286,13 +232,7 @@ export class AppointmentService {
   /** Removes a claim the calendar has no booking for; false when it is no longer an open claim. */
   async releaseClaim(em: EntityManager, scope: Scope, id: string, reason: string): Promise<boolean> {
     checkScope(scope, 'write');
-    return em.transactional(async (tx) => {
-      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
-      if (!row) return false;
-      tx.remove(row);
-      audit(tx, scope.companyId, scope.actor, 'appointment.claim_released', `appointment:${row.id}`, { reason });
-      return true;
-    });
+    return this.claims.releaseOpen(em, scope, id, reason);
   }
 
   /** A contact's live upcoming meetings: booked by that contact, or by anyone with one of `phones`. */

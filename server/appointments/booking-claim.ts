@@ -65,6 +65,17 @@ export class BookingClaims {
     return this.confirm(em, scope, claim.id, booking, source);
   }
 
+  /** Removes a claim the calendar has no booking for; false when it is no longer an open claim. */
+  async releaseOpen(em: EntityManager, scope: ClaimScope, id: string, reason: string): Promise<boolean> {
+    return em.transactional(async (tx) => {
+      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
+      if (!row) return false;
+      tx.remove(row);
+      audit(tx, scope.companyId, scope.actor, 'appointment.claim_released', `appointment:${row.id}`, { reason });
+      return true;
+    });
+  }
+
   /** Inserts the PENDING claim on the host's slot; a concurrent claim of the same host and start is SLOT_TAKEN. */
   async claim(em: EntityManager, scope: ClaimScope, input: ValidBooking, source: AppointmentSource, target: BookingTarget, service: ServiceTarget | null): Promise<Appointment> {
     const hostKey = hostKeyOf(target);
