@@ -7,7 +7,6 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../audit/audit.service.js';
-import { requireWrite } from '../auth/tenant.js';
 import type { CalendarAttendanceEvent, CalendarBooking, CalendarEvent, CalendarGateway, CalendarSlot } from '../calcom/calendar.gateway.js';
 import type { CompanyIntegrations, CompanyService } from '../companies/company.service.js';
 import { isUuid } from '../shared/ids.js';
@@ -16,6 +15,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
 import { Appointment, type AppointmentSource, type Attendance, type ClientConfirmation } from './appointment.entity.js';
 import { AttendanceBook } from './attendance.js';
+import { checkScope, type AppointmentObserver, type Scope } from './scope.js';
 import { validateBooking, type BookInput } from './appointment-input.js';
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
 import { BookingChanges, type CancelVia } from './booking-changes.js';
@@ -35,34 +35,8 @@ export { DEFAULT_OVERLAP_RANGE_DAYS, MAX_OVERLAP_RANGE_DAYS } from './overlaps.j
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 const MAX_RANGE_DAYS = 62;
 
-/** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
-export interface Scope {
-  companyId: string;
-  actor: Actor;
-  /** False for read-only API keys (a Tenant); absent for internal callers. */
-  canWrite?: boolean;
-}
-
 export type { CancelVia } from './booking-changes.js';
-
-/**
- * Told of every appointment change, inside the change's transaction, right before it is published
- * (the reminders plan, move or drop their rows here). Every write path — WhatsApp, panel, API, Cal.com
- * webhook, reconciliation — publishes through `publish`, so this is the one hook.
- */
-export interface AppointmentObserver {
-  /** `actor`: who made the change, when the caller knows (absent for calendar events). */
-  appointmentChanged(tx: EntityManager, appointment: Appointment, actor?: Actor): Promise<void>;
-}
-
-/**
- * Checked on the first line of every public method: the scope names a company, and a write needs
- * write permission (read-only API keys are refused before anything is read or sent to Cal.com).
- */
-function checkScope(scope: Scope, access: 'read' | 'write'): void {
-  if (!scope || !isUuid(scope.companyId)) throw domainError('SCOPE_INVALID');
-  if (access === 'write') requireWrite(scope);
-}
+export type { AppointmentObserver, Scope } from './scope.js';
 
 /**
  * The only owner of `appointments`: every write (book, cancel, reschedule, a calendar event, a
