@@ -1,69 +1,42 @@
 /*
- * Over 300 lines on purpose: this class is the single owner of `appointments` (issue 15), so every
- * write and every read other rooms use is one of its methods. Input checks, the page query, calendar
- * error translation and calendar-event application live beside it (appointment-input.ts,
- * appointment-page.ts, calendar-errors.ts, calendar-sync.ts).
+ * The single owner of `appointments` (issue 15): every write and every read other rooms use is one of
+ * its public methods, each checking its Scope first. Over 300 lines on purpose, as that one facade; the
+ * work lives beside it by role: booking-claim.ts (claim, Cal.com booking, confirm or release),
+ * booking-changes.ts (cancel, client confirmation, reschedule), overlaps.ts, calendar-sync.ts,
+ * attendance.ts, appointment-input.ts, appointment-page.ts, calendar-errors.ts.
  */
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { audit, type Actor } from '../audit/audit.service.js';
-import { requireWrite } from '../auth/tenant.js';
-import { CalendarError, type CalendarAttendanceEvent, type CalendarBooking, type CalendarEvent, type CalendarGateway, type CalendarSlot } from '../calcom/calendar.gateway.js';
+import type { Actor } from '../audit/audit.service.js';
+import type { CalendarAttendanceEvent, CalendarBooking, CalendarEvent, CalendarGateway, CalendarSlot } from '../calcom/calendar.gateway.js';
 import type { CompanyIntegrations, CompanyService } from '../companies/company.service.js';
 import { isUuid } from '../shared/ids.js';
 import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { PgEventBus } from '../platform/pubsub.js';
-import { toE164 } from '../shared/phone.js';
 import { Appointment, type AppointmentSource, type Attendance, type ClientConfirmation } from './appointment.entity.js';
 import { AttendanceBook } from './attendance.js';
-import { appointmentSearchText, validateBooking, type BookInput, type ValidBooking } from './appointment-input.js';
-import { listPage, MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
+import { checkScope, type AppointmentObserver, type Scope } from './scope.js';
+import { validateBooking, type BookInput } from './appointment-input.js';
+import { listPage, type ListFilter, type Page } from './appointment-page.js';
+import { BookingChanges, type CancelVia } from './booking-changes.js';
+import { BookingClaims, serviceBooking } from './booking-claim.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
-import { CalendarSync, lockHostSlot, type ApplyResult } from './calendar-sync.js';
-import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
-import { withServiceTarget, type ServiceDirectory, type ServiceTarget } from './service-target.js';
+import { CalendarSync, type ApplyResult } from './calendar-sync.js';
+import { defaultTarget, type BookingTarget } from './host-key.js';
+import { announceWithOverlaps, overlapping, overlapReport } from './overlaps.js';
+import type { ServiceDirectory } from './service-target.js';
+import { AppointmentChangeKind, mapAppointment, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
 export { hostKeyOf, type BookingTarget } from './host-key.js';
-import { AppointmentChangeKind, OVERLAP_LOOKBACK_HOURS, mapAppointment, overlapsSql, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
+export { DEFAULT_OVERLAP_RANGE_DAYS, MAX_OVERLAP_RANGE_DAYS } from './overlaps.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
 const MAX_RANGE_DAYS = 62;
-/** Widest window the overlap diagnostic reads at once. */
-export const MAX_OVERLAP_RANGE_DAYS = 366;
-/** The overlap diagnostic's window when none is given. */
-export const DEFAULT_OVERLAP_RANGE_DAYS = 90;
 
-/** Who acts and for which company. A `Tenant` is one; the WhatsApp worker builds one per contact. */
-export interface Scope {
-  companyId: string;
-  actor: Actor;
-  /** False for read-only API keys (a Tenant); absent for internal callers. */
-  canWrite?: boolean;
-}
-
-export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
-
-/**
- * Told of every appointment change, inside the change's transaction, right before it is published
- * (the reminders plan, move or drop their rows here). Every write path — WhatsApp, panel, API, Cal.com
- * webhook, reconciliation — publishes through `publish`, so this is the one hook.
- */
-export interface AppointmentObserver {
-  /** `actor`: who made the change, when the caller knows (absent for calendar events). */
-  appointmentChanged(tx: EntityManager, appointment: Appointment, actor?: Actor): Promise<void>;
-}
-
-/**
- * Checked on the first line of every public method: the scope names a company, and a write needs
- * write permission (read-only API keys are refused before anything is read or sent to Cal.com).
- */
-function checkScope(scope: Scope, access: 'read' | 'write'): void {
-  if (!scope || !isUuid(scope.companyId)) throw domainError('SCOPE_INVALID');
-  if (access === 'write') requireWrite(scope);
-}
+export type { CancelVia } from './booking-changes.js';
+export type { AppointmentObserver, Scope } from './scope.js';
 
 /**
  * The only owner of `appointments`: every write (book, cancel, reschedule, a calendar event, a
@@ -73,6 +46,8 @@ export class AppointmentService {
   private readonly sync: CalendarSync;
   private readonly observers: AppointmentObserver[] = [];
   private readonly attendanceBook: AttendanceBook;
+  private readonly claims: BookingClaims;
+  private readonly changes: BookingChanges;
 
   constructor(
     private readonly companies: CompanyService,
@@ -86,6 +61,8 @@ export class AppointmentService {
   ) {
     this.sync = new CalendarSync(this, metrics);
     this.attendanceBook = new AttendanceBook(this, metrics);
+    this.claims = new BookingClaims(this, calendar, metrics, services);
+    this.changes = new BookingChanges(this, calendar, metrics);
   }
 
   /** One page of the company's agenda (see appointment-page.ts). */
@@ -108,7 +85,7 @@ export class AppointmentService {
     checkScope(scope, 'read');
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
-    const { company } = await this.bookingTarget(em, scope.companyId, serviceId, options.allowInactive);
+    const { company } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
     const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);
@@ -125,15 +102,15 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
-    const { company, target: service } = await this.bookingTarget(em, scope.companyId, clean.serviceId);
+    const { company, target: service } = await this.claims.target(em, scope.companyId, clean.serviceId);
     const booking = target ?? serviceBooking(service) ?? defaultTarget(company.cal);
     if (!company.cal.apiKey || !booking) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
     }
 
-    const claim = await this.claim(em, scope, clean, source, booking, service);
-    return this.completeClaim(em, scope, company, claim, source, false, booking.eventTypeId);
+    const claim = await this.claims.claim(em, scope, clean, source, booking, service);
+    return this.claims.complete(em, scope, company, claim, source, false, booking.eventTypeId);
   }
 
   /**
@@ -144,42 +121,14 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
-    const { company, target: service } = await this.bookingTarget(em, scope.companyId, claim.serviceId, true);
-    return this.completeClaim(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
+    const { company, target: service } = await this.claims.target(em, scope.companyId, claim.serviceId, true);
+    return this.claims.complete(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
   }
 
   /** The company's service on a Cal.com event type; null when unknown (not synced) or without services. */
   async serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null> {
     if (!this.services || typeof eventTypeId !== 'number') return null;
     return this.services.serviceIdForEventType(em, companyId, eventTypeId);
-  }
-
-  /** The company's settings for a service's event type, and the service (null: the company's own event type). */
-  private async bookingTarget(em: EntityManager, companyId: string, serviceId: string | null, allowInactive = false): Promise<{ company: CompanyIntegrations; target: ServiceTarget | null }> {
-    const company = await this.integrations(em, companyId);
-    const target = this.services ? await this.services.target(em, companyId, serviceId, { defaultEventTypeId: company.cal.eventTypeId, allowInactive }) : null;
-    return { company: withServiceTarget(company, target), target };
-  }
-
-  /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
-  private async completeClaim(em: EntityManager, scope: Scope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean, eventTypeId?: number): Promise<Appointment> {
-    let booking: CalendarBooking;
-    try {
-      booking = await this.calendar.book(company, {
-        appointmentId: claim.id,
-        ...(eventTypeId ? { eventTypeId } : {}),
-        start: claim.startAt,
-        name: claim.clientName,
-        email: claim.clientEmail,
-        phone: claim.clientPhone ? toE164(claim.clientPhone) : null,
-        notes: claim.notes,
-        reconcileFirst,
-      });
-    } catch (error) {
-      await this.release(em, scope, claim.id, error);
-      throw this.toDomainError(error, scope.companyId);
-    }
-    return this.confirm(em, scope, claim.id, booking, source);
   }
 
   async cancel(
@@ -191,44 +140,13 @@ export class AppointmentService {
     options: { clientConfirmation?: ClientConfirmation } = {},
   ): Promise<Appointment> {
     checkScope(scope, 'write');
-    const cleanReason = reason?.trim().slice(0, 500) || null;
-    const current = await this.get(em, scope, id);
-    if (!current) throw domainError('APPOINTMENT_NOT_FOUND');
-    if (current.status === 'CANCELLED') return current;
-    if (current.calBookingUid) {
-      const company = await this.integrations(em, scope.companyId);
-      await this.calendarCall(scope.companyId, () => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
-    }
-    return em.transactional(async (tx) => {
-      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const confirmation = options.clientConfirmation;
-      if (row.status === 'CANCELLED' && (!confirmation || row.clientConfirmation === confirmation)) return row; // a webhook got here first
-      const wasCancelled = row.status === 'CANCELLED';
-      row.status = 'CANCELLED';
-      if (!wasCancelled) row.cancellationReason = cleanReason;
-      if (confirmation) row.clientConfirmation = confirmation;
-      audit(tx, scope.companyId, scope.actor, 'appointment.cancelled', `appointment:${row.id}`, { reason: cleanReason, via, ...(confirmation ? { clientConfirmation: confirmation } : {}) });
-      await tx.flush();
-      await this.publish(tx, row, wasCancelled ? AppointmentChangeKind.UPDATED : AppointmentChangeKind.CANCELLED, scope.actor);
-      if (!wasCancelled) this.metrics.appointmentsCancelled.inc({ company: scope.companyId, via });
-      return row;
-    });
+    return this.changes.cancel(em, scope, id, reason, via, options);
   }
 
   /** The client answered a reminder with "1"/"confirmo": CONFIRMED, audited, published. */
   async confirmByClient(em: EntityManager, scope: Scope, id: string): Promise<Appointment> {
     checkScope(scope, 'write');
-    return em.transactional(async (tx) => {
-      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!row || row.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
-      if (row.clientConfirmation === 'CONFIRMED') return row;
-      const previous = row.clientConfirmation;
-      row.clientConfirmation = 'CONFIRMED';
-      audit(tx, scope.companyId, scope.actor, 'appointment.client_confirmed', `appointment:${row.id}`, { from: previous, start: row.startAt.toISOString() });
-      await tx.flush();
-      await this.publish(tx, row, AppointmentChangeKind.UPDATED, scope.actor);
-      return row;
-    });
+    return this.changes.confirmByClient(em, scope, id);
   }
 
   /**
@@ -242,33 +160,7 @@ export class AppointmentService {
   /** Moves a booking to a new slot in Cal.com, keeping our appointment id. */
   async reschedule(em: EntityManager, scope: Scope, id: string, start: Date, reason: string | null): Promise<Appointment> {
     checkScope(scope, 'write');
-    const current = await this.get(em, scope, id);
-    if (!current || current.status === 'CANCELLED') throw domainError('APPOINTMENT_NOT_FOUND');
-    if (!current.calBookingUid) throw domainError('APPOINTMENT_NOT_CONFIRMED');
-    // Check our own claims on this host before moving the booking in Cal.com: afterwards the claim
-    // index could only refuse our row, leaving Cal.com and us disagreeing.
-    const clash = current.hostKey
-      ? await em.findOne(Appointment, { companyId: scope.companyId, hostKey: current.hostKey, hostClaim: true, startAt: start, status: { $ne: 'CANCELLED' }, id: { $ne: id } })
-      : null;
-    if (clash) throw domainError('SLOT_TAKEN');
-    const company = await this.integrations(em, scope.companyId);
-    const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
-    return em.transactional(async (tx) => {
-      const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const previous = { start: row.startAt.toISOString(), uid: row.calBookingUid };
-      this.applyBooking(row, booking);
-      row.status = 'RESCHEDULED';
-      // The new slot was our own choice: it is held like any claim of ours (even for a Cal.com-made booking).
-      row.hostClaim = row.hostKey !== null;
-      audit(tx, scope.companyId, scope.actor, 'appointment.rescheduled', `appointment:${row.id}`, {
-        from: previous,
-        to: { start: row.startAt.toISOString(), uid: row.calBookingUid },
-        reason,
-      });
-      await this.flushClaim(tx);
-      await this.publish(tx, row, AppointmentChangeKind.RESCHEDULED, scope.actor);
-      return row;
-    });
+    return this.changes.reschedule(em, scope, id, start, reason);
   }
 
   /**
@@ -314,13 +206,7 @@ export class AppointmentService {
   /** Removes a claim the calendar has no booking for; false when it is no longer an open claim. */
   async releaseClaim(em: EntityManager, scope: Scope, id: string, reason: string): Promise<boolean> {
     checkScope(scope, 'write');
-    return em.transactional(async (tx) => {
-      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
-      if (!row) return false;
-      tx.remove(row);
-      audit(tx, scope.companyId, scope.actor, 'appointment.claim_released', `appointment:${row.id}`, { reason });
-      return true;
-    });
+    return this.claims.releaseOpen(em, scope, id, reason);
   }
 
   /** A contact's live upcoming meetings: booked by that contact, or by anyone with one of `phones`. */
@@ -389,78 +275,23 @@ export class AppointmentService {
     this.observers.push(observer);
   }
 
-  /**
-   * Announces a change of `appointment` with its `overlaps`, and re-announces the appointments of the
-   * same host it overlaps (their `overlaps` changes with it: a booking on top of them, a cancellation).
-   */
+  /** Tells the observers, then announces the change and re-announces its overlap partners (overlaps.ts). */
   async publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind, actor?: Actor): Promise<void> {
     for (const observer of this.observers) await observer.appointmentChanged(em, appointment, actor);
-    const partners = await this.overlapPartners(em, appointment);
-    await this.notifyView(em, appointment.companyId, mapAppointment(appointment, partners.length > 0), kind);
-    if (partners.length === 0) return;
-    if (appointment.status !== 'CANCELLED' && (kind === AppointmentChangeKind.CREATED || kind === AppointmentChangeKind.RESCHEDULED)) {
-      this.metrics.diagnostics.inc({ company: appointment.companyId, symptom: 'booking_overlap' });
-    }
-    const rows = await em.find(Appointment, { companyId: appointment.companyId, id: { $in: partners } });
-    const overlapping = await this.overlapping(em, appointment.companyId, partners);
-    for (const row of rows) {
-      await this.notifyView(em, row.companyId, mapAppointment(row, overlapping.has(row.id)), AppointmentChangeKind.UPDATED);
-    }
+    await announceWithOverlaps(em, appointment, kind, this, this.metrics);
   }
 
   /** The API shape of one appointment, `overlaps` included. */
   async view(em: EntityManager, scope: Scope, row: Appointment): Promise<AppointmentView> {
     checkScope(scope, 'read');
     if (row.companyId !== scope.companyId) throw domainError('APPOINTMENT_NOT_FOUND');
-    return mapAppointment(row, (await this.overlapping(em, row.companyId, [row.id])).has(row.id));
+    return mapAppointment(row, (await overlapping(em, row.companyId, [row.id])).has(row.id));
   }
 
-  /**
-   * Live appointments in [from, to) that overlap another live one of the same host, in start order
-   * (at most `limit`), and how many there are: Diagnóstico's "horário sobreposto". The range is
-   * bounded so the check reads a window of the agenda, not its whole future.
-   */
+  /** Diagnóstico's "horário sobreposto": overlapping live appointments in [from, to) (see overlaps.ts). */
   async overlapReport(em: EntityManager, scope: Scope, from: Date, to: Date, limit: number): Promise<{ total: number; appointments: AppointmentView[] }> {
     checkScope(scope, 'read');
-    if (!(from < to)) throw domainError('RANGE_ORDER');
-    if (to.getTime() - from.getTime() > MAX_OVERLAP_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_OVERLAP_RANGE_DAYS });
-    const rows = await em.getConnection().execute<Array<Record<string, unknown> & { total: string }>>(
-      `select a.*, count(*) over () as total from appointments a
-        where a.company_id = ? and a.start_at > ?::timestamptz - interval '${OVERLAP_LOOKBACK_HOURS} hours' and a.start_at < ? and a.end_at > ?
-          and a.status <> 'CANCELLED' and a.host_key is not null and ${overlapsSql('a')}
-        order by a.start_at, a.id limit ?`,
-      [scope.companyId, from, to, from, Math.max(0, Math.min(limit, MAX_PAGE))],
-      'all',
-      em.getTransactionContext(),
-    );
-    const total = Number(rows[0]?.total ?? 0);
-    return { total, appointments: rows.map(({ total: _total, ...r }) => mapAppointment(em.map(Appointment, r), true)) };
-  }
-
-  /** Which of `ids` overlap another live appointment of their host (one statement). */
-  private async overlapping(em: EntityManager, companyId: string, ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await em.getConnection().execute<Array<{ id: string }>>(
-      `select a.id from appointments a where a.company_id = ? and a.id in (${ids.map(() => '?').join(', ')}) and ${overlapsSql('a')}`,
-      [companyId, ...ids],
-      'all',
-      em.getTransactionContext(),
-    );
-    return new Set(rows.map((r) => r.id));
-  }
-
-  /** Live appointments of the same host whose time overlaps `row`'s (whatever `row`'s own status). */
-  private async overlapPartners(em: EntityManager, row: Appointment): Promise<string[]> {
-    if (!row.hostKey) return [];
-    const rows = await em.getConnection().execute<Array<{ id: string }>>(
-      `select id from appointments
-        where company_id = ? and host_key = ? and status <> 'CANCELLED' and id <> ?
-          and start_at > ?::timestamptz - interval '${OVERLAP_LOOKBACK_HOURS} hours' and start_at < ? and end_at > ?`,
-      [row.companyId, row.hostKey, row.id, row.startAt, row.endAt, row.startAt],
-      'all',
-      em.getTransactionContext(),
-    );
-    return rows.map((r) => r.id);
+    return overlapReport(em, scope.companyId, from, to, limit);
   }
 
   /** Announces a change (delivered when the caller's transaction commits). */
@@ -471,7 +302,7 @@ export class AppointmentService {
   /** Loads a change that was too large for NOTIFY (see PgEventBus.registerReload). */
   async reloadChange(em: EntityManager, companyId: string, ref: { kind: AppointmentChangeKind; id: string }) {
     const row = await em.findOne(Appointment, { id: ref.id, companyId });
-    return row ? { kind: ref.kind, appointment: mapAppointment(row, (await this.overlapping(em, companyId, [row.id])).has(row.id)) } : null;
+    return row ? { kind: ref.kind, appointment: mapAppointment(row, (await overlapping(em, companyId, [row.id])).has(row.id)) } : null;
   }
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
@@ -490,117 +321,11 @@ export class AppointmentService {
     if (booking.host?.name) row.hostName = booking.host.name;
   }
 
-  private async claim(em: EntityManager, scope: Scope, input: ValidBooking, source: AppointmentSource, target: BookingTarget, service: ServiceTarget | null): Promise<Appointment> {
-    const hostKey = hostKeyOf(target);
-    try {
-      return await em.transactional(async (tx) => {
-        if (hostKey) await lockHostSlot(tx, scope.companyId, hostKey, input.start);
-        const row = tx.create(Appointment, {
-          companyId: scope.companyId,
-          status: 'PENDING',
-          title: `Reunião com ${input.clientName}`,
-          startAt: input.start,
-          // Cal.com returns the real end; until then the service's length (30 minutes without one).
-          endAt: new Date(input.start.getTime() + (service?.durationMinutes ?? 30) * 60_000),
-          clientName: input.clientName,
-          clientPhone: input.clientPhone,
-          clientEmail: input.clientEmail,
-          notes: input.notes,
-          source,
-          contactId: input.contactId ?? null,
-          serviceId: service?.id ?? null,
-          searchText: appointmentSearchText(input.clientName, input.clientPhone, input.clientEmail),
-          hostKey,
-          hostName: target.hostName ?? null,
-          hostClaim: true,
-          createdAt: new Date(),
-          updatedAt: new Date(),
-        });
-        audit(tx, scope.companyId, scope.actor, 'appointment.requested', `appointment:${row.id}`, {
-          start: input.start.toISOString(),
-          source,
-          host: row.hostKey,
-          ...(service ? { serviceId: service.id, eventTypeId: service.calEventTypeId } : {}),
-        });
-        await tx.flush();
-        return row;
-      });
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        throw domainError('SLOT_TAKEN');
-      }
-      throw error;
-    }
-  }
-
-  private async release(em: EntityManager, scope: Scope, id: string, cause: unknown): Promise<void> {
-    await em.transactional(async (tx) => {
-      const row = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      // A webhook may already have confirmed it (Cal.com accepted after all): keep that.
-      if (!row || row.status !== 'PENDING' || row.calBookingUid) return;
-      tx.remove(row);
-      audit(tx, scope.companyId, scope.actor, 'appointment.booking_failed', `appointment:${id}`, {
-        reason: cause instanceof Error ? cause.message : String(cause),
-        kind: cause instanceof CalendarError ? cause.kind : 'error',
-      });
-      await tx.flush();
-    });
-  }
-
-  private async confirm(em: EntityManager, scope: Scope, id: string, booking: CalendarBooking, source: AppointmentSource): Promise<Appointment> {
-    const row = await em.transactional(async (tx) => {
-      const current = await tx.findOne(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!current) return null;
-      const firstConfirmation = !current.calBookingUid;
-      this.applyBooking(current, booking);
-      if (current.status === 'PENDING') current.status = booking.status === 'pending' ? 'PENDING' : 'CONFIRMED';
-      audit(tx, scope.companyId, scope.actor, 'appointment.booked', `appointment:${current.id}`, {
-        uid: booking.uid,
-        start: booking.start.toISOString(),
-        meetingUrl: booking.meetingUrl,
-        source,
-      });
-      await this.flushClaim(tx);
-      if (firstConfirmation) await this.publish(tx, current, AppointmentChangeKind.CREATED, scope.actor);
-      return current;
-    });
-    if (!row) {
-      // Reconciliation released our claim meanwhile (no booking found for it in time); do not leave
-      // our late duplicate behind in Cal.com.
-      const company = await this.integrations(em, scope.companyId);
-      await this.calendar.cancel(company, booking.uid, 'Horário ocupado por outra reserva').catch(() => {});
-      throw domainError('SLOT_TAKEN');
-    }
-    if (row.status === 'CONFIRMED') this.metrics.appointmentsConfirmed.inc({ company: scope.companyId, source: source.toLowerCase() });
-    if (!row.meetingUrl) this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'meeting_link_missing' });
-    return row;
-  }
-
-  private async flushClaim(tx: EntityManager): Promise<void> {
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        throw domainError('SLOT_OCCUPIED');
-      }
-      throw error;
-    }
-  }
-
   private async calendarCall<T>(companyId: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      throw this.toDomainError(error, companyId);
+      throw calendarDomainError(error, companyId, this.metrics);
     }
   }
-
-  private toDomainError(error: unknown, companyId: string): unknown {
-    return calendarDomainError(error, companyId, this.metrics);
-  }
-}
-
-/** The booking target of a service: its event type, and its host when one Cal.com user runs it. */
-function serviceBooking(service: ServiceTarget | null): BookingTarget | null {
-  return service ? { eventTypeId: service.calEventTypeId, hostUserId: service.hostUserId, hostName: service.hostName } : null;
 }
