@@ -22,7 +22,7 @@ import { BookingChanges, type CancelVia } from './booking-changes.js';
 import { BookingClaims, serviceBooking } from './booking-claim.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
-import { defaultTarget, type BookingTarget } from './host-key.js';
+import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
 import { announceWithOverlaps, overlapping, overlapReport } from './overlaps.js';
 import type { ServiceDirectory } from './service-target.js';
 import { AppointmentChangeKind, mapAppointment, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
@@ -254,7 +254,7 @@ export class AppointmentService {
    */
   async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<Date[]> {
     checkScope(scope, 'read');
-    const { company, target: service } = await this.bookingTarget(em, scope.companyId, serviceId, options.allowInactive);
+    const { company, target: service } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
     const booking = serviceBooking(service) ?? defaultTarget(company.cal);
     const hostKey = booking ? hostKeyOf(booking) : null;
     const rows = await em.find(
