@@ -43,7 +43,8 @@ export class AppointmentResolver {
     @Info() info?: GraphQLResolveInfo,
   ): Promise<Page> {
     const count = info ? selectsField(info, 'totalCount') : true;
-    const page = await ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first ?? 50, after, { count });
+    const overlaps = info ? selectsPath(info, ['edges', 'node', 'overlaps']) : true;
+    const page = await ctx.services.appointments.list(ctx.em, tenantOf(ctx), filter ?? {}, first ?? 50, after, { count, overlaps });
     // The page's reminders in one statement, only when asked for (else the field loads per node).
     if (info && page.edges.length > 0 && selectsPath(info, ['edges', 'node', 'reminders'])) {
       const reminders = await ctx.services.appointments.reminders(ctx.em, tenantOf(ctx), page.edges.map((e) => e.node.id));

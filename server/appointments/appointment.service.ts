@@ -66,7 +66,7 @@ export class AppointmentService {
   }
 
   /** One page of the company's agenda (see appointment-page.ts). */
-  async list(em: EntityManager, scope: Scope, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean } = {}): Promise<Page> {
+  async list(em: EntityManager, scope: Scope, filter: ListFilter = {}, first = 50, after?: string | null, options: { count?: boolean; overlaps?: boolean } = {}): Promise<Page> {
     checkScope(scope, 'read');
     return listPage(em, scope.companyId, filter, first, after, options);
   }

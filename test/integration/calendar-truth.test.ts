@@ -79,6 +79,15 @@ describe('calendar truth: every Cal.com booking recorded, own attempts unique pe
     expect(live.every((n) => n.overlaps)).toBe(true);
     expect(live.map((n) => n.hostName)).toEqual(['Dra. Ana Souza', 'Dra. Ana Souza']);
 
+    // The list computes `overlaps` only when selected: asked through a fragment, as the panel does, it is there.
+    const byFragment = await gql<{ appointments: { edges: { node: { id: string; overlaps: boolean } }[] } }>(
+      server.url,
+      'query($from: DateTime, $to: DateTime) { appointments(filter: { from: $from, to: $to }) { edges { node { ...F } } } } fragment F on Appointment { id overlaps }',
+      { from: start, to: new Date(new Date(start).getTime() + 60_000).toISOString() },
+      admin,
+    );
+    expect(byFragment.data!.appointments.edges.map((e) => e.node.overlaps)).toEqual([true, true]);
+
     const single = await gql(server.url, 'query($id: ID!) { appointment(id: $id) { overlaps } }', { id: ours.data!.bookAppointment.id }, admin);
     expect(single.data).toEqual({ appointment: { overlaps: true } });
     const report = await gql<{ appointmentOverlaps: { total: number; appointments: { id: string }[] } }>(server.url, OVERLAPS, {}, admin);
