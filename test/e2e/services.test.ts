@@ -175,4 +175,29 @@ describe('Serviços', () => {
     t.expectNoConsoleErrors();
     await t.close();
   });
+
+  it('com um só serviço ativo, que não é o padrão, o agendamento manual usa esse serviço (não o padrão inativo)', async () => {
+    await server.app.orm.em.fork().nativeUpdate(Service, { companyId: admin.company.id, calEventTypeId: { $in: [DEFAULT_EVENT_TYPE_ID, 1004] } }, { active: false });
+    const t = await openPage(browser, server.url);
+    await login(t, admin.email, admin.password);
+    const { page } = t;
+    const form = page.getByRole('region', { name: 'Criar agendamento manualmente' });
+    await page.getByRole('button', { name: 'Criar manualmente' }).click();
+    await form.waitFor();
+    // Nothing to choose: no select, but the slots are Limpeza's (60 min, on the hour only).
+    await expectCount(form.getByLabel(/^Serviço/), 0);
+    await form.getByLabel(/^Dia/).fill(tomorrow);
+    await form.getByLabel('16:00', { exact: true }).waitFor();
+    await expectCount(form.getByLabel('16:30', { exact: true }), 0);
+    await form.getByLabel(/^Nome do cliente/).fill('Lia Única');
+    await form.getByLabel(/^E-mail/).fill('lia@example.com');
+    await form.getByLabel('16:00', { exact: true }).check();
+    await form.getByRole('button', { name: 'Agendar' }).click();
+    await form.getByRole('status').filter({ hasText: 'Lia Única' }).waitFor();
+
+    const lia = cal.bookings().find((b) => b.attendees[0]!.name === 'Lia Única');
+    expect(lia).toMatchObject({ eventTypeId: 1002, duration: 60 });
+    t.expectNoConsoleErrors();
+    await t.close();
+  });
 });

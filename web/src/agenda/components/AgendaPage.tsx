@@ -59,6 +59,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
   const serviceNames = useMemo(() => new Map(services.map((s) => [s.id, s.name])), [services]);
   const [hostKey, setHostKey] = useState('');
   const hosts = useMemo(() => hostChoices(services), [services]);
+  const bookable = useMemo(() => services.filter((s) => s.active && s.inCalcom), [services]);
   const [formOpen, setFormOpen] = useState(false);
   const [cancelling, setCancelling] = useState<Appointment | null>(null);
   const [expandedHistory, setExpandedHistory] = useState<string | null>(null);
@@ -123,7 +124,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
         <ManualBookingForm
           id={FORM_ID}
           zone={zone}
-          services={services.filter((s) => s.active && s.inCalcom)}
+          services={bookable}
           onClose={closeForm}
           onBooked={(appointment) => {
             markOwn(appointment.id, 'CREATED');

@@ -31,7 +31,10 @@ const ORDER: FieldName[] = ['clientName', 'clientPhone', 'clientEmail', 'start',
 
 export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onShowDay, services }: Props) {
   const choosing = services.length > 1;
-  const [serviceId, setServiceId] = useState<string>(() => services.find((s) => s.isDefault)?.id ?? services[0]?.id ?? '');
+  const [picked, setPicked] = useState<string | null>(null);
+  // The pick, while still offered; else the default (or the only) service. The services may arrive after
+  // the form opened, or the picked one be deactivated meanwhile.
+  const serviceId = chosenServiceId(services, picked);
   const [clientName, setClientName] = useState('');
   const [clientPhone, setClientPhone] = useState('');
   const [clientEmail, setClientEmail] = useState('');
@@ -41,8 +44,9 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<AppError | null>(null);
   const [booked, setBooked] = useState<Appointment | null>(null);
-  // With one service (or none imported yet) the default event type, as before services existed.
-  const availability = useAvailability(day, zone, choosing ? serviceId || null : null);
+  // Sent even with one service: when it is not the default, the server's default would be the wrong (inactive) one.
+  // With none imported yet, null: the company's event type, as before services existed.
+  const availability = useAvailability(day, zone, serviceId);
   const { book, booking } = useBookAppointment();
   const refs = {
     clientName: useRef<HTMLInputElement>(null),
@@ -55,10 +59,6 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
   const nameInput = refs.clientName;
   useEffect(() => nameInput.current?.focus(), [nameInput]); // when the form opens
 
-  // The services may arrive after the form opened (or the chosen one was deactivated meanwhile).
-  useEffect(() => {
-    if (!services.some((s) => s.id === serviceId)) setServiceId(services.find((s) => s.isDefault)?.id ?? services[0]?.id ?? '');
-  }, [services, serviceId]);
   // The chosen slot belongs to the day (and the service) it was picked for.
   useEffect(() => setStart(null), [day, serviceId]);
 
@@ -98,7 +98,7 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
         clientPhone: clientPhone.trim() || null,
         clientEmail: clientEmail.trim() || null,
         notes: notes.trim() || null,
-        ...(choosing && serviceId ? { serviceId } : {}),
+        ...(serviceId ? { serviceId } : {}),
       });
       onBooked(appointment);
       setBooked(appointment);
@@ -156,7 +156,7 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
         {choosing ? (
           <Field label="Serviço" hint="Os horários livres e a duração seguem o serviço escolhido." required>
             {(control) => (
-              <select {...control} name="serviceId" className="input" value={serviceId} onChange={(event) => setServiceId(event.target.value)}>
+              <select {...control} name="serviceId" className="input" value={serviceId ?? ''} onChange={(event) => setPicked(event.target.value)}>
                 {services.map((s) => (
                   <option key={s.id} value={s.id}>
                     {s.name} ({s.durationMinutes} min)
@@ -264,6 +264,12 @@ export function ManualBookingForm({ id, zone, onBooked, onClose, isVisible, onSh
       </form>
     </section>
   );
+}
+
+/** The service to book: the pick while it is still offered, else the default, else the first; null with none. */
+function chosenServiceId(services: readonly Pick<Service, 'id' | 'isDefault'>[], picked: string | null): string | null {
+  if (picked !== null && services.some((s) => s.id === picked)) return picked;
+  return (services.find((s) => s.isDefault) ?? services[0])?.id ?? null;
 }
 
 function pickFields(fields: Record<string, string>): FieldErrors {
