@@ -8,10 +8,10 @@ import type { Company } from '../graphql/company-fields.fragment';
 import type { CalcomConnectionTest } from '../graphql/test-calcom-connection.mutation';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
 import { useTestCalcomConnection } from '../hooks/useTestCalcomConnection';
-import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
-import { settingsFieldErrors } from '../model/settings-errors';
+import { useSettingsForm } from '../hooks/useSettingsForm';
+import { isHttpUrl } from '../model/http-url';
 import { MaskedSecretInput } from './MaskedSecretInput';
-import { SaveResult, type SaveState } from './SaveResult';
+import { SaveResult } from './SaveResult';
 
 const LABELS = {
   calApiUrl: 'URL da API do Cal.com',
@@ -21,47 +21,40 @@ const LABELS = {
 };
 
 export function CalcomSection({ company }: { company: Company }) {
-  const { update, saving } = useUpdateCompanySettings();
+  const { errors, result, saving, save, dismiss } = useSettingsForm(LABELS);
   const { test, testing } = useTestCalcomConnection();
   const [apiUrl, setApiUrl] = useState(company.calApiUrl);
   const [apiKey, setApiKey] = useState('');
   const [eventTypeId, setEventTypeId] = useState(company.calEventTypeId?.toString() ?? '');
   const [defaultUserId, setDefaultUserId] = useState(company.calDefaultUserId ?? '');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [result, setResult] = useState<SaveState>({ kind: 'idle' });
   const [testResult, setTestResult] = useState<CalcomConnectionTest | null>(null);
   const [testError, setTestError] = useState<AppError | null>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setResult({ kind: 'idle' });
     const problems: Record<string, string> = {};
     if (!isHttpUrl(apiUrl)) problems.calApiUrl = 'Informe uma URL começando com http:// ou https://, ex.: https://api.cal.com';
     if (eventTypeId.trim() && !/^[1-9]\d*$/.test(eventTypeId.trim())) problems.calEventTypeId = 'Use um número inteiro positivo.';
     if (apiKey.length > 500) problems.calApiKey = 'A chave é longa demais.';
-    setErrors(problems);
-    if (Object.keys(problems).length) return;
-
-    const input: CompanySettingsInput = {};
-    if (apiUrl.trim() !== company.calApiUrl) input.calApiUrl = apiUrl.trim();
-    if (apiKey.trim()) input.calApiKey = apiKey.trim();
-    const eventType = eventTypeId.trim() ? Number(eventTypeId.trim()) : null;
-    if (eventType !== company.calEventTypeId) input.calEventTypeId = eventType;
-    if ((defaultUserId.trim() || null) !== company.calDefaultUserId) input.calDefaultUserId = defaultUserId.trim() || null;
-    if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
-    try {
-      const saved = await update(input);
-      setApiKey('');
-      setApiUrl(saved.calApiUrl);
-      setEventTypeId(saved.calEventTypeId?.toString() ?? '');
-      setDefaultUserId(saved.calDefaultUserId ?? '');
-      setResult({ kind: 'saved', message: 'Configurações do Cal.com salvas.' });
-    } catch (caught) {
-      const error = toAppError(caught);
-      const fields = settingsFieldErrors(error, LABELS);
-      setErrors(fields);
-      setResult(Object.keys(fields).length ? { kind: 'idle' } : { kind: 'error', error });
-    }
+    await save({
+      problems,
+      input: () => {
+        const input: CompanySettingsInput = {};
+        if (apiUrl.trim() !== company.calApiUrl) input.calApiUrl = apiUrl.trim();
+        if (apiKey.trim()) input.calApiKey = apiKey.trim();
+        const eventType = eventTypeId.trim() ? Number(eventTypeId.trim()) : null;
+        if (eventType !== company.calEventTypeId) input.calEventTypeId = eventType;
+        if ((defaultUserId.trim() || null) !== company.calDefaultUserId) input.calDefaultUserId = defaultUserId.trim() || null;
+        return input;
+      },
+      message: 'Configurações do Cal.com salvas.',
+      onSaved: (saved) => {
+        setApiKey('');
+        setApiUrl(saved.calApiUrl);
+        setEventTypeId(saved.calEventTypeId?.toString() ?? '');
+        setDefaultUserId(saved.calDefaultUserId ?? '');
+      },
+    });
   };
 
   const runTest = async () => {
@@ -141,7 +134,7 @@ export function CalcomSection({ company }: { company: Company }) {
           </button>
         </div>
         <p className="field__hint">O teste usa as configurações já salvas.</p>
-        <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
+        <SaveResult state={result} onDismiss={dismiss} />
         {testResult ? (
           <Alert
             tone={testResult.ok ? 'success' : 'error'}
@@ -160,13 +153,4 @@ export function CalcomSection({ company }: { company: Company }) {
       </form>
     </section>
   );
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value.trim());
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -1,13 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { CopyField } from '../../shared/components/CopyField';
 import { Field } from '../../shared/components/Field';
-import { toAppError } from '../../shared/errors/app-error';
 import type { Company } from '../graphql/company-fields.fragment';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
-import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
-import { settingsFieldErrors } from '../model/settings-errors';
+import { useSettingsForm } from '../hooks/useSettingsForm';
+import { isHttpUrl } from '../model/http-url';
 import { MaskedSecretInput } from './MaskedSecretInput';
-import { SaveResult, type SaveState } from './SaveResult';
+import { SaveResult } from './SaveResult';
 
 const LABELS = {
   cloudApiUrl: 'URL da Graph API',
@@ -28,7 +27,7 @@ type Secret = 'cloudAccessToken' | 'cloudAppSecret' | 'cloudVerifyToken';
  * Cloud API the company's provider. (Delivery through the Graph API: issue 19b's adapter.)
  */
 export function CloudApiSection({ company }: { company: Company }) {
-  const { update, saving } = useUpdateCompanySettings();
+  const { errors, result, saving, save, dismiss } = useSettingsForm(LABELS);
   const initial = (c: Company): Record<Text, string> => ({
     cloudApiUrl: c.cloudApiUrl,
     cloudApiVersion: c.cloudApiVersion,
@@ -38,39 +37,33 @@ export function CloudApiSection({ company }: { company: Company }) {
   });
   const [text, setText] = useState(initial(company));
   const [secrets, setSecrets] = useState<Record<Secret, string>>({ cloudAccessToken: '', cloudAppSecret: '', cloudVerifyToken: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [result, setResult] = useState<SaveState>({ kind: 'idle' });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setResult({ kind: 'idle' });
     const problems: Record<string, string> = {};
-    if (!/^https?:\/\/[^\s]+$/i.test(text.cloudApiUrl.trim())) problems.cloudApiUrl = 'Informe uma URL começando com http:// ou https://, ex.: https://graph.facebook.com';
+    if (!isHttpUrl(text.cloudApiUrl)) problems.cloudApiUrl = 'Informe uma URL começando com http:// ou https://, ex.: https://graph.facebook.com';
     if (!/^v\d+\.\d+$/.test(text.cloudApiVersion.trim())) problems.cloudApiVersion = 'Escreva como nas URLs da Meta, ex.: v23.0';
     if (text.cloudPhoneNumberId.trim() && !/^\d+$/.test(text.cloudPhoneNumberId.trim())) problems.cloudPhoneNumberId = 'Use só os dígitos do identificador do número.';
-    setErrors(problems);
-    if (Object.keys(problems).length) return;
-    const input: CompanySettingsInput = {};
-    if (company.whatsappProvider !== 'CLOUD_API') input.whatsappProvider = 'CLOUD_API';
-    const before = initial(company);
-    if (text.cloudApiUrl.trim() !== before.cloudApiUrl) input.cloudApiUrl = text.cloudApiUrl.trim();
-    if (text.cloudApiVersion.trim() !== before.cloudApiVersion) input.cloudApiVersion = text.cloudApiVersion.trim();
-    if (text.cloudPhoneNumberId.trim() !== before.cloudPhoneNumberId) input.cloudPhoneNumberId = text.cloudPhoneNumberId.trim() || null;
-    if (text.cloudReminderTemplate.trim() !== before.cloudReminderTemplate) input.cloudReminderTemplate = text.cloudReminderTemplate.trim() || null;
-    if (text.cloudTemplateLanguage.trim() !== before.cloudTemplateLanguage) input.cloudTemplateLanguage = text.cloudTemplateLanguage.trim();
-    for (const key of Object.keys(secrets) as Secret[]) if (secrets[key].trim()) input[key] = secrets[key].trim();
-    if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
-    try {
-      const saved = await update(input);
-      setSecrets({ cloudAccessToken: '', cloudAppSecret: '', cloudVerifyToken: '' });
-      setText(initial(saved));
-      setResult({ kind: 'saved', message: 'Configurações da API do WhatsApp Cloud salvas.' });
-    } catch (caught) {
-      const error = toAppError(caught);
-      const fields = settingsFieldErrors(error, LABELS);
-      setErrors(fields);
-      setResult(Object.keys(fields).length ? { kind: 'idle' } : { kind: 'error', error });
-    }
+    await save({
+      problems,
+      input: () => {
+        const input: CompanySettingsInput = {};
+        if (company.whatsappProvider !== 'CLOUD_API') input.whatsappProvider = 'CLOUD_API';
+        const before = initial(company);
+        if (text.cloudApiUrl.trim() !== before.cloudApiUrl) input.cloudApiUrl = text.cloudApiUrl.trim();
+        if (text.cloudApiVersion.trim() !== before.cloudApiVersion) input.cloudApiVersion = text.cloudApiVersion.trim();
+        if (text.cloudPhoneNumberId.trim() !== before.cloudPhoneNumberId) input.cloudPhoneNumberId = text.cloudPhoneNumberId.trim() || null;
+        if (text.cloudReminderTemplate.trim() !== before.cloudReminderTemplate) input.cloudReminderTemplate = text.cloudReminderTemplate.trim() || null;
+        if (text.cloudTemplateLanguage.trim() !== before.cloudTemplateLanguage) input.cloudTemplateLanguage = text.cloudTemplateLanguage.trim();
+        for (const key of Object.keys(secrets) as Secret[]) if (secrets[key].trim()) input[key] = secrets[key].trim();
+        return input;
+      },
+      message: 'Configurações da API do WhatsApp Cloud salvas.',
+      onSaved: (saved) => {
+        setSecrets({ cloudAccessToken: '', cloudAppSecret: '', cloudVerifyToken: '' });
+        setText(initial(saved));
+      },
+    });
   };
 
   const textField = (key: Text, hint: string) => (
@@ -103,7 +96,7 @@ export function CloudApiSection({ company }: { company: Company }) {
             {saving ? 'Salvando…' : company.whatsappProvider === 'CLOUD_API' ? 'Salvar Cloud API' : 'Salvar e usar a Cloud API'}
           </button>
         </div>
-        <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
+        <SaveResult state={result} onDismiss={dismiss} />
       </form>
 
       <h4 className="panel__subtitle">Mensagens recebidas</h4>

@@ -1,22 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '../../shared/components/Field';
-import { toAppError } from '../../shared/errors/app-error';
 import { offsetLabel } from '../../shared/time/zoned-time';
 import type { Company } from '../graphql/company-fields.fragment';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
-import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
-import { settingsFieldErrors } from '../model/settings-errors';
+import { useSettingsForm } from '../hooks/useSettingsForm';
 import { BRAZIL_TIME_ZONES } from '../model/time-zones';
-import { SaveResult, type SaveState } from './SaveResult';
+import { SaveResult } from './SaveResult';
 
 const LABELS = { name: 'Nome da empresa', timezone: 'Fuso horário' };
 
 export function CompanySection({ company }: { company: Company }) {
-  const { update, saving } = useUpdateCompanySettings();
+  const { errors, result, saving, save, dismiss } = useSettingsForm(LABELS);
   const [name, setName] = useState(company.name);
   const [timezone, setTimezone] = useState(company.timezone);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [result, setResult] = useState<SaveState>({ kind: 'idle' });
   const zones = BRAZIL_TIME_ZONES.some((z) => z.zone === company.timezone)
     ? BRAZIL_TIME_ZONES
     : [{ zone: company.timezone, label: company.timezone }, ...BRAZIL_TIME_ZONES];
@@ -26,23 +22,20 @@ export function CompanySection({ company }: { company: Company }) {
     const problems: Record<string, string> = {};
     if (!name.trim()) problems.name = 'Informe o nome da empresa.';
     else if (name.trim().length > 200) problems.name = 'O nome pode ter no máximo 200 caracteres.';
-    setErrors(problems);
-    if (Object.keys(problems).length) return;
-    const input: CompanySettingsInput = {};
-    if (name.trim() !== company.name) input.name = name.trim();
-    if (timezone !== company.timezone) input.timezone = timezone;
-    if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
-    try {
-      const saved = await update(input);
-      setName(saved.name);
-      setTimezone(saved.timezone);
-      setResult({ kind: 'saved', message: 'Dados da empresa salvos.' });
-    } catch (caught) {
-      const error = toAppError(caught);
-      const fields = settingsFieldErrors(error, LABELS);
-      setErrors(fields);
-      setResult(Object.keys(fields).length ? { kind: 'idle' } : { kind: 'error', error });
-    }
+    await save({
+      problems,
+      input: () => {
+        const input: CompanySettingsInput = {};
+        if (name.trim() !== company.name) input.name = name.trim();
+        if (timezone !== company.timezone) input.timezone = timezone;
+        return input;
+      },
+      message: 'Dados da empresa salvos.',
+      onSaved: (saved) => {
+        setName(saved.name);
+        setTimezone(saved.timezone);
+      },
+    });
   };
 
   return (
@@ -72,7 +65,7 @@ export function CompanySection({ company }: { company: Company }) {
             {saving ? 'Salvando…' : 'Salvar dados da empresa'}
           </button>
         </div>
-        <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
+        <SaveResult state={result} onDismiss={dismiss} />
       </form>
     </section>
   );

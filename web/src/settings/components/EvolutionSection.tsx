@@ -1,16 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { CopyField } from '../../shared/components/CopyField';
 import { Field } from '../../shared/components/Field';
-import { toAppError } from '../../shared/errors/app-error';
 import type { Company } from '../graphql/company-fields.fragment';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
-import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
+import { useSettingsForm } from '../hooks/useSettingsForm';
 import { evolutionWebhookBody, evolutionWebhookCall, TOKEN_PLACEHOLDER } from '../model/evolution-webhook';
-import { settingsFieldErrors } from '../model/settings-errors';
+import { isHttpUrl } from '../model/http-url';
 import { CopyBlock } from './CopyBlock';
 import { InboundToken } from './InboundToken';
 import { MaskedSecretInput } from './MaskedSecretInput';
-import { SaveResult, type SaveState } from './SaveResult';
+import { SaveResult } from './SaveResult';
 
 const LABELS = {
   evolutionUrl: 'URL do Evolution API',
@@ -21,43 +20,37 @@ const LABELS = {
 
 /** Evolution API's settings and the webhook to configure there; saving makes Evolution the company's provider. */
 export function EvolutionSection({ company }: { company: Company }) {
-  const { update, saving } = useUpdateCompanySettings();
+  const { errors, result, saving, save, dismiss } = useSettingsForm(LABELS);
   const [url, setUrl] = useState(company.evolutionUrl ?? '');
   const [apiKey, setApiKey] = useState('');
   const [instance, setInstance] = useState(company.evolutionInstance ?? '');
   const [version, setVersion] = useState(String(company.evolutionApiVersion));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [result, setResult] = useState<SaveState>({ kind: 'idle' });
   const [inboundToken, setInboundToken] = useState<string | null>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setResult({ kind: 'idle' });
     const problems: Record<string, string> = {};
-    if (url.trim() && !/^https?:\/\/[^\s]+$/i.test(url.trim())) problems.evolutionUrl = 'Informe uma URL começando com http:// ou https://';
+    if (url.trim() && !isHttpUrl(url)) problems.evolutionUrl = 'Informe uma URL começando com http:// ou https://';
     if (apiKey.length > 500) problems.evolutionApiKey = 'A chave é longa demais.';
     if (/[\s/?#]/.test(instance.trim())) problems.evolutionInstance = 'Use o nome da instância como aparece no Evolution API, sem espaços, "/", "?" ou "#".';
-    setErrors(problems);
-    if (Object.keys(problems).length) return;
-    const input: CompanySettingsInput = {};
-    if (company.whatsappProvider !== 'EVOLUTION') input.whatsappProvider = 'EVOLUTION';
-    if ((url.trim() || null) !== company.evolutionUrl) input.evolutionUrl = url.trim() || null;
-    if (apiKey.trim()) input.evolutionApiKey = apiKey.trim();
-    if ((instance.trim() || null) !== company.evolutionInstance) input.evolutionInstance = instance.trim() || null;
-    if (Number(version) !== company.evolutionApiVersion) input.evolutionApiVersion = Number(version);
-    if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
-    try {
-      const saved = await update(input);
-      setApiKey('');
-      setUrl(saved.evolutionUrl ?? '');
-      setInstance(saved.evolutionInstance ?? '');
-      setResult({ kind: 'saved', message: 'Configurações do Evolution API salvas.' });
-    } catch (caught) {
-      const error = toAppError(caught);
-      const fields = settingsFieldErrors(error, LABELS);
-      setErrors(fields);
-      setResult(Object.keys(fields).length ? { kind: 'idle' } : { kind: 'error', error });
-    }
+    await save({
+      problems,
+      input: () => {
+        const input: CompanySettingsInput = {};
+        if (company.whatsappProvider !== 'EVOLUTION') input.whatsappProvider = 'EVOLUTION';
+        if ((url.trim() || null) !== company.evolutionUrl) input.evolutionUrl = url.trim() || null;
+        if (apiKey.trim()) input.evolutionApiKey = apiKey.trim();
+        if ((instance.trim() || null) !== company.evolutionInstance) input.evolutionInstance = instance.trim() || null;
+        if (Number(version) !== company.evolutionApiVersion) input.evolutionApiVersion = Number(version);
+        return input;
+      },
+      message: 'Configurações do Evolution API salvas.',
+      onSaved: (saved) => {
+        setApiKey('');
+        setUrl(saved.evolutionUrl ?? '');
+        setInstance(saved.evolutionInstance ?? '');
+      },
+    });
   };
 
   const inboundUrl = `${location.origin}${company.evolutionInboundPath}`;
@@ -98,7 +91,7 @@ export function EvolutionSection({ company }: { company: Company }) {
             {saving ? 'Salvando…' : company.whatsappProvider === 'EVOLUTION' ? 'Salvar Evolution API' : 'Salvar e usar o Evolution API'}
           </button>
         </div>
-        <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
+        <SaveResult state={result} onDismiss={dismiss} />
       </form>
 
       <h4 className="panel__subtitle">Mensagens recebidas</h4>

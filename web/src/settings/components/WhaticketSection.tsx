@@ -1,50 +1,43 @@
 import { useState, type FormEvent } from 'react';
 import { CopyField } from '../../shared/components/CopyField';
 import { Field } from '../../shared/components/Field';
-import { toAppError } from '../../shared/errors/app-error';
 import type { Company } from '../graphql/company-fields.fragment';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
-import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
-import { settingsFieldErrors } from '../model/settings-errors';
+import { useSettingsForm } from '../hooks/useSettingsForm';
+import { isHttpUrl } from '../model/http-url';
 import { InboundToken } from './InboundToken';
 import { MaskedSecretInput } from './MaskedSecretInput';
-import { SaveResult, type SaveState } from './SaveResult';
+import { SaveResult } from './SaveResult';
 
 const LABELS = { whaticketUrl: 'URL do Whaticket', whaticketToken: 'Token de envio' };
 
 /** Whaticket's settings inside the WhatsApp section; saving them also makes Whaticket the company's provider. */
 export function WhaticketSection({ company }: { company: Company }) {
-  const { update, saving } = useUpdateCompanySettings();
+  const { errors, result, saving, save, dismiss } = useSettingsForm(LABELS);
   const [url, setUrl] = useState(company.whaticketUrl ?? '');
   const [token, setToken] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [result, setResult] = useState<SaveState>({ kind: 'idle' });
   const [inboundToken, setInboundToken] = useState<string | null>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setResult({ kind: 'idle' });
     const problems: Record<string, string> = {};
-    if (url.trim() && !/^https?:\/\/[^\s]+$/i.test(url.trim())) problems.whaticketUrl = 'Informe uma URL começando com http:// ou https://';
+    if (url.trim() && !isHttpUrl(url)) problems.whaticketUrl = 'Informe uma URL começando com http:// ou https://';
     if (token.length > 500) problems.whaticketToken = 'O token é longo demais.';
-    setErrors(problems);
-    if (Object.keys(problems).length) return;
-    const input: CompanySettingsInput = {};
-    if (company.whatsappProvider !== 'WHATICKET') input.whatsappProvider = 'WHATICKET';
-    if ((url.trim() || null) !== company.whaticketUrl) input.whaticketUrl = url.trim() || null;
-    if (token.trim()) input.whaticketToken = token.trim();
-    if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
-    try {
-      const saved = await update(input);
-      setToken('');
-      setUrl(saved.whaticketUrl ?? '');
-      setResult({ kind: 'saved', message: 'Configurações do Whaticket salvas.' });
-    } catch (caught) {
-      const error = toAppError(caught);
-      const fields = settingsFieldErrors(error, LABELS);
-      setErrors(fields);
-      setResult(Object.keys(fields).length ? { kind: 'idle' } : { kind: 'error', error });
-    }
+    await save({
+      problems,
+      input: () => {
+        const input: CompanySettingsInput = {};
+        if (company.whatsappProvider !== 'WHATICKET') input.whatsappProvider = 'WHATICKET';
+        if ((url.trim() || null) !== company.whaticketUrl) input.whaticketUrl = url.trim() || null;
+        if (token.trim()) input.whaticketToken = token.trim();
+        return input;
+      },
+      message: 'Configurações do Whaticket salvas.',
+      onSaved: (saved) => {
+        setToken('');
+        setUrl(saved.whaticketUrl ?? '');
+      },
+    });
   };
 
   return (
@@ -73,7 +66,7 @@ export function WhaticketSection({ company }: { company: Company }) {
             {saving ? 'Salvando…' : company.whatsappProvider === 'WHATICKET' ? 'Salvar Whaticket' : 'Salvar e usar o Whaticket'}
           </button>
         </div>
-        <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
+        <SaveResult state={result} onDismiss={dismiss} />
       </form>
 
       <h4 className="panel__subtitle">Mensagens recebidas</h4>
