@@ -6,7 +6,6 @@ import type { CompanySettingsInput } from '../graphql/update-company-settings.mu
 import { useSettingsForm } from '../hooks/useSettingsForm';
 import { evolutionWebhookBody, evolutionWebhookCall, TOKEN_PLACEHOLDER } from '../model/evolution-webhook';
 import { isHttpUrl } from '../model/http-url';
-import { CopyBlock } from './CopyBlock';
 import { InboundToken } from './InboundToken';
 import { MaskedSecretInput } from './MaskedSecretInput';
 import { SaveResult } from './SaveResult';
@@ -101,7 +100,8 @@ export function EvolutionSection({ company }: { company: Company }) {
       </p>
       <CopyField label="URL de entrada do Evolution API" value={inboundUrl} />
       <CopyField label="Chamada para configurar o webhook" value={evolutionWebhookCall(company.evolutionUrl, company.evolutionInstance)} />
-      <CopyBlock
+      <CopyField
+        multiline
         label="Corpo da chamada"
         value={evolutionWebhookBody(inboundUrl, inboundToken ?? TOKEN_PLACEHOLDER, company.evolutionApiVersion)}
         hint={inboundToken ? 'O corpo já traz o token novo: copie-o agora, ele não será mostrado de novo.' : `Troque ${TOKEN_PLACEHOLDER} pelo token de entrada (gere um novo abaixo se não o tiver).`}
