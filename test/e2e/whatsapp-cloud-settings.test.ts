@@ -49,7 +49,7 @@ describe('Configurações → WhatsApp → Cloud API', () => {
     await section.getByLabel('Modelo para lembretes').fill('lembrete_consulta');
     await section.getByLabel('URL da Graph API').fill(graph.url);
     await section.getByRole('button', { name: 'Salvar e usar a Cloud API' }).click();
-    await section.getByRole('status').filter({ hasText: 'Configurações da API do WhatsApp Cloud salvas.' }).waitFor();
+    await section.getByRole('status').filter({ hasText: 'Configurações da Cloud API salvas.' }).waitFor();
     await whatsapp.getByText('Em uso: WhatsApp Cloud API.').waitFor();
     expect(await section.textContent()).not.toContain(ACCESS_TOKEN);
 

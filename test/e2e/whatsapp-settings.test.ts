@@ -40,21 +40,21 @@ describe('Configurações → WhatsApp', () => {
     await whatsapp.getByText('Em uso: Whaticket.').waitFor();
     await whatsapp.getByRole('radio', { name: 'Evolution API' }).check();
     const section = whatsapp.getByRole('region', { name: 'Evolution API' });
-    await section.getByLabel('URL do Evolution API').fill('ftp://evo');
-    await section.getByRole('button', { name: 'Salvar e usar o Evolution API' }).click();
+    await section.getByLabel('URL da Evolution API').fill('ftp://evo');
+    await section.getByRole('button', { name: 'Salvar e usar a Evolution API' }).click();
     await section.getByText('Informe uma URL começando com http:// ou https://').waitFor();
 
-    await section.getByLabel('URL do Evolution API').fill(evo.url);
+    await section.getByLabel('URL da Evolution API').fill(evo.url);
     await section.getByLabel('Chave de API (apikey)').fill(DEFAULT_GLOBAL_KEY);
     await section.getByLabel('Nome da instância').fill('clinica');
-    await section.getByRole('button', { name: 'Salvar e usar o Evolution API' }).click();
-    await section.getByRole('status').filter({ hasText: 'Configurações do Evolution API salvas.' }).waitFor();
+    await section.getByRole('button', { name: 'Salvar e usar a Evolution API' }).click();
+    await section.getByRole('status').filter({ hasText: 'Configurações da Evolution API salvas.' }).waitFor();
     await whatsapp.getByText('Em uso: Evolution API.').waitFor();
     expect((await integrations())?.whatsapp).toMatchObject({ provider: 'EVOLUTION', evolution: { url: evo.url, apiKey: DEFAULT_GLOBAL_KEY, instance: 'clinica', apiVersion: 2 } });
     expect(await section.getByTestId('evolutionApiKey-mask').textContent()).not.toContain(DEFAULT_GLOBAL_KEY);
 
     const inboundUrl = `${server.url}/api/whatsapp/evolution/${admin.company.id}`;
-    expect(await section.getByRole('textbox', { name: 'URL de entrada do Evolution API', exact: true }).inputValue()).toBe(inboundUrl);
+    expect(await section.getByRole('textbox', { name: 'URL de entrada da Evolution API', exact: true }).inputValue()).toBe(inboundUrl);
     expect(await section.getByRole('textbox', { name: 'Chamada para configurar o webhook', exact: true }).inputValue()).toBe(`POST ${evo.url}/webhook/set/clinica`);
     const bodyField = section.getByRole('textbox', { name: 'Corpo da chamada', exact: true });
     expect(JSON.parse(await bodyField.inputValue())).toEqual({

@@ -58,7 +58,7 @@ export function CloudApiSection({ company }: { company: Company }) {
         for (const key of Object.keys(secrets) as Secret[]) if (secrets[key].trim()) input[key] = secrets[key].trim();
         return input;
       },
-      message: 'Configurações da API do WhatsApp Cloud salvas.',
+      message: 'Configurações da Cloud API salvas.',
       onSaved: (saved) => {
         setSecrets({ cloudAccessToken: '', cloudAppSecret: '', cloudVerifyToken: '' });
         setText(initial(saved));

@@ -11,10 +11,10 @@ import { MaskedSecretInput } from './MaskedSecretInput';
 import { SaveResult } from './SaveResult';
 
 const LABELS = {
-  evolutionUrl: 'URL do Evolution API',
+  evolutionUrl: 'URL da Evolution API',
   evolutionApiKey: 'Chave de API (apikey)',
   evolutionInstance: 'Nome da instância',
-  evolutionApiVersion: 'Versão do Evolution API',
+  evolutionApiVersion: 'Versão da Evolution API',
 };
 
 /** Evolution API's settings and the webhook to configure there; saving makes Evolution the company's provider. */
@@ -31,7 +31,7 @@ export function EvolutionSection({ company }: { company: Company }) {
     const problems: Record<string, string> = {};
     if (url.trim() && !isHttpUrl(url)) problems.evolutionUrl = 'Informe uma URL começando com http:// ou https://';
     if (apiKey.length > 500) problems.evolutionApiKey = 'A chave é longa demais.';
-    if (/[\s/?#]/.test(instance.trim())) problems.evolutionInstance = 'Use o nome da instância como aparece no Evolution API, sem espaços, "/", "?" ou "#".';
+    if (/[\s/?#]/.test(instance.trim())) problems.evolutionInstance = 'Use o nome da instância como aparece na Evolution API, sem espaços, "/", "?" ou "#".';
     await save({
       problems,
       input: () => {
@@ -43,7 +43,7 @@ export function EvolutionSection({ company }: { company: Company }) {
         if (Number(version) !== company.evolutionApiVersion) input.evolutionApiVersion = Number(version);
         return input;
       },
-      message: 'Configurações do Evolution API salvas.',
+      message: 'Configurações da Evolution API salvas.',
       onSaved: (saved) => {
         setApiKey('');
         setUrl(saved.evolutionUrl ?? '');
@@ -73,7 +73,7 @@ export function EvolutionSection({ company }: { company: Company }) {
             onChange={setApiKey}
             error={errors.evolutionApiKey}
           />
-          <Field label={LABELS.evolutionInstance} error={errors.evolutionInstance} hint="Como aparece no Evolution API, ex.: clinica">
+          <Field label={LABELS.evolutionInstance} error={errors.evolutionInstance} hint="Como aparece na Evolution API, ex.: clinica">
             {(control) => <input {...control} name="evolutionInstance" className="input" value={instance} onChange={(event) => setInstance(event.target.value)} />}
           </Field>
           <Field label={LABELS.evolutionApiVersion} error={errors.evolutionApiVersion} hint="A versão 2 é a atual; escolha 1 só para servidores 1.x.">
@@ -87,7 +87,7 @@ export function EvolutionSection({ company }: { company: Company }) {
         </div>
         <div className="form__actions">
           <button type="submit" className="button button--primary" disabled={saving}>
-            {saving ? 'Salvando…' : company.whatsappProvider === 'EVOLUTION' ? 'Salvar Evolution API' : 'Salvar e usar o Evolution API'}
+            {saving ? 'Salvando…' : company.whatsappProvider === 'EVOLUTION' ? 'Salvar Evolution API' : 'Salvar e usar a Evolution API'}
           </button>
         </div>
         <SaveResult state={result} onDismiss={dismiss} />
@@ -95,10 +95,10 @@ export function EvolutionSection({ company }: { company: Company }) {
 
       <h4 className="panel__subtitle">Mensagens recebidas</h4>
       <p className="muted">
-        O Evolution API não assina o que envia: o webhook da instância leva o token de entrada. Faça a chamada abaixo no Evolution API (com o cabeçalho apikey)
+        A Evolution API não assina o que envia: o webhook da instância leva o token de entrada. Faça a chamada abaixo na Evolution API (com o cabeçalho apikey)
         {company.evolutionApiVersion === 1 ? '; na versão 1.x o token vai na própria URL.' : '.'}
       </p>
-      <CopyField label="URL de entrada do Evolution API" value={inboundUrl} />
+      <CopyField label="URL de entrada da Evolution API" value={inboundUrl} />
       <CopyField label="Chamada para configurar o webhook" value={evolutionWebhookCall(company.evolutionUrl, company.evolutionInstance)} />
       <CopyField
         multiline
@@ -106,7 +106,7 @@ export function EvolutionSection({ company }: { company: Company }) {
         value={evolutionWebhookBody(inboundUrl, inboundToken ?? TOKEN_PLACEHOLDER, company.evolutionApiVersion)}
         hint={inboundToken ? 'O corpo já traz o token novo: copie-o agora, ele não será mostrado de novo.' : `Troque ${TOKEN_PLACEHOLDER} pelo token de entrada (gere um novo abaixo se não o tiver).`}
       />
-      <InboundToken company={company} provider="Evolution API" pasteWhere="no webhook do Evolution API" token={inboundToken} onToken={setInboundToken} />
+      <InboundToken company={company} pasteWhere="no webhook da Evolution API" token={inboundToken} onToken={setInboundToken} />
     </section>
   );
 }

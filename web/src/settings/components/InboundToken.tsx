@@ -11,8 +11,6 @@ interface Props {
   company: Company;
   /** Where the admin pastes it ("na integração do Whaticket"). */
   pasteWhere: string;
-  /** The provider's name, for the warning that it stops delivering until the new token is pasted. */
-  provider: string;
   /** The freshly generated token (shown once); the parent may also use it (e.g. in the Evolution body). */
   token: string | null;
   onToken: (token: string | null) => void;
@@ -22,7 +20,7 @@ interface Props {
  * The company's one inbound token (every provider's inbound route checks it): whether it is set, and a
  * new one generated on demand, shown once.
  */
-export function InboundToken({ company, pasteWhere, provider, token, onToken }: Props) {
+export function InboundToken({ company, pasteWhere, token, onToken }: Props) {
   const { rotate, rotating } = useRotateWhaticketInboundToken();
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
@@ -74,7 +72,7 @@ export function InboundToken({ company, pasteWhere, provider, token, onToken }: 
       <ConfirmDialog
         open={confirming}
         title="Gerar novo token de entrada?"
-        message={`O token atual deixará de funcionar imediatamente: o ${provider} só voltará a entregar mensagens depois que você colar o novo token lá.`}
+        message={`O token atual deixará de funcionar imediatamente: as mensagens só voltarão a chegar depois que você colar o novo token ${pasteWhere}.`}
         confirmLabel="Gerar novo token"
         onConfirm={() => void rotateToken()}
         onClose={() => setConfirming(false)}

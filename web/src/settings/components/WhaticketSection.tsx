@@ -72,7 +72,7 @@ export function WhaticketSection({ company }: { company: Company }) {
       <h4 className="panel__subtitle">Mensagens recebidas</h4>
       <p className="muted">Configure no Whaticket um webhook para a URL abaixo, enviando o token de entrada no cabeçalho Authorization: Bearer.</p>
       <CopyField label="URL de entrada" value={`${location.origin}${company.whaticketInboundPath}`} />
-      <InboundToken company={company} provider="Whaticket" pasteWhere="na integração do Whaticket" token={inboundToken} onToken={setInboundToken} />
+      <InboundToken company={company} pasteWhere="na integração do Whaticket" token={inboundToken} onToken={setInboundToken} />
     </section>
   );
 }

@@ -82,7 +82,7 @@ export function WhatsappSection({ company, active }: { company: Company; active:
       {testResult ? (
         <Alert
           tone={testResult.ok ? 'success' : 'error'}
-          title={testResult.ok ? `Conexão com o ${current.label} funcionando` : `Falha na conexão com o ${current.label}`}
+          title={testResult.ok ? `Conexão funcionando (${current.label})` : `Falha na conexão (${current.label})`}
           onDismiss={() => setTestResult(null)}
         >
           <p>{testResult.message}</p>

@@ -29,7 +29,7 @@ export function evolutionWebhookBody(inboundUrl: string, token: string, apiVersi
 
 /** `POST https://evo.example.com/webhook/set/clinica` (placeholders while a field is empty). */
 export function evolutionWebhookCall(evolutionUrl: string | null, instance: string | null): string {
-  const base = (evolutionUrl ?? '').replace(/\/+$/, '') || '{URL do Evolution API}';
+  const base = (evolutionUrl ?? '').replace(/\/+$/, '') || '{URL da Evolution API}';
   return `POST ${base}/webhook/set/${instance ? encodeURIComponent(instance) : '{instância}'}`;
 }
 
