@@ -1,7 +1,7 @@
 import { Icon } from '../../shared/components/Icon';
 import { formatShortDate, formatTime } from '../../shared/time/zoned-time';
 import type { Appointment } from '../model/appointment';
-import { CONFIRMATION_LABELS, offsetLabel, REMINDER_LABELS, reminderState } from '../model/follow-up';
+import { CONFIRMATION_LABELS, reminderBeforeLabel, REMINDER_LABELS, reminderState } from '../model/follow-up';
 
 /**
  * The reminder state (agendado / enviado / falhou) and the client's answer (confirmado / recusou /
@@ -36,7 +36,7 @@ export function FollowUpBadges({ appointment, zone }: { appointment: Appointment
 }
 
 function reminderTitle(state: keyof typeof REMINDER_LABELS, offset: number, when: string): string {
-  const which = `Lembrete de ${offsetLabel(offset)}`;
+  const which = `Lembrete de ${reminderBeforeLabel(offset)}`;
   if (state === 'SENT') return `${which}: enviado em ${when}`;
   if (state === 'FAILED') return `${which}: falhou (previsto para ${when})`;
   return `${which}: agendado para ${when}`;

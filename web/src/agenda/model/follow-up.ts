@@ -1,4 +1,5 @@
 import type { IconName } from '../../shared/components/Icon';
+import { reminderOffsetLabel } from '../../shared/format/reminder-offset';
 import type { Appointment, Attendance, ClientConfirmation, Reminder } from './appointment';
 
 /** What the Agenda says about an appointment's reminders, from its reminder rows. */
@@ -34,11 +35,9 @@ export function reminderState(reminders: readonly Reminder[]): { state: Reminder
   return next ? { state: 'SCHEDULED', reminder: next } : null;
 }
 
-/** "24 h antes", "2 h antes", "30 min antes". */
-export function offsetLabel(minutes: number): string {
-  if (minutes % 1440 === 0) return minutes === 1440 ? '1 dia antes' : `${minutes / 1440} dias antes`;
-  if (minutes % 60 === 0) return `${minutes / 60} h antes`;
-  return `${minutes} min antes`;
+/** "24 h antes", "2 h antes", "1 h 30 min antes": the same wording as Configurações → Lembretes. */
+export function reminderBeforeLabel(minutes: number): string {
+  return `${reminderOffsetLabel(minutes)} antes`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '../../shared/components/Field';
 import { toAppError } from '../../shared/errors/app-error';
+import { reminderOffsetLabel } from '../../shared/format/reminder-offset';
 import type { Company } from '../graphql/company-fields.fragment';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
 import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
@@ -24,18 +25,9 @@ function parseOffsets(text: string): number[] | string {
   return values.sort((a, b) => b - a);
 }
 
-/** 1440 → "24 h", 90 → "1 h 30 min", 2880 → "2 dias". */
-export function offsetLabel(minutes: number): string {
-  if (minutes % 1440 === 0) return minutes === 1440 ? '24 h' : `${minutes / 1440} dias`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  if (!hours) return `${rest} min`;
-  return rest ? `${hours} h ${rest} min` : `${hours} h`;
-}
-
 function summary(offsets: number[]): string {
   if (offsets.length === 0) return 'Nenhum lembrete será enviado.';
-  const labels = offsets.map(offsetLabel);
+  const labels = offsets.map(reminderOffsetLabel);
   const list = labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(', ')} e ${labels.at(-1)}`;
   return `O cliente recebe ${offsets.length === 1 ? 'um lembrete' : `${offsets.length} lembretes`} pelo WhatsApp: ${list} antes do início.`;
 }
