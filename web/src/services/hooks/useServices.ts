@@ -7,8 +7,14 @@ import { UPDATE_SERVICE_MUTATION, type UpdateServiceInput } from '../graphql/upd
 /** The company's services (Cal.com event types), with the import from Cal.com and local edits. */
 export function useServices() {
   const { data, loading, error, refetch } = useQuery(SERVICES_QUERY, { fetchPolicy: 'cache-and-network' });
-  const [syncMutation, { loading: syncing }] = useMutation(SYNC_SERVICES_MUTATION, { refetchQueries: [SERVICES_QUERY], awaitRefetchQueries: true });
-  const [updateMutation, { loading: updating }] = useMutation(UPDATE_SERVICE_MUTATION);
+  // The sync answers with the whole list (the same as `company.services`): written into the cache, no refetch.
+  const [syncMutation, { loading: syncing }] = useMutation(SYNC_SERVICES_MUTATION, {
+    update: (cache, { data: synced }) => {
+      if (!synced) return;
+      cache.updateQuery({ query: SERVICES_QUERY }, (current) => (current ? { ...current, company: { ...current.company, services: synced.syncServices } } : current));
+    },
+  });
+  const [updateMutation] = useMutation(UPDATE_SERVICE_MUTATION);
 
   const sync = async () => {
     const { data: synced } = await syncMutation();
@@ -27,6 +33,5 @@ export function useServices() {
     sync,
     syncing,
     update,
-    updating,
   };
 }
