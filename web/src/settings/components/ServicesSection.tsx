@@ -47,7 +47,7 @@ export function ServicesSection({ calendarConfigured }: { calendarConfigured: bo
       {syncResult?.kind === 'done' ? (
         <Alert tone="success" title={`Sincronizado: ${syncResult.count} ${syncResult.count === 1 ? 'serviço' : 'serviços'}.`} onDismiss={() => setSyncResult(null)} />
       ) : null}
-      {syncResult?.kind === 'error' ? <ErrorAlert error={syncResult.error} onDismiss={() => setSyncResult(null)} /> : null}
+      {syncResult?.kind === 'error' ? <ErrorAlert error={syncResult.error} onDismiss={() => setSyncResult(null)} settingsLink={false} /> : null}
       {loading ? <Spinner label="Carregando serviços…" /> : null}
       <ErrorAlert error={error} onRetry={() => refetch().catch(() => {})} settingsLink={false} />
       {!loading && !error && services.length === 0 ? (
