@@ -2,8 +2,8 @@ import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { formatPhone } from '../../shared/format/phone';
 import { formatDateTime } from '../../shared/time/zoned-time';
 import { useWhatsappDeliveryErrors } from '../hooks/useWhatsappDeliveryErrors';
+import { providerLabel } from '../model/whatsapp-providers';
 
-const PROVIDERS = { WHATICKET: 'Whaticket', EVOLUTION: 'Evolution API', CLOUD_API: 'Cloud API' } as const;
 
 /** A contact's address as the admin knows it: a phone, or "WhatsApp (sem número)" for a LID. */
 function contactLabel(address: string): string {
@@ -33,7 +33,7 @@ export function WhatsappDeliveryErrors({ active, zone }: { active: boolean; zone
               <tr key={e.id} data-outcome="rejected">
                 <td data-label="Quando">{formatDateTime(e.at, zone)}</td>
                 <td data-label="Contato">{contactLabel(e.phone)}</td>
-                <td data-label="Provedor">{e.provider ? PROVIDERS[e.provider] : '—'}</td>
+                <td data-label="Provedor">{e.provider ? providerLabel(e.provider) : '—'}</td>
                 <td data-label="Motivo">{e.error}</td>
               </tr>
             ))}

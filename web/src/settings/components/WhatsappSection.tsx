@@ -7,16 +7,12 @@ import { formatDateTime } from '../../shared/time/zoned-time';
 import type { Company, WhatsappProvider } from '../graphql/company-fields.fragment';
 import type { WhatsappConnectionTest } from '../graphql/test-whatsapp-connection.mutation';
 import { useTestWhatsappConnection } from '../hooks/useTestWhatsappConnection';
+import { WHATSAPP_PROVIDERS } from '../model/whatsapp-providers';
 import { CloudApiSection } from './CloudApiSection';
 import { EvolutionSection } from './EvolutionSection';
 import { WhatsappDeliveryErrors } from './WhatsappDeliveryErrors';
 import { WhaticketSection } from './WhaticketSection';
 
-const PROVIDERS: Array<{ id: WhatsappProvider; label: string; hint: string }> = [
-  { id: 'WHATICKET', label: 'Whaticket', hint: 'O Whaticket da empresa envia e recebe as mensagens.' },
-  { id: 'EVOLUTION', label: 'Evolution API', hint: 'Servidor Evolution API (WhatsApp via QR code).' },
-  { id: 'CLOUD_API', label: 'WhatsApp Cloud API', hint: 'A API oficial da Meta, com número verificado.' },
-];
 
 /**
  * Configurações → WhatsApp: which provider carries the company's WhatsApp, its settings and what to
@@ -27,7 +23,7 @@ export function WhatsappSection({ company, active }: { company: Company; active:
   const { test, testing } = useTestWhatsappConnection();
   const [testResult, setTestResult] = useState<WhatsappConnectionTest | null>(null);
   const [testError, setTestError] = useState<AppError | null>(null);
-  const current = PROVIDERS.find((p) => p.id === company.whatsappProvider)!;
+  const current = WHATSAPP_PROVIDERS.find((p) => p.id === company.whatsappProvider)!;
 
   const runTest = async () => {
     setTestResult(null);
@@ -56,14 +52,14 @@ export function WhatsappSection({ company, active }: { company: Company; active:
       <fieldset className="form__fieldset">
         <legend className="field__label">Provedor do WhatsApp</legend>
         <div className="provider-choice">
-          {PROVIDERS.map((p) => (
+          {WHATSAPP_PROVIDERS.map((p) => (
             <label key={p.id} className="provider-choice__option">
               <input type="radio" name="whatsappProvider" value={p.id} checked={shown === p.id} onChange={() => setShown(p.id)} /> {p.label}
             </label>
           ))}
         </div>
         <p className="field__hint">
-          {PROVIDERS.find((p) => p.id === shown)!.hint}
+          {WHATSAPP_PROVIDERS.find((p) => p.id === shown)!.hint}
           {shown !== company.whatsappProvider ? ' Salve as configurações abaixo para passar a usá-lo.' : ''}
         </p>
       </fieldset>

@@ -4,7 +4,6 @@ import type { WhatsappProvider } from './company-fields.fragment';
 export interface WhatsappDeliveryError {
   id: string;
   phone: string;
-  body: string;
   provider: WhatsappProvider | null;
   status: string;
   deliveryStatus: string | null;
@@ -17,7 +16,6 @@ export const WHATSAPP_DELIVERY_ERRORS_QUERY: TypedDocumentNode<{ whatsappDeliver
     whatsappDeliveryErrors(first: $first) {
       id
       phone
-      body
       provider
       status
       deliveryStatus
