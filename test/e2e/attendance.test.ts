@@ -76,7 +76,7 @@ describe('Agenda: lembretes, respostas, comparecimento e Resumo (issue 18)', () 
     await showAroundToday(t);
 
     const cell = (name: string) => row(t, name).getByTestId('follow-up');
-    await expectText(cell('Paula Reis'), /Lembrete: enviado.*Cliente: confirmado/);
+    await expectText(cell('Paula Reis'), /Lembrete: enviado.*Cliente: confirmou/);
     await expectText(cell('Rui Barros'), /Lembrete: falhou.*Cliente: recusou/);
     await expectText(cell('Vera Lúcia'), /Lembrete: agendado.*Cliente: sem resposta/);
     expect(await cell('Paula Reis').locator('[data-reminder="SENT"]').count()).toBe(1);
@@ -87,7 +87,7 @@ describe('Agenda: lembretes, respostas, comparecimento e Resumo (issue 18)', () 
       expect(await badge.locator('svg').count()).toBe(1);
       expect((await badge.textContent())?.trim().length).toBeGreaterThan(3);
     }
-    expect(await cell('Paula Reis').locator('[data-confirmation]').textContent()).toBe('Cliente: confirmado');
+    expect(await cell('Paula Reis').locator('[data-confirmation]').textContent()).toBe('Cliente: confirmou');
     expect(await cell('Paula Reis').locator('[data-reminder]').getAttribute('title')).toMatch(/^Lembrete de 2 h antes: enviado em /);
     // The placeholder Cal.com needs for phone-only bookings is not shown as an e-mail; a real one is.
     expect(await page.getByText('@sms.cal.com').count()).toBe(0);

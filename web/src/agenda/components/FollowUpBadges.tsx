@@ -4,7 +4,7 @@ import type { Appointment } from '../model/appointment';
 import { CONFIRMATION_LABELS, reminderBeforeLabel, REMINDER_LABELS, reminderState } from '../model/follow-up';
 
 /**
- * The reminder state (agendado / enviado / falhou) and the client's answer (confirmado / recusou /
+ * The reminder state (agendado / enviado / falhou) and the client's answer (confirmou / recusou /
  * sem resposta): colour, icon and words, so each reads the same without colour.
  */
 export function FollowUpBadges({ appointment, zone }: { appointment: Appointment; zone: string }) {

@@ -12,7 +12,7 @@ export const REMINDER_LABELS: Record<ReminderState, { label: string; icon: IconN
 };
 
 export const CONFIRMATION_LABELS: Record<ClientConfirmation, { label: string; icon: IconName; tone: string }> = {
-  CONFIRMED: { label: 'confirmado', icon: 'check', tone: 'confirmed' },
+  CONFIRMED: { label: 'confirmou', icon: 'check', tone: 'confirmed' },
   DECLINED: { label: 'recusou', icon: 'x', tone: 'cancelled' },
   NONE: { label: 'sem resposta', icon: 'chat', tone: 'neutral' },
 };

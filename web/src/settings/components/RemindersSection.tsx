@@ -93,7 +93,7 @@ export function RemindersSection({ company }: { company: Company }) {
         Lembretes
       </h2>
       <p className="muted">
-        Antes de cada reunião com telefone, o cliente recebe um lembrete pelo WhatsApp e pode responder 1 para confirmar, 2 para remarcar ou 3
+        Antes de cada agendamento com telefone, o cliente recebe um lembrete pelo WhatsApp e pode responder 1 para confirmar, 2 para remarcar ou 3
         para cancelar.
       </p>
       <form className="form" onSubmit={submit} noValidate>
