@@ -59,6 +59,8 @@ export function RemindersSection({ company }: { company: Company }) {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    // A previous "Lembretes salvos." must not stand for this save.
+    setResult({ kind: 'idle' });
     const problems: Partial<Record<ReminderField, string>> = {};
     if (typeof parsed === 'string') problems.reminderOffsetsMinutes = parsed;
     if (quietOn && !/^\d{2}:\d{2}$/.test(quietStart)) problems.quietHoursStart = 'Informe o início no formato HH:MM.';
