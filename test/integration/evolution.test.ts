@@ -3,7 +3,7 @@ import { mediaMessage, noAppointmentsMessage, noPhoneBookingMessage, optionsMess
 import { DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { DEFAULT_GLOBAL_KEY, EvolutionSandbox, newEvolutionMessageId, type EvolutionSender } from '../fakes/evolution-sandbox.js';
 import { gql, login, seedCompany } from '../support/app.js';
-import { eventually, newPhone, sleep, sql, startHarness, TZ, type Harness, type Seeded } from './whatsapp-harness.js';
+import { eventually, newPhone, outboundAfterInbound, sql, startHarness, TZ, type Harness, type Seeded } from './whatsapp-harness.js';
 
 /**
  * Evolution API end to end (ARCHITECTURE §10, shared/ref/evolution-api.md): the sandbox posts its
@@ -91,7 +91,6 @@ describe('Evolution API provider', () => {
       ];
       expect(attempts.map((a) => a.status)).toEqual([401, 401, 401, 401, 401, 401]);
       expect(attempts[0]!.body.error).toMatch(/Token de entrada inválido/);
-      await sleep(300);
       expect(await counts()).toEqual(before);
     });
 
@@ -194,7 +193,8 @@ describe('Evolution API provider', () => {
     const both = await Promise.all([evo.deliver('alfa', 'messages.upsert', racedData), evo.deliver('alfa', 'messages.upsert', racedData)]);
     expect(both.map((b) => b.status)).toEqual([200, 200]);
     await waitReplies(phone, 2);
-    await sleep(1_500);
+    // Both stored messages processed: their replies are all the outbox will ever hold for them.
+    expect(await outboundAfterInbound(h, phone)).toBe(2);
     expect(repliesTo(phone)).toEqual([noAppointmentsMessage(), noAppointmentsMessage()]);
     expect(await sql(h, 'select count(*)::int as n from inbound_messages where phone = ?', [phone])).toEqual([{ n: 2 }]);
   });
@@ -213,7 +213,7 @@ describe('Evolution API provider', () => {
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(answers.map((a) => (a.body as { ignored: string[] }).ignored)).toEqual([['from_me'], ['group'], ['broadcast'], ['no_text'], ['from_me'], ['event']]);
-    await sleep(800);
+    expect(await outboundAfterInbound(h, phone)).toBe(0);
     expect(await counts()).toEqual(before);
     expect(repliesTo(phone)).toEqual([]);
   });

@@ -74,6 +74,9 @@ describe('reminders', () => {
     clock = to;
     app.reminderWorker!.wake();
   };
+  /** One sweep at the current clock, awaited: whatever is due by then is claimed when it resolves. */
+  const sweep = () => app.services.reminders.sweep(app.orm.em.fork());
+  const pending = (row: ReminderRow | undefined) => ({ status: row?.status, outbound_message_id: row?.outbound_message_id });
   const book = (start: Date, name: string, phone: string) =>
     app.services.appointments.book(app.orm.em.fork(), scope, { start, clientName: name, clientPhone: phone, clientEmail: null, notes: null }, 'ADMIN');
   const metric = async (outcome: string) => {
@@ -95,8 +98,13 @@ describe('reminders', () => {
     const sentBefore = await metric('sent');
 
     moveClock(new Date(start.getTime() - 1440 * MINUTE - MINUTE));
-    await new Promise((r) => setTimeout(r, 600));
-    expect(received(phone)).toEqual([]); // not due yet
+    await sweep();
+    // Not due yet: neither row claimed.
+    expect((await reminders(appointment.id)).map(pending)).toEqual([
+      { status: 'SCHEDULED', outbound_message_id: null },
+      { status: 'SCHEDULED', outbound_message_id: null },
+    ]);
+    expect(received(phone)).toEqual([]);
 
     const dayBefore = new Date(start.getTime() - 1439 * MINUTE);
     moveClock(dayBefore);
@@ -122,7 +130,9 @@ describe('reminders', () => {
 
     // Later sweeps (and a clock far ahead) send nothing again.
     moveClock(new Date(start.getTime() - 10 * MINUTE));
-    await new Promise((r) => setTimeout(r, 800));
+    await sweep();
+    expect((await reminders(appointment.id)).map((r) => r.status)).toEqual(['SENT', 'SENT']);
+    expect(await sql('select id from outbound_messages where phone = ?', [phone])).toHaveLength(2);
     expect(received(phone)).toHaveLength(2);
   });
 
@@ -137,8 +147,10 @@ describe('reminders', () => {
     moveClock(new Date(start.getTime() - 1439 * MINUTE));
     await until('the 24 h reminder', () => received(phone).length === 1, 15_000);
     moveClock(new Date(evening.getTime() - MINUTE));
-    await new Promise((r) => setTimeout(r, 600));
-    expect(received(phone)).toHaveLength(1); // 20:58: not yet
+    await sweep();
+    // 20:58: not yet.
+    expect(pending((await reminders(appointment.id)).find((r) => r.offset_minutes === 120))).toEqual({ status: 'SCHEDULED', outbound_message_id: null });
+    expect(received(phone)).toHaveLength(1);
     const at = new Date(evening.getTime() + 30_000);
     moveClock(at);
     await until('the 2 h reminder, sent the evening before', () => received(phone).length === 2, 15_000);
@@ -179,8 +191,12 @@ describe('reminders', () => {
     clock = new Date(tooClose.getTime() - 20 * MINUTE);
     const close = await book(tooClose, 'Carla', phone2);
     expect((await reminders(close.id)).map((r) => r.status)).toEqual(['SKIPPED', 'SKIPPED']);
-    app.reminderWorker!.wake();
-    await new Promise((r) => setTimeout(r, 800));
+    await sweep();
+    expect((await reminders(close.id)).map(pending)).toEqual([
+      { status: 'SKIPPED', outbound_message_id: null },
+      { status: 'SKIPPED', outbound_message_id: null },
+    ]);
+    expect(await sql('select id from outbound_messages where phone = ?', [phone2])).toEqual([]);
     expect(received(phone2)).toEqual([]);
   });
 
@@ -209,7 +225,8 @@ describe('reminders', () => {
     rows = await reminders(appointment.id);
     expect(rows.find((r) => r.offset_minutes === 120)).toMatchObject({ status: 'SKIPPED', error: 'agendamento cancelado' });
     moveClock(new Date(moved.getTime() - 60 * MINUTE));
-    await new Promise((r) => setTimeout(r, 800));
+    await sweep();
+    expect(pending((await reminders(appointment.id)).find((r) => r.offset_minutes === 120))).toEqual({ status: 'SKIPPED', outbound_message_id: null });
     expect(received(phone)).toHaveLength(2);
   });
 

@@ -5,7 +5,7 @@ import { CLOUD_API_TEXTS } from '../../server/platform/messages.js';
 import { confirmationMessage, noAppointmentsMessage } from '../../server/whatsapp/replies.js';
 import { GraphApiSandbox, newWamid, type GraphSent, type UserMessage } from '../fakes/graph-api-sandbox.js';
 import { gql, login, seedCompany } from '../support/app.js';
-import { eventually, newPhone, offeredSlots, sleep, sql, startHarness, TZ, type Harness, type Seeded } from './whatsapp-harness.js';
+import { eventually, newPhone, offeredSlots, outboundAfterInbound, sql, startHarness, TZ, type Harness, type Seeded } from './whatsapp-harness.js';
 
 const PN_ALPHA = '106540352242922';
 const PN_BETA = '206540352242933';
@@ -162,7 +162,6 @@ describe('WhatsApp Cloud API', () => {
       const bad = await graph.deliver(PN_ALPHA, { object: 'page', entry: [] });
       expect(bad.status).toBe(400);
       expect(JSON.parse(bad.body).error).toContain('whatsapp_business_account');
-      await sleep(300);
       expect(await counts()).toEqual(before);
     });
 
@@ -189,7 +188,7 @@ describe('WhatsApp Cloud API', () => {
       // Meta retries (and duplicates) deliveries: same wamid, same everything.
       const again = await ana.say({ id: first.id, text: 'quais são minhas reuniões?' });
       expect(JSON.parse(again.body)).toMatchObject({ ok: true, stored: 0, duplicates: 1 });
-      await sleep(500);
+      expect(await outboundAfterInbound(h, ana.phone)).toBe(1);
       expect(ana.received()).toHaveLength(1);
       expect(await sql(h, 'select status from inbound_messages where company_id = ? and message_id = ?', [alpha.id, first.id])).toEqual([{ status: 'PROCESSED' }]);
     });
@@ -311,7 +310,9 @@ describe('WhatsApp Cloud API', () => {
       // Meta repeats the failed status of the first wamid: nothing is sent again.
       const result = await graph.statuses(PN_ALPHA, accepted.id, [{ status: 'failed', code: 131047 }]);
       expect(JSON.parse(result[0]!.body).resentAsTemplate).toBeUndefined();
-      await sleep(300);
+      // The reply and the reminder, both settled: the repeated status reopened neither.
+      expect(await outboundAfterInbound(h, ana.phone)).toBe(2);
+      expect(await sql(h, `select id from outbound_messages where phone = ? and status <> 'SENT'`, [ana.phone])).toEqual([]);
       expect(ana.received()).toHaveLength(2);
     });
 
@@ -387,7 +388,6 @@ describe('WhatsApp Cloud API', () => {
       // Beta's own delivery posted to Alpha's URL: Alpha's secret does not verify it.
       const subscription = { appSecret: beta.appSecret };
       expect((await graph.deliver(PN_ALPHA, graph.messagesPayload(PN_BETA, [{ from: phone, text: 'oi' }]), subscription)).status).toBe(401);
-      await sleep(300);
       expect(await counts()).toEqual(before);
     });
 

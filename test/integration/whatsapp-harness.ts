@@ -172,6 +172,16 @@ export async function sql<T = Record<string, any>>(h: Harness, query: string, pa
   return (await h.app.orm.em.fork().execute(query, params)) as T[];
 }
 
+/**
+ * Waits until every stored message from `phone` is past RECEIVED, then counts the outbox rows to that
+ * phone: a turn writes its replies in the transaction that marks its message PROCESSED, so the count
+ * is final for what was received (no sleep needed to prove nothing more was sent).
+ */
+export async function outboundAfterInbound(h: Harness, phone: string): Promise<number> {
+  await eventually(async () => (await sql<{ n: number }>(h, `select count(*)::int as n from inbound_messages where phone = ? and status = 'RECEIVED'`, [phone]))[0]!.n === 0, 15_000);
+  return (await sql<{ n: number }>(h, 'select count(*)::int as n from outbound_messages where phone = ?', [phone]))[0]!.n;
+}
+
 /** The slots currently offered to a contact (from the persisted conversation). */
 export async function offeredSlots(h: Harness, phone: string): Promise<Date[]> {
   const rows = await sql<{ data: { offer?: { slots: string[] } } }>(
