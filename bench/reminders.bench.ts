@@ -28,9 +28,18 @@ const SWEEP_QUERY = `select id, company_id, appointment_id, offset_minutes, roun
  * The sweep's query plan is taken with 10,000 rows in the table.
  */
 export async function benchReminders(ctx: BenchContext): Promise<Section> {
+  const sandboxes = await startSandboxes();
+  // Stopped whatever happens (a failed seed or send must not leave the sandboxes process behind).
+  try {
+    return await measureReminders(ctx, sandboxes);
+  } finally {
+    await sandboxes.child.stop();
+  }
+}
+
+async function measureReminders(ctx: BenchContext, sandboxes: Awaited<ReturnType<typeof startSandboxes>>): Promise<Section> {
   const total = ctx.quick ? REMINDERS / 5 : REMINDERS;
   const due = ctx.quick ? DUE / 5 : DUE;
-  const sandboxes = await startSandboxes();
   const url = await ctx.cluster.createDatabase('bench_reminders');
   const companies = await seedCompanies(url, COMPANIES, {
     timezone: 'America/Sao_Paulo',
@@ -124,7 +133,6 @@ export async function benchReminders(ctx: BenchContext): Promise<Section> {
   const fullSeconds = [...buckets.entries()].filter(([second]) => second < Math.floor((last - first) / 1000)).map(([, n]) => n);
   const perSecond = distribution(fullSeconds.length ? fullSeconds : [sends.length]);
   const slowestSecond = fullSeconds.length ? Math.min(...fullSeconds) : sends.length;
-  await sandboxes.child.stop();
   ctx.log(`reminders: ${sends.length} sent at ${rate.toFixed(0)}/s (slowest second ${slowestSecond}), duplicates ${duplicates}, SENT rows ${sentRows}`);
 
   return {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCompany, startTestServer, type TestServer } from '../support/app.js';
+import { insertReminder } from '../support/factories.js';
 import { findAppointment, insertAppointment } from './support/appointments.js';
 import { expectCount, expectText, horizontalOverflow, launchBrowser, login, MOBILE, openPage, screenshot, unlabelledControls, type TestPage } from './support/browser.js';
 import { addDays, brDate, dayIn, mondayOf } from './support/zoned.js';
@@ -20,10 +20,8 @@ describe('Agenda: lembretes, respostas, comparecimento e Resumo (issue 18)', () 
   const weekOf = (key: string) => mondayOf(dayIn(ZONE, starts[key]!));
 
   const sql = (text: string, params: unknown[]) => server.app.orm.em.getConnection().execute(text, params);
-  const reminder = (appointmentId: string, offset: number, due: Date, status: string, sentAt: Date | null = null) =>
-    sql(`insert into appointment_reminders (id, company_id, appointment_id, offset_minutes, due_at, status, sent_at) values (?, ?, ?, ?, ?, ?, ?)`, [
-      randomUUID(), admin.company.id, appointmentId, offset, due, status, sentAt,
-    ]);
+  const reminder = (appointmentId: string, offsetMinutes: number, dueAt: Date, status: 'SCHEDULED' | 'SENT' | 'FAILED' | 'SKIPPED', sentAt: Date | null = null) =>
+    insertReminder(server.app, { companyId: admin.company.id, appointmentId, offsetMinutes, dueAt, status, sentAt });
   const confirmation = (id: string, value: string) => sql(`update appointments set client_confirmation = ? where id = ?`, [value, id]);
 
   beforeAll(async () => {

@@ -300,14 +300,10 @@ export class CalcomSandbox {
 
   addTenant(options: SandboxTenantOptions = {}): SandboxTenant {
     const first = this.tenants.length === 0;
-    const hostId = options.host?.id ?? this.nextHostId++;
-    const host: SandboxHost = {
-      id: hostId,
-      name: options.host?.name ?? 'Dra. Ana Souza',
-      email: options.host?.email ?? `host${hostId}@clinica.example`,
-      username: options.host?.username ?? `host${hostId}`,
-      timeZone: options.host?.timeZone ?? options.timeZone ?? 'America/Sao_Paulo',
-    };
+    const host = makeHost(options.host?.id ?? this.nextHostId++, options.host ?? {}, {
+      name: 'Dra. Ana Souza',
+      timeZone: options.timeZone ?? 'America/Sao_Paulo',
+    });
     const eventTypes = new Map<number, SandboxEventType>();
     for (const et of options.eventTypes ?? (first ? [{ id: DEFAULT_EVENT_TYPE_ID }] : [])) {
       if (this.tenants.some((t) => t.eventTypes.has(et.id))) throw new Error(`event type ${et.id} already exists`);
@@ -327,13 +323,7 @@ export class CalcomSandbox {
       id: team.id,
       name: team.name ?? `Equipe ${team.id}`,
       slug: team.slug ?? `equipe-${team.id}`,
-      members: team.members.map((m) => ({
-        id: m.id,
-        name: m.name ?? `Profissional ${m.id}`,
-        email: m.email ?? `host${m.id}@clinica.example`,
-        username: m.username ?? `host${m.id}`,
-        timeZone: m.timeZone ?? host.timeZone,
-      })),
+      members: team.members.map((m) => makeHost(m.id, m, { name: `Profissional ${m.id}`, timeZone: host.timeZone })),
     }));
     const tenant: SandboxTenant = {
       apiKeys: new Set(options.apiKeys ?? (first ? [DEFAULT_API_KEY] : [])),
@@ -439,13 +429,7 @@ export class CalcomSandbox {
     const stored = this.store.get(created.uid)!;
     if (input.host) {
       const hostId = input.host.id ?? this.nextHostId++;
-      const host = {
-        id: hostId,
-        name: input.host.name ?? `Profissional ${hostId}`,
-        email: input.host.email ?? `host${hostId}@clinica.example`,
-        username: input.host.username ?? `host${hostId}`,
-        timeZone: input.host.timeZone ?? tenant.host.timeZone,
-      };
+      const host = makeHost(hostId, input.host, { name: `Profissional ${hostId}`, timeZone: tenant.host.timeZone });
       stored.booking.hosts = [{ ...host, displayEmail: host.email }];
       stored.booking.title = stored.booking.title.replace(` between ${tenant.host.name} and `, ` between ${host.name} and `);
     }
@@ -489,7 +473,7 @@ export class CalcomSandbox {
     return buildWebhook(trigger, booking, overrides);
   }
 
-  /** Delivers an already built envelope to the booking's tenant, like `emit`. */
+  /** Delivers an envelope to the booking's tenant (after `webhookDelayMs`); `flushWebhooks()` waits for it. */
   private send(stored: StoredBooking, envelope: WebhookEnvelope): void {
     const webhook = stored.tenant.webhook;
     if (!webhook) return;
@@ -907,8 +891,7 @@ export class CalcomSandbox {
   }
 
   private emit(stored: StoredBooking, trigger: string, extra: Record<string, unknown>): void {
-    const webhook = stored.tenant.webhook;
-    if (!webhook) return;
+    if (!stored.tenant.webhook) return;
     const eventType = stored.tenant.eventTypes.get(stored.booking.eventTypeId);
     const envelope = buildWebhook(trigger, stored.booking, {
       createdAt: this.now().toISOString(),
@@ -917,13 +900,7 @@ export class CalcomSandbox {
       requiresConfirmation: eventType?.requiresConfirmation ?? false,
       ...extra,
     });
-    const body = JSON.stringify(envelope);
-    const delivery = (async () => {
-      if (this.webhookDelayMs > 0) await this.delay(this.webhookDelayMs);
-      await this.deliverWebhook(body, webhook).catch(() => undefined);
-    })();
-    this.pendingWebhooks.add(delivery);
-    void delivery.finally(() => this.pendingWebhooks.delete(delivery));
+    this.send(stored, envelope);
   }
 
   /** Who can run an event type: its team's members, or the key owner. */
@@ -1400,4 +1377,15 @@ function isTimeZone(timeZone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A Cal.com user: what `given` sets, the sandbox's defaults (`host<id>` handle and e-mail) for the rest. */
+function makeHost(id: number, given: Partial<SandboxHost>, defaults: { name: string; timeZone: string }): SandboxHost {
+  return {
+    id,
+    name: given.name ?? defaults.name,
+    email: given.email ?? `host${id}@clinica.example`,
+    username: given.username ?? `host${id}`,
+    timeZone: given.timeZone ?? defaults.timeZone,
+  };
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, SentLog } from './http-fake.js';
 
 /**
  * An Evolution API server over real HTTP, shaped after shared/ref/evolution-api.md (v2.3.x, or 1.8
@@ -88,7 +89,7 @@ export class EvolutionSandbox {
   readonly deliveries: Array<{ event: string; url: string; status: number; body: unknown }> = [];
   globalApiKey: string;
   apiVersion: 1 | 2;
-  private readonly messages: EvolutionSent[] = [];
+  private readonly messages = new SentLog<EvolutionSent>('Evolution API messages');
   private faults: Fault[] = [];
   private server: Server | null = null;
   private port = 0;
@@ -137,7 +138,7 @@ export class EvolutionSandbox {
   }
 
   sent(instance?: string): EvolutionSent[] {
-    return this.messages.filter((m) => !instance || m.instance === instance).map((m) => ({ ...m }));
+    return this.messages.list().filter((m) => !instance || m.instance === instance);
   }
 
   /** The next `n` sends answer `status` with Evolution's envelope around `message` and send nothing. */
@@ -332,10 +333,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { delay, parseJson, readBody, SentLog } from './http-fake.js';
 
 /**
  * Meta's Graph API for the WhatsApp Business Cloud API, over real HTTP, built from
@@ -93,11 +94,6 @@ interface Fault {
   message: string;
 }
 
-interface Waiter {
-  count: number;
-  resolve: (messages: GraphSent[]) => void;
-}
-
 const META_ERRORS: Record<number, { status: number; message: string; details?: string; type?: string; subcode?: number }> = {
   190: { status: 401, type: 'OAuthException', subcode: 463, message: 'Error validating access token: Session has expired on Wednesday, 02-Dec-26 10:00:00 PST.' },
   131047: { status: 400, message: 'Re-engagement message', details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' },
@@ -138,9 +134,8 @@ export class GraphApiSandbox {
   private readonly subscriptions = new Map<string, Subscription>();
   /** Last user message per `${phoneNumberId}:${waId}`. */
   private readonly lastUserMessage = new Map<string, Date>();
-  private readonly messages: GraphSent[] = [];
+  private readonly messages = new SentLog<GraphSent>('Cloud API messages');
   private faults: Fault[] = [];
-  private waiters: Waiter[] = [];
   private server: Server | null = null;
   private port = 0;
   private host = '127.0.0.1';
@@ -219,29 +214,15 @@ export class GraphApiSandbox {
   }
 
   sent(): GraphSent[] {
-    return this.messages.map((m) => ({ ...m }));
+    return this.messages.list();
   }
 
   waitForMessages(count: number, timeoutMs = 10_000): Promise<GraphSent[]> {
-    if (this.messages.length >= count) return Promise.resolve(this.sent());
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        count,
-        resolve: (messages) => {
-          clearTimeout(timer);
-          resolve(messages);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`expected ${count} Cloud API messages within ${timeoutMs} ms, got ${this.messages.length}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.messages.waitFor(count, timeoutMs);
   }
 
   reset(): void {
-    this.messages.length = 0;
+    this.messages.clear();
     this.requests.length = 0;
     this.faults = [];
     this.lastUserMessage.clear();
@@ -383,7 +364,6 @@ export class GraphApiSandbox {
       return;
     }
     this.messages.push({ phoneNumberId: number.id, id, to, type, body, at: new Date() });
-    this.notify();
     reply(res, 200, accepted(to, waId, id));
     if (this.autoStatuses && this.subscriptions.has(number.id)) this.postLater(number.id, id, waId, ['sent', 'delivered', 'read']);
   }
@@ -434,12 +414,6 @@ export class GraphApiSandbox {
     if (fault) fault.remaining--;
     this.faults = this.faults.filter((f) => f.remaining > 0);
     return fault;
-  }
-
-  private notify(): void {
-    const ready = this.waiters.filter((w) => this.messages.length >= w.count);
-    this.waiters = this.waiters.filter((w) => this.messages.length < w.count);
-    for (const waiter of ready) waiter.resolve(this.sent());
   }
 }
 
@@ -533,22 +507,3 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { delay, parseJson, readBody, SentLog } from './http-fake.js';
 
 /**
  * A Whaticket backend over real HTTP, shaped like the SaaS family (per-connection Bearer token,
@@ -41,11 +42,6 @@ interface Fault {
   ms: number;
 }
 
-interface Waiter {
-  count: number;
-  resolve: (messages: SentMessage[]) => void;
-}
-
 const SUCCESS_BODIES: Record<WhaticketSuccessStyle, string> = {
   saas: JSON.stringify({ mensagem: 'Mensagem enviada' }),
   community: '',
@@ -66,9 +62,8 @@ export class WhaticketSandbox {
   latencyMs: number;
   successStyle: WhaticketSuccessStyle;
   readonly unregisteredNumbers: Set<string>;
-  private readonly messages: SentMessage[] = [];
+  private readonly messages = new SentLog<SentMessage>('WhatsApp messages');
   private faults: Fault[] = [];
-  private waiters: Waiter[] = [];
   private server: Server | null = null;
   private port = 0;
   private host = '127.0.0.1';
@@ -98,7 +93,7 @@ export class WhaticketSandbox {
   }
 
   sent(): SentMessage[] {
-    return this.messages.map((m) => ({ ...m }));
+    return this.messages.list();
   }
 
   /** The next `n` sends answer `status` with `{"error": error}` and send nothing. */
@@ -126,25 +121,11 @@ export class WhaticketSandbox {
   }
 
   waitForMessages(count: number, timeoutMs = 5_000): Promise<SentMessage[]> {
-    if (this.messages.length >= count) return Promise.resolve(this.sent());
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        count,
-        resolve: (messages) => {
-          clearTimeout(timer);
-          resolve(messages);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`expected ${count} WhatsApp messages within ${timeoutMs} ms, got ${this.messages.length}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.messages.waitFor(count, timeoutMs);
   }
 
   reset(): void {
-    this.messages.length = 0;
+    this.messages.clear();
     this.requests.length = 0;
     this.faults = [];
     this.unavailable = false;
@@ -203,7 +184,6 @@ export class WhaticketSandbox {
       return reply(res, 400, JSON.stringify({ error: 'ERR_CHECK_NUMBER' }));
     }
     this.messages.push({ number: digits, body: typeof text === 'string' ? text : '', at: new Date(), token });
-    this.notify();
     reply(res, 200, SUCCESS_BODIES[this.successStyle]);
   }
 
@@ -212,12 +192,6 @@ export class WhaticketSandbox {
     if (fault) fault.remaining--;
     this.faults = this.faults.filter((f) => f.remaining > 0);
     return fault;
-  }
-
-  private notify(): void {
-    const ready = this.waiters.filter((w) => this.messages.length >= w.count);
-    this.waiters = this.waiters.filter((w) => this.messages.length < w.count);
-    for (const waiter of ready) waiter.resolve(this.sent());
   }
 }
 
@@ -282,23 +256,4 @@ function reply(res: ServerResponse, status: number, body: string, type = 'applic
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, body ? { 'content-type': type } : {});
   res.end(body);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { AuditLog } from '../../server/audit/audit-log.entity.js';
 import { CalcomSandbox } from '../fakes/calcom-sandbox.js';
 import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
-import { insertAppointment } from '../support/factories.js';
+import { insertAppointment, insertReminder } from '../support/factories.js';
 import { webhooksApplied } from '../support/webhooks.js';
 import { subscribe } from '../support/ws.js';
 
@@ -33,13 +32,8 @@ describe('attendance, client confirmation and reminders (issue 18)', () => {
     const line = text.split('\n').find((l) => l.startsWith(`secretaria_attendance_total{company="${company}",attendance="${attendance}"}`));
     return line ? Number(line.split(' ').at(-1)) : 0;
   };
-  const seedReminder = (companyId: string, appointmentId: string, offset: number, dueAt: Date, status: string, sentAt: Date | null = null) =>
-    sql(
-      // The reminder engine may already have planned this (appointment, offset): the seed sets its state.
-      `insert into appointment_reminders (id, company_id, appointment_id, offset_minutes, due_at, status, sent_at) values (?, ?, ?, ?, ?, ?, ?)
-       on conflict (appointment_id, offset_minutes) do update set due_at = excluded.due_at, status = excluded.status, sent_at = excluded.sent_at`,
-      [randomUUID(), companyId, appointmentId, offset, dueAt, status, sentAt],
-    );
+  const seedReminder = (companyId: string, appointmentId: string, offsetMinutes: number, dueAt: Date, status: 'SCHEDULED' | 'SENT' | 'FAILED', sentAt: Date | null = null) =>
+    insertReminder(server.app, { companyId, appointmentId, offsetMinutes, dueAt, status, sentAt });
 
   beforeAll(async () => {
     const { url: calUrl } = await cal.start();

@@ -2,16 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.js';
 import type { Scope } from '../../server/appointments/appointment.service.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit.service.js';
-import { addDays, localDateOf, zonedTimeToUtc } from '../../server/whatsapp/date/index.js';
 import { cancelConfirmedMessage, reminderConfirmedMessage, reminderMessage } from '../../server/whatsapp/replies.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
 import { sendInbound, WhaticketSandbox } from '../fakes/whaticket-sandbox.js';
-import { gql, seedCompany, startTestServer, type TestServer } from '../support/app.js';
+import { gql, login, seedCompany, startTestServer, type TestServer } from '../support/app.js';
 import { insertAppointment } from '../support/factories.js';
 import { until } from '../support/wait.js';
 import { subscribe } from '../support/ws.js';
+import { conversationOf, localSlot, TZ } from './whatsapp-harness.js';
 
-const TZ = 'America/Sao_Paulo';
 const TOKEN = 'whaticket-reminders-token';
 const SECRET = 'segredo-lembretes';
 const MINUTE = 60_000;
@@ -64,8 +63,8 @@ describe('reminders', () => {
   });
 
   const sql = async <T,>(query: string, params: unknown[] = []) => (await app.orm.em.fork().getConnection().execute(query, params)) as T[];
-  /** `days` from today in São Paulo at `hour`:00 local. */
-  const localAt = (days: number, hour: number) => zonedTimeToUtc(addDays(localDateOf(new Date(), TZ), days), hour * 60, TZ);
+  let token: string | undefined;
+  const adminToken = async () => (token ??= await login(server.url, company.email, company.password));
   const newPhone = () => `551197${String(7_000_000 + ++phoneSeq).padStart(7, '0')}`;
   const received = (phone: string) => whaticket.sent().filter((m) => m.number === phone).map((m) => m.body);
   const reminders = (appointmentId: string) =>
@@ -74,6 +73,9 @@ describe('reminders', () => {
     clock = to;
     app.reminderWorker!.wake();
   };
+  /** One sweep at the current clock, awaited: whatever is due by then is claimed when it resolves. */
+  const sweep = () => app.services.reminders.sweep(app.orm.em.fork());
+  const pending = (row: ReminderRow | undefined) => ({ status: row?.status, outbound_message_id: row?.outbound_message_id });
   const book = (start: Date, name: string, phone: string) =>
     app.services.appointments.book(app.orm.em.fork(), scope, { start, clientName: name, clientPhone: phone, clientEmail: null, notes: null }, 'ADMIN');
   const metric = async (outcome: string) => {
@@ -84,7 +86,7 @@ describe('reminders', () => {
 
   it('sends each reminder once as the clock crosses 24 h and 2 h before, with the pt-BR text, and records SENT', async () => {
     clock = new Date();
-    const start = localAt(3, 14);
+    const start = localSlot(3, 14);
     const phone = newPhone();
     const appointment = await book(start, 'Ana Souza', phone);
     const rows = await reminders(appointment.id);
@@ -95,8 +97,13 @@ describe('reminders', () => {
     const sentBefore = await metric('sent');
 
     moveClock(new Date(start.getTime() - 1440 * MINUTE - MINUTE));
-    await new Promise((r) => setTimeout(r, 600));
-    expect(received(phone)).toEqual([]); // not due yet
+    await sweep();
+    // Not due yet: neither row claimed.
+    expect((await reminders(appointment.id)).map(pending)).toEqual([
+      { status: 'SCHEDULED', outbound_message_id: null },
+      { status: 'SCHEDULED', outbound_message_id: null },
+    ]);
+    expect(received(phone)).toEqual([]);
 
     const dayBefore = new Date(start.getTime() - 1439 * MINUTE);
     moveClock(dayBefore);
@@ -122,23 +129,27 @@ describe('reminders', () => {
 
     // Later sweeps (and a clock far ahead) send nothing again.
     moveClock(new Date(start.getTime() - 10 * MINUTE));
-    await new Promise((r) => setTimeout(r, 800));
+    await sweep();
+    expect((await reminders(appointment.id)).map((r) => r.status)).toEqual(['SENT', 'SENT']);
+    expect(await sql('select id from outbound_messages where phone = ?', [phone])).toHaveLength(2);
     expect(received(phone)).toHaveLength(2);
   });
 
   it('quiet hours: a 2 h reminder due at 06:30 goes at 20:59 the evening before (São Paulo), and across a DST change (New York)', async () => {
     // São Paulo: 08:30 on day 12 → the 2 h reminder at 20:59 on day 11.
     clock = new Date();
-    const start = zonedTimeToUtc(addDays(localDateOf(new Date(), TZ), 12), 8 * 60 + 30, TZ);
+    const start = localSlot(12, 8, 30);
     const phone = newPhone();
     const appointment = await insertAppointment(app, company.company.id, { start, clientName: 'Lia Souza', clientPhone: phone });
-    const evening = zonedTimeToUtc(addDays(localDateOf(new Date(), TZ), 11), 20 * 60 + 59, TZ);
+    const evening = localSlot(11, 20, 59);
     expect(new Date((await reminders(appointment.id)).find((r) => r.offset_minutes === 120)!.due_at)).toEqual(evening);
     moveClock(new Date(start.getTime() - 1439 * MINUTE));
     await until('the 24 h reminder', () => received(phone).length === 1, 15_000);
     moveClock(new Date(evening.getTime() - MINUTE));
-    await new Promise((r) => setTimeout(r, 600));
-    expect(received(phone)).toHaveLength(1); // 20:58: not yet
+    await sweep();
+    // 20:58: not yet.
+    expect(pending((await reminders(appointment.id)).find((r) => r.offset_minutes === 120))).toEqual({ status: 'SCHEDULED', outbound_message_id: null });
+    expect(received(phone)).toHaveLength(1);
     const at = new Date(evening.getTime() + 30_000);
     moveClock(at);
     await until('the 2 h reminder, sent the evening before', () => received(phone).length === 2, 15_000);
@@ -163,7 +174,7 @@ describe('reminders', () => {
   });
 
   it('late appointment: past moments are skipped except the latest one, sent at once when the start is ≥ 30 min ahead', async () => {
-    const start = localAt(4, 15);
+    const start = localSlot(4, 15);
     const phone = newPhone();
     clock = new Date(start.getTime() - 90 * MINUTE); // both moments passed
     const appointment = await book(start, 'Bruno', phone);
@@ -174,25 +185,29 @@ describe('reminders', () => {
     await until('the late reminder', () => received(phone).length === 1, 15_000);
     expect(received(phone)[0]).toContain('Olá, Bruno! Lembrete: sua reunião é hoje às 15h.');
 
-    const tooClose = localAt(4, 17);
+    const tooClose = localSlot(4, 17);
     const phone2 = newPhone();
     clock = new Date(tooClose.getTime() - 20 * MINUTE);
     const close = await book(tooClose, 'Carla', phone2);
     expect((await reminders(close.id)).map((r) => r.status)).toEqual(['SKIPPED', 'SKIPPED']);
-    app.reminderWorker!.wake();
-    await new Promise((r) => setTimeout(r, 800));
+    await sweep();
+    expect((await reminders(close.id)).map(pending)).toEqual([
+      { status: 'SKIPPED', outbound_message_id: null },
+      { status: 'SKIPPED', outbound_message_id: null },
+    ]);
+    expect(await sql('select id from outbound_messages where phone = ?', [phone2])).toEqual([]);
     expect(received(phone2)).toEqual([]);
   });
 
   it('rescheduling moves the reminders (a sent one is sent again for the new time); cancelling skips them', async () => {
     clock = new Date();
-    const start = localAt(5, 10);
+    const start = localSlot(5, 10);
     const phone = newPhone();
     const appointment = await book(start, 'Davi', phone);
     moveClock(new Date(start.getTime() - 1439 * MINUTE));
     await until('the first 24 h reminder', () => received(phone).length === 1, 15_000);
 
-    const moved = localAt(6, 11);
+    const moved = localSlot(6, 11);
     clock = new Date(start.getTime() - 1430 * MINUTE);
     await app.services.appointments.reschedule(app.orm.em.fork(), scope, appointment.id, moved, null);
     let rows = await reminders(appointment.id);
@@ -209,13 +224,14 @@ describe('reminders', () => {
     rows = await reminders(appointment.id);
     expect(rows.find((r) => r.offset_minutes === 120)).toMatchObject({ status: 'SKIPPED', error: 'agendamento cancelado' });
     moveClock(new Date(moved.getTime() - 60 * MINUTE));
-    await new Promise((r) => setTimeout(r, 800));
+    await sweep();
+    expect(pending((await reminders(appointment.id)).find((r) => r.offset_minutes === 120))).toEqual({ status: 'SKIPPED', outbound_message_id: null });
     expect(received(phone)).toHaveLength(2);
   });
 
   it('an appointment that arrives by Cal.com webhook gets its reminders too', async () => {
     clock = new Date();
-    const start = localAt(7, 9);
+    const start = localSlot(7, 9);
     const phone = newPhone();
     const booking = calcom.createBookingDirectly({ start, attendee: { name: 'Elisa Prado', email: 'elisa@example.com', phoneNumber: `+${phone}` } });
     const rows = await until('the webhook appointment with its reminders', async () => {
@@ -228,7 +244,7 @@ describe('reminders', () => {
 
   it('changing the company offsets re-plans upcoming reminders; bad settings get a pt-BR 400 and change nothing', async () => {
     clock = new Date();
-    const start = localAt(8, 16);
+    const start = localSlot(8, 16);
     const appointment = await book(start, 'Fábio', newPhone());
     const bad = await gql(server.url, 'mutation { updateCompanySettings(input: { reminderOffsetsMinutes: [2] }) { id } }', {}, await adminToken());
     expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
@@ -256,7 +272,7 @@ describe('reminders', () => {
   it('a reminder whose message finally fails is recorded FAILED with the error', async () => {
     clock = new Date();
     // Day 2: the clock moves to a point where no other test's reminder is due (the failure is the next send).
-    const start = localAt(2, 13);
+    const start = localSlot(2, 13);
     const phone = newPhone();
     const appointment = await book(start, 'Gabi', phone);
     whaticket.failNext(1, 403, 'ERR_NO_PERMISSION'); // not retryable: the outbox gives up at once
@@ -270,15 +286,12 @@ describe('reminders', () => {
     /** Books, sends the 24 h reminder and returns what the answer tests need. */
     async function reminded(days: number, hour: number, name: string) {
       clock = new Date();
-      const start = localAt(days, hour);
+      const start = localSlot(days, hour);
       const phone = newPhone();
       const appointment = await book(start, name, phone);
       moveClock(new Date(start.getTime() - 1439 * MINUTE));
       await until('the reminder', () => received(phone).length === 1, 15_000);
-      const [conversation] = await sql<{ state: string; data: { reminder?: { appointmentId: string } } }>(
-        'select c.state, c.data from conversations c join contacts p on p.id = c.contact_id where c.company_id = ? and p.phone = ?',
-        [company.company.id, phone],
-      );
+      const conversation = await conversationOf(server, company.company.id, phone);
       expect(conversation).toMatchObject({ state: 'AWAITING_REMINDER_ANSWER', data: { reminder: { appointmentId: appointment.id } } });
       const say = async (text: string) => {
         const result = await sendInbound(server.url, company.company.id, company.inboundToken, { from: phone, text, name, form: 'simple' });
@@ -324,12 +337,9 @@ describe('reminders', () => {
       await say('2');
       await until('the options', () => received(phone).length === 2, 15_000);
       expect(received(phone)[1]).toMatch(/^Tenho est(e|es) horári(o|os) disponíve(l|is)/);
-      const [conversation] = await sql<{ data: { offer: { slots: string[]; purpose: string; appointmentId: string } } }>(
-        'select c.data from conversations c join contacts p on p.id = c.contact_id where c.company_id = ? and p.phone = ?',
-        [company.company.id, phone],
-      );
+      const conversation = await conversationOf(server, company.company.id, phone);
       expect(conversation!.data.offer).toMatchObject({ purpose: 'reschedule', appointmentId: appointment.id });
-      const chosen = new Date(conversation!.data.offer.slots[0]!);
+      const chosen = new Date(conversation!.data.offer!.slots[0]!);
       clock = new Date(); // the offered times are the next days (real time): plan the reminders from now
       await say('1');
       await until('the reschedule reply', () => received(phone).length === 3, 15_000);
@@ -343,11 +353,4 @@ describe('reminders', () => {
     });
   });
 
-  let token: string | undefined;
-  async function adminToken(): Promise<string> {
-    if (token) return token;
-    const result = await gql<{ login: { token: string } }>(server.url, 'mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}', { e: company.email, p: company.password });
-    token = result.data!.login.token;
-    return token;
-  }
 });

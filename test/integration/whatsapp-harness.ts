@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { expect } from 'vitest';
 import { startApp, type App } from '../../server/app.js';
 import type { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
 import type { Config } from '../../server/config.js';
@@ -167,17 +168,64 @@ export function localSlot(days: number, hour: number, minute = 0, now = new Date
   return zonedTimeToUtc(addDays(localDateOf(now, TZ), days), hour * 60 + minute, TZ);
 }
 
-/** Runs SQL on the harness database (through the app's ORM). */
-export async function sql<T = Record<string, any>>(h: Harness, query: string, params: unknown[] = []): Promise<T[]> {
+/** Runs SQL on the harness database (through the app's ORM); any test server will do. */
+export async function sql<T = Record<string, any>>(h: { app: App }, query: string, params: unknown[] = []): Promise<T[]> {
   return (await h.app.orm.em.fork().execute(query, params)) as T[];
 }
 
-/** The slots currently offered to a contact (from the persisted conversation). */
-export async function offeredSlots(h: Harness, phone: string): Promise<Date[]> {
-  const rows = await sql<{ data: { offer?: { slots: string[] } } }>(
+/** Rows of the tables an inbound request may write: equal before and after = nothing stored. */
+export async function counts(h: Harness): Promise<{ inbound: number; outbound: number; contacts: number }> {
+  const rows = await sql<{ inbound: number; outbound: number; contacts: number }>(
     h,
-    `select c.data from conversations c join contacts p on p.id = c.contact_id where c.company_id = ? and p.phone = ?`,
-    [h.company.company.id, phone],
+    `select (select count(*) from inbound_messages)::int as inbound, (select count(*) from outbound_messages)::int as outbound, (select count(*) from contacts)::int as contacts`,
   );
-  return (rows[0]?.data.offer?.slots ?? []).map((s) => new Date(s));
+  return rows[0]!;
+}
+
+/**
+ * A provider's inbound route answers a server, not a browser: no page security headers (CSP,
+ * X-Frame-Options), but nosniff and the request id stay.
+ */
+export function expectMachineOnlyHeaders(response: Response): void {
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  expect(response.headers.get('content-security-policy')).toBeNull();
+  expect(response.headers.get('x-frame-options')).toBeNull();
+}
+
+/** The panel's routes (GraphQL here) keep the page security headers. */
+export async function expectPageHeaders(url: string): Promise<void> {
+  const graphql = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+  expect(graphql.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect(graphql.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+}
+
+/**
+ * Waits until every stored message from `phone` is past RECEIVED, then counts the outbox rows to that
+ * phone: a turn writes its replies in the transaction that marks its message PROCESSED, so the count
+ * is final for what was received (no sleep needed to prove nothing more was sent).
+ */
+export async function outboundAfterInbound(h: Harness, phone: string): Promise<number> {
+  await eventually(async () => (await sql<{ n: number }>(h, `select count(*)::int as n from inbound_messages where phone = ? and status = 'RECEIVED'`, [phone]))[0]!.n === 0, 15_000);
+  return (await sql<{ n: number }>(h, 'select count(*)::int as n from outbound_messages where phone = ?', [phone]))[0]!.n;
+}
+
+export interface ConversationRow {
+  state: string;
+  data: { offer?: { slots: string[]; purpose?: string; appointmentId?: string }; reminder?: { appointmentId: string } };
+}
+
+/** The persisted conversation of a contact of `companyId`, if any. */
+export async function conversationOf(h: { app: App }, companyId: string, phone: string): Promise<ConversationRow | undefined> {
+  const rows = await sql<ConversationRow>(
+    h,
+    `select c.state, c.data from conversations c join contacts p on p.id = c.contact_id where c.company_id = ? and p.phone = ?`,
+    [companyId, phone],
+  );
+  return rows[0];
+}
+
+/** The slots currently offered to a contact (from the persisted conversation); the harness company unless told. */
+export async function offeredSlots(h: Harness, phone: string, companyId = h.company.company.id): Promise<Date[]> {
+  return ((await conversationOf(h, companyId, phone))?.data.offer?.slots ?? []).map((s) => new Date(s));
 }

@@ -3,11 +3,10 @@ import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit.service.js';
 import { serviceHostKey } from '../../server/catalog/service-catalog.service.js';
 import { Service } from '../../server/catalog/service.entity.js';
-import { parseDatePreference } from '../../server/whatsapp/date/index.js';
+import { localDateOf, parseDatePreference } from '../../server/whatsapp/date/index.js';
 import { optionsMessage, serviceQuestionMessage } from '../../server/whatsapp/replies.js';
-import { addDays, at, dayIn } from '../e2e/support/zoned.js';
 import type { SandboxEventType } from '../fakes/calcom-sandbox.js';
-import { newPhone, offeredSlots, Person, startHarness, TZ, type Harness } from './whatsapp-harness.js';
+import { localSlot, newPhone, offeredSlots, Person, startHarness, TZ, type Harness } from './whatsapp-harness.js';
 
 /**
  * WhatsApp with several services (issue 17): a company with one service behaves exactly as before;
@@ -125,8 +124,7 @@ describe('WhatsApp with services', () => {
 
     it("a start held for one professional is still offered for another's service, never for the same host's", async () => {
       // Our own claim in flight for Consulta (Dra. Ana Souza) at 14:00: Cal.com does not know it yet.
-      const day = addDays(dayIn(TZ), 5);
-      const start = at(TZ, day, '14:00');
+      const start = localSlot(5, 14);
       const consulta = await serviceNamed('Consulta');
       const em = h.app.orm.em.fork();
       em.create(Appointment, {
@@ -134,7 +132,7 @@ describe('WhatsApp with services', () => {
         clientName: 'Reserva em andamento', serviceId: consulta.id, hostKey: serviceHostKey(consulta), hostClaim: true,
       });
       await em.flush();
-      const [dd, mm] = [Number(day.slice(8, 10)), Number(day.slice(5, 7))];
+      const { day: dd, month: mm } = localDateOf(start, TZ);
       const ask = async (text: string) => {
         const person = new Person(h, newPhone(), 'Teste Horário');
         await person.ask(`${text} dia ${dd}/${mm} às 14h`);

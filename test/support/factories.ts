@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Appointment, type AppointmentSource, type AppointmentStatus } from '../../server/appointments/appointment.entity.js';
 import { appointmentSearchText } from '../../server/appointments/appointment.service.js';
@@ -36,4 +37,19 @@ export async function insertAppointment(
     await app.services.appointments.publish(tx, row, AppointmentChangeKind.CREATED);
     return row;
   });
+}
+
+/**
+ * Writes a reminder row in a given state (dashboards and attendance read them). The reminder engine
+ * may already have planned this (appointment, offset): the row is then set to this state.
+ */
+export async function insertReminder(
+  app: App,
+  row: { companyId: string; appointmentId: string; offsetMinutes: number; dueAt: Date; status: 'SCHEDULED' | 'SENT' | 'FAILED' | 'SKIPPED'; sentAt?: Date | null },
+): Promise<void> {
+  await app.orm.em.fork().execute(
+    `insert into appointment_reminders (id, company_id, appointment_id, offset_minutes, due_at, status, sent_at) values (?, ?, ?, ?, ?, ?, ?)
+     on conflict (appointment_id, offset_minutes) do update set due_at = excluded.due_at, status = excluded.status, sent_at = excluded.sent_at`,
+    [randomUUID(), row.companyId, row.appointmentId, row.offsetMinutes, row.dueAt, row.status, row.sentAt ?? null],
+  );
 }
