@@ -68,6 +68,7 @@ export class WhaticketSandbox {
   private port = 0;
   private host = '127.0.0.1';
   private unavailable = false;
+  private gate: { opened: Promise<void>; open: () => void; held: Set<IncomingMessage> } | null = null;
 
   constructor(options: WhaticketSandboxOptions = {}) {
     this.tokens = new Set(options.tokens ?? ['whaticket-test-token']);
@@ -106,6 +107,29 @@ export class WhaticketSandbox {
     this.faults.push({ kind: 'stall', remaining: n, status: 0, error: '', ms });
   }
 
+  /**
+   * Holds every send that arrives from now on (before it is recorded) until `releaseSends()`. A held
+   * send whose client goes away meanwhile sends nothing, like a dropped HTTP request.
+   */
+  holdSends(): void {
+    if (this.gate) return;
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    this.gate = { opened, open, held: new Set() };
+  }
+
+  /** The sends waiting at the gate, and how many of them their client has abandoned. */
+  heldSends(): { held: number; abandoned: number } {
+    const held = [...(this.gate?.held ?? [])];
+    return { held: held.length, abandoned: held.filter((req) => req.socket.destroyed).length };
+  }
+
+  releaseSends(): void {
+    const gate = this.gate;
+    this.gate = null;
+    gate?.open();
+  }
+
   /** `refuse`: stop listening (connection refused); `unavailable`: answer 503 like a proxy with no backend. */
   async down(mode: 'refuse' | 'unavailable' = 'refuse'): Promise<void> {
     if (mode === 'unavailable') {
@@ -129,6 +153,7 @@ export class WhaticketSandbox {
     this.requests.length = 0;
     this.faults = [];
     this.unavailable = false;
+    this.releaseSends();
   }
 
   private async listen(port: number): Promise<void> {
@@ -167,6 +192,12 @@ export class WhaticketSandbox {
     const fault = this.takeFault();
     if (fault?.kind === 'stall') {
       await delay(fault.ms);
+      if (req.socket.destroyed) return;
+    }
+    const gate = this.gate;
+    if (gate) {
+      gate.held.add(req);
+      await gate.opened;
       if (req.socket.destroyed) return;
     }
     if (fault?.kind === 'fail') return reply(res, fault.status, JSON.stringify({ error: fault.error }));
