@@ -66,7 +66,7 @@ export function urlsToGuard(input: CompanySettings): Array<{ field: string; serv
   const fields = [
     ['calApiUrl', 'do Cal.com', input.calApiUrl],
     ['whaticketUrl', 'do Whaticket', input.whaticketUrl],
-    ['evolutionUrl', 'do Evolution API', input.evolutionUrl],
+    ['evolutionUrl', 'da Evolution API', input.evolutionUrl],
     ['cloudApiUrl', 'da API do WhatsApp Cloud', input.cloudApiUrl],
   ] as const;
   const urls: Array<{ field: string; service: string; url: string }> = [];

@@ -64,7 +64,7 @@ export const ERRORS = {
 
   // WhatsApp providers (issue 19): the provider choice and the Evolution / Cloud API settings.
   WHATSAPP_PROVIDER_INVALID: ['BAD_USER_INPUT', (p: { raw: string }) => `whatsappProvider deve ser WHATICKET, EVOLUTION ou CLOUD_API (recebido "${p.raw}").`],
-  EVOLUTION_INSTANCE_INVALID: ['BAD_USER_INPUT', 'evolutionInstance deve ser o nome da instância no Evolution API (até 100 caracteres, sem espaços, "/", "?" ou "#").'],
+  EVOLUTION_INSTANCE_INVALID: ['BAD_USER_INPUT', 'evolutionInstance deve ser o nome da instância na Evolution API (até 100 caracteres, sem espaços, "/", "?" ou "#").'],
   EVOLUTION_API_VERSION_INVALID: ['BAD_USER_INPUT', 'evolutionApiVersion deve ser 1 ou 2.'],
   CLOUD_API_VERSION_INVALID: ['BAD_USER_INPUT', (p: { raw: string }) => `cloudApiVersion deve ser escrita como nas URLs da Meta, ex.: v23.0 (recebido "${p.raw}").`],
   CLOUD_PHONE_NUMBER_ID_INVALID: ['BAD_USER_INPUT', 'cloudPhoneNumberId deve ser o identificador numérico do número no WhatsApp Manager (só dígitos).'],
@@ -156,32 +156,46 @@ export const CALENDAR_REPLIES = {
   slotTaken: 'Desculpe, esse horário acabou de ser reservado por outra pessoa. Veja as novas opções:',
 } as const;
 
+/** Providers Portuguese treats as feminine ("a API"): "a Evolution API", but "o Whaticket". */
+const FEMININE_PROVIDERS: ReadonlySet<string> = new Set(['Evolution API', 'WhatsApp Cloud API']);
+const ARTICLES = {
+  o: ['o', 'a'],
+  O: ['O', 'A'],
+  do: ['do', 'da'],
+  no: ['no', 'na'],
+  com: ['com o', 'com a'],
+} as const;
+/** The provider's name after its article or contraction: `the('do', 'Evolution API')` → "da Evolution API". */
+function the(form: keyof typeof ARTICLES, provider: string): string {
+  return `${ARTICLES[form][FEMININE_PROVIDERS.has(provider) ? 1 : 0]} ${provider}`;
+}
+
 /**
  * What the panel says about a WhatsApp delivery or connection (issue 19), per provider (`provider`
- * is its name: "Whaticket", "Evolution API", "WhatsApp Cloud API"). The provider's own error text
- * stays in the logs and `outbound_messages.last_error` (ARCHITECTURE §11). `http` is " (HTTP 401)"
- * when the provider answered, else empty.
+ * is its name: "Whaticket", "Evolution API", "WhatsApp Cloud API", each with its own article). The
+ * provider's own error text stays in the logs and `outbound_messages.last_error` (ARCHITECTURE §11).
+ * `http` is " (HTTP 401)" when the provider answered, else empty.
  */
 export const WHATSAPP_DELIVERY_TEXTS = {
-  whaticketNotConfigured: 'Whaticket não configurado: preencha a URL e o token em Configurações.',
-  notConfigured: (p: { provider: string; fields: string }) => `${p.provider} não configurado: preencha ${p.fields} em Configurações → WhatsApp.`,
-  urlBlocked: (p: { provider: string }) => `A URL do ${p.provider} aponta para um endereço interno ou reservado, que não é permitido: corrija-a em Configurações.`,
-  redirected: (p: { provider: string }) => `A URL do ${p.provider} redireciona para outro endereço: informe o endereço final em Configurações.`,
-  credentialsRefused: (p: { provider: string; http: string }) => `O ${p.provider} recusou as credenciais${p.http}: confira-as em Configurações → WhatsApp.`,
-  instanceMissing: (p: { provider: string; http: string }) => `O ${p.provider} não conhece esta instância${p.http}: confira o nome da instância em Configurações → WhatsApp.`,
-  recipientRefused: (p: { provider: string; http: string }) => `O ${p.provider} não entregou a mensagem a este contato${p.http}: o número pode não ter WhatsApp.`,
-  refused: (p: { provider: string; http: string }) => `O ${p.provider} recusou a mensagem${p.http}.`,
-  unavailable: (p: { provider: string; http: string }) => `O ${p.provider} não respondeu${p.http}; a mensagem será reenviada automaticamente.`,
-  answerTooLarge: (p: { provider: string }) => `A resposta do ${p.provider} foi grande demais e foi descartada.`,
+  whaticketNotConfigured: 'Falta configurar o Whaticket: preencha a URL e o token em Configurações.',
+  notConfigured: (p: { provider: string; fields: string }) => `Falta configurar ${the('o', p.provider)}: preencha ${p.fields} em Configurações → WhatsApp.`,
+  urlBlocked: (p: { provider: string }) => `A URL ${the('do', p.provider)} aponta para um endereço interno ou reservado, que não é permitido: corrija-a em Configurações.`,
+  redirected: (p: { provider: string }) => `A URL ${the('do', p.provider)} redireciona para outro endereço: informe o endereço final em Configurações.`,
+  credentialsRefused: (p: { provider: string; http: string }) => `${the('O', p.provider)} recusou as credenciais${p.http}: confira-as em Configurações → WhatsApp.`,
+  instanceMissing: (p: { provider: string; http: string }) => `${the('O', p.provider)} não conhece esta instância${p.http}: confira o nome da instância em Configurações → WhatsApp.`,
+  recipientRefused: (p: { provider: string; http: string }) => `${the('O', p.provider)} não entregou a mensagem a este contato${p.http}: o número pode não ter WhatsApp.`,
+  refused: (p: { provider: string; http: string }) => `${the('O', p.provider)} recusou a mensagem${p.http}.`,
+  unavailable: (p: { provider: string; http: string }) => `${the('O', p.provider)} não respondeu${p.http}; a mensagem será reenviada automaticamente.`,
+  answerTooLarge: (p: { provider: string }) => `A resposta ${the('do', p.provider)} foi grande demais e foi descartada.`,
   providerUnavailable: 'Este provedor de WhatsApp não está disponível nesta instalação: escolha outro em Configurações → WhatsApp.',
   failedEarlier: 'O envio falhou; os detalhes estão nos registros do servidor.',
-  reportedUndelivered: (p: { provider: string }) => `O ${p.provider} informou que a mensagem não foi entregue.`,
+  reportedUndelivered: (p: { provider: string }) => `${the('O', p.provider)} informou que a mensagem não foi entregue.`,
   gaveUp: 'Desistimos após várias tentativas sem resposta do provedor de WhatsApp.',
   lidUnknown: 'O contato escreveu de um identificador do WhatsApp sem número de telefone; só o provedor que o enviou consegue respondê-lo.',
-  connectionOpen: (p: { provider: string; state: string }) => `Conexão com o ${p.provider} funcionando (estado: ${p.state}).`,
+  connectionOpen: (p: { provider: string; state: string }) => `Conexão ${the('com', p.provider)} funcionando (estado: ${p.state}).`,
   connectionClosed: (p: { provider: string; state: string }) =>
-    `O ${p.provider} respondeu, mas o WhatsApp da instância não está conectado (estado: ${p.state}). Leia o QR code no ${p.provider} e tente de novo.`,
-  licenseRequired: (p: { provider: string }) => `O ${p.provider} exige a ativação da licença antes de enviar mensagens (HTTP 503): ative-a no painel do ${p.provider}.`,
+    `${the('O', p.provider)} respondeu, mas o WhatsApp da instância não está conectado (estado: ${p.state}). Leia o QR code ${the('no', p.provider)} e tente de novo.`,
+  licenseRequired: (p: { provider: string }) => `${the('O', p.provider)} exige a ativação da licença antes de enviar mensagens (HTTP 503): ative-a no painel ${the('do', p.provider)}.`,
   whaticketNoCheck: 'O Whaticket não tem uma chamada de teste: a URL e o token estão preenchidos, e a próxima resposta enviada mostra se funcionam.',
 } as const;
 
@@ -193,7 +207,7 @@ export const CLOUD_API_TEXTS = {
   verifyRefused: 'Verificação do webhook recusada: o token de verificação não confere com o configurado em Configurações → WhatsApp.',
   challengeInvalid: 'hub.challenge ausente ou inválido.',
   signatureInvalid: 'Assinatura X-Hub-Signature-256 ausente ou inválida: confira a chave secreta do aplicativo (App Secret) em Configurações → WhatsApp.',
-  connectionOk: (p: { number: string; quality: string }) => `Conexão com o WhatsApp Cloud API funcionando: ${p.number} (qualidade: ${p.quality}).`,
+  connectionOk: (p: { number: string; quality: string }) => `Conexão com a WhatsApp Cloud API funcionando: ${p.number} (qualidade: ${p.quality}).`,
   windowClosed:
     'Fora da janela de 24 horas do WhatsApp: a pessoa não escreve há mais de 24 horas, e a Meta só aceita um modelo de mensagem aprovado (erro 131047).',
   templateMissing:
@@ -202,7 +216,7 @@ export const CLOUD_API_TEXTS = {
     `A Meta recusou o modelo de lembrete (erro ${p.code}): confira o nome, o idioma e o número de parâmetros do modelo aprovado.`,
   rateLimited: (p: { code: string }) => `Limite de envio da Meta atingido (erro ${p.code}); a mensagem será reenviada automaticamente.`,
   tokenExpired:
-    'O token de acesso do WhatsApp Cloud API expirou ou foi revogado (erro 190): gere um novo token de usuário do sistema e salve-o em Configurações → WhatsApp.',
+    'O token de acesso da WhatsApp Cloud API expirou ou foi revogado (erro 190): gere um novo token de usuário do sistema e salve-o em Configurações → WhatsApp.',
   undeliverable: 'A Meta não conseguiu entregar a mensagem (erro 131026): o número pode não ter WhatsApp ou não aceitou os termos atuais.',
   refused: (p: { code: string }) => `A Meta recusou a mensagem (erro ${p.code}).`,
   failedStatus: (p: { code: string }) => `A Meta informou que a mensagem não foi entregue (erro ${p.code}).`,

@@ -99,7 +99,7 @@ describe('Configurações → WhatsApp', () => {
     await openSettings(t);
     const whatsapp = t.page.getByRole('region', { name: 'WhatsApp', exact: true });
     await whatsapp.getByRole('button', { name: 'Testar conexão' }).click();
-    await whatsapp.getByRole('status').filter({ hasText: 'Conexão com o Evolution API funcionando (estado: open).' }).waitFor();
+    await whatsapp.getByRole('status').filter({ hasText: 'Conexão com a Evolution API funcionando (estado: open).' }).waitFor();
 
     evo.instances.get('clinica')!.state = 'close';
     await whatsapp.getByRole('button', { name: 'Fechar aviso' }).click();
@@ -108,7 +108,7 @@ describe('Configurações → WhatsApp', () => {
 
     const table = whatsapp.getByRole('table', { name: 'Últimos erros de entrega' });
     await table.getByText('+55 (11) 98765-0202').waitFor();
-    await table.getByText('O Evolution API não entregou a mensagem a este contato (HTTP 400): o número pode não ter WhatsApp.').waitFor();
+    await table.getByText('A Evolution API não entregou a mensagem a este contato (HTTP 400): o número pode não ter WhatsApp.').waitFor();
     expect(await table.textContent()).not.toContain('exists');
     t.expectNoConsoleErrors();
     await t.close();

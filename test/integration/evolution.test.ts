@@ -343,7 +343,7 @@ describe('Evolution API provider', () => {
         const rows = await sql(h, 'select status, attempts, delivery_status, delivery_error from outbound_messages where phone = ?', [stranger]);
         return rows[0]?.status === 'FAILED' ? rows : null;
       });
-      expect(row).toEqual({ status: 'FAILED', attempts: 1, delivery_status: 'FAILED', delivery_error: 'O Evolution API não entregou a mensagem a este contato (HTTP 400): o número pode não ter WhatsApp.' });
+      expect(row).toEqual({ status: 'FAILED', attempts: 1, delivery_status: 'FAILED', delivery_error: 'A Evolution API não entregou a mensagem a este contato (HTTP 400): o número pode não ter WhatsApp.' });
       const listed = await gql(h.url, ERRORS, {}, adminAlpha);
       expect(listed.data?.whatsappDeliveryErrors[0]).toEqual({ phone: stranger, provider: 'EVOLUTION', status: 'FAILED', deliveryStatus: 'FAILED', error: row!.delivery_error });
       expect(JSON.stringify(listed)).not.toContain('exists');
@@ -356,9 +356,9 @@ describe('Evolution API provider', () => {
         await evo.receiveText('alfa', { phone }, 'quais são meus agendamentos?');
         await eventually(async () => (await sql(h, 'select status from outbound_messages where phone = ?', [phone]))[0]?.status === 'FAILED');
         const listed = await gql(h.url, ERRORS, {}, adminAlpha);
-        expect(listed.data?.company.whatsappConnectionError).toBe('O Evolution API recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.');
+        expect(listed.data?.company.whatsappConnectionError).toBe('A Evolution API recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.');
         expect((await gql(h.url, TEST, {}, adminAlpha)).data?.testWhatsappConnection).toEqual({
-          provider: 'EVOLUTION', ok: false, state: 'HTTP 401', message: 'O Evolution API recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.',
+          provider: 'EVOLUTION', ok: false, state: 'HTTP 401', message: 'A Evolution API recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.',
         });
         // Another company sees none of it.
         const betaAdmin = await login(h.url, beta.email, beta.password);
@@ -373,7 +373,7 @@ describe('Evolution API provider', () => {
 
     it('"Testar conexão" reports the instance state: open, closed, unknown instance; admins only', async () => {
       expect((await gql(h.url, TEST, {}, adminAlpha)).data?.testWhatsappConnection).toEqual({
-        provider: 'EVOLUTION', ok: true, state: 'open', message: 'Conexão com o Evolution API funcionando (estado: open).',
+        provider: 'EVOLUTION', ok: true, state: 'open', message: 'Conexão com a Evolution API funcionando (estado: open).',
       });
       evo.instances.get('alfa')!.state = 'close';
       expect((await gql(h.url, TEST, {}, adminAlpha)).data?.testWhatsappConnection).toMatchObject({ ok: false, state: 'close', message: expect.stringMatching(/não está conectado/) });
@@ -390,7 +390,7 @@ describe('Evolution API provider', () => {
       const bare = await seedCompany(h.app, 'Sem Evolution', { whatsappProvider: 'EVOLUTION', evolutionUrl: evo.url, timezone: TZ });
       const admin = await login(h.url, bare.email, bare.password);
       expect((await gql(h.url, TEST, {}, admin)).data?.testWhatsappConnection).toEqual({
-        provider: 'EVOLUTION', ok: false, state: 'not_configured', message: 'Evolution API não configurado: preencha a chave de API e o nome da instância em Configurações → WhatsApp.',
+        provider: 'EVOLUTION', ok: false, state: 'not_configured', message: 'Falta configurar a Evolution API: preencha a chave de API e o nome da instância em Configurações → WhatsApp.',
       });
       const phone = newPhone();
       await h.app.services.whatsapp.receive(h.app.orm.em.fork(), bare.company.id, {
@@ -400,7 +400,7 @@ describe('Evolution API provider', () => {
         const rows = await sql(h, 'select status, attempts, delivery_error from outbound_messages where company_id = ?', [bare.company.id]);
         return rows[0]?.status === 'FAILED' ? rows : null;
       });
-      expect(row).toEqual({ status: 'FAILED', attempts: 0, delivery_error: 'Evolution API não configurado: preencha a chave de API e o nome da instância em Configurações → WhatsApp.' });
+      expect(row).toEqual({ status: 'FAILED', attempts: 0, delivery_error: 'Falta configurar a Evolution API: preencha a chave de API e o nome da instância em Configurações → WhatsApp.' });
       expect(evo.sent().some((m) => m.number === phone)).toBe(false);
     });
   });

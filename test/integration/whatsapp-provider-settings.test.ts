@@ -86,7 +86,7 @@ describe('WhatsApp provider settings (ARCHITECTURE §10): GraphQL, masking, clea
     [{ cloudTemplateLanguage: 'português' }, /^cloudTemplateLanguage deve ser/],
     [{ evolutionInstance: 'minha instância' }, /^evolutionInstance deve ser/],
     [{ evolutionUrl: 'ftp://evo.example.com' }, /^evolutionUrl deve começar com/],
-    [{ evolutionUrl: 'http://169.254.169.254/latest', evolutionApiKey: 'x' }, /A URL do Evolution API \(evolutionUrl\) aponta para um endereço interno/],
+    [{ evolutionUrl: 'http://169.254.169.254/latest', evolutionApiKey: 'x' }, /A URL da Evolution API \(evolutionUrl\) aponta para um endereço interno/],
     [{ cloudApiUrl: 'http://10.0.0.5' }, /A URL da API do WhatsApp Cloud \(cloudApiUrl\) aponta para um endereço interno/],
   ])('refuses %j with a clear BAD_USER_INPUT and changes nothing', async (input, message) => {
     const before = await row(alpha.company.id);
@@ -107,7 +107,7 @@ describe('WhatsApp provider settings (ARCHITECTURE §10): GraphQL, masking, clea
 
   it('a settings change clears a broken-connection mark', async () => {
     const em = server.app.orm.em.fork();
-    await server.app.services.companies.markWhatsappBroken(em, alpha.company.id, 'O Evolution API recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.');
+    await server.app.services.companies.markWhatsappBroken(em, alpha.company.id, 'A Evolution API recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.');
     expect((await gql(server.url, READ, {}, adminA)).data?.company.whatsappConnectionError).toMatch(/recusou as credenciais/);
     const fixed = await gql(server.url, UPDATE, { input: { evolutionApiKey: 'evo-api-key-0006' } }, adminA);
     expect(fixed.data?.updateCompanySettings.whatsappConnectionError).toBeNull();

@@ -275,7 +275,7 @@ describe('cloudProvider connection', () => {
   });
 
   it('is not configured without the phone number id or the token', () => {
-    expect(cloudProvider.connect(settings({ accessToken: null }), {})).toEqual({ notConfigured: expect.stringContaining('WhatsApp Cloud API não configurado') });
+    expect(cloudProvider.connect(settings({ accessToken: null }), {})).toEqual({ notConfigured: expect.stringContaining('Falta configurar a WhatsApp Cloud API') });
     expect(cloudProvider.connect(settings({ phoneNumberId: null }), {})).toHaveProperty('notConfigured');
   });
 

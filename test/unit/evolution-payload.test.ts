@@ -36,7 +36,7 @@ describe(parseEvolutionDelivery.name, () => {
       statuses: [{ providerMessageId: '3EB0A', status: 'DELIVERED', at: NOW }, { providerMessageId: '3EB0B', status: 'READ', at: NOW }],
     });
     expect(upsert({ keyId: '3EB0D', fromMe: true, status: 'ERROR' }, 'messages.update')).toMatchObject({
-      statuses: [{ providerMessageId: '3EB0D', status: 'FAILED', error: { code: 'ERROR', message: 'O Evolution API informou que a mensagem não foi entregue.' } }],
+      statuses: [{ providerMessageId: '3EB0D', status: 'FAILED', error: { code: 'ERROR', message: 'A Evolution API informou que a mensagem não foi entregue.' } }],
     });
   });
 

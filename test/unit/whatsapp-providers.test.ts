@@ -57,9 +57,9 @@ describe('Evolution API adapter', () => {
   });
 
   it('says what is missing before anything is configured', () => {
-    expect(evolutionProvider.connect(settings(), {})).toEqual({ notConfigured: 'Evolution API não configurado: preencha a URL, a chave de API e o nome da instância em Configurações → WhatsApp.' });
+    expect(evolutionProvider.connect(settings(), {})).toEqual({ notConfigured: 'Falta configurar a Evolution API: preencha a URL, a chave de API e o nome da instância em Configurações → WhatsApp.' });
     expect(evolutionProvider.connect(settings({ evolution: { url: 'https://evo', apiKey: 'k', instance: null, apiVersion: 2 } }), {})).toEqual({
-      notConfigured: 'Evolution API não configurado: preencha o nome da instância em Configurações → WhatsApp.',
+      notConfigured: 'Falta configurar a Evolution API: preencha o nome da instância em Configurações → WhatsApp.',
     });
   });
 
@@ -74,7 +74,7 @@ describe('Evolution API adapter', () => {
 
   it('maps each Evolution failure to a kind: retry, rejected (this message) or broken (the connection)', async () => {
     evo.failNext(1, 500);
-    expect(await failure(sut.sendText('5511987654321', 'a'))).toMatchObject({ kind: 'retryable', status: 500, userMessage: 'O Evolution API não respondeu (HTTP 500); a mensagem será reenviada automaticamente.' });
+    expect(await failure(sut.sendText('5511987654321', 'a'))).toMatchObject({ kind: 'retryable', status: 500, userMessage: 'A Evolution API não respondeu (HTTP 500); a mensagem será reenviada automaticamente.' });
     evo.requireLicense(1);
     expect(await failure(sut.sendText('5511987654321', 'a'))).toMatchObject({ kind: 'broken', code: 'LICENSE_REQUIRED' });
     evo.unregistered.add('5511900000001');
@@ -82,7 +82,7 @@ describe('Evolution API adapter', () => {
     // A v1 body sent to a v2 server is refused: the company's version setting is wrong.
     const v1 = evolutionProvider.connect(settings({ evolution: { url: evo.url, apiKey: DEFAULT_GLOBAL_KEY, instance: 'clinica', apiVersion: 1 } }), { fetch: GUARD.fetch });
     const refused = await failure('connection' in v1 ? v1.connection.sendText('5511987654321', 'a') : Promise.resolve());
-    expect(refused).toMatchObject({ kind: 'rejected', status: 400, userMessage: 'O Evolution API recusou a mensagem (HTTP 400).' });
+    expect(refused).toMatchObject({ kind: 'rejected', status: 400, userMessage: 'A Evolution API recusou a mensagem (HTTP 400).' });
     expect(refused.userMessage).not.toContain('instance requires');
     const wrongKey = evolutionProvider.connect(settings({ evolution: { url: evo.url, apiKey: 'errada', instance: 'clinica', apiVersion: 2 } }), { fetch: GUARD.fetch });
     expect(await failure('connection' in wrongKey ? wrongKey.connection.sendText('5511987654321', 'a') : Promise.resolve())).toMatchObject({ kind: 'broken', status: 401 });
@@ -135,7 +135,7 @@ describe('Whaticket adapter', () => {
     wt.failNext(1, 500);
     expect(await failure(connect('certo').sendText('5511987654321', 'oi'))).toMatchObject({ kind: 'retryable', status: 500 });
     expect(await failure(connect('errado').sendText('5511987654321', 'oi'))).toMatchObject({ kind: 'broken', status: 401, userMessage: 'O Whaticket recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.' });
-    expect(whaticketProvider.connect(settings({ provider: 'WHATICKET' }), {})).toEqual({ notConfigured: 'Whaticket não configurado: preencha a URL e o token em Configurações.' });
+    expect(whaticketProvider.connect(settings({ provider: 'WHATICKET' }), {})).toEqual({ notConfigured: 'Falta configurar o Whaticket: preencha a URL e o token em Configurações.' });
   });
 
   it('refuses a LID recipient without calling Whaticket (its digits are not a phone)', async () => {

@@ -30,7 +30,7 @@ export function registerEvolutionInbound(app: FastifyInstance, { orm, services }
       const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
       const valid = token ? await services.companies.inboundTokenMatches(orm.em, req.params.companyId, token) : false;
       // One answer for a bad token and an unknown company: ids cannot be probed.
-      if (!valid) return sendError(reply, 401, 'Token de entrada inválido para esta empresa (use o token de entrada no cabeçalho Authorization do webhook do Evolution API).', 'UNAUTHENTICATED');
+      if (!valid) return sendError(reply, 401, 'Token de entrada inválido para esta empresa (use o token de entrada no cabeçalho Authorization do webhook da Evolution API).', 'UNAUTHENTICATED');
     }],
   };
   const handler = async (req: FastifyRequest<EvolutionRoute>, reply: FastifyReply) => {
