@@ -7,7 +7,7 @@ import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Appointment, type ClientConfirmation } from './appointment.entity.js';
 import type { ClaimOwner } from './booking-claim.js';
-import { flushClaim } from './booking-claim.js';
+import { flushHostClaim } from './booking-claim.js';
 import { AppointmentChangeKind } from './appointment.types.js';
 import { calendarDomainError } from './calendar-errors.js';
 
@@ -98,7 +98,7 @@ export class BookingChanges {
         to: { start: row.startAt.toISOString(), uid: row.calBookingUid },
         reason,
       });
-      await flushClaim(tx);
+      await flushHostClaim(tx, row);
       await this.owner.publish(tx, row, AppointmentChangeKind.RESCHEDULED, scope.actor);
       return row;
     });

@@ -147,7 +147,7 @@ export class BookingClaims {
         meetingUrl: booking.meetingUrl,
         source,
       });
-      await flushClaim(tx);
+      await flushHostClaim(tx, current);
       if (firstConfirmation) await this.owner.publish(tx, current, AppointmentChangeKind.CREATED, scope.actor);
       return current;
     });
@@ -164,8 +164,13 @@ export class BookingClaims {
   }
 }
 
-/** Flushes a write that holds a host slot: the claim index refusing it means the slot is occupied. */
-export async function flushClaim(tx: EntityManager): Promise<void> {
+/**
+ * Flushes a write that holds a host slot (a claim confirmed or moved): under the host-slot lock, so
+ * it and the sync's yieldClaimIfTaken never cross; the claim index refusing it means the slot is
+ * occupied.
+ */
+export async function flushHostClaim(tx: EntityManager, row: Appointment): Promise<void> {
+  if (row.hostClaim && row.hostKey && row.status !== 'CANCELLED') await lockHostSlot(tx, row.companyId, row.hostKey, row.startAt);
   try {
     await tx.flush();
   } catch (error) {

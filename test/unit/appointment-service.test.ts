@@ -12,7 +12,9 @@ import { DomainError } from '../../server/platform/errors.js';
 import { createMetrics } from '../../server/platform/metrics.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { PgEventBus } from '../../server/platform/pubsub.js';
+import { lockHostSlot } from '../../server/appointments/calendar-sync.js';
 import { createTestDatabase } from '../support/database.js';
+import { until } from '../support/wait.js';
 
 /**
  * AppointmentService without HTTP: a real database (never mocked) and an in-memory calendar port
@@ -180,6 +182,34 @@ describe('AppointmentService (in-memory calendar, no HTTP)', () => {
     const error = await rejected(service.reschedule(em(), scope(), second.id, first.startAt, null));
     expect(error).toMatchObject({ code: 'CONFLICT', key: 'SLOT_TAKEN', message: 'Este horário acabou de ser reservado. Escolha outro horário.' });
     expect(calendar.calls).toEqual([]);
+  });
+
+  it("a reschedule takes its new slot's host lock before writing the claim (the sync's yieldClaimIfTaken cannot cross it)", async () => {
+    const booked = await bookOne();
+    const target = nextStart();
+    let held!: () => void;
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The sync, mid-check for a claim at the target slot of that host.
+    const sync = em().transactional(async (tx) => {
+      await lockHostSlot(tx, companyId, booked.hostKey!, target);
+      held();
+      await released;
+    });
+    await holding;
+    let settled = false;
+    const moving = service.reschedule(em(), scope(), booked.id, target, null).finally(() => (settled = true));
+    const waitingForLock = async () => {
+      const rows = await orm.em.fork().getConnection().execute<{ n: number }[]>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())");
+      return rows[0]!.n > 0;
+    };
+    // Either the reschedule queues behind the lock, or (without it) it finishes first: the latter fails.
+    const waited = await until('the reschedule to wait for the lock or to finish', async () => ((await waitingForLock()) ? 'waited' : settled ? 'finished' : false), 15_000);
+    release();
+    await sync;
+    expect(waited).toBe('waited');
+    expect(await moving).toMatchObject({ status: 'RESCHEDULED', startAt: target, hostClaim: true });
   });
 
   it('applies calendar events idempotently: created, the same again, then cancelled', async () => {
