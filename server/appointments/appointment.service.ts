@@ -22,7 +22,7 @@ import { BookingChanges, type CancelVia } from './booking-changes.js';
 import { BookingClaims, serviceBooking } from './booking-claim.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
-import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
+import { hostKeyOf, type BookingTarget } from './host-key.js';
 import { announceWithOverlaps, overlapping, overlapReport } from './overlaps.js';
 import type { ServiceDirectory } from './service-target.js';
 import { AppointmentChangeKind, mapAppointment, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
@@ -102,8 +102,8 @@ export class AppointmentService {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
-    const { company, target: service } = await this.claims.target(em, scope.companyId, clean.serviceId);
-    const booking = target ?? serviceBooking(service) ?? defaultTarget(company.cal);
+    const { company, target: service, booking: chosen } = await this.claims.target(em, scope.companyId, clean.serviceId);
+    const booking = target ?? chosen;
     if (!company.cal.apiKey || !booking) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
@@ -125,10 +125,9 @@ export class AppointmentService {
     return this.claims.complete(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
   }
 
-  /** The company's service on a Cal.com event type; null when unknown (not synced) or without services. */
-  async serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null> {
-    if (!this.services || typeof eventTypeId !== 'number') return null;
-    return this.services.serviceIdForEventType(em, companyId, eventTypeId);
+  /** The host key and service of a booking Cal.com reported (see BookingClaims.reported). */
+  async reportedBooking(em: EntityManager, companyId: string, event: CalendarEvent): Promise<{ hostKey: string | null; serviceId: string | null }> {
+    return this.claims.reported(em, companyId, event);
   }
 
   async cancel(
@@ -254,8 +253,7 @@ export class AppointmentService {
    */
   async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<Date[]> {
     checkScope(scope, 'read');
-    const { company, target: service } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
-    const booking = serviceBooking(service) ?? defaultTarget(company.cal);
+    const { booking } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
     const hostKey = booking ? hostKeyOf(booking) : null;
     const rows = await em.find(
       Appointment,
