@@ -19,17 +19,16 @@ import { checkScope, type AppointmentObserver, type Scope } from './scope.js';
 import { validateBooking, type BookInput } from './appointment-input.js';
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
 import { BookingChanges, type CancelVia } from './booking-changes.js';
-import { BookingClaims, serviceBooking } from './booking-claim.js';
+import { BookingClaims } from './booking-claim.js';
 import { calendarDomainError, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
-import { hostKeyOf, type BookingTarget } from './host-key.js';
+import { hostKeyOf } from './host-key.js';
 import { announceWithOverlaps, overlapping, overlapReport } from './overlaps.js';
 import type { ServiceDirectory } from './service-target.js';
 import { AppointmentChangeKind, mapAppointment, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
-export { hostKeyOf, type BookingTarget } from './host-key.js';
 export { DEFAULT_OVERLAP_RANGE_DAYS, MAX_OVERLAP_RANGE_DAYS } from './overlaps.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
@@ -96,33 +95,32 @@ export class AppointmentService {
    * unique index on company, host and start turns a concurrent attempt at the same host and start
    * into SLOT_TAKEN before Cal.com is called), then Cal.com is asked with our id in the metadata,
    * then the row is confirmed. If Cal.com refuses, the claim is released and nothing confirmed
-   * remains. `target`: the event type and host to book (a service's); the company's default when absent.
+   * remains. The service (`input.serviceId`, else the default one) names the event type and host.
    */
-  async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource, target?: BookingTarget): Promise<Appointment> {
+  async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource): Promise<Appointment> {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
-    const { company, target: service, booking: chosen } = await this.claims.target(em, scope.companyId, clean.serviceId);
-    const booking = target ?? chosen;
+    const { company, target: service, booking } = await this.claims.target(em, scope.companyId, clean.serviceId);
     if (!company.cal.apiKey || !booking) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
     }
 
     const claim = await this.claims.claim(em, scope, clean, source, booking, service);
-    return this.claims.complete(em, scope, company, claim, source, false, booking.eventTypeId);
+    return this.claims.complete(em, scope, company, claim, source, false);
   }
 
   /**
    * Finishes a claim whose Cal.com call never completed (the worker died in between): asks Cal.com
    * for a booking with our id first, creates it only if there is none, then confirms the claim.
    */
-  async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource, target?: BookingTarget): Promise<Appointment> {
+  async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
-    const { company, target: service } = await this.claims.target(em, scope.companyId, claim.serviceId, true);
-    return this.claims.complete(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
+    const { company } = await this.claims.target(em, scope.companyId, claim.serviceId, true);
+    return this.claims.complete(em, scope, company, claim, source, true);
   }
 
   /** The host key and service of a booking Cal.com reported (see BookingClaims.reported). */

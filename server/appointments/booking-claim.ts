@@ -64,13 +64,15 @@ export class BookingClaims {
     return { hostKey: reportedHostKey({ eventTypeId: cal.eventTypeId, defaultUserId }, event), serviceId: event.eventTypeId == null ? null : (service?.id ?? null) };
   }
 
-  /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
-  async complete(em: EntityManager, scope: ClaimScope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean, eventTypeId?: number): Promise<Appointment> {
+  /**
+   * Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim.
+   * `company`: from `target`, so it carries the service's event type.
+   */
+  async complete(em: EntityManager, scope: ClaimScope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean): Promise<Appointment> {
     let booking: CalendarBooking;
     try {
       booking = await this.calendar.book(company, {
         appointmentId: claim.id,
-        ...(eventTypeId ? { eventTypeId } : {}),
         start: claim.startAt,
         name: claim.clientName,
         email: claim.clientEmail,

@@ -61,9 +61,8 @@ export class CalcomGateway implements CalendarGateway, EventTypeSource {
   }
 
   async book(company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking> {
-    const target = request.eventTypeId ? { ...company, cal: { ...company.cal, eventTypeId: request.eventTypeId } } : company;
     const booking = await this.call(company, () =>
-      this.client(target, { withEventType: true }).createBooking({
+      this.client(company, { withEventType: true }).createBooking({
         start: request.start,
         attendee: {
           name: request.name,

@@ -24,8 +24,6 @@ export interface CalendarBooking {
 
 export interface BookingRequest {
   appointmentId: string;
-  /** The event type to book (a service's); the company's default when absent. */
-  eventTypeId?: number;
   start: Date;
   name: string;
   email: string | null;
