@@ -76,7 +76,7 @@ export interface CalendarAttendanceEvent {
   at: Date;
   uid: string;
   bookingId: number | null;
-  /** Per attendee (booker first): true = did not come. The client's e-mail picks theirs, else the first. */
+  /** Per attendee (booker first): true = did not come. The client's e-mail picks theirs; the first only when it is unknown. */
   attendees: Array<{ email: string | null; noShow: boolean }>;
 }
 
