@@ -20,7 +20,7 @@ import { validateBooking, type BookInput } from './appointment-input.js';
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
 import { BookingChanges, type CancelVia } from './booking-changes.js';
 import { BookingClaims } from './booking-claim.js';
-import { calendarDomainError, notConfigured } from './calendar-errors.js';
+import { calendarCall, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
 import { hostKeyOf } from './host-key.js';
 import { announceWithOverlaps, overlapping, overlapReport } from './overlaps.js';
@@ -85,7 +85,7 @@ export class AppointmentService {
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
     const { company } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
-    const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
+    const slots = await calendarCall(scope.companyId, this.metrics, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);
   }
@@ -281,7 +281,7 @@ export class AppointmentService {
   async view(em: EntityManager, scope: Scope, row: Appointment): Promise<AppointmentView> {
     checkScope(scope, 'read');
     if (row.companyId !== scope.companyId) throw domainError('APPOINTMENT_NOT_FOUND');
-    return mapAppointment(row, (await overlapping(em, row.companyId, [row.id])).has(row.id));
+    return this.viewOf(em, row);
   }
 
   /** Diagnóstico's "horário sobreposto": overlapping live appointments in [from, to) (see overlaps.ts). */
@@ -298,7 +298,7 @@ export class AppointmentService {
   /** Loads a change that was too large for NOTIFY (see PgEventBus.registerReload). */
   async reloadChange(em: EntityManager, companyId: string, ref: { kind: AppointmentChangeKind; id: string }) {
     const row = await em.findOne(Appointment, { id: ref.id, companyId });
-    return row ? { kind: ref.kind, appointment: mapAppointment(row, (await overlapping(em, companyId, [row.id])).has(row.id)) } : null;
+    return row ? { kind: ref.kind, appointment: await this.viewOf(em, row) } : null;
   }
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
@@ -317,11 +317,8 @@ export class AppointmentService {
     if (booking.host?.name) row.hostName = booking.host.name;
   }
 
-  private async calendarCall<T>(companyId: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw calendarDomainError(error, companyId, this.metrics);
-    }
+  /** The API shape of one row, `overlaps` read from the database. */
+  private async viewOf(em: EntityManager, row: Appointment): Promise<AppointmentView> {
+    return mapAppointment(row, (await overlapping(em, row.companyId, [row.id])).has(row.id));
   }
 }
