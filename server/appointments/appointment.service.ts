@@ -19,17 +19,16 @@ import { checkScope, type AppointmentObserver, type Scope } from './scope.js';
 import { validateBooking, type BookInput } from './appointment-input.js';
 import { listPage, type ListFilter, type Page } from './appointment-page.js';
 import { BookingChanges, type CancelVia } from './booking-changes.js';
-import { BookingClaims, serviceBooking } from './booking-claim.js';
-import { calendarDomainError, notConfigured } from './calendar-errors.js';
+import { BookingClaims } from './booking-claim.js';
+import { calendarCall, notConfigured } from './calendar-errors.js';
 import { CalendarSync, type ApplyResult } from './calendar-sync.js';
-import { defaultTarget, hostKeyOf, type BookingTarget } from './host-key.js';
+import { hostKeyOf } from './host-key.js';
 import { announceWithOverlaps, overlapping, overlapReport } from './overlaps.js';
 import type { ServiceDirectory } from './service-target.js';
 import { AppointmentChangeKind, mapAppointment, type AppointmentView, type AttendanceWeekView, type ReminderView } from './appointment.types.js';
 
 export { appointmentSearchText, decodeCursor, encodeCursor, validateBooking, type BookInput } from './appointment-input.js';
 export { MAX_PAGE, type ListFilter, type Page } from './appointment-page.js';
-export { hostKeyOf, type BookingTarget } from './host-key.js';
 export { DEFAULT_OVERLAP_RANGE_DAYS, MAX_OVERLAP_RANGE_DAYS } from './overlaps.js';
 
 export const APPOINTMENT_TOPIC = 'APPOINTMENT_CHANGED';
@@ -86,7 +85,7 @@ export class AppointmentService {
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
     const { company } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
-    const slots = await this.calendarCall(scope.companyId, () => this.calendar.slots(company, from, to));
+    const slots = await calendarCall(scope.companyId, this.metrics, () => this.calendar.slots(company, from, to));
     const now = Date.now();
     return slots.filter((slot) => slot.start.getTime() > now);
   }
@@ -96,39 +95,37 @@ export class AppointmentService {
    * unique index on company, host and start turns a concurrent attempt at the same host and start
    * into SLOT_TAKEN before Cal.com is called), then Cal.com is asked with our id in the metadata,
    * then the row is confirmed. If Cal.com refuses, the claim is released and nothing confirmed
-   * remains. `target`: the event type and host to book (a service's); the company's default when absent.
+   * remains. The service (`input.serviceId`, else the default one) names the event type and host.
    */
-  async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource, target?: BookingTarget): Promise<Appointment> {
+  async book(em: EntityManager, scope: Scope, input: BookInput, source: AppointmentSource): Promise<Appointment> {
     checkScope(scope, 'write');
     const clean = validateBooking(input);
     this.metrics.appointmentsTotal.inc({ company: scope.companyId, source: source.toLowerCase() });
-    const { company, target: service } = await this.claims.target(em, scope.companyId, clean.serviceId);
-    const booking = target ?? serviceBooking(service) ?? defaultTarget(company.cal);
+    const { company, target: service, booking } = await this.claims.target(em, scope.companyId, clean.serviceId);
     if (!company.cal.apiKey || !booking) {
       this.metrics.diagnostics.inc({ company: scope.companyId, symptom: 'calendar_not_configured' });
       throw notConfigured();
     }
 
     const claim = await this.claims.claim(em, scope, clean, source, booking, service);
-    return this.claims.complete(em, scope, company, claim, source, false, booking.eventTypeId);
+    return this.claims.complete(em, scope, company, claim, source, false);
   }
 
   /**
    * Finishes a claim whose Cal.com call never completed (the worker died in between): asks Cal.com
    * for a booking with our id first, creates it only if there is none, then confirms the claim.
    */
-  async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource, target?: BookingTarget): Promise<Appointment> {
+  async resumeClaim(em: EntityManager, scope: Scope, id: string, source: AppointmentSource): Promise<Appointment> {
     checkScope(scope, 'write');
     const claim = await em.findOne(Appointment, { id, companyId: scope.companyId, status: 'PENDING', calBookingUid: null });
     if (!claim) throw domainError('APPOINTMENT_NOT_FOUND');
-    const { company, target: service } = await this.claims.target(em, scope.companyId, claim.serviceId, true);
-    return this.claims.complete(em, scope, company, claim, source, true, (target ?? serviceBooking(service))?.eventTypeId);
+    const { company } = await this.claims.target(em, scope.companyId, claim.serviceId, true);
+    return this.claims.complete(em, scope, company, claim, source, true);
   }
 
-  /** The company's service on a Cal.com event type; null when unknown (not synced) or without services. */
-  async serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null> {
-    if (!this.services || typeof eventTypeId !== 'number') return null;
-    return this.services.serviceIdForEventType(em, companyId, eventTypeId);
+  /** The host key and service of a booking Cal.com reported (see BookingClaims.reported). */
+  async reportedBooking(em: EntityManager, companyId: string, event: CalendarEvent): Promise<{ hostKey: string | null; serviceId: string | null }> {
+    return this.claims.reported(em, companyId, event);
   }
 
   async cancel(
@@ -254,8 +251,7 @@ export class AppointmentService {
    */
   async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<Date[]> {
     checkScope(scope, 'read');
-    const { company, target: service } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
-    const booking = serviceBooking(service) ?? defaultTarget(company.cal);
+    const { booking } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
     const hostKey = booking ? hostKeyOf(booking) : null;
     const rows = await em.find(
       Appointment,
@@ -285,7 +281,7 @@ export class AppointmentService {
   async view(em: EntityManager, scope: Scope, row: Appointment): Promise<AppointmentView> {
     checkScope(scope, 'read');
     if (row.companyId !== scope.companyId) throw domainError('APPOINTMENT_NOT_FOUND');
-    return mapAppointment(row, (await overlapping(em, row.companyId, [row.id])).has(row.id));
+    return this.viewOf(em, row);
   }
 
   /** Diagnóstico's "horário sobreposto": overlapping live appointments in [from, to) (see overlaps.ts). */
@@ -302,7 +298,7 @@ export class AppointmentService {
   /** Loads a change that was too large for NOTIFY (see PgEventBus.registerReload). */
   async reloadChange(em: EntityManager, companyId: string, ref: { kind: AppointmentChangeKind; id: string }) {
     const row = await em.findOne(Appointment, { id: ref.id, companyId });
-    return row ? { kind: ref.kind, appointment: mapAppointment(row, (await overlapping(em, companyId, [row.id])).has(row.id)) } : null;
+    return row ? { kind: ref.kind, appointment: await this.viewOf(em, row) } : null;
   }
 
   async integrations(em: EntityManager, companyId: string): Promise<CompanyIntegrations> {
@@ -321,11 +317,8 @@ export class AppointmentService {
     if (booking.host?.name) row.hostName = booking.host.name;
   }
 
-  private async calendarCall<T>(companyId: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw calendarDomainError(error, companyId, this.metrics);
-    }
+  /** The API shape of one row, `overlaps` read from the database. */
+  private async viewOf(em: EntityManager, row: Appointment): Promise<AppointmentView> {
+    return mapAppointment(row, (await overlapping(em, row.companyId, [row.id])).has(row.id));
   }
 }

@@ -43,20 +43,25 @@ export class AttendanceBook {
    * webhook's transaction; idempotent, and an event older than the last mark loses to it.
    */
   async apply(tx: EntityManager, companyId: string, actor: Actor, event: CalendarAttendanceEvent): Promise<ApplyResult> {
-    const ids = await tx.getConnection().execute<Array<{ id: string }>>(
-      `select id from appointments
+    // Found and locked in one statement (the booking's current uid first, then a row holding an older
+    // uid of it), then mapped and merged into the transaction's identity map (refreshed, as under lock).
+    const found = await tx.getConnection().execute<Array<Record<string, unknown>>>(
+      `select * from appointments
         where company_id = ? and (cal_booking_uid = ? or cal_previous_uids && array[?]::text[] ${event.bookingId !== null ? 'or cal_booking_id = ?' : ''})
-        order by (cal_booking_uid is not distinct from ?) desc, created_at limit 1`,
+        order by (cal_booking_uid is not distinct from ?) desc, created_at limit 1 for update`,
       [companyId, event.uid, event.uid, ...(event.bookingId !== null ? [event.bookingId] : []), event.uid],
       'all',
       tx.getTransactionContext(),
     );
-    if (!ids[0]) return { outcome: 'ignored', reason: 'reserva desconhecida' };
-    const row = await tx.findOneOrFail(Appointment, { id: ids[0].id, companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!found[0]) return { outcome: 'ignored', reason: 'reserva desconhecida' };
+    const row = tx.map(Appointment, found[0]);
     if (row.attendanceMarkedAt && event.at < row.attendanceMarkedAt) return { outcome: 'stale', reason: 'evento mais antigo que a última marcação de presença', appointmentId: row.id };
-    const email = row.clientEmail?.toLowerCase();
-    const client = event.attendees.find((a) => email && a.email === email) ?? event.attendees[0];
-    if (!client) return { outcome: 'ignored', reason: 'evento sem participantes', appointmentId: row.id };
+    // The client's own entry when we know their e-mail (a no-show of another guest must not mark
+    // them); the booker (listed first) only when we do not. "No guest joined" speaks of every guest.
+    const email = row.clientEmail?.toLowerCase() ?? null;
+    const everyGuest = event.trigger === 'AFTER_GUESTS_CAL_VIDEO_NO_SHOW';
+    const client = email !== null && !everyGuest ? event.attendees.find((a) => a.email === email) : event.attendees[0];
+    if (!client) return { outcome: 'ignored', reason: email !== null ? 'cliente não está entre os participantes' : 'evento sem participantes', appointmentId: row.id };
     const attendance: Attendance = client.noShow ? 'NO_SHOW' : 'ATTENDED';
     if (row.attendance === attendance) return { outcome: 'duplicate', reason: 'estado já aplicado', appointmentId: row.id };
     await this.set(tx, companyId, { ...actor, id: event.uid }, row, attendance, event.at, `appointment.calcom.${event.trigger.toLowerCase()}`, { via: 'webhook', uid: event.uid });

@@ -7,9 +7,9 @@ import { domainError } from '../platform/errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Appointment, type ClientConfirmation } from './appointment.entity.js';
 import type { ClaimOwner } from './booking-claim.js';
-import { flushClaim } from './booking-claim.js';
+import { flushHostClaim } from './booking-claim.js';
 import { AppointmentChangeKind } from './appointment.types.js';
-import { calendarDomainError } from './calendar-errors.js';
+import { calendarCall } from './calendar-errors.js';
 
 export type CancelVia = 'api' | 'webhook' | 'whatsapp' | 'admin';
 
@@ -40,7 +40,7 @@ export class BookingChanges {
     if (current.status === 'CANCELLED') return current;
     if (current.calBookingUid) {
       const company = await this.owner.integrations(em, scope.companyId);
-      await this.calendarCall(scope.companyId, () => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
+      await calendarCall(scope.companyId, this.metrics, () => this.calendar.cancel(company, current.calBookingUid!, cleanReason));
     }
     return em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -85,7 +85,7 @@ export class BookingChanges {
       : null;
     if (clash) throw domainError('SLOT_TAKEN');
     const company = await this.owner.integrations(em, scope.companyId);
-    const booking = await this.calendarCall(scope.companyId, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
+    const booking = await calendarCall(scope.companyId, this.metrics, () => this.calendar.reschedule(company, current.calBookingUid!, start, reason));
     return em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(Appointment, { id, companyId: scope.companyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const previous = { start: row.startAt.toISOString(), uid: row.calBookingUid };
@@ -98,17 +98,9 @@ export class BookingChanges {
         to: { start: row.startAt.toISOString(), uid: row.calBookingUid },
         reason,
       });
-      await flushClaim(tx);
+      await flushHostClaim(tx, row);
       await this.owner.publish(tx, row, AppointmentChangeKind.RESCHEDULED, scope.actor);
       return row;
     });
-  }
-
-  private async calendarCall<T>(companyId: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw calendarDomainError(error, companyId, this.metrics);
-    }
   }
 }

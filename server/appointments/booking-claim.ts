@@ -12,7 +12,7 @@ import { appointmentSearchText, type ValidBooking } from './appointment-input.js
 import { AppointmentChangeKind } from './appointment.types.js';
 import { calendarDomainError } from './calendar-errors.js';
 import { lockHostSlot } from './calendar-sync.js';
-import { hostKeyOf, type BookingTarget } from './host-key.js';
+import { defaultTarget, hostKeyOf, reportedHostKey, type BookingTarget } from './host-key.js';
 import { withServiceTarget, type ServiceDirectory, type ServiceTarget } from './service-target.js';
 
 /** Who claims, already checked by AppointmentService (its Scope). */
@@ -37,20 +37,42 @@ export class BookingClaims {
     private readonly services?: ServiceDirectory,
   ) {}
 
-  /** The company's settings for a service's event type, and the service (null: the company's own event type). */
-  async target(em: EntityManager, companyId: string, serviceId: string | null, allowInactive = false): Promise<{ company: CompanyIntegrations; target: ServiceTarget | null }> {
+  /**
+   * The company's settings for a service's event type, the service (null: the company's own event
+   * type), and what a booking of it targets: the one place our own attempts get their host (`hostKeyOf`).
+   */
+  async target(em: EntityManager, companyId: string, serviceId: string | null, allowInactive = false): Promise<{ company: CompanyIntegrations; target: ServiceTarget | null; booking: BookingTarget | null }> {
     const company = await this.owner.integrations(em, companyId);
     const target = this.services ? await this.services.target(em, companyId, serviceId, { defaultEventTypeId: company.cal.eventTypeId, allowInactive }) : null;
-    return { company: withServiceTarget(company, target), target };
+    return { company: withServiceTarget(company, target), target, booking: serviceBooking(target) ?? defaultTarget(company.cal) };
   }
 
-  /** Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim. */
-  async complete(em: EntityManager, scope: ClaimScope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean, eventTypeId?: number): Promise<Appointment> {
+  /**
+   * The host key and service of a booking Cal.com reported (`reportedHostKey`). The default event
+   * type's host is the company's `calDefaultUserId`, else the one host of its service (the key our
+   * own bookings of it claim), read through the services port once per event.
+   */
+  async reported(em: EntityManager, companyId: string, event: { eventTypeId: number | null; host: { userId: number | null } | null }): Promise<{ hostKey: string | null; serviceId: string | null }> {
+    const { cal } = await this.owner.integrations(em, companyId);
+    const ofDefault = cal.eventTypeId != null && (event.eventTypeId == null || event.eventTypeId === cal.eventTypeId);
+    if (!ofDefault) {
+      const serviceId = this.services && event.eventTypeId != null ? await this.services.serviceIdForEventType(em, companyId, event.eventTypeId) : null;
+      return { hostKey: reportedHostKey(cal, event), serviceId };
+    }
+    const service = this.services ? await this.services.target(em, companyId, null, { defaultEventTypeId: cal.eventTypeId }) : null;
+    const defaultUserId = cal.defaultUserId?.trim() || (service?.hostUserId != null ? String(service.hostUserId) : null);
+    return { hostKey: reportedHostKey({ eventTypeId: cal.eventTypeId, defaultUserId }, event), serviceId: event.eventTypeId == null ? null : (service?.id ?? null) };
+  }
+
+  /**
+   * Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim.
+   * `company`: from `target`, so it carries the service's event type.
+   */
+  async complete(em: EntityManager, scope: ClaimScope, company: CompanyIntegrations, claim: Appointment, source: AppointmentSource, reconcileFirst: boolean): Promise<Appointment> {
     let booking: CalendarBooking;
     try {
       booking = await this.calendar.book(company, {
         appointmentId: claim.id,
-        ...(eventTypeId ? { eventTypeId } : {}),
         start: claim.startAt,
         name: claim.clientName,
         email: claim.clientEmail,
@@ -147,7 +169,7 @@ export class BookingClaims {
         meetingUrl: booking.meetingUrl,
         source,
       });
-      await flushClaim(tx);
+      await flushHostClaim(tx, current);
       if (firstConfirmation) await this.owner.publish(tx, current, AppointmentChangeKind.CREATED, scope.actor);
       return current;
     });
@@ -164,8 +186,13 @@ export class BookingClaims {
   }
 }
 
-/** Flushes a write that holds a host slot: the claim index refusing it means the slot is occupied. */
-export async function flushClaim(tx: EntityManager): Promise<void> {
+/**
+ * Flushes a write that holds a host slot (a claim confirmed or moved): under the host-slot lock, so
+ * it and the sync's yieldClaimIfTaken never cross; the claim index refusing it means the slot is
+ * occupied.
+ */
+export async function flushHostClaim(tx: EntityManager, row: Appointment): Promise<void> {
+  if (row.hostClaim && row.hostKey && row.status !== 'CANCELLED') await lockHostSlot(tx, row.companyId, row.hostKey, row.startAt);
   try {
     await tx.flush();
   } catch (error) {

@@ -6,6 +6,15 @@ export function notConfigured() {
   return domainError('CALCOM_NOT_CONFIGURED');
 }
 
+/** Runs a calendar call, a failure of it as our typed error (calendarDomainError). */
+export async function calendarCall<T>(companyId: string, metrics: Metrics, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw calendarDomainError(error, companyId, metrics);
+  }
+}
+
 /** A classified calendar failure as our typed error: our own pt-BR text plus Cal.com's HTTP status: Cal.com's text stays in the logs (ARCHITECTURE §11). */
 export function calendarDomainError(error: unknown, companyId: string, metrics: Metrics): unknown {
   if (!(error instanceof CalendarError)) return error;

@@ -5,15 +5,14 @@ import { isUuid } from '../shared/ids.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Appointment, type AppointmentStatus } from './appointment.entity.js';
 import { appointmentSearchText } from './appointment-input.js';
-import { reportedHostKey } from './host-key.js';
 import { AppointmentChangeKind, mapAppointment, type AppointmentView } from './appointment.types.js';
 
 /** How the sync announces changes (AppointmentService's publishing, passed in to avoid a cycle). */
 export interface ChangePublisher {
   publish(em: EntityManager, appointment: Appointment, kind: AppointmentChangeKind): Promise<void>;
   notifyView(em: EntityManager, companyId: string, view: AppointmentView, kind: AppointmentChangeKind): Promise<void>;
-  /** Which service a booking Cal.com reports belongs to (by its event type). */
-  serviceIdForEventType(em: EntityManager, companyId: string, eventTypeId: number | null | undefined): Promise<string | null>;
+  /** The host key and service of a booking Cal.com reports (by its organizer and event type). */
+  reportedBooking(em: EntityManager, companyId: string, event: BookingEvent): Promise<{ hostKey: string | null; serviceId: string | null }>;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
@@ -113,6 +112,7 @@ export class CalendarSync {
     // Our own id from the metadata, if it is free: a booking whose confirmation we lost comes back as itself.
     // Recorded whatever else sits at that time: Cal.com is the truth for what is booked.
     const id = event.appointmentId && isUuid(event.appointmentId) && (await this.ownFreeId(tx, companyId, event.appointmentId)) ? event.appointmentId : undefined;
+    const reported = await this.appointments.reportedBooking(tx, companyId, event);
     const row = tx.create(Appointment, {
       ...(id ? { id } : {}),
       companyId,
@@ -128,10 +128,10 @@ export class CalendarSync {
       meetingUrl: event.meetingUrl,
       cancellationReason: TARGET[event.trigger] === 'CANCELLED' ? event.reason : null,
       calLastEventAt: event.at,
-      hostKey: reportedHostKey(await this.companyCalendar(tx, companyId), event),
+      hostKey: reported.hostKey,
       hostName: event.host?.name ?? null,
       hostClaim: false,
-      serviceId: await this.appointments.serviceIdForEventType(tx, companyId, event.eventTypeId),
+      serviceId: reported.serviceId,
       createdAt: new Date(),
       updatedAt: new Date(),
     });
@@ -148,7 +148,7 @@ export class CalendarSync {
   private async fillHost(tx: EntityManager, companyId: string, row: Appointment, event: BookingEvent): Promise<void> {
     if (event.host?.name) row.hostName = event.host.name;
     // An own row keeps the key it claimed with: later attempts compute that same key.
-    if (!row.hostKey) row.hostKey = reportedHostKey(await this.companyCalendar(tx, companyId), event);
+    if (!row.hostKey) row.hostKey = (await this.appointments.reportedBooking(tx, companyId, event)).hostKey;
   }
 
   private record(tx: EntityManager, companyId: string, actor: Actor, row: Appointment, event: BookingEvent, via: string, kind: AppointmentChangeKind, previous: AppointmentStatus | null) {
@@ -250,27 +250,6 @@ export class CalendarSync {
     if (!held[0]) return;
     row.hostClaim = false;
     audit(tx, companyId, actor, 'appointment.claim_yielded', `appointment:${row.id}`, { start: row.startAt.toISOString(), heldBy: held[0].id });
-  }
-
-  /** The company's default event type and user, for the host key of a booking Cal.com reported. */
-  /**
-   * The default event type and its user. Without `calDefaultUserId`, the one host of the default
-   * event type's service stands in: our own bookings of that service claim `user:<host>`
-   * (serviceHostKey), so its Cal.com-reported bookings must get that key too (a read of `services`,
-   * no write).
-   */
-  private async companyCalendar(tx: EntityManager, companyId: string): Promise<{ eventTypeId: number | null; defaultUserId: string | null }> {
-    const rows = await tx.getConnection().execute<{ cal_event_type_id: number | null; cal_default_user_id: string | null }[]>(
-      `select c.cal_event_type_id,
-              coalesce(nullif(btrim(c.cal_default_user_id), ''),
-                       (select s.hosts -> 0 ->> 'calUserId' from services s
-                         where s.company_id = c.id and s.cal_event_type_id = c.cal_event_type_id and jsonb_array_length(s.hosts) = 1)) as cal_default_user_id
-         from companies c where c.id = ?`,
-      [companyId],
-      'all',
-      tx.getTransactionContext(),
-    );
-    return { eventTypeId: rows[0]?.cal_event_type_id ?? null, defaultUserId: rows[0]?.cal_default_user_id ?? null };
   }
 
   private async find(tx: EntityManager, companyId: string, event: BookingEvent): Promise<Appointment[]> {

@@ -14,7 +14,8 @@ export type CalcomLanguage = 'pt-BR' | 'pt' | 'en' | 'es';
 export interface CalcomClientOptions {
   apiUrl: string;
   apiKey: string;
-  eventTypeId: number;
+  /** Needed only to ask for slots and to create a booking; cancel, reschedule, get and list work on the account. */
+  eventTypeId?: number;
   bookingsApiVersion?: string;
   timeoutMs?: number;
   maxRetries?: number;

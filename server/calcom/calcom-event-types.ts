@@ -41,7 +41,7 @@ export interface EventTypeSource {
 
 /** The account's own event types, then those of every team it belongs to (de-duplicated by id). */
 export async function listEventTypes(options: Omit<CalcomClientOptions, 'eventTypeId'>): Promise<CalendarEventType[]> {
-  const http = new CalcomHttp({ ...options, eventTypeId: 0 });
+  const http = new CalcomHttp(options);
   return http.observed('event_types', async () => {
     const get = async (path: string) => dataOf((await http.retrying(() => http.call({ method: 'GET', path, version: EVENT_TYPES_API_VERSION }))).json);
     const found = new Map<number, CalendarEventType>();

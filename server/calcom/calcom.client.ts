@@ -34,7 +34,7 @@ const FIND_PAGE_SIZE = 100;
 const FIND_MAX_PAGES = 5;
 
 export class CalcomClient {
-  readonly eventTypeId: number;
+  readonly eventTypeId: number | undefined;
   private readonly http: CalcomHttp;
   private readonly bookingsVersion: string;
   private readonly eventLengthMinutes: number | undefined;
@@ -54,7 +54,7 @@ export class CalcomClient {
           path: '/v2/slots',
           version: SLOTS_API_VERSION,
           query: {
-            eventTypeId: String(this.eventTypeId),
+            eventTypeId: String(this.requireEventType()),
             start: range.start.toISOString(),
             end: range.end.toISOString(),
             timeZone: range.timeZone,
@@ -72,7 +72,7 @@ export class CalcomClient {
    * whichever we have and never invent an email.
    */
   async createBooking(input: CreateBookingInput): Promise<CalcomBooking> {
-    const body = buildBookingBody(input, this.eventTypeId);
+    const body = buildBookingBody(input, this.requireEventType());
     const appointmentId = input.metadata.appointmentId;
     return this.http.observed('book', async () => {
       const find = () => this.findRaw(appointmentId, input.start);
@@ -244,4 +244,9 @@ export class CalcomClient {
     return normalizeBooking(firstBooking(dataOf(json)));
   }
 
+  private requireEventType(): number {
+    // The gateway checks the company's settings first (not_configured); reaching this is a wiring bug.
+    if (!this.eventTypeId) throw new Error('CalcomClient: this operation needs an eventTypeId');
+    return this.eventTypeId;
+  }
 }

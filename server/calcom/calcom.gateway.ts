@@ -29,16 +29,20 @@ export class CalcomGateway implements CalendarGateway, EventTypeSource {
     this.clientOptions = deps.clientOptions ?? {};
   }
 
-  client(company: CompanyIntegrations): CalcomClient {
+  /**
+   * A client on the company's account. Only slots and new bookings name an event type
+   * (`withEventType`): cancel, reschedule, get and list act on a booking or the account, so a company
+   * that books only through its services (no default `calEventTypeId`) can still change its bookings.
+   */
+  client(company: CompanyIntegrations, options: { withEventType?: boolean } = {}): CalcomClient {
     const { apiKey, eventTypeId, apiUrl } = company.cal;
-    if (!apiKey || !eventTypeId) {
-      throw new CalendarError('not_configured', 'Cal.com API key or event type id missing');
-    }
+    if (!apiKey) throw new CalendarError('not_configured', 'Cal.com API key missing');
+    if (options.withEventType && !eventTypeId) throw new CalendarError('not_configured', 'Cal.com event type id missing');
     const { metrics } = this.deps;
     return new CalcomClient({
       apiUrl,
       apiKey,
-      eventTypeId,
+      ...(eventTypeId ? { eventTypeId } : {}),
       eventLengthMinutes: company.cal.lengthMinutes,
       bookingsApiVersion: this.deps.config.calBookingsApiVersion,
       fetch: this.deps.outbound.fetch,
@@ -51,15 +55,14 @@ export class CalcomGateway implements CalendarGateway, EventTypeSource {
   }
 
   async slots(company: CompanyIntegrations, from: Date, to: Date): Promise<CalendarSlot[]> {
-    const slots = await this.call(company, () => this.client(company).getSlots({ start: from, end: to, timeZone: company.timezone }));
+    const slots = await this.call(company, () => this.client(company, { withEventType: true }).getSlots({ start: from, end: to, timeZone: company.timezone }));
     if (slots.length === 0) this.deps.metrics.diagnostics.inc({ company: company.companyId, symptom: 'slots_empty' });
     return slots;
   }
 
   async book(company: CompanyIntegrations, request: BookingRequest): Promise<CalendarBooking> {
-    const target = request.eventTypeId ? { ...company, cal: { ...company.cal, eventTypeId: request.eventTypeId } } : company;
     const booking = await this.call(company, () =>
-      this.client(target).createBooking({
+      this.client(company, { withEventType: true }).createBooking({
         start: request.start,
         attendee: {
           name: request.name,

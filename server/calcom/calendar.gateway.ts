@@ -24,8 +24,6 @@ export interface CalendarBooking {
 
 export interface BookingRequest {
   appointmentId: string;
-  /** The event type to book (a service's); the company's default when absent. */
-  eventTypeId?: number;
   start: Date;
   name: string;
   email: string | null;
@@ -78,7 +76,7 @@ export interface CalendarAttendanceEvent {
   at: Date;
   uid: string;
   bookingId: number | null;
-  /** Per attendee (booker first): true = did not come. The client's e-mail picks theirs, else the first. */
+  /** Per attendee (booker first): true = did not come. The client's e-mail picks theirs; the first only when it is unknown. */
   attendees: Array<{ email: string | null; noShow: boolean }>;
 }
 

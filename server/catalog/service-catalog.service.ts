@@ -44,15 +44,11 @@ export class ServiceCatalog implements ServiceDirectory {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Ordered by name; `activeOnly` for the ones clients may book. */
-  async list(em: EntityManager, scope: { companyId: string }, options: { activeOnly?: boolean } = {}): Promise<ServiceListing> {
+  /** Every service of the company (active or not), ordered by name. */
+  async list(em: EntityManager, scope: { companyId: string }): Promise<ServiceListing> {
     checkCompany(scope.companyId);
     const defaultEventTypeId = await this.defaultEventTypeId(em, scope.companyId);
-    const services = await em.find(
-      Service,
-      { companyId: scope.companyId, ...(options.activeOnly ? { active: true } : {}) },
-      { orderBy: { name: 'asc', calEventTypeId: 'asc' } },
-    );
+    const services = await em.find(Service, { companyId: scope.companyId }, { orderBy: { name: 'asc', calEventTypeId: 'asc' } });
     return { services, defaultEventTypeId };
   }
 

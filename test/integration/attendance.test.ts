@@ -243,6 +243,21 @@ describe('attendance, client confirmation and reminders (issue 18)', () => {
       expect(outcome[0]!.outcome).toBe('stale');
     });
 
+    it("a no-show of another guest does not mark the client (the client's e-mail is known and absent)", async () => {
+      clock = new Date();
+      const { booking, appointment } = await bookInCal(5);
+      const guestOnly = {
+        triggerEvent: 'BOOKING_NO_SHOW_UPDATED',
+        createdAt: new Date().toISOString(),
+        payload: { message: 'x', bookingUid: booking.uid, bookingId: booking.id, attendees: [{ email: 'convidado@example.com', noShow: true }] },
+      };
+      expect((await cal.deliverWebhook(guestOnly)).status).toBe(200);
+      await webhooksApplied(server.app);
+      expect((await row(appointment.id)).attendance).toBe('UNKNOWN');
+      const outcome = await sql(`select outcome, reason from webhook_deliveries where company_id = ? order by received_at desc limit 1`, [a.company.id]);
+      expect(outcome[0]).toMatchObject({ outcome: 'ignored', reason: 'cliente não está entre os participantes' });
+    });
+
     it("another company's no-show event about our booking changes nothing", async () => {
       const { booking, appointment } = await bookInCal(4);
       const envelope = {

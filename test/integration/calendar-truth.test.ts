@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { CALCOM_ACTOR } from '../../server/audit/audit.service.js';
+import { Service } from '../../server/catalog/service.entity.js';
 import { CalcomGateway } from '../../server/calcom/calcom.gateway.js';
 import { reconcileCompany } from '../../server/calcom/calcom.reconcile.js';
 import { CalcomSandbox, DEFAULT_API_KEY, DEFAULT_EVENT_TYPE_ID } from '../fakes/calcom-sandbox.js';
@@ -170,9 +171,13 @@ describe('calendar truth: every Cal.com booking recorded, own attempts unique pe
     const start = new Date(freeSlot());
     const scope = { companyId: company.company.id, actor: CALCOM_ACTOR };
     const { appointments } = server.app.services;
+    // Dr. Bruno's event type as a service of the company (as syncServices imports it).
+    const fork = server.app.orm.em.fork();
+    const avaliacao = fork.create(Service, { companyId: company.company.id, calEventTypeId: SECOND_EVENT_TYPE_ID, name: 'Avaliação', calTitle: 'Avaliação', durationMinutes: 30, hosts: [{ calUserId: 8, name: 'Dr. Bruno Lima' }] });
+    await fork.flush();
     const [ana, bruno] = await Promise.all([
       appointments.book(server.app.orm.em.fork(), scope, { start, clientName: 'Com a Ana', clientEmail: 'x@example.com' }, 'API'),
-      appointments.book(server.app.orm.em.fork(), scope, { start, clientName: 'Com o Bruno', clientEmail: 'y@example.com' }, 'API', { eventTypeId: SECOND_EVENT_TYPE_ID, hostUserId: 8 }),
+      appointments.book(server.app.orm.em.fork(), scope, { start, clientName: 'Com o Bruno', clientEmail: 'y@example.com', serviceId: avaliacao.id }, 'API'),
     ]);
     expect([ana.status, bruno.status]).toEqual(['CONFIRMED', 'CONFIRMED']);
     expect([ana.hostKey, bruno.hostKey]).toEqual([`event-type:${DEFAULT_EVENT_TYPE_ID}`, 'user:8']);
@@ -180,7 +185,7 @@ describe('calendar truth: every Cal.com booking recorded, own attempts unique pe
     expect(cal.booking(bruno.calBookingUid!)!.hosts[0]!.name).toBe('Dr. Bruno Lima');
     // The same host again at that start: refused before Cal.com.
     const before = bookingPosts(start.toISOString()).length;
-    await expect(appointments.book(server.app.orm.em.fork(), scope, { start, clientName: 'De novo Bruno', clientEmail: 'z@example.com' }, 'API', { eventTypeId: SECOND_EVENT_TYPE_ID, hostUserId: 8 })).rejects.toMatchObject({ key: 'SLOT_TAKEN' });
+    await expect(appointments.book(server.app.orm.em.fork(), scope, { start, clientName: 'De novo Bruno', clientEmail: 'z@example.com', serviceId: avaliacao.id }, 'API')).rejects.toMatchObject({ key: 'SLOT_TAKEN' });
     expect(bookingPosts(start.toISOString())).toHaveLength(before);
   });
 

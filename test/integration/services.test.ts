@@ -300,6 +300,34 @@ describe('services (Cal.com event types)', () => {
     expect(reported.hostKey).toBe('user:11');
   });
 
+  it('a company that books only through its services (no default event type) books, cancels and reschedules', async () => {
+    const key = 'cal_test_so_servicos';
+    cal.addTenant({ apiKeys: [key], host: { id: 31, name: 'Dra. Helena Prado' }, eventTypes: [{ id: 5001, title: 'Terapia', slug: 'terapia', lengthInMinutes: 50 }] });
+    const c = await seedCompany(server.app, 'Clínica Só Serviços', { calApiUrl: cal.url, calApiKey: key });
+    const adminC = await login(server.url, c.email, c.password);
+    const synced = await gql<{ syncServices: ServiceRow[] }>(server.url, SYNC, {}, adminC);
+    expect(synced.errors).toBeUndefined();
+    const terapia = synced.data!.syncServices.find((s) => s.calEventTypeId === 5001)!;
+    const slots = (await gql(server.url, AVAILABILITY, { ...window(), s: terapia.id }, adminC)).data!.availability as Array<{ start: string }>;
+    const booked = async (start: string, clientName: string) => {
+      const result = await gql(server.url, BOOK, { input: { start, clientName, clientEmail: 'helena@example.com', serviceId: terapia.id } }, adminC);
+      expect(result.errors).toBeUndefined();
+      return result.data!.bookAppointment as { id: string; calBookingUid: string };
+    };
+
+    const first = await booked(slots[0]!.start, 'Cancela Depois');
+    const cancelled = await gql(server.url, 'mutation($id: ID!) { cancelAppointment(id: $id, reason: "imprevisto") { status } }', { id: first.id }, adminC);
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data!.cancelAppointment).toEqual({ status: 'CANCELLED' });
+    expect(cal.booking(first.calBookingUid)!.status).toBe('cancelled');
+
+    const second = await booked(slots[1]!.start, 'Remarca Depois');
+    const scope = { companyId: c.company.id, actor: { type: 'ADMIN' as const, id: null, label: 'teste' } };
+    const moved = await server.app.services.appointments.reschedule(server.app.orm.em.fork(), scope, second.id, new Date(slots[3]!.start), 'pedido da cliente');
+    expect(moved).toMatchObject({ status: 'RESCHEDULED', startAt: new Date(slots[3]!.start) });
+    expect(cal.booking(moved.calBookingUid!)!).toMatchObject({ eventTypeId: 5001, start: new Date(slots[3]!.start).toISOString() });
+  });
+
   it('CLI: service sync and service list print one JSON line', { timeout: 120_000 }, async () => {
     const env = { ...process.env, DATABASE_URL: server.databaseUrl, APP_SECRET: TEST_APP_SECRET, LOG_LEVEL: 'silent', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
     const synced = await run('node', ['dist/server/cli.js', 'service', 'sync', '--company', b.company.id], { env });

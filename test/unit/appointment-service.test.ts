@@ -12,7 +12,11 @@ import { DomainError } from '../../server/platform/errors.js';
 import { createMetrics } from '../../server/platform/metrics.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { PgEventBus } from '../../server/platform/pubsub.js';
+import { lockHostSlot } from '../../server/appointments/calendar-sync.js';
+import { ServiceCatalog } from '../../server/catalog/service-catalog.service.js';
+import { Service } from '../../server/catalog/service.entity.js';
 import { createTestDatabase } from '../support/database.js';
+import { until } from '../support/wait.js';
 
 /**
  * AppointmentService without HTTP: a real database (never mocked) and an in-memory calendar port
@@ -104,6 +108,14 @@ function calendarEvent(overrides: Partial<CalendarEvent> = {}): CalendarEvent {
   };
 }
 
+/** A service of the company, as `syncServices` would have imported it. */
+async function seedService(fields: { calEventTypeId: number; name: string; hosts: Array<{ calUserId: number; name: string }> }): Promise<Service> {
+  const fork = em();
+  const row = fork.create(Service, { companyId, calTitle: fields.name, durationMinutes: 30, ...fields });
+  await fork.flush();
+  return row;
+}
+
 async function bookOne(): Promise<Appointment> {
   return service.book(em(), scope(), { start: nextStart(), clientName: 'Bia', clientPhone: '+55 11 98888-7777' }, 'ADMIN');
 }
@@ -118,7 +130,10 @@ beforeAll(async () => {
   const outbound = new OutboundGuard();
   const companies = new CompanyService(new SecretBox('unit-secret-unit-secret-unit-secret-0123456789'), outbound);
   calendar = new MemoryCalendar();
-  service = new AppointmentService(companies, calendar, events, createMetrics());
+  const metrics = createMetrics();
+  // The real catalogue over the database; its Cal.com import is never asked for here.
+  const catalog = new ServiceCatalog(companies, { eventTypes: async () => [] }, metrics);
+  service = new AppointmentService(companies, calendar, events, metrics, catalog);
   const { company } = await companies.create(em(), { name: 'Clínica Unit', calApiKey: 'cal_test_key', calEventTypeId: 7 });
   companyId = company.id;
 });
@@ -180,6 +195,34 @@ describe('AppointmentService (in-memory calendar, no HTTP)', () => {
     const error = await rejected(service.reschedule(em(), scope(), second.id, first.startAt, null));
     expect(error).toMatchObject({ code: 'CONFLICT', key: 'SLOT_TAKEN', message: 'Este horário acabou de ser reservado. Escolha outro horário.' });
     expect(calendar.calls).toEqual([]);
+  });
+
+  it("a reschedule takes its new slot's host lock before writing the claim (the sync's yieldClaimIfTaken cannot cross it)", async () => {
+    const booked = await bookOne();
+    const target = nextStart();
+    let held!: () => void;
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The sync, mid-check for a claim at the target slot of that host.
+    const sync = em().transactional(async (tx) => {
+      await lockHostSlot(tx, companyId, booked.hostKey!, target);
+      held();
+      await released;
+    });
+    await holding;
+    let settled = false;
+    const moving = service.reschedule(em(), scope(), booked.id, target, null).finally(() => (settled = true));
+    const waitingForLock = async () => {
+      const rows = await orm.em.fork().getConnection().execute<{ n: number }[]>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())");
+      return rows[0]!.n > 0;
+    };
+    // Either the reschedule queues behind the lock, or (without it) it finishes first: the latter fails.
+    const waited = await until('the reschedule to wait for the lock or to finish', async () => ((await waitingForLock()) ? 'waited' : settled ? 'finished' : false), 15_000);
+    release();
+    await sync;
+    expect(waited).toBe('waited');
+    expect(await moving).toMatchObject({ status: 'RESCHEDULED', startAt: target, hostClaim: true });
   });
 
   it('applies calendar events idempotently: created, the same again, then cancelled', async () => {
@@ -257,11 +300,12 @@ describe('AppointmentService: calendar truth (issue 17)', () => {
   it('own attempts are unique per host: another host at the same start is booked, the same host is refused before the calendar', async () => {
     const start = nextStart();
     const first = await service.book(em(), scope(), { start, clientName: 'Ana', clientEmail: 'a@example.com' }, 'ADMIN');
-    const other = await service.book(em(), scope(), { start, clientName: 'Bruno', clientEmail: 'b@example.com' }, 'ADMIN', { eventTypeId: 99, hostUserId: 42, hostName: 'Dr. Bruno' });
+    const bruno = await seedService({ calEventTypeId: 99, name: 'Avaliação', hosts: [{ calUserId: 42, name: 'Dr. Bruno' }] });
+    const other = await service.book(em(), scope(), { start, clientName: 'Bruno', clientEmail: 'b@example.com', serviceId: bruno.id }, 'ADMIN');
     expect([first.hostKey, other.hostKey, other.hostName]).toEqual(['event-type:7', 'user:42', 'Dr. Bruno']);
     expect([await overlaps(first.id), await overlaps(other.id)]).toEqual([false, false]);
     calendar.calls.length = 0;
-    const error = await rejected(service.book(em(), scope(), { start, clientName: 'Bia', clientEmail: 'c@example.com' }, 'ADMIN', { eventTypeId: 99, hostUserId: 42 }));
+    const error = await rejected(service.book(em(), scope(), { start, clientName: 'Bia', clientEmail: 'c@example.com', serviceId: bruno.id }, 'ADMIN'));
     expect(error).toMatchObject({ key: 'SLOT_TAKEN' });
     expect(calendar.calls).toEqual([]);
   });
