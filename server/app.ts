@@ -84,7 +84,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const outbound = new OutboundGuard(config.outboundAllowedHosts);
     closers.push(() => outbound.close());
     const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }), now: options.now });
-    if (options.now) services.reminders.now = options.now;
     let reminderWorker: ReminderWorker | undefined;
     await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => {
       services.companies.forget(companyId);

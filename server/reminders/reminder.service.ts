@@ -51,15 +51,18 @@ const SKIP = {
  * FAILED when its outbox row does (`reconcile`).
  */
 export class ReminderService implements AppointmentObserver {
-  /** The reminders' clock (tests move it). */
-  now: () => Date = () => new Date();
+  /** The reminders' clock (`deps.now`; tests move it). */
+  now: () => Date;
 
   constructor(
     private readonly deps: {
       metrics: Metrics;
       channel: ReminderChannel;
+      now?: () => Date;
     },
-  ) {}
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
 
   /** Plans (or moves, or drops) the reminders of one appointment, in the change's transaction. */
   async appointmentChanged(tx: EntityManager, appointment: Appointment, actor?: Actor): Promise<void> {
