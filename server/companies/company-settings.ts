@@ -53,6 +53,8 @@ const WHATSAPP_FIELDS: ReadonlySet<string> = new Set([
   'whatsappProvider', 'whaticketUrl', 'whaticketToken', 'evolutionUrl', 'evolutionApiKey', 'evolutionInstance', 'evolutionApiVersion',
   'cloudApiUrl', 'cloudApiVersion', 'cloudPhoneNumberId', 'cloudAccessToken', 'cloudAppSecret', 'cloudVerifyToken',
 ]);
+/** Fields the reminder plan depends on (ARCHITECTURE §9): a change re-plans the upcoming reminders. */
+export const REMINDER_FIELDS: ReadonlySet<string> = new Set(['reminderOffsetsMinutes', 'quietHoursStart', 'quietHoursEnd', 'timezone']);
 
 const DEFAULT_CAL_API_URL = 'https://api.cal.com';
 type Setter = <K extends keyof Company>(key: K, value: Company[K]) => void;
@@ -175,7 +177,7 @@ function applyWhatsapp(company: Company, input: CompanySettings, set: Setter): v
   }
 }
 
-/** Reminder offsets and quiet hours (ARCHITECTURE §9); workers re-plan on COMPANY_CHANGED_CHANNEL. */
+/** Reminder offsets and quiet hours (ARCHITECTURE §9); workers re-plan on REMINDER_SETTINGS_CHANNEL. */
 function applyReminderSettings(company: Company, input: CompanySettings, changed: string[]): void {
   if (input.reminderOffsetsMinutes != null) {
     const offsets = cleanReminderOffsets(input.reminderOffsetsMinutes);

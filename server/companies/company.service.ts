@@ -8,7 +8,7 @@ import { OutboundBlocked, type OutboundGuard } from '../platform/outbound-guard.
 import { TtlCache } from '../platform/ttl-cache.js';
 import { isUuid } from '../shared/ids.js';
 import { Company } from './company.entity.js';
-import { applySettings, companyView, urlsToGuard, type CompanySettings } from './company-settings.js';
+import { applySettings, companyView, REMINDER_FIELDS, urlsToGuard, type CompanySettings } from './company-settings.js';
 import type { CompanyView } from './company.types.js';
 import type { SecretBox } from './secret-box.js';
 import type { WhatsappProviderSettings } from './whatsapp-provider.js';
@@ -41,6 +41,12 @@ export interface CloudWebhookKeys {
 /** How long a public endpoint may trust a cached credential check; changes evict at once (see `changed`). */
 const HOT_TTL_MS = 5_000;
 export const COMPANY_CHANGED_CHANNEL = 'secretaria_company_changed';
+/**
+ * Also sent (in the change's transaction) when a field the reminder plan depends on changed
+ * (REMINDER_FIELDS): the workers re-plan the company's upcoming reminders. A rename, a key or a token
+ * rotation re-plans nothing.
+ */
+export const REMINDER_SETTINGS_CHANNEL = 'secretaria_reminder_settings_changed';
 
 export class CompanyService {
   /**
@@ -95,6 +101,7 @@ export class CompanyService {
       if (!company) throw domainError('COMPANY_ID_NOT_FOUND', { id });
       const changed = applySettings(company, input, (plain) => this.secrets.encrypt(plain));
       audit(tx, company.id, actor, 'company.settings_updated', `company:${company.id}`, { changed });
+      if (changed.some((field) => REMINDER_FIELDS.has(field))) await tx.execute('select pg_notify(?, ?)', [REMINDER_SETTINGS_CHANNEL, company.id]);
       return company;
     });
   }
