@@ -200,12 +200,11 @@ function applyReminderSettings(company: Company, input: CompanySettings, changed
 /** The decrypted secrets the view masks (a CompanyIntegrations has them). */
 interface CompanyIntegrationsLike {
   cal: { apiKey: string | null; webhookSecret: string | null };
-  whaticket: { token: string | null };
   whatsapp: WhatsappProviderSettings;
 }
 
 /** The API shape of a company, its secrets masked (`s`: its decrypted integrations). */
-export function companyView(company: Company, s: Pick<CompanyIntegrationsLike, 'cal' | 'whaticket' | 'whatsapp'>): CompanyView {
+export function companyView(company: Company, s: CompanyIntegrationsLike): CompanyView {
   return {
     id: company.id,
     name: company.name,
@@ -216,7 +215,7 @@ export function companyView(company: Company, s: Pick<CompanyIntegrationsLike, '
     calEventTypeId: company.calEventTypeId,
     calWebhookSecret: maskSecret(s.cal.webhookSecret),
     whaticketUrl: company.whaticketUrl,
-    whaticketToken: maskSecret(s.whaticket.token),
+    whaticketToken: maskSecret(s.whatsapp.whaticket.token),
     whaticketInboundTokenSet: company.whaticketInboundTokenHash !== null,
     calendarConfigured: Boolean(s.cal.apiKey && company.calEventTypeId),
     webhookPath: '/api/agenda/webhook/cal',

@@ -28,7 +28,7 @@ export interface CompanyIntegrations {
     /** The event type's length when a service is being booked (slots that come back with a start only). */
     lengthMinutes?: number;
   };
-  whaticket: { url: string | null; token: string | null };
+  /** Every provider's settings; Whaticket's in `whatsapp.whaticket`. */
   whatsapp: WhatsappProviderSettings;
 }
 
@@ -215,7 +215,6 @@ export class CompanyService {
         defaultUserId: company.calDefaultUserId,
         webhookSecret: this.secrets.decryptOptional(company.calWebhookSecret),
       },
-      whaticket: { url: company.whaticketUrl, token: this.secrets.decryptOptional(company.whaticketToken) },
       whatsapp: this.whatsappOf(company),
     };
   }
