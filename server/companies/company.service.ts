@@ -28,8 +28,11 @@ export interface CompanyIntegrations {
     /** The event type's length when a service is being booked (slots that come back with a start only). */
     lengthMinutes?: number;
   };
-  /** Every provider's settings; Whaticket's in `whatsapp.whaticket`. */
-  whatsapp: WhatsappProviderSettings;
+  /**
+   * Every provider's settings (Whaticket's in `whatsapp.whaticket`); `connectionBroken`: the provider
+   * refused the credentials for good (`markWhatsappBroken`), so a successful send has a mark to clear.
+   */
+  whatsapp: WhatsappProviderSettings & { connectionBroken: boolean };
 }
 
 export interface CloudWebhookKeys {
@@ -219,10 +222,11 @@ export class CompanyService {
     };
   }
 
-  private whatsappOf(company: Company): WhatsappProviderSettings {
+  private whatsappOf(company: Company): CompanyIntegrations['whatsapp'] {
     const open = (sealed: string | null) => this.secrets.decryptOptional(sealed);
     return {
       provider: company.whatsappProvider,
+      connectionBroken: company.whatsappConnectionError !== null,
       whaticket: { url: company.whaticketUrl, token: open(company.whaticketToken) },
       evolution: {
         url: company.evolutionUrl,
