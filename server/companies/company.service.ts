@@ -58,6 +58,8 @@ export class CompanyService {
    * instance drops that company's entries (`forget`), so the TTL only bounds a lost notification.
    */
   private readonly hot = new TtlCache<string | null>(HOT_TTL_MS);
+  /** The Cloud API webhook's keys, same lifetime as `hot`; kept as objects (frozen: callers share them). */
+  private readonly cloudKeys = new TtlCache<Readonly<CloudWebhookKeys>>(HOT_TTL_MS);
 
   constructor(
     private readonly secrets: SecretBox,
@@ -68,6 +70,7 @@ export class CompanyService {
   /** Drops cached credential checks of one company, or of all (after a lost notification). */
   forget(companyId?: string): void {
     this.hot.clear(companyId ? `${companyId}:` : '');
+    this.cloudKeys.clear(companyId ? `${companyId}:` : '');
   }
 
   /**
@@ -181,23 +184,23 @@ export class CompanyService {
    * What the Cloud API webhook checks on every call (verify token, app secret, phone number id),
    * decrypted and cached briefly like the other credential checks; `undefined` for an unknown company.
    */
-  async cloudWebhookKeys(em: EntityManager, companyId: string): Promise<CloudWebhookKeys | undefined> {
+  async cloudWebhookKeys(em: EntityManager, companyId: string): Promise<Readonly<CloudWebhookKeys> | undefined> {
     if (!isUuid(companyId)) return undefined;
     const key = `${companyId}:cloud`;
-    const cached = this.hot.get(key);
-    if (cached !== undefined) return cached === null ? undefined : (JSON.parse(cached) as CloudWebhookKeys);
+    const cached = this.cloudKeys.get(key);
+    if (cached !== undefined) return cached;
     const rows = await em.execute<Array<{ cloud_app_secret: string | null; cloud_verify_token: string | null; cloud_phone_number_id: string | null }>>(
       'select cloud_app_secret, cloud_verify_token, cloud_phone_number_id from companies where id = ?',
       [companyId],
     );
     const row = rows[0];
     if (!row) return undefined;
-    const keys: CloudWebhookKeys = {
+    const keys: Readonly<CloudWebhookKeys> = Object.freeze({
       appSecret: this.secrets.decryptOptional(row.cloud_app_secret),
       verifyToken: this.secrets.decryptOptional(row.cloud_verify_token),
       phoneNumberId: row.cloud_phone_number_id,
-    };
-    this.hot.set(key, JSON.stringify(keys));
+    });
+    this.cloudKeys.set(key, keys);
     return keys;
   }
 
