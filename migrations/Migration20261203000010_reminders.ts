@@ -6,8 +6,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - `appointment_reminders`: one row per (appointment, offset), the constraint that makes a reminder
  *   exactly-once across workers; `round` counts re-sends after a reschedule (part of the outbox dedupe
  *   key), `planned_start_at` is the start the row was planned for (a changed start means "moved").
- * - `appointments.client_confirmation` and `outbound_messages.kind/template` are shared with 18b/19b:
- *   `if not exists` so whichever migration runs second is a no-op.
+ * - `appointments.client_confirmation` / `attendance` and `outbound_messages.kind` (REPLY | REMINDER) /
+ *   `template` (`{"name"?, "language"?, "parameters": [..]}`, a template send's body parameters).
  */
 export class Migration20261203000010_reminders extends Migration {
   override async up(): Promise<void> {
@@ -43,7 +43,6 @@ export class Migration20261203000010_reminders extends Migration {
     this.addSql(`create index if not exists appointment_reminders_due_idx on appointment_reminders (due_at) where status = 'SCHEDULED' and outbound_message_id is null;`);
     // The reconcile step: rows handed to the outbox whose message has not finished yet.
     this.addSql(`create index if not exists appointment_reminders_queued_idx on appointment_reminders (outbound_message_id) where status = 'SCHEDULED' and outbound_message_id is not null;`);
-    this.addSql(`create index if not exists appointment_reminders_company_idx on appointment_reminders (company_id, due_at);`);
   }
 
   override async down(): Promise<void> {

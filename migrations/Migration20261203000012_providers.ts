@@ -10,7 +10,6 @@ import { Migration } from '@mikro-orm/migrations';
  * On `outbound_messages`: what the provider reported about each reply (`delivery_status` SENT,
  * DELIVERED, READ, FAILED), its id for the message (to match later status reports) and our pt-BR
  * summary of a failure for the panel (the provider's own text stays in `last_error`, never shown).
- * `if not exists`: issue 19b adds some of the same columns in its own migration.
  */
 export class Migration20261203000012_providers extends Migration {
   override async up(): Promise<void> {

@@ -1,10 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * WhatsApp Cloud API (issue 19b) on `outbound_messages`:
- * - `kind` (REPLY | REMINDER) and `template` (`{"name"?, "language"?, "parameters": [..]}`, the body
- *   parameters a template send would use): shared with issue 18a, which writes reminder rows; both
- *   migrations add them `if not exists`.
+ * WhatsApp Cloud API (issue 19b) on `outbound_messages` (`kind` and `template` come from 10):
  * - `sent_as` (TEXT | BUTTONS | TEMPLATE): the form the provider accepted, for the panel and support.
  * - `window_closed_at`: when Meta told us (131047) that the person's 24-hour window was closed for
  *   this message; a reminder then goes again as the company's approved template.
@@ -13,8 +10,6 @@ export class Migration20261203000013_cloud_api extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
       alter table outbound_messages
-        add column if not exists kind text not null default 'REPLY',
-        add column if not exists template jsonb null,
         add column if not exists sent_as text null,
         add column if not exists window_closed_at timestamptz null;`);
   }

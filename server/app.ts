@@ -84,13 +84,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const outbound = new OutboundGuard(config.outboundAllowedHosts);
     closers.push(() => outbound.close());
     const services = createServices({ config, metrics, events, outbound, calendar: new CalcomGateway({ metrics, config, outbound, log }), now: options.now });
-    if (options.now) services.reminders.now = options.now;
-    let reminderWorker: ReminderWorker | undefined;
-    await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => {
-      services.companies.forget(companyId);
-      // Offsets, quiet hours or zone may have changed (panel, API or CLI): re-plan upcoming reminders.
-      if (companyId) reminderWorker?.companyChanged(companyId);
-    });
+    await events.wake(COMPANY_CHANGED_CHANNEL, (companyId) => services.companies.forget(companyId));
     // Logouts, password changes and key revocations of any instance (or the CLI) reach this one.
     await events.wake(CREDENTIALS_CHANNEL, (change) => services.auth.credentialsChanged(change));
     events.registerReload(APPOINTMENT_TOPIC, (companyId, ref) =>
@@ -110,6 +104,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await defineRetentionJobs(jobs, orm, log, options.now);
     closers.push(() => webhookApplier.stop());
     closers.push(await registerWhatsappJobs({ jobs, orm, whatsapp: services.whatsapp, events, worker: config.role !== 'api', log, waitForRoom }));
+    let reminderWorker: ReminderWorker | undefined;
     if (config.role !== 'api') {
       reminderWorker = await startReminderWorker({ orm, reminders: services.reminders, events, log, pollMs: options.reminderPollMs });
       closers.push(() => reminderWorker!.stop());

@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from './audit/audit.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { OutboundGuard } from './platform/outbound-guard.js';
 import { CompanyService, type CompanySettings } from './companies/company.service.js';
+import { WHATSAPP_PROVIDER_NAMES } from './companies/whatsapp-provider.js';
 import { isUuid } from './shared/ids.js';
 import { SecretBox } from './companies/secret-box.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -62,9 +63,6 @@ const COMPANY_FLAGS = {
   'reminder-offsets': 'reminderOffsetsMinutes',
   'quiet-hours': 'quietHours',
 } as const;
-
-/** `--whatsapp-provider` values (lowercase, as operators type them) → the stored provider id. */
-const WHATSAPP_PROVIDER_FLAG = { whaticket: 'WHATICKET', evolution: 'EVOLUTION', cloud: 'CLOUD_API' } as const;
 
 export type Command =
   | { kind: 'company.create'; settings: CompanySettings & { name: string } }
@@ -158,7 +156,7 @@ function companySettings(flags: Record<string, string>): CompanySettings {
       if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--cal-event-type-id deve ser um inteiro positivo (recebido "${value}")`);
       settings.calEventTypeId = Number(value);
     } else if (field === 'whatsappProvider') {
-      const provider = WHATSAPP_PROVIDER_FLAG[value.trim().toLowerCase() as keyof typeof WHATSAPP_PROVIDER_FLAG];
+      const provider = WHATSAPP_PROVIDER_NAMES.get(value.trim().toLowerCase());
       if (!provider) throw new UsageError(`--whatsapp-provider deve ser whaticket, evolution ou cloud (recebido "${value}")`);
       settings.whatsappProvider = provider;
     } else if (field === 'evolutionApiVersion') {
@@ -202,10 +200,12 @@ function requireUuid(flags: Record<string, string>, name: string, command: strin
 export async function runCommand(command: Command, config: Config): Promise<Record<string, unknown>> {
   const db = await resolveDatabase(config, () => {});
   const orm = await openOrm(db.url, 2);
+  // One guard for every tenant URL this command checks or calls; its connection pool closes with it.
+  const outbound = new OutboundGuard(config.outboundAllowedHosts);
   try {
     const applied = await migrate(orm);
     const em = orm.em.fork();
-    const companies = new CompanyService(new SecretBox(config.appSecret), new OutboundGuard(config.outboundAllowedHosts));
+    const companies = new CompanyService(new SecretBox(config.appSecret), outbound);
     const auth = new AuthService();
     switch (command.kind) {
       case 'migrate':
@@ -238,18 +238,13 @@ export async function runCommand(command: Command, config: Config): Promise<Reco
       case 'service.sync':
       case 'service.list': {
         await requireCompany(companies, em, command.companyId);
-        const outbound = new OutboundGuard(config.outboundAllowedHosts);
-        try {
-          const metrics = createMetrics();
-          const catalog = new ServiceCatalog(companies, new CalcomGateway({ metrics, config, outbound }), metrics);
-          const { services, defaultEventTypeId } =
-            command.kind === 'service.sync'
-              ? await catalog.syncCompany(em, command.companyId, SYSTEM_ACTOR)
-              : await catalog.list(em, { companyId: command.companyId });
-          return { services: services.map((s) => mapService(s, defaultEventTypeId)) };
-        } finally {
-          await outbound.close();
-        }
+        const metrics = createMetrics();
+        const catalog = new ServiceCatalog(companies, new CalcomGateway({ metrics, config, outbound }), metrics);
+        const { services, defaultEventTypeId } =
+          command.kind === 'service.sync'
+            ? await catalog.syncCompany(em, command.companyId, SYSTEM_ACTOR)
+            : await catalog.list(em, { companyId: command.companyId });
+        return { services: services.map((s) => mapService(s, defaultEventTypeId)) };
       }
       case 'apikey.revoke': {
         // Every running instance is told (NOTIFY) and stops accepting the key within moments.
@@ -258,6 +253,7 @@ export async function runCommand(command: Command, config: Config): Promise<Reco
       }
     }
   } finally {
+    await outbound.close();
     await orm.close(true);
     await db.stop();
   }

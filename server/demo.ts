@@ -10,13 +10,13 @@ import { startApp } from './app.js';
 import { SYSTEM_ACTOR } from './audit/audit.service.js';
 import { Company } from './companies/company.entity.js';
 import type { CompanySettings } from './companies/company.service.js';
-import type { WhatsappProviderId } from './companies/whatsapp-provider.js';
+import { WHATSAPP_PROVIDER_NAMES, type WhatsappProviderId } from './companies/whatsapp-provider.js';
 import { loadConfig } from './config.js';
 
 /**
  * A WhatsApp provider sandbox for the demo (`DEMO_WHATSAPP_PROVIDER`): started on its own port, it
  * gives the company settings that point at it, and may need our inbound URL and token once they are
- * known (Evolution's webhook). The Cloud API sandbox (issue 19b) plugs in as one more entry.
+ * known (Evolution's webhook), or our webhook URL (the Cloud API's Graph sandbox).
  */
 interface DemoProvider {
   name: string;
@@ -31,8 +31,6 @@ interface DemoProvider {
 
 /** The demo business number's id in the Graph API sandbox. */
 const DEMO_PHONE_NUMBER_ID = '100000000000001';
-
-const DEMO_PROVIDERS: Record<string, WhatsappProviderId> = { whaticket: 'WHATICKET', evolution: 'EVOLUTION', cloud: 'CLOUD_API' };
 
 async function startDemoProvider(provider: WhatsappProviderId): Promise<DemoProvider> {
   if (provider === 'EVOLUTION') {
@@ -110,7 +108,7 @@ async function main(): Promise<void> {
   };
 
   const choice = (process.env.DEMO_WHATSAPP_PROVIDER ?? 'whaticket').trim().toLowerCase();
-  const providerId = DEMO_PROVIDERS[choice];
+  const providerId = WHATSAPP_PROVIDER_NAMES.get(choice);
   if (!providerId) throw new Error(`DEMO_WHATSAPP_PROVIDER deve ser whaticket, evolution ou cloud (recebido "${choice}").`);
   const provider = await startDemoProvider(providerId);
 

@@ -53,6 +53,8 @@ const WHATSAPP_FIELDS: ReadonlySet<string> = new Set([
   'whatsappProvider', 'whaticketUrl', 'whaticketToken', 'evolutionUrl', 'evolutionApiKey', 'evolutionInstance', 'evolutionApiVersion',
   'cloudApiUrl', 'cloudApiVersion', 'cloudPhoneNumberId', 'cloudAccessToken', 'cloudAppSecret', 'cloudVerifyToken',
 ]);
+/** Fields the reminder plan depends on (ARCHITECTURE §9): a change re-plans the upcoming reminders. */
+export const REMINDER_FIELDS: ReadonlySet<string> = new Set(['reminderOffsetsMinutes', 'quietHoursStart', 'quietHoursEnd', 'timezone']);
 
 const DEFAULT_CAL_API_URL = 'https://api.cal.com';
 type Setter = <K extends keyof Company>(key: K, value: Company[K]) => void;
@@ -175,7 +177,7 @@ function applyWhatsapp(company: Company, input: CompanySettings, set: Setter): v
   }
 }
 
-/** Reminder offsets and quiet hours (ARCHITECTURE §9); workers re-plan on COMPANY_CHANGED_CHANNEL. */
+/** Reminder offsets and quiet hours (ARCHITECTURE §9); workers re-plan on REMINDER_SETTINGS_CHANNEL. */
 function applyReminderSettings(company: Company, input: CompanySettings, changed: string[]): void {
   if (input.reminderOffsetsMinutes != null) {
     const offsets = cleanReminderOffsets(input.reminderOffsetsMinutes);
@@ -198,12 +200,11 @@ function applyReminderSettings(company: Company, input: CompanySettings, changed
 /** The decrypted secrets the view masks (a CompanyIntegrations has them). */
 interface CompanyIntegrationsLike {
   cal: { apiKey: string | null; webhookSecret: string | null };
-  whaticket: { token: string | null };
   whatsapp: WhatsappProviderSettings;
 }
 
 /** The API shape of a company, its secrets masked (`s`: its decrypted integrations). */
-export function companyView(company: Company, s: Pick<CompanyIntegrationsLike, 'cal' | 'whaticket' | 'whatsapp'>): CompanyView {
+export function companyView(company: Company, s: CompanyIntegrationsLike): CompanyView {
   return {
     id: company.id,
     name: company.name,
@@ -214,7 +215,7 @@ export function companyView(company: Company, s: Pick<CompanyIntegrationsLike, '
     calEventTypeId: company.calEventTypeId,
     calWebhookSecret: maskSecret(s.cal.webhookSecret),
     whaticketUrl: company.whaticketUrl,
-    whaticketToken: maskSecret(s.whaticket.token),
+    whaticketToken: maskSecret(s.whatsapp.whaticket.token),
     whaticketInboundTokenSet: company.whaticketInboundTokenHash !== null,
     calendarConfigured: Boolean(s.cal.apiKey && company.calEventTypeId),
     webhookPath: '/api/agenda/webhook/cal',

@@ -1,6 +1,7 @@
 import { ArrayType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { WhatsappProviderId } from './whatsapp-provider.js';
+import { DEFAULT_REMINDER_OFFSETS } from './reminder-settings.js';
+import { DEFAULT_CLOUD_API_URL, DEFAULT_CLOUD_API_VERSION, DEFAULT_CLOUD_TEMPLATE_LANGUAGE, type WhatsappProviderId } from './whatsapp-provider.js';
 
 /** A tenant. Secret columns hold AES-256-GCM ciphertext (see secret-box.ts), never plaintext. */
 @Entity({ tableName: 'companies' })
@@ -57,10 +58,10 @@ export class Company {
   evolutionApiVersion: number = 2;
 
   @Property({ type: 'text' })
-  cloudApiUrl: string = 'https://graph.facebook.com';
+  cloudApiUrl: string = DEFAULT_CLOUD_API_URL;
 
   @Property({ type: 'text' })
-  cloudApiVersion: string = 'v23.0';
+  cloudApiVersion: string = DEFAULT_CLOUD_API_VERSION;
 
   @Property({ type: 'text', nullable: true })
   cloudPhoneNumberId: string | null = null;
@@ -78,7 +79,7 @@ export class Company {
   cloudReminderTemplate: string | null = null;
 
   @Property({ type: 'text' })
-  cloudTemplateLanguage: string = 'pt_BR';
+  cloudTemplateLanguage: string = DEFAULT_CLOUD_TEMPLATE_LANGUAGE;
 
   /** Set when the provider refused our credentials for good (pt-BR, for the panel); a settings change clears it. */
   @Property({ type: 'text', nullable: true })
@@ -89,7 +90,7 @@ export class Company {
 
   /** Minutes before the start at which WhatsApp reminders go out; empty = no reminders (ARCHITECTURE §9). */
   @Property({ type: new ArrayType<number>((i) => Number(i)), columnType: 'int[]' })
-  reminderOffsetsMinutes: number[] = [1440, 120];
+  reminderOffsetsMinutes: number[] = [...DEFAULT_REMINDER_OFFSETS];
 
   /** "HH:MM" in the company zone: a reminder due between start and end moves earlier, never later. */
   @Property({ type: 'text' })

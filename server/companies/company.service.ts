@@ -8,7 +8,7 @@ import { OutboundBlocked, type OutboundGuard } from '../platform/outbound-guard.
 import { TtlCache } from '../platform/ttl-cache.js';
 import { isUuid } from '../shared/ids.js';
 import { Company } from './company.entity.js';
-import { applySettings, companyView, urlsToGuard, type CompanySettings } from './company-settings.js';
+import { applySettings, companyView, REMINDER_FIELDS, urlsToGuard, type CompanySettings } from './company-settings.js';
 import type { CompanyView } from './company.types.js';
 import type { SecretBox } from './secret-box.js';
 import type { WhatsappProviderSettings } from './whatsapp-provider.js';
@@ -28,8 +28,11 @@ export interface CompanyIntegrations {
     /** The event type's length when a service is being booked (slots that come back with a start only). */
     lengthMinutes?: number;
   };
-  whaticket: { url: string | null; token: string | null };
-  whatsapp: WhatsappProviderSettings;
+  /**
+   * Every provider's settings (Whaticket's in `whatsapp.whaticket`); `connectionBroken`: the provider
+   * refused the credentials for good (`markWhatsappBroken`), so a successful send has a mark to clear.
+   */
+  whatsapp: WhatsappProviderSettings & { connectionBroken: boolean };
 }
 
 export interface CloudWebhookKeys {
@@ -41,6 +44,12 @@ export interface CloudWebhookKeys {
 /** How long a public endpoint may trust a cached credential check; changes evict at once (see `changed`). */
 const HOT_TTL_MS = 5_000;
 export const COMPANY_CHANGED_CHANNEL = 'secretaria_company_changed';
+/**
+ * Also sent (in the change's transaction) when a field the reminder plan depends on changed
+ * (REMINDER_FIELDS): the workers re-plan the company's upcoming reminders. A rename, a key or a token
+ * rotation re-plans nothing.
+ */
+export const REMINDER_SETTINGS_CHANNEL = 'secretaria_reminder_settings_changed';
 
 export class CompanyService {
   /**
@@ -49,6 +58,8 @@ export class CompanyService {
    * instance drops that company's entries (`forget`), so the TTL only bounds a lost notification.
    */
   private readonly hot = new TtlCache<string | null>(HOT_TTL_MS);
+  /** The Cloud API webhook's keys, same lifetime as `hot`; kept as objects (frozen: callers share them). */
+  private readonly cloudKeys = new TtlCache<Readonly<CloudWebhookKeys>>(HOT_TTL_MS);
 
   constructor(
     private readonly secrets: SecretBox,
@@ -59,6 +70,7 @@ export class CompanyService {
   /** Drops cached credential checks of one company, or of all (after a lost notification). */
   forget(companyId?: string): void {
     this.hot.clear(companyId ? `${companyId}:` : '');
+    this.cloudKeys.clear(companyId ? `${companyId}:` : '');
   }
 
   /**
@@ -95,6 +107,7 @@ export class CompanyService {
       if (!company) throw domainError('COMPANY_ID_NOT_FOUND', { id });
       const changed = applySettings(company, input, (plain) => this.secrets.encrypt(plain));
       audit(tx, company.id, actor, 'company.settings_updated', `company:${company.id}`, { changed });
+      if (changed.some((field) => REMINDER_FIELDS.has(field))) await tx.execute('select pg_notify(?, ?)', [REMINDER_SETTINGS_CHANNEL, company.id]);
       return company;
     });
   }
@@ -171,23 +184,23 @@ export class CompanyService {
    * What the Cloud API webhook checks on every call (verify token, app secret, phone number id),
    * decrypted and cached briefly like the other credential checks; `undefined` for an unknown company.
    */
-  async cloudWebhookKeys(em: EntityManager, companyId: string): Promise<CloudWebhookKeys | undefined> {
+  async cloudWebhookKeys(em: EntityManager, companyId: string): Promise<Readonly<CloudWebhookKeys> | undefined> {
     if (!isUuid(companyId)) return undefined;
     const key = `${companyId}:cloud`;
-    const cached = this.hot.get(key);
-    if (cached !== undefined) return cached === null ? undefined : (JSON.parse(cached) as CloudWebhookKeys);
+    const cached = this.cloudKeys.get(key);
+    if (cached !== undefined) return cached;
     const rows = await em.execute<Array<{ cloud_app_secret: string | null; cloud_verify_token: string | null; cloud_phone_number_id: string | null }>>(
       'select cloud_app_secret, cloud_verify_token, cloud_phone_number_id from companies where id = ?',
       [companyId],
     );
     const row = rows[0];
     if (!row) return undefined;
-    const keys: CloudWebhookKeys = {
+    const keys: Readonly<CloudWebhookKeys> = Object.freeze({
       appSecret: this.secrets.decryptOptional(row.cloud_app_secret),
       verifyToken: this.secrets.decryptOptional(row.cloud_verify_token),
       phoneNumberId: row.cloud_phone_number_id,
-    };
-    this.hot.set(key, JSON.stringify(keys));
+    });
+    this.cloudKeys.set(key, keys);
     return keys;
   }
 
@@ -208,15 +221,15 @@ export class CompanyService {
         defaultUserId: company.calDefaultUserId,
         webhookSecret: this.secrets.decryptOptional(company.calWebhookSecret),
       },
-      whaticket: { url: company.whaticketUrl, token: this.secrets.decryptOptional(company.whaticketToken) },
       whatsapp: this.whatsappOf(company),
     };
   }
 
-  private whatsappOf(company: Company): WhatsappProviderSettings {
+  private whatsappOf(company: Company): CompanyIntegrations['whatsapp'] {
     const open = (sealed: string | null) => this.secrets.decryptOptional(sealed);
     return {
       provider: company.whatsappProvider,
+      connectionBroken: company.whatsappConnectionError !== null,
       whaticket: { url: company.whaticketUrl, token: open(company.whaticketToken) },
       evolution: {
         url: company.evolutionUrl,

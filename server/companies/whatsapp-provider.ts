@@ -6,6 +6,16 @@
 export const WHATSAPP_PROVIDERS = ['WHATICKET', 'EVOLUTION', 'CLOUD_API'] as const;
 export type WhatsappProviderId = (typeof WHATSAPP_PROVIDERS)[number];
 
+/**
+ * The lowercase names operators type (CLI `--whatsapp-provider`, `DEMO_WHATSAPP_PROVIDER`) → the stored
+ * id. A Map, not an object literal: a typed "constructor" must not find Object's own properties.
+ */
+export const WHATSAPP_PROVIDER_NAMES: ReadonlyMap<string, WhatsappProviderId> = new Map([
+  ['whaticket', 'WHATICKET'],
+  ['evolution', 'EVOLUTION'],
+  ['cloud', 'CLOUD_API'],
+]);
+
 export const DEFAULT_CLOUD_API_URL = 'https://graph.facebook.com';
 /** Meta's OpenAPI description is v23.0; newer versions work the same for what we call. */
 export const DEFAULT_CLOUD_API_VERSION = 'v23.0';

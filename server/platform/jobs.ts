@@ -71,16 +71,20 @@ export class Jobs {
     for (const queue of this.queues.values()) {
       const handler = queue.handler;
       if (!handler) continue;
-      const run = async ([job]: PgBoss.JobWithMetadata<object>[]) => {
+      // `slot()`: the id of the pg-boss worker (one per concurrency slot) that fetched the job.
+      const run = async ([job]: PgBoss.JobWithMetadata<object>[], slot: () => string | undefined) => {
         if (!job) return;
         await beforeEach?.();
         try {
           await handler(job.data, { id: job.id, retryCount: job.retryCount });
           this.metrics.jobsCompleted.inc({ queue: queue.name });
-          // A queue that just gave a job likely has more: fetch again at once instead of after the
-          // poll interval (pg-boss waits it after every fetch unless notified), so a burst drains at
-          // handler speed, not at `concurrency` jobs per interval (8/s for 4 handlers).
-          for (const worker of this.workers.get(queue.name) ?? []) this.boss.notifyWorker(worker);
+          // A queue that just gave a job likely has more: this slot fetches again at once instead of
+          // after the poll interval (pg-boss waits it after every fetch unless notified), so a burst
+          // drains at handler speed, not at `concurrency` jobs per interval (8/s for 4 handlers).
+          // Only this slot: each busy slot wakes itself when it finishes, and waking the idle ones
+          // made N fetches per finished job, N-1 of them empty.
+          const self = slot();
+          if (self) this.boss.notifyWorker(self);
         } catch (error) {
           this.metrics.jobsFailed.inc({ queue: queue.name });
           this.log.warn({ err: error, queue: queue.name, jobId: job.id, retryCount: job.retryCount }, 'job failed');
@@ -89,7 +93,9 @@ export class Jobs {
       };
       const ids: string[] = [];
       for (let slot = 0; slot < (queue.concurrency ?? 1); slot++) {
-        ids.push(await this.boss.work<object>(queue.name, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, run));
+        let id: string | undefined;
+        id = await this.boss.work<object>(queue.name, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, (jobs) => run(jobs, () => id));
+        ids.push(id);
       }
       this.workers.set(queue.name, ids);
     }

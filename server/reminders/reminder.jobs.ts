@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { REMINDER_SETTINGS_CHANNEL } from '../companies/company.service.js';
 import { Drain } from '../platform/drain.js';
 import type { Logger } from '../platform/logger.js';
 import type { PgEventBus } from '../platform/pubsub.js';
@@ -14,7 +15,7 @@ export const REMINDER_POLL_MS = 15_000;
 export interface ReminderWorker {
   /** Runs a sweep now (tests, after moving the clock). */
   wake(): void;
-  /** A company's settings changed (COMPANY_CHANGED_CHANNEL): re-plan its upcoming reminders. */
+  /** A company's reminder settings changed (REMINDER_SETTINGS_CHANNEL): re-plan its upcoming reminders. */
   companyChanged(companyId: string): void;
   stop(): Promise<void>;
 }
@@ -39,6 +40,7 @@ export async function startReminderWorker(deps: {
     replanning = replanning
       .then(async () => {
         const planned = await reminders.replanCompany(orm.em.fork(), companyId);
+        if (planned === null) return; // another worker holds the company's re-plan
         if (planned) log.info({ companyId, planned }, 'reminders re-planned after a settings change');
         drain.wake();
       })
@@ -46,6 +48,10 @@ export async function startReminderWorker(deps: {
   };
   // Also wakes it once now: reminders that fell due while no worker ran are sent at start.
   await events.wake(REMINDERS_CHANNEL, () => drain.wake());
+  // Offsets, quiet hours or zone changed (panel, API or CLI); other settings changes do not re-plan.
+  await events.wake(REMINDER_SETTINGS_CHANNEL, (companyId) => {
+    if (companyId) companyChanged(companyId);
+  });
   return {
     wake: () => drain.wake(),
     companyChanged,

@@ -11,6 +11,9 @@ import { planReminders, type PlannedReminder, type ReminderSettings } from './re
 /** Wakes the reminder drains of every worker (sent in the planning transaction: delivered on commit). */
 export const REMINDERS_CHANNEL = 'secretaria_reminders_due';
 
+/** Advisory lock name (with the company id) of a company's re-plan: one worker runs it. */
+export const REPLAN_LOCK = 'reminders.replan';
+
 /** Reminders claimed and handed to the outbox per sweep step, in one transaction (one commit for the batch). */
 const CLAIM_BATCH = 50;
 
@@ -51,15 +54,18 @@ const SKIP = {
  * FAILED when its outbox row does (`reconcile`).
  */
 export class ReminderService implements AppointmentObserver {
-  /** The reminders' clock (tests move it). */
-  now: () => Date = () => new Date();
+  /** The reminders' clock (`deps.now`; tests move it). */
+  now: () => Date;
 
   constructor(
     private readonly deps: {
       metrics: Metrics;
       channel: ReminderChannel;
+      now?: () => Date;
     },
-  ) {}
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
 
   /** Plans (or moves, or drops) the reminders of one appointment, in the change's transaction. */
   async appointmentChanged(tx: EntityManager, appointment: Appointment, actor?: Actor): Promise<void> {
@@ -68,22 +74,31 @@ export class ReminderService implements AppointmentObserver {
     if (settings) await this.plan(tx, appointment, settings, actor?.type === 'WHATSAPP');
   }
 
-  /** Re-plans the company's upcoming appointments (its offsets, quiet hours or zone changed). */
-  async replanCompany(em: EntityManager, companyId: string): Promise<number> {
-    const now = this.now();
-    const ids = await em.execute<Array<{ id: string }>>(
-      `select id from appointments where company_id = ? and start_at > ? and status <> 'CANCELLED' order by start_at`,
-      [companyId, now],
-    );
-    for (const { id } of ids) {
-      await em.fork().transactional(async (tx) => {
-        const settings = await this.settings(tx, companyId);
-        const rows = await tx.execute<Array<Record<string, unknown>>>('select * from appointments where id = ? for update', [id]);
-        if (!settings || !rows[0]) return;
-        await this.plan(tx, toAppointment(rows[0]), settings);
-      });
-    }
-    return ids.length;
+  /**
+   * Re-plans the company's upcoming appointments (its offsets, quiet hours or zone changed). Every
+   * worker hears of the change; the one that takes the company's advisory lock does the work and the
+   * others skip it (null). The holder re-plans a later change itself: it heard it too, and a worker's
+   * re-plans run one after another (reminder.jobs.ts). The settings are read once, under the lock;
+   * each appointment is re-planned in its own transaction, so its row lock stays short.
+   */
+  async replanCompany(em: EntityManager, companyId: string): Promise<number | null> {
+    return em.fork().transactional(async (lock) => {
+      const [held] = await lock.execute<Array<{ taken: boolean }>>('select pg_try_advisory_xact_lock(hashtext(?), hashtext(?)) as taken', [REPLAN_LOCK, companyId]);
+      if (!held?.taken) return null;
+      const settings = await this.settings(lock, companyId);
+      if (!settings) return 0;
+      const ids = await lock.execute<Array<{ id: string }>>(
+        `select id from appointments where company_id = ? and start_at > ? and status <> 'CANCELLED' order by start_at`,
+        [companyId, this.now()],
+      );
+      for (const { id } of ids) {
+        await em.fork().transactional(async (tx) => {
+          const rows = await tx.execute<Array<Record<string, unknown>>>('select * from appointments where id = ? for update', [id]);
+          if (rows[0]) await this.plan(tx, toAppointment(rows[0]), settings);
+        });
+      }
+      return ids.length;
+    });
   }
 
   /**

@@ -127,7 +127,8 @@ export class Outbox {
       row.deliveryStatus = 'SENT';
       row.deliveryError = null;
       row.deliveryUpdatedAt = row.sentAt;
-      await this.deps.companies.markWhatsappBroken(tx, row.companyId, null);
+      // The credentials work again: clear the panel's warning (only when there is one: no UPDATE per send).
+      if (company?.whatsapp.connectionBroken) await this.deps.companies.markWhatsappBroken(tx, row.companyId, null);
       return { companyId: row.companyId, provider, result: 'sent' as const };
     });
     const { metrics } = this.deps;

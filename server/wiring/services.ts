@@ -47,6 +47,7 @@ export function createServices({ now, ...deps }: { config: Config; metrics: Metr
   const reminders = new ReminderService({
     metrics: deps.metrics,
     channel: { queue: queueReminderMessage, enqueue: (ids) => whatsapp.enqueueOutbound(ids) },
+    now,
   });
   appointments.observe(reminders);
   return {

@@ -157,7 +157,7 @@ describe('Configurações', () => {
     await section.getByLabel('Token de envio').fill('token-whaticket-123456');
     await section.getByRole('button', { name: 'Salvar Whaticket' }).click();
     await section.getByRole('status').filter({ hasText: 'Configurações do Whaticket salvas.' }).waitFor();
-    expect((await integrations())?.whaticket).toEqual({ url: 'https://whaticket.example.com.br', token: 'token-whaticket-123456' });
+    expect((await integrations())?.whatsapp.whaticket).toEqual({ url: 'https://whaticket.example.com.br', token: 'token-whaticket-123456' });
     expect(await section.getByTestId('whaticketToken-mask').textContent()).not.toContain('token-whaticket-123456');
 
     await section.getByRole('button', { name: 'Gerar novo token' }).click();

@@ -371,6 +371,15 @@ describe('Evolution API provider', () => {
       }
     });
 
+    it('a successful send clears a broken-connection mark', async () => {
+      await h.app.services.companies.markWhatsappBroken(h.app.orm.em.fork(), alpha.company.id, 'O Evolution API recusou as credenciais (HTTP 401): confira-as em Configurações → WhatsApp.');
+      expect((await gql(h.url, ERRORS, {}, adminAlpha)).data?.company.whatsappConnectionError).toMatch(/recusou as credenciais/);
+      const phone = newPhone();
+      await evo.receiveText('alfa', { phone }, 'quais são meus agendamentos?');
+      await eventually(async () => (await sql(h, 'select status from outbound_messages where phone = ?', [phone]))[0]?.status === 'SENT');
+      expect((await gql(h.url, ERRORS, {}, adminAlpha)).data?.company.whatsappConnectionError).toBeNull();
+    });
+
     it('"Testar conexão" reports the instance state: open, closed, unknown instance; admins only', async () => {
       expect((await gql(h.url, TEST, {}, adminAlpha)).data?.testWhatsappConnection).toEqual({
         provider: 'EVOLUTION', ok: true, state: 'open', message: 'Conexão com a Evolution API funcionando (estado: open).',

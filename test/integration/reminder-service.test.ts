@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { migrate, type MikroORM } from '../../server/platform/database.js';
 import { createMetrics } from '../../server/platform/metrics.js';
-import { ReminderService, type ReminderChannel } from '../../server/reminders/reminder.service.js';
+import { REPLAN_LOCK, ReminderService, type ReminderChannel } from '../../server/reminders/reminder.service.js';
 import { queueReminderMessage, type ReminderDelivery } from '../../server/whatsapp/reminder-delivery.js';
 import { openOrm } from '../../server/wiring/database.js';
 import { createTestDatabase } from '../support/database.js';
@@ -117,5 +117,34 @@ describe(ReminderService.name, () => {
         expect(row.outbound_message_id).not.toBeNull();
       }
     }
+  });
+  it('a company re-plan another worker is running is skipped here; the settings are re-read under the lock', async () => {
+    const other = randomUUID();
+    await orm.em.fork().execute(
+      `insert into companies (id, name, timezone, cal_api_url, reminder_offsets_minutes, quiet_hours_start, quiet_hours_end, created_at, updated_at)
+       values (?, 'Clínica Replano', 'America/Sao_Paulo', 'https://api.cal.com', '{1440}', '', '', now(), now())`,
+      [other],
+    );
+    const sut = new ReminderService({ metrics: createMetrics(), channel: { queue: () => Promise.reject(new Error('not sending here')), enqueue: async () => {} }, now: () => now });
+    const start = new Date(now.getTime() + 5 * 24 * 3_600_000);
+    const appointment = await orm.em.fork().transactional(async (tx) => {
+      const row = tx.create(Appointment, { companyId: other, status: 'CONFIRMED', startAt: start, endAt: new Date(start.getTime() + 3_600_000), clientName: 'Replano', clientPhone: '5511940099999', source: 'API' });
+      await tx.flush();
+      await sut.appointmentChanged(tx, row);
+      return row;
+    });
+    const offsets = async () =>
+      (await orm.em.fork().execute<Array<{ offset_minutes: number }>>('select offset_minutes from appointment_reminders where appointment_id = ? order by offset_minutes desc', [appointment.id])).map((r) => r.offset_minutes);
+    expect(await offsets()).toEqual([1440]);
+    await orm.em.fork().execute(`update companies set reminder_offsets_minutes = '{1440,120}' where id = ?`, [other]);
+
+    // "Another worker": a transaction holding the company's re-plan lock.
+    await orm.em.fork().transactional(async (tx) => {
+      await tx.execute('select pg_advisory_xact_lock(hashtext(?), hashtext(?))', [REPLAN_LOCK, other]);
+      expect(await sut.replanCompany(orm.em.fork(), other)).toBeNull();
+      expect(await offsets()).toEqual([1440]);
+    });
+    expect(await sut.replanCompany(orm.em.fork(), other)).toBe(1);
+    expect(await offsets()).toEqual([1440, 120]);
   });
 });

@@ -269,6 +269,35 @@ describe('reminders', () => {
     await until('reminders back', async () => (await reminders(appointment.id)).length === 2, 15_000);
   });
 
+  it('a rename or a new inbound token re-plans nothing; an offsets change re-plans once', async () => {
+    clock = new Date();
+    const appointment = await book(localAt(9, 15), 'Helena', newPhone());
+    const sut = app.services.reminders;
+    const replanCompany = sut.replanCompany;
+    const replans: string[] = [];
+    sut.replanCompany = (em, companyId) => {
+      replans.push(companyId);
+      return replanCompany.call(sut, em, companyId);
+    };
+    try {
+      const renamed = await gql(server.url, 'mutation { updateCompanySettings(input: { name: "Clínica Lembrete Centro" }) { id } }', {}, await adminToken());
+      expect(renamed.errors).toBeUndefined();
+      const rotated = await gql<{ rotateWhaticketInboundToken: string }>(server.url, 'mutation { rotateWhaticketInboundToken }', {}, await adminToken());
+      expect(rotated.errors).toBeUndefined();
+      company.inboundToken = rotated.data!.rotateWhaticketInboundToken; // the later tests post with it
+      // This worker re-plans in the order it hears the changes: once the offsets change shows, a
+      // re-plan caused by the two changes before it would have run (and been counted) already.
+      const moved = await gql(server.url, 'mutation { updateCompanySettings(input: { reminderOffsetsMinutes: [1440, 90] }) { id } }', {}, await adminToken());
+      expect(moved.errors).toBeUndefined();
+      await until('re-planned offsets', async () => (await reminders(appointment.id)).map((r) => r.offset_minutes).join(',') === '1440,90', 15_000);
+      expect(replans).toEqual([company.company.id]);
+    } finally {
+      sut.replanCompany = replanCompany;
+      await gql(server.url, 'mutation { updateCompanySettings(input: { name: "Clínica Lembrete", reminderOffsetsMinutes: [1440, 120] }) { id } }', {}, await adminToken());
+      await until('offsets restored', async () => (await reminders(appointment.id)).map((r) => r.offset_minutes).join(',') === '1440,120', 15_000);
+    }
+  });
+
   it('a reminder whose message finally fails is recorded FAILED with the error', async () => {
     clock = new Date();
     // Day 2: the clock moves to a point where no other test's reminder is due (the failure is the next send).
