@@ -271,7 +271,7 @@ describe('reminders', () => {
 
   it('a rename or a new inbound token re-plans nothing; an offsets change re-plans once', async () => {
     clock = new Date();
-    const appointment = await book(localAt(9, 15), 'Helena', newPhone());
+    const appointment = await book(localSlot(9, 15), 'Helena', newPhone());
     const sut = app.services.reminders;
     const replanCompany = sut.replanCompany;
     const replans: string[] = [];
