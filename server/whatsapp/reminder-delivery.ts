@@ -21,7 +21,8 @@ export interface ReminderDelivery {
 }
 
 /**
- * In the caller's transaction (the one that claimed the reminder row): the contact, the conversation
+ * In the caller's transaction (the one that claimed the reminder row), never waiting for a turn of
+ * the same person (a lock it cannot take at once is an error the claim treats as "not now"): the contact, the conversation
  * state AWAITING_REMINDER_ANSWER naming the appointment — unless the person is in the middle of
  * another flow (offered slots, a cancel confirmation), which a reminder must not clobber — and the
  * outbox row (kind REMINDER). The outbox's `(company_id, dedupe_key)` constraint makes the message
@@ -41,9 +42,11 @@ export async function queueReminderMessage(tx: EntityManager, delivery: Reminder
      values (?, ?, ?, 'IDLE', '{}', 1, now(), now()) on conflict (company_id, contact_id) do nothing`,
     [randomUUID(), delivery.companyId, contactId],
   );
-  // Waits for a turn of this person in progress: its new state is then seen here.
+  // NOWAIT: the claim holds due reminder rows, and a turn of this person in progress may be changing
+  // the appointment, whose re-plan waits for those rows: a cycle through an await that PostgreSQL
+  // cannot see. A busy conversation fails here at once (55P03) and the claim leaves the reminder due.
   const conversations = await tx.execute<Array<{ id: string; state: string; expires_at: Date | null }>>(
-    'select id, state, expires_at from conversations where company_id = ? and contact_id = ? for update',
+    'select id, state, expires_at from conversations where company_id = ? and contact_id = ? for update nowait',
     [delivery.companyId, contactId],
   );
   const conversation = conversations[0]!;
