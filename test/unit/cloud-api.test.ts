@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLOUD_API_TEXTS } from '../../server/platform/messages.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CLOUD_API_TEXTS, WHATSAPP_DELIVERY_TEXTS } from '../../server/platform/messages.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
+import { OutboundMessage } from '../../server/whatsapp/outbound-message.entity.js';
+import { deliverOutbound } from '../../server/whatsapp/providers/customer-window.js';
 import { replyButtons } from '../../server/whatsapp/providers/cloud-outbound.js';
 import { parseCloudWebhook, type CloudWebhook } from '../../server/whatsapp/providers/cloud-payload.js';
 import { verifyMetaSignature } from '../../server/whatsapp/providers/cloud-signature.js';
@@ -296,6 +299,14 @@ describe('cloudProvider connection', () => {
     expect(sandbox.sent()[0]!.body.template).toEqual({ name: 'lembrete_consulta', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }] });
     const missing = await failure(connection({ reminderTemplate: null }).sendTemplate(USER, { parameters: ['Ana'] }));
     expect(missing).toMatchObject({ kind: 'rejected', userMessage: CLOUD_API_TEXTS.templateMissing });
+  });
+
+  it('refuses a LID recipient at the port (a row left from Evolution API) without calling Meta', async () => {
+    // 15 digits: a valid-looking E.164 number once the `@lid` is dropped.
+    const row = Object.assign(new OutboundMessage(), { companyId: 'c1', phone: '123456789012345@lid', body: 'oi', kind: 'REPLY' as const });
+    const refused = await failure(deliverOutbound(undefined as unknown as EntityManager, connection(), row, new Date()));
+    expect(refused).toMatchObject({ kind: 'rejected', userMessage: WHATSAPP_DELIVERY_TEXTS.lidUnknown });
+    expect(sandbox.requests).toEqual([]);
   });
 
   it('maps Meta’s codes to the port’s kinds with the panel’s pt-BR reason', async () => {

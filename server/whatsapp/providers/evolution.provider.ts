@@ -22,6 +22,8 @@ export const evolutionProvider: WhatsappProviderAdapter = {
     const client = new EvolutionClient({ url, apiKey, instance, apiVersion, fetch: deps.fetch });
     return {
       connection: {
+        // Evolution passes `<lid>@lid` to WhatsApp unchanged (ref evolution-api.md §1).
+        sendsToLid: true,
         sendText: (to, text) => client.sendText(to, text),
         async sendTemplate() {
           // Baileys gateways have no 24-hour window and no templates: callers send the text.

@@ -126,6 +126,11 @@ export interface WhatsappConnection {
    * message (Cloud API: 24 h); reminders outside it go as a template (providers/customer-window.ts).
    */
   readonly customerServiceWindowMs?: number;
+  /**
+   * True when the gateway takes an opaque `<digits>@lid` recipient as is (Evolution API). For any
+   * other, a LID's digits are no phone number and would reach a stranger: `deliverOutbound` refuses it.
+   */
+  readonly sendsToLid?: boolean;
 }
 
 /** A connection, or the pt-BR reason the company cannot use this provider yet (missing settings). */

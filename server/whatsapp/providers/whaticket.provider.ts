@@ -1,5 +1,4 @@
 import { WHATSAPP_DELIVERY_TEXTS as T } from '../../platform/messages.js';
-import { isLidAddress } from '../../shared/phone.js';
 import { registerWhatsappInbound } from '../inbound.route.js';
 import { parseInbound } from '../inbound-payload.js';
 import { WhaticketClient, WhaticketError } from '../whaticket.client.js';
@@ -30,8 +29,6 @@ export const whaticketProvider: WhatsappProviderAdapter = {
     return {
       connection: {
         async sendText(to, text) {
-          // Whaticket wants digits: a LID's digits are no phone number and would reach a stranger.
-          if (isLidAddress(to)) throw new ProviderError({ kind: 'rejected', message: `recipient ${to} is a LID`, userMessage: T.lidUnknown });
           try {
             await client.send(to, text);
           } catch (error) {
