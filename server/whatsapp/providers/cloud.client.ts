@@ -7,10 +7,9 @@
  * `providerError`), and the outbox retries, falls back to a template or marks the connection broken.
  */
 
-import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../../platform/outbound-guard.js';
-
-export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
-export const DEFAULT_GRAPH_VERSION = 'v23.0';
+import { DEFAULT_CLOUD_API_VERSION } from '../../companies/whatsapp-provider.js';
+import { defaultOutboundFetch, type OutboundFetch } from '../../platform/outbound-guard.js';
+import { parseJsonAnswer, transportFailure } from './provider-errors.js';
 
 export interface CloudClientOptions {
   /** Graph base, `https://graph.facebook.com` (a sandbox in tests). */
@@ -89,7 +88,7 @@ export class CloudApiClient {
   private readonly fetch: OutboundFetch;
 
   constructor(options: CloudClientOptions) {
-    const version = options.version.trim() || DEFAULT_GRAPH_VERSION;
+    const version = options.version.trim() || DEFAULT_CLOUD_API_VERSION;
     this.base = `${options.url.trim().replace(/\/+$/, '')}/${encodeURIComponent(version)}/${encodeURIComponent(options.phoneNumberId.trim())}`;
     this.token = options.accessToken;
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -148,7 +147,7 @@ export class CloudApiClient {
     } catch (error) {
       throw transportError(error, this.timeoutMs);
     }
-    const json = parseJson(text);
+    const json = parseJsonAnswer(text);
     if (response.status >= 200 && response.status < 300 && json !== undefined) return json;
     throw httpError(response.status, json, text);
   }
@@ -186,24 +185,7 @@ function errorKind(code: number | null, status: number): CloudErrorKind {
   return code === null && status === 429 ? 'rate_limited' : 'rejected';
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // Proxies answer HTML or plain text.
-    return undefined;
-  }
-}
-
 function transportError(error: unknown, timeoutMs: number): CloudApiError {
-  const blocked = blockedCause(error);
-  if (blocked) return new CloudApiError({ kind: 'blocked', code: null, status: null, message: `Cloud API URL not allowed: ${blocked.message}`, cause: error });
-  if (error instanceof RemoteBodyTooLarge) return new CloudApiError({ kind: 'rejected', code: null, status: null, message: `Cloud API answer too large: ${error.message}`, cause: error });
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return new CloudApiError({ kind: 'timeout', code: null, status: null, message: `Cloud API did not answer within ${timeoutMs} ms`, cause: error });
-  }
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  const message = error instanceof Error ? error.message : String(error);
-  return new CloudApiError({ kind: 'network', code: null, status: null, message: `Cloud API unreachable: ${message}${cause}`, cause: error });
+  const { kind, message } = transportFailure('Cloud API', error, timeoutMs);
+  return new CloudApiError({ kind: kind === 'too_large' ? 'rejected' : kind, code: null, status: null, message, cause: error });
 }
