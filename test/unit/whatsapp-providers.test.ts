@@ -37,13 +37,11 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 }
 
 describe('provider registry', () => {
-  it('knows Whaticket and Evolution API by id, each with its own inbound path', () => {
+  it('knows Whaticket and Evolution API by id', () => {
     const sut = new ProviderRegistry(DEFAULT_PROVIDERS);
     expect(sut.get('WHATICKET')).toBe(whaticketProvider);
     expect(sut.get('EVOLUTION')).toBe(evolutionProvider);
     expect(sut.get('TELEGRAM')).toBeUndefined();
-    expect(evolutionProvider.inboundPath('c1')).toBe('/api/whatsapp/evolution/c1');
-    expect(whaticketProvider.inboundPath('c1')).toBe('/api/whaticket/inbound/c1');
   });
 });
 

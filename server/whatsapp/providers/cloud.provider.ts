@@ -1,6 +1,5 @@
 import { CLOUD_API_TEXTS as C, WHATSAPP_DELIVERY_TEXTS as T } from '../../platform/messages.js';
 import { replyButtons } from './cloud-outbound.js';
-import { parseCloudWebhook } from './cloud-payload.js';
 import { registerCloudRoutes } from './cloud.route.js';
 import { CloudApiClient, CloudApiError, type CloudButton, type CloudSent } from './cloud.client.js';
 import { httpSuffix } from './provider-errors.js';
@@ -21,12 +20,6 @@ export const cloudProvider: WhatsappProviderAdapter = {
   id: 'CLOUD_API',
   metricLabel: 'cloud',
   label: CLOUD_PROVIDER_NAME,
-  inboundPath: (companyId) => `/api/whatsapp/cloud/${companyId}`,
-  parseInbound(body) {
-    const parsed = parseCloudWebhook(body);
-    if (parsed.kind === 'invalid') return parsed;
-    return { kind: 'batch', messages: parsed.messages, statuses: parsed.statuses, ignored: parsed.ignored };
-  },
   connect(settings, deps) {
     const cloud = settings.cloud;
     if (!cloud.phoneNumberId || !cloud.accessToken) {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from '../../auth/tokens.js';
 import { sendError } from '../../platform/http/send-error.js';
 import { rateLimitHook } from '../../platform/rate-limit.js';
+import { parseEvolutionDelivery } from './evolution-payload.js';
 import { acceptInbound } from './inbound-accept.js';
 import type { ProviderRouteDeps, WhatsappProviderAdapter } from './provider.js';
 
@@ -36,7 +37,7 @@ export function registerEvolutionInbound(app: FastifyInstance, { orm, services }
   const handler = async (req: FastifyRequest<EvolutionRoute>, reply: FastifyReply) => {
     const { companyId, event } = req.params;
     if (event !== undefined && !/^[a-z]+(?:-[a-z]+){0,4}$/.test(event)) return sendError(reply, 404, 'Rota desconhecida.', 'NOT_FOUND');
-    const parsed = adapter.parseInbound(req.body);
+    const parsed = parseEvolutionDelivery(req.body);
     if (parsed.kind === 'invalid') return sendError(reply, 400, `Evento inválido: ${parsed.reason}.`, 'BAD_REQUEST');
     return acceptInbound(orm.em, services, companyId, adapter, parsed);
   };

@@ -12,9 +12,10 @@ export type { WhatsappProviderId, WhatsappProviderSettings } from '../../compani
  * reminders speak only this; each gateway (Whaticket, Evolution API, WhatsApp Cloud API) is one
  * adapter, listed in `registry.ts`.
  *
- * - inbound: an adapter's route authenticates a delivery its own way, `parseInbound` turns the body
- *   into normalised messages, delivery statuses and ignored items, and `acceptInbound`
- *   (inbound-accept.ts) stores them: the same dedupe and the same engine for every provider;
+ * - inbound: an adapter's route authenticates a delivery its own way, parses the body (with its own
+ *   filters: the Cloud API's phone number id) into normalised messages, delivery statuses and ignored
+ *   items, and `acceptInbound` (inbound-accept.ts) stores them: the same dedupe and the same engine
+ *   for every provider;
  * - outbound: `connect(settings)` gives the company's connection (or why it is not configured),
  *   which sends text and templates and tests itself; failures are `ProviderError`s.
  */
@@ -147,10 +148,6 @@ export interface WhatsappProviderAdapter {
   readonly metricLabel: string;
   /** Shown to admins. */
   readonly label: string;
-  /** The inbound path the admin pastes into the provider (prefix with the public URL). */
-  inboundPath(companyId: string): string;
-  /** Pure: an authenticated delivery's body → normalised items. */
-  parseInbound(body: unknown): ParsedDelivery;
   connect(settings: WhatsappProviderSettings, deps: { fetch?: OutboundFetch }): Connect;
   /** Its inbound route(s), authenticated its own way, handing parsed deliveries to `acceptInbound`. */
   registerRoutes(app: FastifyInstance, deps: ProviderRouteDeps): Promise<void> | void;
