@@ -54,11 +54,6 @@ export interface OutboundTemplate {
   parameters: string[];
 }
 
-export interface SendTextOptions {
-  /** Up to three short options the provider may show as reply buttons; the text always carries them too. */
-  buttons?: string[];
-}
-
 export interface SendResult {
   /** The provider's id of the sent message (matches later status reports); null when it gives none (Whaticket). */
   providerMessageId: string | null;
@@ -119,7 +114,7 @@ export class ProviderError extends Error {
 
 /** One company's configured gateway. */
 export interface WhatsappConnection {
-  sendText(to: WhatsappRecipient, text: string, options?: SendTextOptions): Promise<SendResult>;
+  sendText(to: WhatsappRecipient, text: string): Promise<SendResult>;
   sendTemplate(to: WhatsappRecipient, template: OutboundTemplate): Promise<SendResult>;
   testConnection(): Promise<ConnectionCheck>;
   /**
