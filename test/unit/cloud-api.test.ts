@@ -6,7 +6,7 @@ import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { OutboundMessage } from '../../server/whatsapp/outbound-message.entity.js';
 import { deliverOutbound } from '../../server/whatsapp/providers/customer-window.js';
 import { replyButtons } from '../../server/whatsapp/providers/cloud-outbound.js';
-import { parseCloudWebhook, type CloudWebhook } from '../../server/whatsapp/providers/cloud-payload.js';
+import { parseCloudWebhook } from '../../server/whatsapp/providers/cloud-payload.js';
 import { verifyMetaSignature } from '../../server/whatsapp/providers/cloud-signature.js';
 import { CloudApiClient, CloudApiError } from '../../server/whatsapp/providers/cloud.client.js';
 import { cloudProvider, providerError } from '../../server/whatsapp/providers/cloud.provider.js';
@@ -51,8 +51,8 @@ describe(parseCloudWebhook.name, () => {
   const sandbox = new GraphApiSandbox({ phoneNumbers: [{ id: PHONE_NUMBER_ID, accessToken: TOKEN }] });
   const parse = (payload: unknown, id = PHONE_NUMBER_ID) => {
     const parsed = parseCloudWebhook(payload, id);
-    if (parsed.kind !== 'webhook') throw new Error(`invalid: ${parsed.reason}`);
-    return parsed as CloudWebhook;
+    if (parsed.kind !== 'batch') throw new Error(`invalid: ${parsed.reason}`);
+    return parsed;
   };
 
   it('reads a text message with the sender name from contacts', () => {

@@ -90,10 +90,9 @@ export async function registerCloudRoutes(app: FastifyInstance, { orm, services 
     // Without a phone number id nothing can be attributed to this company: all ignored (and said so).
     const parsed = parseCloudWebhook(body, phoneNumberId ?? '');
     if (parsed.kind === 'invalid') return sendError(reply, 400, `Notificação inválida: ${parsed.reason}.`, 'BAD_REQUEST');
-    const batch = { kind: 'batch' as const, messages: parsed.messages, statuses: parsed.statuses, ignored: parsed.ignored };
     const em = orm.em.fork();
     if (parsed.statuses.length) await awaitUnknownSends(em, companyId, parsed.statuses.map((s) => s.providerMessageId));
-    const accepted = await acceptInbound(em, services, companyId, adapter, batch);
+    const accepted = await acceptInbound(em, services, companyId, adapter, parsed);
     const closed = parsed.statuses.filter((s) => s.status === 'FAILED' && s.error?.code === WINDOW_CLOSED).map((s) => s.providerMessageId);
     const resent = closed.length ? await services.whatsapp.resendAsTemplate(em, companyId, closed) : 0;
     req.logFields = { companyId, stored: accepted.stored, duplicates: accepted.duplicates, statuses: accepted.statuses, ignored: accepted.ignored.length, resent };
