@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { bearerToken } from '../../auth/tokens.js';
 import { sendError } from '../../platform/http/send-error.js';
-import { rateLimitHook } from '../../platform/rate-limit.js';
+import { inboundTokenHooks } from '../inbound-auth.js';
 import { parseEvolutionDelivery } from './evolution-payload.js';
 import { acceptInbound } from './inbound-accept.js';
 import type { ProviderRouteDeps, WhatsappProviderAdapter } from './provider.js';
@@ -19,20 +18,13 @@ interface EvolutionRoute {
  * 200 once stored (duplicates of one `key.id` change nothing); Evolution retries non-2xx answers.
  */
 export function registerEvolutionInbound(app: FastifyInstance, { orm, services }: ProviderRouteDeps, adapter: WhatsappProviderAdapter): void {
-  const knownCompany = async (req: FastifyRequest) => {
-    const { companyId } = req.params as EvolutionRoute['Params'];
-    return (await services.companies.exists(orm.em, companyId)) ? companyId : undefined;
-  };
   const options = {
     // Evolution's server reads the answer, no browser: no page security headers (see FastifyContextConfig).
     config: { browserHeaders: false as const },
-    // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
-    onRequest: [rateLimitHook(services.config.publicRateLimit, Date.now, knownCompany), async (req: FastifyRequest<EvolutionRoute>, reply: FastifyReply) => {
-      const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
-      const valid = token ? await services.companies.inboundTokenMatches(orm.em, req.params.companyId, token) : false;
-      // One answer for a bad token and an unknown company: ids cannot be probed.
-      if (!valid) return sendError(reply, 401, 'Token de entrada inválido para esta empresa (use o token de entrada no cabeçalho Authorization do webhook do Evolution API).', 'UNAUTHENTICATED');
-    }],
+    onRequest: inboundTokenHooks(
+      { orm, services },
+      'Token de entrada inválido para esta empresa (use o token de entrada no cabeçalho Authorization do webhook do Evolution API).',
+    ),
   };
   const handler = async (req: FastifyRequest<EvolutionRoute>, reply: FastifyReply) => {
     const { companyId, event } = req.params;
