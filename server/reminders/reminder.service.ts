@@ -17,6 +17,16 @@ export const REPLAN_LOCK = 'reminders.replan';
 /** Reminders claimed and handed to the outbox per sweep step, in one transaction (one commit for the batch). */
 const CLAIM_BATCH = 50;
 
+/** Longest a claim waits for a row lock (a reminder not claimable by then waits for the next sweep). */
+const CLAIM_LOCK_TIMEOUT = '5s';
+
+/** PostgreSQL's lock not available (NOWAIT, lock_timeout), deadlock detected, serialization failure. */
+const LOCK_CONFLICTS = new Set(['55P03', '40P01', '40001']);
+
+function isLockConflict(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && LOCK_CONFLICTS.has(String((error as { code?: unknown }).code));
+}
+
 export type ReminderOutcome = 'queued' | 'sent' | 'failed' | 'skipped';
 
 /** Where a due reminder goes: the WhatsApp outbox (whatsapp/reminder-delivery.ts), passed in by the wiring. */
@@ -136,6 +146,9 @@ export class ReminderService implements AppointmentObserver {
   private async claimBatch(em: EntityManager): Promise<{ count: number; queued: string[] }> {
     const now = this.now();
     const outcome = await em.transactional(async (tx) => {
+      // The claim holds due reminder rows that an appointment change's re-plan waits for: it never
+      // waits long itself (the conversation lock is taken NOWAIT; this bounds the inserts' waits).
+      await tx.execute(`set local lock_timeout = '${CLAIM_LOCK_TIMEOUT}'`);
       const due = await tx.execute<Array<{ id: string; company_id: string; appointment_id: string; offset_minutes: number; round: number }>>(
         `select id, company_id, appointment_id, offset_minutes, round from appointment_reminders
           where status = 'SCHEDULED' and outbound_message_id is null and due_at <= ?
@@ -143,6 +156,7 @@ export class ReminderService implements AppointmentObserver {
         [now],
       );
       if (due.length === 0) return { count: 0, queued: [] as string[], outcomes: [] as Array<[string, ReminderOutcome]> };
+      let busy = 0;
       const rows = await tx.execute<Array<Record<string, unknown>>>(
         `select * from appointments where id in (${due.map(() => '?').join(', ')})`,
         due.map((r) => r.appointment_id),
@@ -167,7 +181,8 @@ export class ReminderService implements AppointmentObserver {
         }
         const base = `reminder:${appointment.id}:${reminder.offset_minutes}`;
         // One reminder that cannot be queued (bad data) must not hold up the batch behind it, forever:
-        // it is rolled back to this savepoint and recorded FAILED with the reason.
+        // it is rolled back to this savepoint and recorded FAILED with the reason. One whose person is
+        // busy (a lock not free now, a deadlock) is rolled back and left due for the next sweep.
         await tx.execute('savepoint reminder_claim');
         try {
           const outboundId = await this.deps.channel.queue(
@@ -191,12 +206,17 @@ export class ReminderService implements AppointmentObserver {
           outcomes.push([reminder.company_id, 'queued']);
         } catch (error) {
           await tx.execute('rollback to savepoint reminder_claim');
+          if (isLockConflict(error)) {
+            busy++;
+            continue;
+          }
           const reason = `não foi possível preparar a mensagem: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
           await tx.execute(`update appointment_reminders set status = 'FAILED', error = ?, updated_at = now() where id = ?`, [reason, reminder.id]);
           outcomes.push([reminder.company_id, 'failed']);
         }
       }
-      return { count: due.length, queued, outcomes };
+      // Busy ones do not count: a batch of them must not make the sweep loop at once.
+      return { count: due.length - busy, queued, outcomes };
     });
     // Counted once committed.
     for (const [companyId, result] of outcome.outcomes) this.count(companyId, result);

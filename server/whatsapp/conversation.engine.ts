@@ -83,7 +83,7 @@ export class ConversationEngine {
     if (state === 'AWAITING_SLOT_CHOICE' && data.offer) await this.onSlotChoice(w, data.offer, detected, text);
     else if (state === 'AWAITING_APPOINTMENT_CHOICE' && data.pick) await this.onAppointmentChoice(w, data.pick, detected, text);
     else if (state === 'AWAITING_CANCEL_CONFIRMATION' && data.cancel) await this.onCancelConfirmation(w, data.cancel, detected, text);
-    else if (state === 'AWAITING_REMINDER_ANSWER' && data.reminder) await this.onReminderAnswer(w, data.reminder, text);
+    else if (state === 'AWAITING_REMINDER_ANSWER' && data.reminder) await this.onReminderAnswer(w, data.reminder, detected, text);
     else if (state === 'AWAITING_SERVICE_CHOICE' && data.serviceAsk) await this.onServiceChoice(w, data.serviceAsk, detected, text);
     else await this.onIdle(w, detected, text);
     return this.finish(w, detected.intent);
@@ -158,11 +158,13 @@ export class ConversationEngine {
    * A reminder waits for 1 (confirm), 2 (reschedule) or 3 (cancel), or the same in words. Anything
    * else — or an appointment cancelled or started meanwhile — goes to the normal conversation.
    */
-  private async onReminderAnswer(w: Working, pending: ReminderContext, text: string): Promise<void> {
-    const answer = reminderAnswer(text);
+  private async onReminderAnswer(w: Working, pending: ReminderContext, detected: DetectedIntent, text: string): Promise<void> {
+    // `detected` was read with the reminder's three options pending (pendingChoice).
+    const answer = reminderAnswer(text, detected);
     const appointment = answer ? await liveAppointment(w, pending.appointmentId) : null;
     if (!answer || !appointment || appointment.startAt <= w.turn.now) {
       w.set('IDLE');
+      // Read again as an idle message: no options are pending any more.
       return this.onIdle(w, detectIntent(text), text);
     }
     auditTurn(w.turn, 'bot.reminder_answer_read', { inboundId: w.turn.inboundId, answer, appointmentId: appointment.id });

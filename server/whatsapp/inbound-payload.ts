@@ -48,13 +48,13 @@ export type ParsedInbound =
 
 /** Longer messages are cut: nobody books a meeting in more than this, and it bounds storage. */
 export const MAX_TEXT_LENGTH = 4_000;
-const MAX_MESSAGE_ID_LENGTH = 200;
-const MAX_NAME_LENGTH = 200;
+export const MAX_MESSAGE_ID_LENGTH = 200;
+export const MAX_NAME_LENGTH = 200;
 
 export type Json = Record<string, unknown>;
 
 export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+export const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 export function parseInbound(body: unknown): ParsedInbound {
   if (!isObject(body)) return invalid('o corpo deve ser um objeto JSON');

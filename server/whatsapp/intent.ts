@@ -271,13 +271,13 @@ const WILL_COME = [
 /**
  * Reads a message sent while a reminder waits for its answer (1 confirm, 2 reschedule, 3 cancel),
  * also in words ("confirmo", "vou sim", "quero remarcar", "não vou conseguir", "cancela"). Null: not
- * an answer, the normal conversation handles it.
+ * an answer, the normal conversation handles it. `detected`: the engine's reading of the same text
+ * with the reminder's three options pending (passed in so the turn reads it once).
  */
-export function reminderAnswer(text: string): ReminderAnswer | null {
+export function reminderAnswer(text: string, detected: DetectedIntent = detectIntent(text, { awaitingChoice: true, optionCount: 3 })): ReminderAnswer | null {
   const normalized = normalizeText(text);
   if (normalized && CANNOT_COME.some((p) => p.test(normalized))) return 'cancel';
   if (normalized && WILL_COME.some((p) => p.test(normalized))) return 'confirm';
-  const detected = detectIntent(text, { awaitingChoice: true, optionCount: 3 });
   if (detected.intent === 'RESCHEDULE') return 'reschedule';
   if (detected.intent === 'CANCEL') return 'cancel';
   if (detected.intent !== 'CHOOSE') return null;

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { canonicalPhone } from '../shared/phone.js';
+import { ensureContact, ensureConversation } from './contacts.js';
 import type { ConversationData } from './conversation.state.js';
 
 /** One reminder handed to WhatsApp (server/reminders builds it; this file owns the WhatsApp tables). */
@@ -21,29 +22,23 @@ export interface ReminderDelivery {
 }
 
 /**
- * In the caller's transaction (the one that claimed the reminder row): the contact, the conversation
- * state AWAITING_REMINDER_ANSWER naming the appointment — unless the person is in the middle of
- * another flow (offered slots, a cancel confirmation), which a reminder must not clobber — and the
- * outbox row (kind REMINDER). The outbox's `(company_id, dedupe_key)` constraint makes the message
+ * In the caller's transaction (the one that claimed the reminder row), never waiting for a turn of
+ * the same person (a lock it cannot take at once is an error the claim reads as "not now"): the
+ * contact, the conversation state AWAITING_REMINDER_ANSWER naming the appointment — unless the
+ * person is in the middle of another flow (offered slots, a cancel confirmation), which a reminder
+ * must not clobber — and the outbox row (kind REMINDER). The outbox's `(company_id, dedupe_key)` constraint makes the message
  * exactly-once even if two claims ever raced. Returns the outbox row id.
  */
 export async function queueReminderMessage(tx: EntityManager, delivery: ReminderDelivery, now: Date): Promise<string> {
   const phone = canonicalPhone(delivery.phone);
-  const contacts = await tx.execute<Array<{ id: string }>>(
-    `insert into contacts (id, company_id, phone, name, created_at, updated_at) values (?, ?, ?, ?, now(), now())
-     on conflict (company_id, phone) do update set updated_at = contacts.updated_at
-     returning id`,
-    [randomUUID(), delivery.companyId, phone, delivery.clientName.slice(0, 200)],
-  );
-  const contactId = contacts[0]!.id;
-  await tx.execute(
-    `insert into conversations (id, company_id, contact_id, state, data, version, created_at, updated_at)
-     values (?, ?, ?, 'IDLE', '{}', 1, now(), now()) on conflict (company_id, contact_id) do nothing`,
-    [randomUUID(), delivery.companyId, contactId],
-  );
-  // Waits for a turn of this person in progress: its new state is then seen here.
+  // The appointment's name only names a new contact: the one the person chose on WhatsApp stays.
+  const contactId = await ensureContact(tx, delivery.companyId, phone, delivery.clientName.slice(0, 200), { rename: false });
+  await ensureConversation(tx, delivery.companyId, contactId);
+  // NOWAIT: the claim holds due reminder rows, and a turn of this person in progress may be changing
+  // the appointment, whose re-plan waits for those rows: a cycle through an await that PostgreSQL
+  // cannot see. A busy conversation fails here at once (55P03) and the claim leaves the reminder due.
   const conversations = await tx.execute<Array<{ id: string; state: string; expires_at: Date | null }>>(
-    'select id, state, expires_at from conversations where company_id = ? and contact_id = ? for update',
+    'select id, state, expires_at from conversations where company_id = ? and contact_id = ? for update nowait',
     [delivery.companyId, contactId],
   );
   const conversation = conversations[0]!;

@@ -1,10 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { randomUUID } from 'node:crypto';
 import { audit, type Actor } from '../audit/audit.service.js';
 import type { CompanyService } from '../companies/company.service.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Contact } from './contact.entity.js';
+import { ensureContact, ensureConversation } from './contacts.js';
 import type { ConversationEngine, Turn } from './conversation.engine.js';
 import { Conversation } from './conversation.entity.js';
 import { placeholders, type Handoff } from './handoff.js';
@@ -70,20 +70,6 @@ export class TurnProcessor {
     }
   }
 
-  private async upsertContact(tx: EntityManager, companyId: string, phone: string, name: string): Promise<string> {
-    // Only a non-empty, changed name touches an existing row (WhatsApp sends pushName on every message).
-    const upserted = await tx.execute<Array<{ id: string }>>(
-      `insert into contacts (id, company_id, phone, name, created_at, updated_at) values (?, ?, ?, ?, now(), now())
-       on conflict (company_id, phone) do update set name = excluded.name, updated_at = now()
-         where excluded.name <> '' and excluded.name <> contacts.name
-       returning id`,
-      [randomUUID(), companyId, phone, name],
-    );
-    if (upserted[0]) return upserted[0].id;
-    const existing = await tx.execute<Array<{ id: string }>>('select id from contacts where company_id = ? and phone = ?', [companyId, phone]);
-    return existing[0]!.id;
-  }
-
   private async processOne(em: EntityManager, inboundId: string): Promise<void> {
     const done = await em.transactional(async (tx) => {
       const refs = await tx.execute<Array<{ company_id: string; contact_id: string | null; phone: string; sender_name: string; status: string }>>(
@@ -93,15 +79,11 @@ export class TurnProcessor {
       const ref = refs[0];
       if (!ref || ref.status !== 'RECEIVED') return null;
       const companyId = ref.company_id;
-      const contactId = ref.contact_id ?? (await this.upsertContact(tx, companyId, canonicalPhone(ref.phone), ref.sender_name));
+      const contactId = ref.contact_id ?? (await ensureContact(tx, companyId, canonicalPhone(ref.phone), ref.sender_name, { rename: true }));
 
       // The conversation row is the per-contact lock: two messages of one person (or two deliveries
       // of one "1") are decided one after the other, on any number of workers.
-      await tx.execute(
-        `insert into conversations (id, company_id, contact_id, state, data, version, created_at, updated_at)
-         values (?, ?, ?, 'IDLE', '{}', 1, now(), now()) on conflict (company_id, contact_id) do nothing`,
-        [randomUUID(), companyId, contactId],
-      );
+      await ensureConversation(tx, companyId, contactId);
       const conversation = await tx.findOneOrFail(Conversation, { companyId, contactId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const message = await tx.findOneOrFail(InboundMessage, { id: inboundId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (message.status !== 'RECEIVED') return null;

@@ -6,13 +6,15 @@ import { Appointment } from '../../server/appointments/appointment.entity.js';
 import { migrate, type MikroORM } from '../../server/platform/database.js';
 import { createMetrics } from '../../server/platform/metrics.js';
 import { REPLAN_LOCK, ReminderService, type ReminderChannel } from '../../server/reminders/reminder.service.js';
+import { canonicalPhone } from '../../server/shared/phone.js';
 import { queueReminderMessage, type ReminderDelivery } from '../../server/whatsapp/reminder-delivery.js';
 import { openOrm } from '../../server/wiring/database.js';
 import { createTestDatabase } from '../support/database.js';
 
 /**
  * ReminderService on a real PostgreSQL, without HTTP: concurrent sweeps claim each due reminder once,
- * and one reminder that cannot be queued is recorded FAILED without holding up the others.
+ * one reminder that cannot be queued is recorded FAILED without holding up the others, and one whose
+ * conversation is busy is left due instead of waiting.
  */
 describe(ReminderService.name, () => {
   let orm: MikroORM;
@@ -146,5 +148,67 @@ describe(ReminderService.name, () => {
     });
     expect(await sut.replanCompany(orm.em.fork(), other)).toBe(1);
     expect(await offsets()).toEqual([1440, 120]);
+  });
+
+  it('a reminder whose conversation is locked by a turn is left due, not waited for, and queued once by a later sweep', async () => {
+    const queued: string[] = [];
+    const sut = new ReminderService({
+      metrics: createMetrics(),
+      channel: {
+        queue: async (tx, delivery, at) => {
+          const id = await queueReminderMessage(tx, delivery, at);
+          queued.push(delivery.dedupeKey);
+          return id;
+        },
+        enqueue: async () => {},
+      },
+      now: () => now,
+    });
+    const [appointment] = await dueReminders(1, sut, 'Ocupado', 400);
+    const contactId = randomUUID();
+    await orm.em.fork().execute(
+      `insert into contacts (id, company_id, phone, name, created_at, updated_at) values (?, ?, ?, 'Ocupado', now(), now());
+       insert into conversations (id, company_id, contact_id, state, data, version, created_at, updated_at)
+       values (?, ?, ?, 'IDLE', '{}', 1, now(), now())`,
+      [contactId, companyId, canonicalPhone(appointment!.clientPhone!), randomUUID(), companyId, contactId],
+    );
+    const reminder = async () =>
+      (await orm.em.fork().execute<Array<{ status: string; outbound_message_id: string | null }>>(
+        'select status, outbound_message_id from appointment_reminders where appointment_id = ?',
+        [appointment!.id],
+      ))[0]!;
+
+    // A turn of this person in progress: it holds the conversation row until it commits.
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const turn = orm.em.fork().transactional(async (tx) => {
+      await tx.execute('select id from conversations where company_id = ? and contact_id = ? for update', [companyId, contactId]);
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    try {
+      await isLocked;
+      // Without NOWAIT this sweep waits for the turn, which here never ends while it waits.
+      const sweep = sut.sweep(orm.em.fork());
+      const outcome = await Promise.race([sweep.then(() => 'done'), new Promise((resolve) => setTimeout(resolve, 20_000, 'waited'))]);
+      expect(outcome).toBe('done');
+      expect(await reminder()).toEqual({ status: 'SCHEDULED', outbound_message_id: null });
+      expect(queued).toEqual([]);
+    } finally {
+      release?.();
+      await turn;
+    }
+
+    while (await sut.sweep(orm.em.fork()));
+    const after = await reminder();
+    expect(after.status).toBe('SCHEDULED');
+    expect(after.outbound_message_id).not.toBeNull();
+    expect(queued).toEqual([`reminder:${appointment!.id}:1440`]);
+    const outbound = await orm.em.fork().execute<Array<{ n: number }>>(
+      `select count(*)::int as n from outbound_messages where company_id = ? and dedupe_key = ?`,
+      [companyId, `reminder:${appointment!.id}:1440`],
+    );
+    expect(outbound[0]!.n).toBe(1);
   });
 });

@@ -1,12 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLOUD_API_TEXTS } from '../../server/platform/messages.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CLOUD_API_TEXTS, WHATSAPP_DELIVERY_TEXTS } from '../../server/platform/messages.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
+import { OutboundMessage } from '../../server/whatsapp/outbound-message.entity.js';
+import { deliverOutbound } from '../../server/whatsapp/providers/customer-window.js';
 import { replyButtons } from '../../server/whatsapp/providers/cloud-outbound.js';
-import { parseCloudWebhook, type CloudWebhook } from '../../server/whatsapp/providers/cloud-payload.js';
+import { parseCloudWebhook } from '../../server/whatsapp/providers/cloud-payload.js';
 import { verifyMetaSignature } from '../../server/whatsapp/providers/cloud-signature.js';
 import { CloudApiClient, CloudApiError } from '../../server/whatsapp/providers/cloud.client.js';
-import { cloudProvider } from '../../server/whatsapp/providers/cloud.provider.js';
+import { cloudProvider, providerError } from '../../server/whatsapp/providers/cloud.provider.js';
 import { ProviderError, type WhatsappProviderSettings } from '../../server/whatsapp/providers/provider.js';
 import { escapeUnicode, GraphApiSandbox, signMeta } from '../fakes/graph-api-sandbox.js';
 
@@ -48,8 +51,8 @@ describe(parseCloudWebhook.name, () => {
   const sandbox = new GraphApiSandbox({ phoneNumbers: [{ id: PHONE_NUMBER_ID, accessToken: TOKEN }] });
   const parse = (payload: unknown, id = PHONE_NUMBER_ID) => {
     const parsed = parseCloudWebhook(payload, id);
-    if (parsed.kind !== 'webhook') throw new Error(`invalid: ${parsed.reason}`);
-    return parsed as CloudWebhook;
+    if (parsed.kind !== 'batch') throw new Error(`invalid: ${parsed.reason}`);
+    return parsed;
   };
 
   it('reads a text message with the sender name from contacts', () => {
@@ -197,25 +200,33 @@ describe(CloudApiClient.name, () => {
   it('tells a closed window (131047), a dead token (190), rate limits and template problems apart by code', async () => {
     sandbox.closeWindow(PHONE_NUMBER_ID, USER);
     const window = await rejection(client().sendText(USER, 'oi'));
-    expect(window).toMatchObject({ kind: 'window_closed', code: 131047, retryable: false, broken: false });
+    expect(port(window)).toMatchObject({ kind: 'window_closed', code: 131047, port: 'window_closed' });
 
     sandbox.openWindow(PHONE_NUMBER_ID, USER);
     sandbox.failNext(1, 130429);
-    expect(await rejection(client().sendText(USER, 'oi'))).toMatchObject({ kind: 'rate_limited', code: 130429, status: 400, retryable: true });
+    expect(port(await rejection(client().sendText(USER, 'oi')))).toMatchObject({ kind: 'rate_limited', code: 130429, status: 400, port: 'retryable' });
     sandbox.failNext(1, 80007);
-    expect(await rejection(client().sendText(USER, 'oi'))).toMatchObject({ kind: 'rate_limited', code: 80007, status: 429, retryable: true });
+    expect(port(await rejection(client().sendText(USER, 'oi')))).toMatchObject({ kind: 'rate_limited', code: 80007, status: 429, port: 'retryable' });
     sandbox.failNext(1, 131056);
-    expect(await rejection(client().sendText(USER, 'oi'))).toMatchObject({ kind: 'rate_limited', retryable: true });
+    expect(port(await rejection(client().sendText(USER, 'oi')))).toMatchObject({ kind: 'rate_limited', port: 'retryable' });
 
     const template = await rejection(client().sendTemplate(USER, { name: 'lembrete_consulta', language: 'pt_BR', parameters: ['só um'] }));
-    expect(template).toMatchObject({ kind: 'template', code: 132000, retryable: false });
+    expect(port(template)).toMatchObject({ kind: 'template', code: 132000, port: 'rejected' });
     expect(await rejection(client().sendTemplate(USER, { name: 'nao_existe', language: 'pt_BR', parameters: [] }))).toMatchObject({ kind: 'template', code: 132001 });
 
     sandbox.expireToken(PHONE_NUMBER_ID);
     const token = await rejection(client().sendText(USER, 'oi'));
-    expect(token).toMatchObject({ kind: 'token', code: 190, status: 401, broken: true });
+    expect(port(token)).toMatchObject({ kind: 'token', code: 190, status: 401, port: 'broken' });
     expect(token.message).toContain('190');
     expect(sandbox.sent()).toEqual([]);
+  });
+
+  it('retries what Meta flags is_transient, whatever its code (not a refusal for good)', async () => {
+    const answer = (error: Record<string, unknown>) => async () => new Response(JSON.stringify({ error }), { status: 400, headers: { 'content-type': 'application/json' } });
+    const flaky = new CloudApiClient({ url: 'https://graph.test', version: 'v23.0', phoneNumberId: PHONE_NUMBER_ID, accessToken: TOKEN, fetch: answer({ message: 'Try again later', code: 100, is_transient: true }) });
+    expect(port(await rejection(flaky.sendText(USER, 'oi')))).toMatchObject({ kind: 'server', code: 100, port: 'retryable' });
+    const refused = new CloudApiClient({ url: 'https://graph.test', version: 'v23.0', phoneNumberId: PHONE_NUMBER_ID, accessToken: TOKEN, fetch: answer({ message: 'Invalid parameter', code: 100, is_transient: false }) });
+    expect(port(await rejection(refused.sendText(USER, 'oi')))).toMatchObject({ kind: 'rejected', code: 100, port: 'rejected' });
   });
 
   it('looks the phone number up (the connection test)', async () => {
@@ -226,11 +237,14 @@ describe(CloudApiClient.name, () => {
 
   it('refuses a private host unless allowed, and an unreachable one is retryable', async () => {
     const strict = new CloudApiClient({ url: sandbox.url, version: 'v23.0', phoneNumberId: PHONE_NUMBER_ID, accessToken: TOKEN });
-    expect(await rejection(strict.sendText(USER, 'oi'))).toMatchObject({ kind: 'blocked', retryable: false });
+    expect(port(await rejection(strict.sendText(USER, 'oi')))).toMatchObject({ kind: 'blocked', port: 'broken' });
     const down = new CloudApiClient({ url: 'http://127.0.0.1:9', version: 'v23.0', phoneNumberId: PHONE_NUMBER_ID, accessToken: TOKEN, fetch: guard.fetch });
-    expect(await rejection(down.sendText(USER, 'oi'))).toMatchObject({ kind: 'network', retryable: true });
+    expect(port(await rejection(down.sendText(USER, 'oi')))).toMatchObject({ kind: 'network', port: 'retryable' });
   });
 });
+
+/** The client's error with the kind the port gives it (what the outbox acts on). */
+const port = (error: CloudApiError) => ({ kind: error.kind, code: error.code, status: error.status, port: providerError(error).kind });
 
 async function rejection(promise: Promise<unknown>): Promise<CloudApiError> {
   const error = await promise.then(
@@ -296,6 +310,14 @@ describe('cloudProvider connection', () => {
     expect(sandbox.sent()[0]!.body.template).toEqual({ name: 'lembrete_consulta', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }] });
     const missing = await failure(connection({ reminderTemplate: null }).sendTemplate(USER, { parameters: ['Ana'] }));
     expect(missing).toMatchObject({ kind: 'rejected', userMessage: CLOUD_API_TEXTS.templateMissing });
+  });
+
+  it('refuses a LID recipient at the port (a row left from Evolution API) without calling Meta', async () => {
+    // 15 digits: a valid-looking E.164 number once the `@lid` is dropped.
+    const row = Object.assign(new OutboundMessage(), { companyId: 'c1', phone: '123456789012345@lid', body: 'oi', kind: 'REPLY' as const });
+    const refused = await failure(deliverOutbound(undefined as unknown as EntityManager, connection(), row, new Date()));
+    expect(refused).toMatchObject({ kind: 'rejected', userMessage: WHATSAPP_DELIVERY_TEXTS.lidUnknown });
+    expect(sandbox.requests).toEqual([]);
   });
 
   it('maps Meta’s codes to the port’s kinds with the panel’s pt-BR reason', async () => {

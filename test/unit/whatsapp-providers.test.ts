@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WhatsappProviderSettings } from '../../server/companies/whatsapp-provider.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
+import { OutboundMessage } from '../../server/whatsapp/outbound-message.entity.js';
+import { deliverOutbound } from '../../server/whatsapp/providers/customer-window.js';
 import { evolutionProvider } from '../../server/whatsapp/providers/evolution.provider.js';
 import { ProviderError, type WhatsappConnection } from '../../server/whatsapp/providers/provider.js';
 import { DEFAULT_PROVIDERS, ProviderRegistry } from '../../server/whatsapp/providers/registry.js';
@@ -23,6 +26,10 @@ function settings(overrides: Partial<WhatsappProviderSettings> = {}): WhatsappPr
   };
 }
 
+/** deliverOutbound reads the database only for a reminder's 24-hour window: a reply never does. */
+const NO_TX = undefined as unknown as EntityManager;
+const reply = (phone: string) => Object.assign(new OutboundMessage(), { companyId: 'c1', phone, body: 'oi', kind: 'REPLY' as const });
+
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(() => new Error('expected a rejection'), (e: unknown) => e);
   expect(error).toBeInstanceOf(ProviderError);
@@ -30,13 +37,11 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 }
 
 describe('provider registry', () => {
-  it('knows Whaticket and Evolution API by id, each with its own inbound path', () => {
+  it('knows Whaticket and Evolution API by id', () => {
     const sut = new ProviderRegistry(DEFAULT_PROVIDERS);
     expect(sut.get('WHATICKET')).toBe(whaticketProvider);
     expect(sut.get('EVOLUTION')).toBe(evolutionProvider);
     expect(sut.get('TELEGRAM')).toBeUndefined();
-    expect(evolutionProvider.inboundPath('c1')).toBe('/api/whatsapp/evolution/c1');
-    expect(whaticketProvider.inboundPath('c1')).toBe('/api/whaticket/inbound/c1');
   });
 });
 
@@ -61,6 +66,12 @@ describe('Evolution API adapter', () => {
     expect(evolutionProvider.connect(settings({ evolution: { url: 'https://evo', apiKey: 'k', instance: null, apiVersion: 2 } }), {})).toEqual({
       notConfigured: 'Falta configurar a Evolution API: preencha o nome da instância em Configurações → WhatsApp.',
     });
+  });
+
+  it('takes a LID recipient through the port: Evolution passes it to WhatsApp as is', async () => {
+    expect(sut.sendsToLid).toBe(true);
+    await deliverOutbound(NO_TX, sut, reply('123456789012346@lid'), new Date());
+    expect(evo.sent().at(-1)).toMatchObject({ number: '123456789012346@lid', jid: '123456789012346@lid' });
   });
 
   it('sends digits (or a LID as is) and returns the key.id of the 201; the instance token works as apikey too', async () => {
@@ -140,7 +151,7 @@ describe('Whaticket adapter', () => {
 
   it('refuses a LID recipient without calling Whaticket (its digits are not a phone)', async () => {
     const before = wt.requests.length;
-    expect(await failure(connect('certo').sendText('551187654321012@lid', 'oi'))).toMatchObject({ kind: 'rejected' });
+    expect(await failure(deliverOutbound(NO_TX, connect('certo'), reply('551187654321012@lid'), new Date()))).toMatchObject({ kind: 'rejected' });
     expect(wt.requests.length).toBe(before);
   });
 });

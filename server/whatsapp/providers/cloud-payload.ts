@@ -1,7 +1,7 @@
 import { canonicalPhone, parseWhatsappAddress } from '../../shared/phone.js';
 import { CLOUD_API_TEXTS as C } from '../../platform/messages.js';
-import { MAX_TEXT_LENGTH, type InboundMedia, type InboundText } from '../inbound-payload.js';
-import type { DeliveryStatus, DeliveryStatusUpdate } from './provider.js';
+import { isObject, MAX_MESSAGE_ID_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH, text, type IgnoreReason, type InboundMedia, type InboundText, type Json } from '../inbound-payload.js';
+import type { DeliveryStatus, DeliveryStatusUpdate, InboundBatch, ParsedDelivery } from './provider.js';
 
 /**
  * Reads what Meta posts to `POST /api/whatsapp/cloud/:companyId` once the signature is checked
@@ -14,42 +14,18 @@ import type { DeliveryStatus, DeliveryStatusUpdate } from './provider.js';
 /** Meta's status words, in the port's terms (providers/provider.ts `DeliveryStatus`). */
 const STATUSES: Record<string, DeliveryStatus> = { sent: 'SENT', delivered: 'DELIVERED', read: 'READ', failed: 'FAILED' };
 
-export type CloudIgnoreReason =
-  | 'other_phone_number'
-  | 'other_field'
-  | 'reaction'
-  | 'system'
-  | 'unsupported'
-  | 'no_text'
-  | 'no_phone'
-  | 'status_kind';
-
-export interface CloudWebhook {
-  kind: 'webhook';
-  messages: InboundText[];
-  statuses: DeliveryStatusUpdate[];
-  ignored: CloudIgnoreReason[];
-}
-
-export type ParsedCloudWebhook = CloudWebhook | { kind: 'invalid'; reason: string };
-
-const MAX_MESSAGE_ID_LENGTH = 200;
-const MAX_NAME_LENGTH = 200;
 const MEDIA: Record<string, InboundMedia> = { audio: 'audio', voice: 'audio', image: 'image', video: 'video', document: 'document', sticker: 'sticker' };
 /** Our reply buttons carry the option's number as id (cloud-outbound.ts); the engine reads the number. */
 const OPTION_ID = /^[1-9]$/;
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-/** `phoneNumberId`: the company's number; items for any other are ignored (omitted: every number counts). */
-export function parseCloudWebhook(body: unknown, phoneNumberId?: string): ParsedCloudWebhook {
+/** `phoneNumberId`: the company's number; items for any other are ignored. */
+export function parseCloudWebhook(body: unknown, phoneNumberId: string): ParsedDelivery {
   if (!isObject(body)) return invalid('o corpo deve ser um objeto JSON');
   if (body.object !== 'whatsapp_business_account') return invalid('object deve ser "whatsapp_business_account"');
   if (!Array.isArray(body.entry)) return invalid('entry deve ser uma lista');
-  const result: CloudWebhook = { kind: 'webhook', messages: [], statuses: [], ignored: [] };
+  const result: InboundBatch = { kind: 'batch', messages: [], statuses: [], ignored: [] };
   for (const entry of body.entry) {
     if (!isObject(entry)) return invalid('cada item de entry deve ser um objeto');
     for (const change of list(entry.changes)) {
@@ -60,7 +36,7 @@ export function parseCloudWebhook(body: unknown, phoneNumberId?: string): Parsed
       }
       const value = change.value;
       const metadata = isObject(value.metadata) ? value.metadata : {};
-      if (phoneNumberId !== undefined && text(metadata.phone_number_id) !== phoneNumberId) {
+      if (text(metadata.phone_number_id) !== phoneNumberId) {
         result.ignored.push('other_phone_number');
         continue;
       }
@@ -91,7 +67,7 @@ function contactNames(contacts: unknown): Map<string, string> {
   return names;
 }
 
-function parseMessage(item: unknown, names: Map<string, string>): InboundText | CloudIgnoreReason {
+function parseMessage(item: unknown, names: Map<string, string>): InboundText | IgnoreReason {
   if (!isObject(item)) return 'unsupported';
   const id = text(item.id)?.trim();
   if (!id || id.length > MAX_MESSAGE_ID_LENGTH) return 'unsupported';
@@ -133,7 +109,7 @@ function optionAnswer(id: string | undefined, title: string | undefined): string
   return trimmed && OPTION_ID.test(trimmed) ? trimmed : title ?? trimmed;
 }
 
-function parseStatus(item: unknown): DeliveryStatusUpdate | CloudIgnoreReason {
+function parseStatus(item: unknown): DeliveryStatusUpdate | IgnoreReason {
   if (!isObject(item)) return 'status_kind';
   const id = text(item.id)?.trim();
   const word = text(item.status);
@@ -159,6 +135,6 @@ function failureSummary(code: string | null): string {
 
 const mediaOf = (type: string | undefined): InboundMedia | undefined => (type && Object.hasOwn(MEDIA, type) ? MEDIA[type] : undefined);
 
-function invalid(reason: string): ParsedCloudWebhook {
+function invalid(reason: string): ParsedDelivery {
   return { kind: 'invalid', reason };
 }

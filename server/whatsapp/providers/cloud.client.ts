@@ -3,14 +3,13 @@
  * (text, reply buttons, template) and `GET {graph}/{version}/{phone-number-id}` (the lookup behind
  * "Testar conexão"), with the system-user token as Bearer (ref whatsapp-cloud-api.md §4).
  *
- * No retries here: the outbox retries when `CloudApiError.retryable`, and decides what a closed
- * window (131047) or a dead token (190) means for the message.
+ * No retries here: the adapter maps each `CloudApiError.kind` to the port's (cloud.provider.ts
+ * `providerError`), and the outbox retries, falls back to a template or marks the connection broken.
  */
 
-import { blockedCause, defaultOutboundFetch, RemoteBodyTooLarge, type OutboundFetch } from '../../platform/outbound-guard.js';
-
-export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
-export const DEFAULT_GRAPH_VERSION = 'v23.0';
+import { DEFAULT_CLOUD_API_VERSION } from '../../companies/whatsapp-provider.js';
+import { defaultOutboundFetch, type OutboundFetch } from '../../platform/outbound-guard.js';
+import { parseJsonAnswer, transportFailure } from './provider-errors.js';
 
 export interface CloudClientOptions {
   /** Graph base, `https://graph.facebook.com` (a sandbox in tests). */
@@ -57,6 +56,7 @@ export interface CloudPhoneNumber {
  * - `token`: 190 and the auth/permission family (0, 10, 200–299): the connection is broken until the
  *   admin fixes it.
  * - `template`: 132xxx, the template is missing, not approved or takes other parameters.
+ * - `server`: 5xx, 408, Meta's temporary codes, and any error Meta flags `is_transient`: later.
  * - `rejected`: any other error Meta answered for this message (invalid parameter, undeliverable…).
  */
 export type CloudErrorKind = 'window_closed' | 'rate_limited' | 'token' | 'template' | 'rejected' | 'server' | 'network' | 'timeout' | 'blocked' | 'invalid_input';
@@ -68,19 +68,12 @@ export class CloudApiError extends Error {
   readonly code: number | null;
   /** HTTP status; null when no response arrived. */
   readonly status: number | null;
-  readonly retryable: boolean;
 
-  constructor(init: { kind: CloudErrorKind; code: number | null; status: number | null; message: string; retryable: boolean; cause?: unknown }) {
+  constructor(init: { kind: CloudErrorKind; code: number | null; status: number | null; message: string; cause?: unknown }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = init.kind;
     this.code = init.code;
     this.status = init.status;
-    this.retryable = init.retryable;
-  }
-
-  /** The connection itself is unusable (expired token, lost permission), not just this message. */
-  get broken(): boolean {
-    return this.kind === 'token';
   }
 }
 
@@ -95,7 +88,7 @@ export class CloudApiClient {
   private readonly fetch: OutboundFetch;
 
   constructor(options: CloudClientOptions) {
-    const version = options.version.trim() || DEFAULT_GRAPH_VERSION;
+    const version = options.version.trim() || DEFAULT_CLOUD_API_VERSION;
     this.base = `${options.url.trim().replace(/\/+$/, '')}/${encodeURIComponent(version)}/${encodeURIComponent(options.phoneNumberId.trim())}`;
     this.token = options.accessToken;
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -133,7 +126,7 @@ export class CloudApiClient {
     const answer = json as { messages?: Array<{ id?: unknown }>; contacts?: Array<{ wa_id?: unknown }> };
     const id = answer.messages?.[0]?.id;
     if (typeof id !== 'string' || !id) {
-      throw new CloudApiError({ kind: 'server', code: null, status: 200, retryable: false, message: 'Cloud API answered 200 without messages[0].id' });
+      throw new CloudApiError({ kind: 'server', code: null, status: 200, message: 'Cloud API answered 200 without messages[0].id' });
     }
     const waId = answer.contacts?.[0]?.wa_id;
     return { messageId: id, waId: typeof waId === 'string' ? waId : null };
@@ -154,7 +147,7 @@ export class CloudApiClient {
     } catch (error) {
       throw transportError(error, this.timeoutMs);
     }
-    const json = parseJson(text);
+    const json = parseJsonAnswer(text);
     if (response.status >= 200 && response.status < 300 && json !== undefined) return json;
     throw httpError(response.status, json, text);
   }
@@ -164,7 +157,7 @@ export class CloudApiClient {
 function toE164(to: string): string {
   const digits = to.replace(/\D/g, '');
   if (digits.length < 8 || digits.length > 15) {
-    throw new CloudApiError({ kind: 'invalid_input', code: null, status: null, retryable: false, message: `invalid WhatsApp number "${to}"` });
+    throw new CloudApiError({ kind: 'invalid_input', code: null, status: null, message: `invalid WhatsApp number "${to}"` });
   }
   return `+${digits}`;
 }
@@ -177,8 +170,9 @@ function httpError(status: number, json: unknown, text: string): CloudApiError {
   const said = [error?.message, details].filter((v): v is string => typeof v === 'string' && v !== '').join(' — ') || text.trim().slice(0, 200) || `HTTP ${status}`;
   const message = `${code !== null ? `${code}: ` : ''}${said}`.slice(0, 500);
   const kind = errorKind(code, status);
-  const retryable = kind === 'rate_limited' || kind === 'server' || error?.is_transient === true;
-  return new CloudApiError({ kind, code, status, message, retryable });
+  // Meta's `is_transient`: worth another try whatever the code, so not a refusal of this message.
+  const transient = error?.is_transient === true && (kind === 'rejected' || kind === 'template');
+  return new CloudApiError({ kind: transient ? 'server' : kind, code, status, message });
 }
 
 function errorKind(code: number | null, status: number): CloudErrorKind {
@@ -191,24 +185,7 @@ function errorKind(code: number | null, status: number): CloudErrorKind {
   return code === null && status === 429 ? 'rate_limited' : 'rejected';
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // Proxies answer HTML or plain text.
-    return undefined;
-  }
-}
-
 function transportError(error: unknown, timeoutMs: number): CloudApiError {
-  const blocked = blockedCause(error);
-  if (blocked) return new CloudApiError({ kind: 'blocked', code: null, status: null, retryable: false, message: `Cloud API URL not allowed: ${blocked.message}`, cause: error });
-  if (error instanceof RemoteBodyTooLarge) return new CloudApiError({ kind: 'rejected', code: null, status: null, retryable: false, message: `Cloud API answer too large: ${error.message}`, cause: error });
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return new CloudApiError({ kind: 'timeout', code: null, status: null, retryable: true, message: `Cloud API did not answer within ${timeoutMs} ms`, cause: error });
-  }
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  const message = error instanceof Error ? error.message : String(error);
-  return new CloudApiError({ kind: 'network', code: null, status: null, retryable: true, message: `Cloud API unreachable: ${message}${cause}`, cause: error });
+  const { kind, message } = transportFailure('Cloud API', error, timeoutMs);
+  return new CloudApiError({ kind: kind === 'too_large' ? 'rejected' : kind, code: null, status: null, message, cause: error });
 }

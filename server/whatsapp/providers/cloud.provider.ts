@@ -1,8 +1,7 @@
 import { CLOUD_API_TEXTS as C, WHATSAPP_DELIVERY_TEXTS as T } from '../../platform/messages.js';
 import { replyButtons } from './cloud-outbound.js';
-import { parseCloudWebhook } from './cloud-payload.js';
 import { registerCloudRoutes } from './cloud.route.js';
-import { CloudApiClient, CloudApiError, type CloudButton, type CloudSent } from './cloud.client.js';
+import { CloudApiClient, CloudApiError, type CloudSent } from './cloud.client.js';
 import { httpSuffix } from './provider-errors.js';
 import { ProviderError, type WhatsappProviderAdapter } from './provider.js';
 
@@ -21,12 +20,6 @@ export const cloudProvider: WhatsappProviderAdapter = {
   id: 'CLOUD_API',
   metricLabel: 'cloud',
   label: CLOUD_PROVIDER_NAME,
-  inboundPath: (companyId) => `/api/whatsapp/cloud/${companyId}`,
-  parseInbound(body) {
-    const parsed = parseCloudWebhook(body);
-    if (parsed.kind === 'invalid') return parsed;
-    return { kind: 'batch', messages: parsed.messages, statuses: parsed.statuses, ignored: parsed.ignored };
-  },
   connect(settings, deps) {
     const cloud = settings.cloud;
     if (!cloud.phoneNumberId || !cloud.accessToken) {
@@ -43,8 +36,8 @@ export const cloudProvider: WhatsappProviderAdapter = {
     return {
       connection: {
         customerServiceWindowMs: CUSTOMER_SERVICE_WINDOW_MS,
-        async sendText(to, text, options) {
-          const buttons = options?.buttons?.length ? numbered(options.buttons) : replyButtons(text);
+        async sendText(to, text) {
+          const buttons = replyButtons(text);
           if (!buttons) return call(() => client.sendText(to, text));
           try {
             return { providerMessageId: (await client.sendButtons(to, text, buttons)).messageId, form: 'BUTTONS' };
@@ -77,13 +70,6 @@ export const cloudProvider: WhatsappProviderAdapter = {
   },
   registerRoutes: (app, deps) => registerCloudRoutes(app, deps, cloudProvider),
 };
-
-/** Buttons the caller named: ids are their position ("1", "2", "3"), as the text numbers them. */
-function numbered(titles: string[]): CloudButton[] | null {
-  const buttons = titles.slice(0, 3).map((title, i) => ({ id: String(i + 1), title: title.trim() }));
-  const fits = buttons.every((b) => b.title && [...b.title].length <= 20) && new Set(buttons.map((b) => b.title)).size === buttons.length;
-  return fits ? buttons : null;
-}
 
 /** Meta's error, in the port's terms, with the pt-BR line the panel shows. */
 export function providerError(error: CloudApiError): ProviderError {

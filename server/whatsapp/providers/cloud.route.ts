@@ -90,10 +90,9 @@ export async function registerCloudRoutes(app: FastifyInstance, { orm, services 
     // Without a phone number id nothing can be attributed to this company: all ignored (and said so).
     const parsed = parseCloudWebhook(body, phoneNumberId ?? '');
     if (parsed.kind === 'invalid') return sendError(reply, 400, `Notificação inválida: ${parsed.reason}.`, 'BAD_REQUEST');
-    const batch = { kind: 'batch' as const, messages: parsed.messages, statuses: parsed.statuses, ignored: parsed.ignored };
     const em = orm.em.fork();
     if (parsed.statuses.length) await awaitUnknownSends(em, companyId, parsed.statuses.map((s) => s.providerMessageId));
-    const accepted = await acceptInbound(em, services, companyId, adapter, batch);
+    const accepted = await acceptInbound(em, services, companyId, adapter, parsed);
     const closed = parsed.statuses.filter((s) => s.status === 'FAILED' && s.error?.code === WINDOW_CLOSED).map((s) => s.providerMessageId);
     const resent = closed.length ? await services.whatsapp.resendAsTemplate(em, companyId, closed) : 0;
     req.logFields = { companyId, stored: accepted.stored, duplicates: accepted.duplicates, statuses: accepted.statuses, ignored: accepted.ignored.length, resent };
@@ -108,8 +107,13 @@ const IN_FLIGHT_WAIT = '2s';
  * Meta may report a status ("sent", or "failed" 131047) before our send's transaction has committed
  * the wamid it answered: the status would match nothing and be lost (and a reminder refused for
  * the closed window never resent). When a reported wamid is unknown, wait for the company's sends in
- * flight (their rows are locked until commit), briefly; then the statuses apply as usual. Unknown
- * for good (a message sent by another tool on the same number) costs one indexed probe.
+ * flight (their rows are locked until commit), briefly; then the statuses apply as usual.
+ *
+ * Cost when a wamid is unknown for good (a message sent by another tool on the same number, which
+ * Meta reports on every status): besides the indexed probe, a transaction that share-locks every
+ * PENDING row of the company, found through the (company_id, …) index, so over all its outbound
+ * history; it waits up to IN_FLIGHT_WAIT for each send in flight (the webhook's answer waits too),
+ * and meanwhile an outbox worker updating one of those rows waits for it.
  */
 async function awaitUnknownSends(em: EntityManager, companyId: string, wamids: string[]): Promise<void> {
   const unique = [...new Set(wamids)];

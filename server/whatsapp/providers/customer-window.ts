@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { brazilianVariants } from '../../shared/phone.js';
+import { WHATSAPP_DELIVERY_TEXTS as T } from '../../platform/messages.js';
+import { brazilianVariants, isLidAddress } from '../../shared/phone.js';
 import { placeholders } from '../handoff.js';
 import type { OutboundMessage } from '../outbound-message.entity.js';
 import { ProviderError, type SendResult, type WhatsappConnection } from './provider.js';
@@ -10,9 +11,15 @@ import { ProviderError, type SendResult, type WhatsappConnection } from './provi
  * written within the window goes as the company's approved template, known beforehand from the last
  * message they sent us, or learned from Meta (131047, answered at once or reported later by a
  * `failed` status, see `reopenForTemplate`). Replies are answers to a message, so inside the window
- * by nature; one refused anyway fails with the reason shown in the panel.
+ * by nature; one refused anyway fails with the reason shown in the panel. The one place every send
+ * passes: a LID recipient is refused here unless the connection `sendsToLid`.
  */
 export async function deliverOutbound(tx: EntityManager, connection: WhatsappConnection, row: OutboundMessage, now: Date): Promise<SendResult> {
+  // A row addressed to a LID (written while the company used Evolution API) never goes to a gateway
+  // that would read its digits as a phone number.
+  if (isLidAddress(row.phone) && !connection.sendsToLid) {
+    throw new ProviderError({ kind: 'rejected', message: `recipient ${row.phone} is a LID`, userMessage: T.lidUnknown });
+  }
   const template = row.kind === 'REMINDER' && connection.customerServiceWindowMs ? { parameters: [], ...row.template } : null;
   if (template && (row.windowClosedAt || !(await windowOpen(tx, row, connection.customerServiceWindowMs!, now)))) {
     return sentAs(row, 'TEMPLATE', await connection.sendTemplate(row.phone, template));

@@ -1,7 +1,7 @@
 import { WHATSAPP_DELIVERY_TEXTS as T } from '../../platform/messages.js';
 import { defaultOutboundFetch, type OutboundFetch } from '../../platform/outbound-guard.js';
 import { isLidAddress } from '../../shared/phone.js';
-import { httpSuffix, retryAfterMs, transportError } from './provider-errors.js';
+import { httpSuffix, parseJsonAnswer, retryAfterMs, transportError } from './provider-errors.js';
 import { ProviderError, type ConnectionCheck, type SendResult, type WhatsappRecipient } from './provider.js';
 
 const NAME = 'Evolution API';
@@ -75,7 +75,7 @@ export class EvolutionClient {
     } catch (error) {
       throw transportError(NAME, error, this.timeoutMs);
     }
-    const json = parseJson(text);
+    const json = parseJsonAnswer(text);
     if (response.status >= 200 && response.status < 300) return { status: response.status, json };
     throw httpError(response, json, text);
   }
@@ -104,12 +104,4 @@ function httpError(response: Response, json: unknown, text: string): ProviderErr
   const notOnWhatsapp = Array.isArray(detail) && detail.some((d) => typeof d === 'object' && d !== null && (d as { exists?: unknown }).exists === false);
   if (notOnWhatsapp) return new ProviderError({ ...base, kind: 'rejected', code: 'exists:false', userMessage: T.recipientRefused({ provider: NAME, http }) });
   return new ProviderError({ ...base, kind: 'rejected', userMessage: T.refused({ provider: NAME, http }) });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,6 @@
 import { WHATSAPP_DELIVERY_TEXTS as T } from '../../platform/messages.js';
 import { ProviderError, type WhatsappProviderAdapter } from './provider.js';
 import { EvolutionClient } from './evolution.client.js';
-import { parseEvolutionDelivery } from './evolution-payload.js';
 import { registerEvolutionInbound } from './evolution.route.js';
 
 /**
@@ -13,8 +12,6 @@ export const evolutionProvider: WhatsappProviderAdapter = {
   id: 'EVOLUTION',
   metricLabel: 'evolution',
   label: 'Evolution API',
-  inboundPath: (companyId) => `/api/whatsapp/evolution/${companyId}`,
-  parseInbound: (body) => parseEvolutionDelivery(body),
   connect(settings, deps) {
     const { url, apiKey, instance, apiVersion } = settings.evolution;
     const missing = [!url && 'a URL', !apiKey && 'a chave de API', !instance && 'o nome da instância'].filter(Boolean) as string[];
@@ -22,6 +19,8 @@ export const evolutionProvider: WhatsappProviderAdapter = {
     const client = new EvolutionClient({ url, apiKey, instance, apiVersion, fetch: deps.fetch });
     return {
       connection: {
+        // Evolution passes `<lid>@lid` to WhatsApp unchanged (ref evolution-api.md §1).
+        sendsToLid: true,
         sendText: (to, text) => client.sendText(to, text),
         async sendTemplate() {
           // Baileys gateways have no 24-hour window and no templates: callers send the text.

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { bearerToken } from '../../auth/tokens.js';
 import { sendError } from '../../platform/http/send-error.js';
-import { rateLimitHook } from '../../platform/rate-limit.js';
+import { inboundTokenHooks } from '../inbound-auth.js';
+import { parseEvolutionDelivery } from './evolution-payload.js';
 import { acceptInbound } from './inbound-accept.js';
 import type { ProviderRouteDeps, WhatsappProviderAdapter } from './provider.js';
 
@@ -18,25 +18,18 @@ interface EvolutionRoute {
  * 200 once stored (duplicates of one `key.id` change nothing); Evolution retries non-2xx answers.
  */
 export function registerEvolutionInbound(app: FastifyInstance, { orm, services }: ProviderRouteDeps, adapter: WhatsappProviderAdapter): void {
-  const knownCompany = async (req: FastifyRequest) => {
-    const { companyId } = req.params as EvolutionRoute['Params'];
-    return (await services.companies.exists(orm.em, companyId)) ? companyId : undefined;
-  };
   const options = {
     // Evolution's server reads the answer, no browser: no page security headers (see FastifyContextConfig).
     config: { browserHeaders: false as const },
-    // Before the body is read: a caller without the token learns nothing, not even "bad JSON".
-    onRequest: [rateLimitHook(services.config.publicRateLimit, Date.now, knownCompany), async (req: FastifyRequest<EvolutionRoute>, reply: FastifyReply) => {
-      const token = bearerToken(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token.trim() : '');
-      const valid = token ? await services.companies.inboundTokenMatches(orm.em, req.params.companyId, token) : false;
-      // One answer for a bad token and an unknown company: ids cannot be probed.
-      if (!valid) return sendError(reply, 401, 'Token de entrada inválido para esta empresa (use o token de entrada no cabeçalho Authorization do webhook da Evolution API).', 'UNAUTHENTICATED');
-    }],
+    onRequest: inboundTokenHooks(
+      { orm, services },
+      'Token de entrada inválido para esta empresa (use o token de entrada no cabeçalho Authorization do webhook da Evolution API).',
+    ),
   };
   const handler = async (req: FastifyRequest<EvolutionRoute>, reply: FastifyReply) => {
     const { companyId, event } = req.params;
     if (event !== undefined && !/^[a-z]+(?:-[a-z]+){0,4}$/.test(event)) return sendError(reply, 404, 'Rota desconhecida.', 'NOT_FOUND');
-    const parsed = adapter.parseInbound(req.body);
+    const parsed = parseEvolutionDelivery(req.body);
     if (parsed.kind === 'invalid') return sendError(reply, 400, `Evento inválido: ${parsed.reason}.`, 'BAD_REQUEST');
     return acceptInbound(orm.em, services, companyId, adapter, parsed);
   };

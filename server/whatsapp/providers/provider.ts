@@ -12,9 +12,10 @@ export type { WhatsappProviderId, WhatsappProviderSettings } from '../../compani
  * reminders speak only this; each gateway (Whaticket, Evolution API, WhatsApp Cloud API) is one
  * adapter, listed in `registry.ts`.
  *
- * - inbound: an adapter's route authenticates a delivery its own way, `parseInbound` turns the body
- *   into normalised messages, delivery statuses and ignored items, and `acceptInbound`
- *   (inbound-accept.ts) stores them: the same dedupe and the same engine for every provider;
+ * - inbound: an adapter's route authenticates a delivery its own way, parses the body (with its own
+ *   filters: the Cloud API's phone number id) into normalised messages, delivery statuses and ignored
+ *   items, and `acceptInbound` (inbound-accept.ts) stores them: the same dedupe and the same engine
+ *   for every provider;
  * - outbound: `connect(settings)` gives the company's connection (or why it is not configured),
  *   which sends text and templates and tests itself; failures are `ProviderError`s.
  */
@@ -51,11 +52,6 @@ export interface OutboundTemplate {
   name?: string;
   language?: string;
   parameters: string[];
-}
-
-export interface SendTextOptions {
-  /** Up to three short options the provider may show as reply buttons; the text always carries them too. */
-  buttons?: string[];
 }
 
 export interface SendResult {
@@ -118,7 +114,7 @@ export class ProviderError extends Error {
 
 /** One company's configured gateway. */
 export interface WhatsappConnection {
-  sendText(to: WhatsappRecipient, text: string, options?: SendTextOptions): Promise<SendResult>;
+  sendText(to: WhatsappRecipient, text: string): Promise<SendResult>;
   sendTemplate(to: WhatsappRecipient, template: OutboundTemplate): Promise<SendResult>;
   testConnection(): Promise<ConnectionCheck>;
   /**
@@ -126,6 +122,11 @@ export interface WhatsappConnection {
    * message (Cloud API: 24 h); reminders outside it go as a template (providers/customer-window.ts).
    */
   readonly customerServiceWindowMs?: number;
+  /**
+   * True when the gateway takes an opaque `<digits>@lid` recipient as is (Evolution API). For any
+   * other, a LID's digits are no phone number and would reach a stranger: `deliverOutbound` refuses it.
+   */
+  readonly sendsToLid?: boolean;
 }
 
 /** A connection, or the pt-BR reason the company cannot use this provider yet (missing settings). */
@@ -142,10 +143,6 @@ export interface WhatsappProviderAdapter {
   readonly metricLabel: string;
   /** Shown to admins. */
   readonly label: string;
-  /** The inbound path the admin pastes into the provider (prefix with the public URL). */
-  inboundPath(companyId: string): string;
-  /** Pure: an authenticated delivery's body → normalised items. */
-  parseInbound(body: unknown): ParsedDelivery;
   connect(settings: WhatsappProviderSettings, deps: { fetch?: OutboundFetch }): Connect;
   /** Its inbound route(s), authenticated its own way, handing parsed deliveries to `acceptInbound`. */
   registerRoutes(app: FastifyInstance, deps: ProviderRouteDeps): Promise<void> | void;

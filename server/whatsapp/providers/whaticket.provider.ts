@@ -1,7 +1,5 @@
 import { WHATSAPP_DELIVERY_TEXTS as T } from '../../platform/messages.js';
-import { isLidAddress } from '../../shared/phone.js';
 import { registerWhatsappInbound } from '../inbound.route.js';
-import { parseInbound } from '../inbound-payload.js';
 import { WhaticketClient, WhaticketError } from '../whaticket.client.js';
 import { httpSuffix } from './provider-errors.js';
 import { ProviderError, type WhatsappProviderAdapter } from './provider.js';
@@ -16,13 +14,6 @@ export const whaticketProvider: WhatsappProviderAdapter = {
   id: 'WHATICKET',
   metricLabel: 'whaticket',
   label: NAME,
-  inboundPath: (companyId) => `/api/whaticket/inbound/${companyId}`,
-  parseInbound(body) {
-    const parsed = parseInbound(body);
-    if (parsed.kind === 'invalid') return parsed;
-    if (parsed.kind === 'ignored') return { kind: 'batch', messages: [], statuses: [], ignored: [parsed.reason] };
-    return { kind: 'batch', messages: [parsed], statuses: [], ignored: [] };
-  },
   connect(settings, deps) {
     const { url, token } = settings.whaticket;
     if (!url || !token) return { notConfigured: T.whaticketNotConfigured };
@@ -30,8 +21,6 @@ export const whaticketProvider: WhatsappProviderAdapter = {
     return {
       connection: {
         async sendText(to, text) {
-          // Whaticket wants digits: a LID's digits are no phone number and would reach a stranger.
-          if (isLidAddress(to)) throw new ProviderError({ kind: 'rejected', message: `recipient ${to} is a LID`, userMessage: T.lidUnknown });
           try {
             await client.send(to, text);
           } catch (error) {
