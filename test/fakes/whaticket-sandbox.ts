@@ -118,10 +118,15 @@ export class WhaticketSandbox {
     this.gate = { opened, open, held: new Set() };
   }
 
-  /** The sends waiting at the gate, and how many of them their client has abandoned. */
+  /**
+   * The sends waiting at the gate, and how many of them their client has abandoned: its connection
+   * closed (an HTTP client never half-closes while it waits for the answer). A client process that
+   * dies closes its connections at once, but this process only learns it when its event loop reads
+   * them, so a caller waits for `abandoned` to settle before releasing.
+   */
   heldSends(): { held: number; abandoned: number } {
     const held = [...(this.gate?.held ?? [])];
-    return { held: held.length, abandoned: held.filter((req) => req.socket.destroyed).length };
+    return { held: held.length, abandoned: held.filter((req) => abandoned(req)).length };
   }
 
   releaseSends(): void {
@@ -192,13 +197,13 @@ export class WhaticketSandbox {
     const fault = this.takeFault();
     if (fault?.kind === 'stall') {
       await delay(fault.ms);
-      if (req.socket.destroyed) return;
+      if (abandoned(req)) return;
     }
     const gate = this.gate;
     if (gate) {
       gate.held.add(req);
       await gate.opened;
-      if (req.socket.destroyed) return;
+      if (abandoned(req)) return;
     }
     if (fault?.kind === 'fail') return reply(res, fault.status, JSON.stringify({ error: fault.error }));
     return this.send(res, token, body);
@@ -224,6 +229,10 @@ export class WhaticketSandbox {
     this.faults = this.faults.filter((f) => f.remaining > 0);
     return fault;
   }
+}
+
+function abandoned(req: IncomingMessage): boolean {
+  return req.socket.destroyed || req.socket.readableEnded;
 }
 
 export interface InboundMessage {
