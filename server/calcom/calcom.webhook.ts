@@ -4,6 +4,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { BODY_LIMIT } from '../platform/http/json-body.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { rateLimitHook } from '../platform/rate-limit.js';
+import { rawStatement } from '../platform/raw-query.js';
 import type { Services } from '../wiring/services.js';
 import { InvalidEvent, parseWebhook } from './calcom-event.js';
 import { metricTrigger, type WebhookApplier } from './webhook-applier.js';
@@ -13,11 +14,12 @@ export const WEBHOOK_PATH = '/api/agenda/webhook/cal';
 type Rejection = { status: 400 | 401; reason: string; message: string };
 
 /**
- * Stores a verified delivery `pending` with its raw body, in one statement; a replayed body (same
- * company and body hash) stores nothing. This process's applier then applies it, woken in-process.
+ * Stores a verified delivery `pending` with its raw body, in one prepared statement (rawStatement);
+ * a replayed body (same company and body hash) stores nothing. This process's applier then applies
+ * it, woken in-process.
  */
 const STORE = `insert into webhook_deliveries (id, company_id, trigger, booking_uid, body_hash, outcome, event_created_at, received_at, body)
-  values (?, ?, ?, ?, ?, 'pending', ?, clock_timestamp(), ?)
+  values ($1, $2, $3, $4, $5, 'pending', $6, clock_timestamp(), $7)
   on conflict (company_id, body_hash) do nothing
   returning id`;
 
@@ -28,7 +30,6 @@ const STORE = `insert into webhook_deliveries (id, company_id, trigger, booking_
  * Every 4xx happens before anything is written.
  */
 export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM, services: Services, applier: Pick<WebhookApplier, 'wake'>): Promise<void> {
-  const knex = orm.em.getConnection().getKnex();
   await app.register(async (scope) => {
     // The signature covers the exact bytes Cal.com sent: keep them instead of a re-serialised JSON.
     scope.removeAllContentTypeParsers();
@@ -79,7 +80,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
       }
 
       const id = randomUUID();
-      const result = await knex.raw<{ rows: Array<{ id: string }> }>(STORE, [
+      const rows = await rawStatement<{ id: string }>(orm.em, STORE, [
         id,
         companyId,
         parsed.trigger.slice(0, 100),
@@ -92,7 +93,7 @@ export async function registerCalcomWebhook(app: FastifyInstance, orm: MikroORM,
         // parses it with the same cleaning rule.
         raw.toString('utf8'),
       ]);
-      const stored = result.rows.length > 0;
+      const stored = rows.length > 0;
       if (stored) applier.wake(companyId, id);
       else services.metrics.webhookDeliveries.inc({ company: companyId, trigger: metricTrigger(parsed.trigger), outcome: 'duplicate', reason: '' });
       // On the request's one log line (a burst writes one line per delivery, not two).
