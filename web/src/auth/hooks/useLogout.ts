@@ -1,5 +1,6 @@
 import { useApolloClient } from '@apollo/client/react';
 import { LOGOUT_MUTATION } from '../graphql/logout.mutation';
+import { leaveSession } from '../session-client';
 import { endSession, getSessionState } from '../session-store';
 
 /** Ends the session on the server (best effort) and locally (always). */
@@ -8,6 +9,7 @@ export function useLogout() {
   return async () => {
     const token = getSessionState().session?.token;
     if (token) {
+      leaveSession(token);
       try {
         await client.mutate({ mutation: LOGOUT_MUTATION, variables: { token } });
       } catch {
