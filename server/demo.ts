@@ -170,7 +170,7 @@ async function main(): Promise<void> {
 
   Experimente a aba "Simulador WhatsApp": "quero marcar uma limpeza amanhã à tarde", depois "1".
   Sem dizer o serviço ("quero marcar amanhã à tarde"), o robô pergunta qual é; "com o Dr. Bruno" escolhe a avaliação.${provider.url && providerId === 'EVOLUTION' ? `
-  Ou escreva como um cliente pelo Evolution API (sandbox); a conversa aparece no Simulador com o mesmo telefone:
+  Ou escreva como um cliente pela Evolution API (sandbox); a conversa aparece no Simulador com o mesmo telefone:
     curl -X POST ${provider.url}/sandbox/receive/demo -H 'apikey: ${DEFAULT_GLOBAL_KEY}' -H 'content-type: application/json' \\
       -d '{"phone":"5511987654321","name":"Ana","text":"quero marcar uma consulta amanhã à tarde"}'` : ''}${provider.url && providerId === 'CLOUD_API' ? `
   Ou escreva como um cliente pela Cloud API (sandbox da Meta; a entrega chega assinada ao webhook):

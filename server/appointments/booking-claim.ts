@@ -204,6 +204,6 @@ export async function flushHostClaim(tx: EntityManager, row: Appointment): Promi
 }
 
 /** The booking target of a service: its event type, and its host when one Cal.com user runs it. */
-export function serviceBooking(service: ServiceTarget | null): BookingTarget | null {
+function serviceBooking(service: ServiceTarget | null): BookingTarget | null {
   return service ? { eventTypeId: service.calEventTypeId, hostUserId: service.hostUserId, hostName: service.hostName } : null;
 }

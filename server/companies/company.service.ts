@@ -13,7 +13,7 @@ import type { CompanyView } from './company.types.js';
 import type { SecretBox } from './secret-box.js';
 import type { WhatsappProviderSettings } from './whatsapp-provider.js';
 
-export { isTimeZone, type CompanySettings } from './company-settings.js';
+export type { CompanySettings } from './company-settings.js';
 
 /** Decrypted settings for talking to Cal.com and Whaticket; read fresh per use so edits apply at once. */
 export interface CompanyIntegrations {

@@ -15,8 +15,6 @@ export const REMINDER_POLL_MS = 15_000;
 export interface ReminderWorker {
   /** Runs a sweep now (tests, after moving the clock). */
   wake(): void;
-  /** A company's reminder settings changed (REMINDER_SETTINGS_CHANNEL): re-plan its upcoming reminders. */
-  companyChanged(companyId: string): void;
   stop(): Promise<void>;
 }
 
@@ -36,6 +34,7 @@ export async function startReminderWorker(deps: {
   const { orm, reminders, events, log } = deps;
   const drain = new Drain('reminders.sweep', () => reminders.sweep(orm.em.fork()), log, deps.pollMs ?? REMINDER_POLL_MS);
   let replanning = Promise.resolve();
+  // A company's reminder settings changed (REMINDER_SETTINGS_CHANNEL): re-plan its upcoming reminders.
   const companyChanged = (companyId: string) => {
     replanning = replanning
       .then(async () => {
@@ -54,7 +53,6 @@ export async function startReminderWorker(deps: {
   });
   return {
     wake: () => drain.wake(),
-    companyChanged,
     stop: async () => {
       await drain.stop();
       await replanning;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Appointment } from '../appointments/appointment.entity.js';
 import type { Actor } from '../audit/audit.service.js';
 import type { AppointmentObserver } from '../appointments/appointment.service.js';
+import { sqlState } from '../platform/database-errors.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { ReminderDelivery } from '../whatsapp/reminder-delivery.js';
 import { reminderMessage, reminderParameters } from '../whatsapp/replies.js';
@@ -24,7 +25,7 @@ const CLAIM_LOCK_TIMEOUT = '5s';
 const LOCK_CONFLICTS = new Set(['55P03', '40P01', '40001']);
 
 function isLockConflict(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && LOCK_CONFLICTS.has(String((error as { code?: unknown }).code));
+  return LOCK_CONFLICTS.has(sqlState(error) ?? '');
 }
 
 export type ReminderOutcome = 'queued' | 'sent' | 'failed' | 'skipped';

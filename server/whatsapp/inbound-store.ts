@@ -85,8 +85,9 @@ export class InboundStore {
    */
   async receive(em: EntityManager, companyId: string, message: InboundText, options: ReceiveOptions): Promise<Received> {
     const row: InboundRow = { id: randomUUID(), companyId, message, simulated: options.simulated === true };
-    // Inside a caller's transaction: on its connection, on its own.
-    const outcome = em.getTransactionContext() ? (await this.storeMany(em, [row]))[0]! : await this.storing(em).submit(row);
+    // Always on its own commit, outside any transaction of `em` (the batch's statement binds arrays,
+    // which the ORM's in-transaction path would inline as a list and PostgreSQL refuse).
+    const outcome = await this.storing(em).submit(row);
     if (outcome instanceof Error) throw outcome;
     if (!outcome) {
       this.metrics.whatsappInbound.inc({ company: companyId, intent: 'duplicate', provider: options.provider });
