@@ -24,7 +24,8 @@ export function WeeklyChart({ weeks }: { weeks: readonly AttendanceWeek[] }) {
   const y = (value: number) => PAD.top + plotH - (value / maxCount) * plotH;
   const yRate = (rate: number) => PAD.top + plotH - (rate / maxRate) * plotH;
   const xCenter = (i: number) => PAD.left + group * i + group / 2;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(maxCount * f));
+  // Small counts round several quarters to one value (max 1: 0, 0, 1, 1, 1): one grid line each.
+  const ticks = [...new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(maxCount * f)))];
   const line = weeks.map((w, i) => `${i === 0 ? 'M' : 'L'}${xCenter(i).toFixed(1)},${yRate(w.noShowRate).toFixed(1)}`).join(' ');
 
   return (

@@ -1,3 +1,5 @@
+import { formatDayShort } from '../../shared/time/zoned-time';
+
 /** One week of `attendanceSummary` (Monday to Sunday in the company's time zone). */
 export interface AttendanceWeek {
   __typename?: 'AttendanceWeek';
@@ -16,10 +18,7 @@ export interface AttendanceWeek {
 export const SUMMARY_WEEKS = 8;
 
 /** "30/11" from a `YYYY-MM-DD` day key (no time zone involved: the server already cut the week). */
-export function weekLabel(weekStart: string): string {
-  const [, month, day] = weekStart.split('-');
-  return `${day}/${month}`;
-}
+export const weekLabel = (weekStart: string): string => formatDayShort(weekStart);
 
 /** "12,5%" (pt-BR decimal comma; whole numbers without decimals). */
 export function percent(rate: number): string {
