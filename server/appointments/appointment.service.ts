@@ -82,12 +82,22 @@ export class AppointmentService {
    */
   async availability(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<CalendarSlot[]> {
     checkScope(scope, 'read');
+    return (await this.hostAvailability(em, scope, from, to, serviceId, options)).slots;
+  }
+
+  /**
+   * `availability` with the host key its slots are for (what a booking of the service would claim,
+   * null without a booking target), so the caller can ask `liveStarts` for that host without the
+   * service being resolved a second time.
+   */
+  async hostAvailability(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<{ slots: CalendarSlot[]; hostKey: string | null }> {
+    checkScope(scope, 'read');
     if (!(from < to)) throw domainError('RANGE_ORDER');
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw domainError('RANGE_TOO_LONG', { days: MAX_RANGE_DAYS });
-    const { company } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
+    const { company, booking } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
     const slots = await calendarCall(scope.companyId, this.metrics, () => this.calendar.slots(company, from, to));
     const now = Date.now();
-    return slots.filter((slot) => slot.start.getTime() > now);
+    return { slots: slots.filter((slot) => slot.start.getTime() > now), hostKey: booking ? hostKeyOf(booking) : null };
   }
 
   /**
@@ -248,11 +258,11 @@ export class AppointmentService {
    * type when null): live appointments with the host key a booking of it would claim (`hostKeyOf`),
    * so a start taken for one professional is still free for another. Rows without a known host
    * count for every host (conservative); without any host key, every live appointment counts.
+   * `{ hostKey }` instead of a service: the key `hostAvailability` already resolved for the same offer.
    */
-  async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date, serviceId: string | null = null, options: { allowInactive?: boolean } = {}): Promise<Date[]> {
+  async liveStarts(em: EntityManager, scope: Scope, from: Date, to: Date, service: string | null | { hostKey: string | null } = null, options: { allowInactive?: boolean } = {}): Promise<Date[]> {
     checkScope(scope, 'read');
-    const { booking } = await this.claims.target(em, scope.companyId, serviceId, options.allowInactive);
-    const hostKey = booking ? hostKeyOf(booking) : null;
+    const hostKey = service !== null && typeof service === 'object' ? service.hostKey : await this.hostKeyFor(em, scope.companyId, service, options.allowInactive);
     const rows = await em.find(
       Appointment,
       {
@@ -264,6 +274,11 @@ export class AppointmentService {
       { fields: ['startAt'] },
     );
     return rows.map((r) => r.startAt);
+  }
+
+  private async hostKeyFor(em: EntityManager, companyId: string, serviceId: string | null, allowInactive?: boolean): Promise<string | null> {
+    const { booking } = await this.claims.target(em, companyId, serviceId, allowInactive);
+    return booking ? hostKeyOf(booking) : null;
   }
 
   /** Registers an observer of every change (composition root only). */

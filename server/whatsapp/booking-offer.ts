@@ -173,13 +173,13 @@ export async function findAlternatives(w: Working, preference: StoredPreference 
 export async function freeStarts(w: Working, from: Date, to: Date, exclude: Date[], service: ServiceRef = NO_SERVICE): Promise<Date[]> {
   const { turn } = w;
   if (from >= to) return [];
-  const free = await w.deps.appointments.availability(turn.side, turn.scope, from, to, service.id, { allowInactive: service.allowInactive });
+  const { slots, hostKey } = await w.deps.appointments.hostAvailability(turn.side, turn.scope, from, to, service.id, { allowInactive: service.allowInactive });
   // Our own claims may not have reached Cal.com yet (a concurrent booking in flight); only this
   // service's host's count: another professional's start stays free.
-  const held = new Set((await liveStarts(w, from, to, service.id, service.allowInactive)).map((d) => d.getTime()));
+  const held = new Set((await liveStarts(w, from, to, hostKey)).map((d) => d.getTime()));
   for (const start of exclude) held.add(start.getTime());
   const minStart = turn.now.getTime() + MIN_LEAD_MS;
-  return free
+  return slots
     .map((s) => s.start)
     .filter((s) => !held.has(s.getTime()) && s.getTime() > minStart)
     .sort((a, b) => a.getTime() - b.getTime());

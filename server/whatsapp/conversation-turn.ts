@@ -38,7 +38,7 @@ export const DEFAULT_WHATSAPP_SETTINGS: WhatsappSettings = {
 /** What the engine needs from AppointmentService (the evaluation runs it on a calendar with gaps). */
 export type AppointmentPort = Pick<
   AppointmentService,
-  | 'availability' | 'book' | 'resumeClaim' | 'reschedule' | 'cancel' | 'get' | 'upcomingForContact' | 'liveUpcoming' | 'contactAppointmentAt' | 'liveStarts'
+  | 'hostAvailability' | 'book' | 'resumeClaim' | 'reschedule' | 'cancel' | 'get' | 'upcomingForContact' | 'liveUpcoming' | 'contactAppointmentAt' | 'liveStarts'
   | 'confirmByClient' | 'declineByClient'
 >;
 
@@ -157,9 +157,9 @@ export async function ownLiveAppointmentAt({ turn, deps }: Working, start: Date)
   return deps.appointments.contactAppointmentAt(turn.side, turn.scope, turn.contact.id, start);
 }
 
-/** Starts already held for the host of `serviceId` (the default event type's when null), see AppointmentService.liveStarts. */
-export async function liveStarts({ turn, deps }: Working, from: Date, to: Date, serviceId: string | null = null, allowInactive = false): Promise<Date[]> {
-  return deps.appointments.liveStarts(turn.side, turn.scope, from, to, serviceId, { allowInactive });
+/** Starts already held for the host `hostAvailability` answered with (null: any host), see AppointmentService.liveStarts. */
+export async function liveStarts({ turn, deps }: Working, from: Date, to: Date, hostKey: string | null): Promise<Date[]> {
+  return deps.appointments.liveStarts(turn.side, turn.scope, from, to, { hostKey });
 }
 
 // ---- audit ----------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ function notUsed(): never {
 /** The calendar port: availability from the gap calendar; booking answers like a confirmed Cal.com booking. */
 function calendarPort(calendar: GapCalendar): AppointmentPort {
   return {
-    availability: async (_em, _scope, from, to) => calendar.slots(from, to).map((start) => ({ start, end: new Date(start.getTime() + SLOT_MINUTES * 60_000) })),
+    hostAvailability: async (_em, _scope, from, to) => ({ slots: calendar.slots(from, to).map((start) => ({ start, end: new Date(start.getTime() + SLOT_MINUTES * 60_000) })), hostKey: null }),
     book: async (_em, scope, input) =>
       Object.assign(new Appointment(), {
         companyId: scope.companyId,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Appointment } from '../../server/appointments/appointment.entity.js';
 import { AppointmentService, type Scope } from '../../server/appointments/appointment.service.js';
 import { SYSTEM_ACTOR, type Actor } from '../../server/audit/audit.service.js';
@@ -15,6 +15,8 @@ import { PgEventBus } from '../../server/platform/pubsub.js';
 import { lockHostSlot } from '../../server/appointments/calendar-sync.js';
 import { ServiceCatalog } from '../../server/catalog/service-catalog.service.js';
 import { Service } from '../../server/catalog/service.entity.js';
+import { freeStarts } from '../../server/whatsapp/booking-offer.js';
+import type { Working } from '../../server/whatsapp/conversation-turn.js';
 import { createTestDatabase } from '../support/database.js';
 import { until } from '../support/wait.js';
 
@@ -82,6 +84,8 @@ let drop: () => Promise<void>;
 let events: PgEventBus;
 let calendar: MemoryCalendar;
 let service: AppointmentService;
+let companies: CompanyService;
+let catalog: ServiceCatalog;
 let companyId: string;
 let slot = 0;
 
@@ -128,11 +132,11 @@ beforeAll(async () => {
   const log = { info() {}, warn() {}, error() {}, debug() {}, child() { return log; } } as never;
   events = new PgEventBus(db.url, log);
   const outbound = new OutboundGuard();
-  const companies = new CompanyService(new SecretBox('unit-secret-unit-secret-unit-secret-0123456789'), outbound);
+  companies = new CompanyService(new SecretBox('unit-secret-unit-secret-unit-secret-0123456789'), outbound);
   calendar = new MemoryCalendar();
   const metrics = createMetrics();
   // The real catalogue over the database; its Cal.com import is never asked for here.
-  const catalog = new ServiceCatalog(companies, { eventTypes: async () => [] }, metrics);
+  catalog = new ServiceCatalog(companies, { eventTypes: async () => [] }, metrics);
   service = new AppointmentService(companies, calendar, events, metrics, catalog);
   const { company } = await companies.create(em(), { name: 'Clínica Unit', calApiKey: 'cal_test_key', calEventTypeId: 7 });
   companyId = company.id;
@@ -308,6 +312,26 @@ describe('AppointmentService: calendar truth (issue 17)', () => {
     const error = await rejected(service.book(em(), scope(), { start, clientName: 'Bia', clientEmail: 'c@example.com', serviceId: bruno.id }, 'ADMIN'));
     expect(error).toMatchObject({ key: 'SLOT_TAKEN' });
     expect(calendar.calls).toEqual([]);
+  });
+
+  it("an offer resolves its service's host once: the free starts and the held ones share one lookup", async () => {
+    const carla = await seedService({ calEventTypeId: 98, name: 'Retorno', hosts: [{ calUserId: 43, name: 'Dra. Carla' }] });
+    const start = nextStart();
+    await service.book(em(), scope(), { start, clientName: 'Dani', clientEmail: 'd@example.com', serviceId: carla.id }, 'ADMIN');
+    const otherHost = await bookOne();
+    expect(otherHost.startAt.getTime()).toBe(start.getTime() + HOUR);
+    const targets = vi.spyOn(catalog, 'target');
+    const integrations = vi.spyOn(companies, 'integrations');
+    try {
+      const w = { turn: { side: em(), scope: scope(), now: new Date() }, deps: { appointments: service } } as unknown as Working;
+      const free = await freeStarts(w, start, new Date(start.getTime() + 2 * HOUR), [], { id: carla.id });
+      // Carla's own start is held; the default host's booking leaves her next hour free.
+      expect(free).toEqual([otherHost.startAt]);
+      expect({ targets: targets.mock.calls.length, integrations: integrations.mock.calls.length }).toEqual({ targets: 1, integrations: 1 });
+    } finally {
+      targets.mockRestore();
+      integrations.mockRestore();
+    }
   });
 
   it('lists the overlapping live appointments for the diagnostic, and stops when one is cancelled', async () => {

@@ -21,7 +21,7 @@ class MemoryAppointments implements AppointmentPort {
   /** The next write fails with this. */
   failNext: DomainError | null = null;
   /** Free starts: every hour from 09:00 to 17:00 UTC. */
-  async availability(_em: unknown, _scope: unknown, from: Date, to: Date) {
+  async hostAvailability(_em: unknown, _scope: unknown, from: Date, to: Date) {
     const slots = [];
     for (let t = Math.ceil(from.getTime() / 3_600_000) * 3_600_000; t < to.getTime(); t += 3_600_000) {
       const hour = new Date(t).getUTCHours();
@@ -29,7 +29,7 @@ class MemoryAppointments implements AppointmentPort {
         slots.push({ start: new Date(t), end: new Date(t + 1_800_000) });
       }
     }
-    return slots;
+    return { slots, hostKey: null };
   }
   async book(_em: unknown, scope: { companyId: string }, input: { start: Date; clientName: string; clientPhone?: string | null; contactId?: string | null }) {
     this.throwIfFailing();
