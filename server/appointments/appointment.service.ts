@@ -138,6 +138,10 @@ export class AppointmentService {
     return this.claims.reported(em, companyId, event);
   }
 
+  async reportedHost(em: EntityManager, companyId: string, event: CalendarEvent): Promise<string | null> {
+    return this.claims.reportedHost(em, companyId, event);
+  }
+
   async cancel(
     em: EntityManager,
     scope: Scope,

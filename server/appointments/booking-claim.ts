@@ -65,6 +65,18 @@ export class BookingClaims {
   }
 
   /**
+   * `reported`'s host key alone, for a row that only learns its host: no service is looked up for
+   * the event type, and the default one's service is read only when it names the default host.
+   */
+  async reportedHost(em: EntityManager, companyId: string, event: { eventTypeId: number | null; host: { userId: number | null } | null }): Promise<string | null> {
+    const { cal } = await this.owner.integrations(em, companyId);
+    const ofDefault = cal.eventTypeId != null && (event.eventTypeId == null || event.eventTypeId === cal.eventTypeId);
+    if (!ofDefault || cal.defaultUserId?.trim() || !this.services) return reportedHostKey(cal, event);
+    const service = await this.services.target(em, companyId, null, { defaultEventTypeId: cal.eventTypeId });
+    return reportedHostKey({ eventTypeId: cal.eventTypeId, defaultUserId: service?.hostUserId != null ? String(service.hostUserId) : null }, event);
+  }
+
+  /**
    * Books a claimed slot in Cal.com (our id in the metadata) and confirms it, or releases the claim.
    * `company`: from `target`, so it carries the service's event type.
    */

@@ -13,6 +13,8 @@ export interface ChangePublisher {
   notifyView(em: EntityManager, companyId: string, view: AppointmentView, kind: AppointmentChangeKind): Promise<void>;
   /** The host key and service of a booking Cal.com reports (by its organizer and event type). */
   reportedBooking(em: EntityManager, companyId: string, event: BookingEvent): Promise<{ hostKey: string | null; serviceId: string | null }>;
+  /** Only its host key (a row learning its host; its service is not looked up). */
+  reportedHost(em: EntityManager, companyId: string, event: BookingEvent): Promise<string | null>;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored';
@@ -148,7 +150,7 @@ export class CalendarSync {
   private async fillHost(tx: EntityManager, companyId: string, row: Appointment, event: BookingEvent): Promise<void> {
     if (event.host?.name) row.hostName = event.host.name;
     // An own row keeps the key it claimed with: later attempts compute that same key.
-    if (!row.hostKey) row.hostKey = (await this.appointments.reportedBooking(tx, companyId, event)).hostKey;
+    if (!row.hostKey) row.hostKey = await this.appointments.reportedHost(tx, companyId, event);
   }
 
   private record(tx: EntityManager, companyId: string, actor: Actor, row: Appointment, event: BookingEvent, via: string, kind: AppointmentChangeKind, previous: AppointmentStatus | null) {

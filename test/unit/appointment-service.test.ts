@@ -334,6 +334,31 @@ describe('AppointmentService: calendar truth (issue 17)', () => {
     }
   });
 
+  it('a row without a host key learns it from a calendar event without looking up a service it would not store', async () => {
+    await seedService({ calEventTypeId: 97, name: 'Clareamento', hosts: [{ calUserId: 44, name: 'Dr. Davi' }] });
+    const id = randomUUID();
+    const uid = `legacy-${randomUUID()}`;
+    const start = nextStart();
+    // A row recorded before host keys existed.
+    await em().getConnection().execute(
+      `insert into appointments (id, company_id, status, title, start_at, end_at, client_name, source, search_text, cal_booking_uid, created_at, updated_at)
+       values (?, ?, 'CONFIRMED', 'Reunião', ?, ?, 'Gil', 'CALCOM', 'gil', ?, now(), now())`,
+      [id, companyId, start, new Date(start.getTime() + 1_800_000), uid],
+    );
+    const targets = vi.spyOn(catalog, 'target');
+    const byEventType = vi.spyOn(catalog, 'serviceIdForEventType');
+    try {
+      const event = calendarEvent({ uid, start, clientName: 'Gil', eventTypeId: 97, host: { userId: 44, name: 'Dr. Davi' } });
+      const result = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), event, 'webhook'));
+      expect(result).toMatchObject({ outcome: 'applied', appointmentId: id });
+      expect({ targets: targets.mock.calls.length, byEventType: byEventType.mock.calls.length }).toEqual({ targets: 0, byEventType: 0 });
+    } finally {
+      targets.mockRestore();
+      byEventType.mockRestore();
+    }
+    expect(await service.get(em(), scope(), id)).toMatchObject({ hostKey: 'user:44', hostName: 'Dr. Davi', serviceId: null });
+  });
+
   it('lists the overlapping live appointments for the diagnostic, and stops when one is cancelled', async () => {
     const ours = await bookOne();
     const result = await em().transactional((tx) => service.applyCalendarEvent(tx, scope(), calendarEvent({ start: new Date(ours.startAt.getTime() + 15 * 60_000), clientName: 'Meio' }), 'reconcile'));
