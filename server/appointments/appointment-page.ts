@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { domainError } from '../platform/errors.js';
 import { isUuid } from '../shared/ids.js';
-import { isHostKey } from './host-key.js';
 import { rawRead } from '../platform/raw-query.js';
 import type { AppointmentStatus } from './appointment.entity.js';
 import { decodeCursor, encodeCursor, searchTerms } from './appointment-input.js';
@@ -48,8 +47,9 @@ export async function listPage(em: EntityManager, companyId: string, filter: Lis
   filter = {
     ...filter,
     serviceIds: filter.serviceIds?.length ? filter.serviceIds.filter(isUuid) : null,
-    // An unknown or malformed key simply matches nothing.
-    hostKeys: filter.hostKeys?.length ? filter.hostKeys.filter(isHostKey) : null,
+    // Any text (bound, never spliced): an unknown key simply matches nothing, and every key
+    // `hostKeyOf` yields (a free-text calDefaultUserId too) finds its rows.
+    hostKeys: filter.hostKeys?.length ? filter.hostKeys : null,
   };
   const cursor = after ? decodeCursor(after) : undefined;
   const terms = searchTerms(filter.search);

@@ -18,11 +18,6 @@ export function hostKeyOf({ eventTypeId, hostUserId }: HostRef): string | null {
   return eventTypeId != null ? `event-type:${eventTypeId}` : null;
 }
 
-/** Whether `value` has the shape of a host key (`user:<id>` or `event-type:<number>`). */
-export function isHostKey(value: string): boolean {
-  return /^(user:[A-Za-z0-9_-]{1,64}|event-type:\d{1,18})$/.test(value);
-}
-
 /** What a booking of ours is for: the event type Cal.com books and who hosts it. */
 export interface BookingTarget {
   eventTypeId: number;

@@ -13,6 +13,7 @@ import { createMetrics } from '../../server/platform/metrics.js';
 import { OutboundGuard } from '../../server/platform/outbound-guard.js';
 import { PgEventBus } from '../../server/platform/pubsub.js';
 import { lockHostSlot } from '../../server/appointments/calendar-sync.js';
+import { hostKeyOf } from '../../server/appointments/host-key.js';
 import { ServiceCatalog } from '../../server/catalog/service-catalog.service.js';
 import { Service } from '../../server/catalog/service.entity.js';
 import { freeStarts } from '../../server/whatsapp/booking-offer.js';
@@ -357,6 +358,28 @@ describe('AppointmentService: calendar truth (issue 17)', () => {
       byEventType.mockRestore();
     }
     expect(await service.get(em(), scope(), id)).toMatchObject({ hostKey: 'user:44', hostName: 'Dr. Davi', serviceId: null });
+  });
+
+  it('the hostKeys filter finds the rows of every key shape hostKeyOf yields (a free-text default user included)', async () => {
+    // A Cal.com username as the default user (the setting is free text): `user:ana.lima`.
+    const { company } = await companies.create(em(), { name: 'Clínica Chaves', calApiKey: 'cal_test_key', calEventTypeId: 8, calDefaultUserId: 'ana.lima' });
+    const other: Scope = { companyId: company.id, actor };
+    const fork = em();
+    const solo = fork.create(Service, { companyId: company.id, calTitle: 'Solo', name: 'Solo', durationMinutes: 30, calEventTypeId: 81, hosts: [{ calUserId: 51, name: 'Dr. Ivo' }] });
+    const team = fork.create(Service, { companyId: company.id, calTitle: 'Equipe', name: 'Equipe', durationMinutes: 30, calEventTypeId: 82, hosts: [{ calUserId: 52, name: 'Dra. Lia' }, { calUserId: 53, name: 'Dr. Rui' }] });
+    await fork.flush();
+    const book = (serviceId: string | null) => service.book(em(), other, { start: nextStart(), clientName: 'Nina', clientEmail: 'n@example.com', serviceId }, 'ADMIN');
+    const rows = [await book(null), await book(solo.id), await book(team.id)];
+    expect(rows.map((r) => r.hostKey)).toEqual([
+      hostKeyOf({ eventTypeId: 8, hostUserId: 'ana.lima' }),
+      hostKeyOf({ eventTypeId: 81, hostUserId: 51 }),
+      hostKeyOf({ eventTypeId: 82, hostUserId: null }),
+    ]);
+    expect(rows.map((r) => r.hostKey)).toEqual(['user:ana.lima', 'user:51', 'event-type:82']);
+    for (const row of rows) {
+      const page = await service.list(em(), other, { hostKeys: [row.hostKey!] }, 50, null, { count: true });
+      expect({ key: row.hostKey, ids: page.edges.map((e) => e.node.id), total: await page.count() }).toEqual({ key: row.hostKey, ids: [row.id], total: 1 });
+    }
   });
 
   it('lists the overlapping live appointments for the diagnostic, and stops when one is cancelled', async () => {
