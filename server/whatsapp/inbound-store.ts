@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../platform/metrics.js';
 import { Batcher } from '../platform/batcher.js';
+import { databaseTrouble } from '../platform/database-errors.js';
 import { rawStatement } from '../platform/raw-query.js';
 import type { Handoff } from './handoff.js';
 import type { InboundText } from './inbound-payload.js';
@@ -106,14 +107,23 @@ export class InboundStore {
 
   /**
    * One batch; when its statement fails, each message is tried on its own, so that one bad row
-   * (or one company deleted meanwhile) fails only its own request.
+   * (or one company deleted meanwhile) fails only its own request. One at a time: up to a hundred
+   * rows in parallel would each take a pooled connection. A database that is away fails every row
+   * alike: then (at first or midway) the rest are not tried and get that same error.
    */
   private async storeBatch(em: EntityManager, rows: InboundRow[]): Promise<Stored[]> {
     try {
       return await this.storeMany(em, rows);
     } catch (error) {
-      if (rows.length === 1) throw error;
-      return Promise.all(rows.map((row) => this.storeMany(em, [row]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+      if (rows.length === 1 || databaseTrouble(error) === 'unavailable') throw error;
+      const stored: Stored[] = [];
+      let away: Error | null = null;
+      for (const row of rows) {
+        const outcome: Stored = away ?? (await this.storeMany(em, [row]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+        if (outcome instanceof Error && databaseTrouble(outcome) === 'unavailable') away = outcome;
+        stored.push(outcome);
+      }
+      return stored;
     }
   }
 
