@@ -62,7 +62,11 @@ export class AttendanceBook {
     const everyGuest = event.trigger === 'AFTER_GUESTS_CAL_VIDEO_NO_SHOW';
     const client = email !== null && !everyGuest ? event.attendees.find((a) => a.email === email) : event.attendees[0];
     if (!client) return { outcome: 'ignored', reason: email !== null ? 'cliente não está entre os participantes' : 'evento sem participantes', appointmentId: row.id };
-    const attendance: Attendance = client.noShow ? 'NO_SHOW' : 'ATTENDED';
+    // Cal.com has no "attended": `noShow: false` is its unmarked default ("x unmarked as no-show"),
+    // also sent for a client listed while a host marks another guest. It only undoes a no-show
+    // (back to UNKNOWN, as un-marking in the Agenda does); it never says the client came.
+    if (!client.noShow && row.attendance !== 'NO_SHOW') return { outcome: 'duplicate', reason: 'nenhuma falta a desfazer', appointmentId: row.id };
+    const attendance: Attendance = client.noShow ? 'NO_SHOW' : 'UNKNOWN';
     if (row.attendance === attendance) return { outcome: 'duplicate', reason: 'estado já aplicado', appointmentId: row.id };
     await this.set(tx, companyId, { ...actor, id: event.uid }, row, attendance, event.at, `appointment.calcom.${event.trigger.toLowerCase()}`, { via: 'webhook', uid: event.uid });
     return { outcome: 'applied', appointmentId: row.id };

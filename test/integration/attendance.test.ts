@@ -203,11 +203,36 @@ describe('attendance, client confirmation and reminders (issue 18)', () => {
       expect(entry.action).toBe('appointment.calcom.booking_no_show_updated');
       expect(entry.actorType).toBe('CALCOM');
 
+      // Un-marked in Cal.com: the no-show is undone (Cal.com's noShow: false never says the client came).
       cal.markAbsentDirectly(booking.uid, false);
       await cal.flushWebhooks();
       await webhooksApplied(server.app);
-      expect((await row(appointment.id)).attendance).toBe('ATTENDED');
+      expect((await row(appointment.id)).attendance).toBe('UNKNOWN');
+      await sub.waitFor(2);
+      expect(sub.received[1]).toEqual({ kind: 'UPDATED', appointment: { id: appointment.id, attendance: 'UNKNOWN' } });
       await sub.close();
+    });
+
+    it("BOOKING_NO_SHOW_UPDATED with the client's noShow: false only undoes a no-show: never marks them as attended", async () => {
+      clock = new Date();
+      const noShowUpdated = (uid: string, bookingId: number) => ({
+        triggerEvent: 'BOOKING_NO_SHOW_UPDATED',
+        createdAt: new Date().toISOString(),
+        // A host marking a guest lists the client too, with Cal.com's default noShow: false.
+        payload: { message: 'No-show updated', bookingUid: uid, bookingId, attendees: [{ email: 'carla@example.com', noShow: false }, { email: 'guest@example.com', noShow: true }] },
+      });
+      const unmarked = await bookInCal(6);
+      expect((await cal.deliverWebhook(noShowUpdated(unmarked.booking.uid, unmarked.booking.id))).status).toBe(200);
+      await webhooksApplied(server.app);
+      expect((await row(unmarked.appointment.id)).attendance).toBe('UNKNOWN');
+
+      const attended = await bookInCal(7);
+      expect((await gql(server.url, MARK, { id: attended.appointment.id, a: 'ATTENDED' }, adminA)).errors).toBeUndefined();
+      const before = (await audits(attended.appointment.id)).length;
+      expect((await cal.deliverWebhook(noShowUpdated(attended.booking.uid, attended.booking.id))).status).toBe(200);
+      await webhooksApplied(server.app);
+      expect((await row(attended.appointment.id)).attendance).toBe('ATTENDED');
+      expect((await audits(attended.appointment.id)).length).toBe(before);
     });
 
     it('AFTER_GUESTS_CAL_VIDEO_NO_SHOW marks a no-show; a redelivery is a duplicate', async () => {
