@@ -65,4 +65,47 @@ describe('Configurações › Lembretes', () => {
     t.expectNoConsoleErrors();
     await t.close();
   });
+
+  it('mostra ao lado do campo o erro que o servidor devolve em extensions.fields', async () => {
+    // The form already refuses every offset the server would (same bounds), so the server's refusal is
+    // played by the route: a validation error naming the field, with a general message.
+    const fieldText = 'Esta antecedência não é aceita para esta empresa.';
+    const t = await openPage(browser, server.url);
+    await login(t, admin.email, admin.password);
+    const { page } = t;
+    let refused = 0;
+    await page.route('**/graphql', async (route) => {
+      if (!route.request().postData()?.includes('UpdateCompanySettings')) return route.continue();
+      refused += 1;
+      await route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          data: null,
+          errors: [{ message: 'Revise os campos destacados.', extensions: { code: 'BAD_USER_INPUT', fields: { reminderOffsetsMinutes: fieldText } } }],
+        }),
+      });
+    });
+    await page.getByRole('link', { name: 'Configurações' }).click();
+    const section = page.getByRole('region', { name: 'Lembretes' });
+    const offsets = section.getByLabel('Enviar lembretes (minutos antes do início)');
+    const before = await settings();
+    await offsets.fill('4320');
+    await section.getByRole('button', { name: 'Salvar lembretes' }).click();
+    await section.getByText(fieldText).waitFor();
+    expect(refused).toBe(1);
+    expect(await offsets.getAttribute('aria-invalid')).toBe('true');
+    const description = await offsets.evaluate((input) =>
+      (input.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .map((id) => document.getElementById(id)?.textContent ?? '')
+        .join(' '),
+    );
+    expect(description).toContain(fieldText);
+    // Next to the field, not as the general failure under the button.
+    expect(await section.getByText('Revise os campos destacados.').count()).toBe(0);
+    expect(await settings()).toEqual(before);
+    t.expectNoConsoleErrors();
+    await t.close();
+  });
 });

@@ -13,6 +13,7 @@ import { useAppointments } from '../hooks/useAppointments';
 import { useHighlights } from '../hooks/useHighlights';
 import type { Appointment, AppointmentChange, AppointmentStatus, ListFilter } from '../model/appointment';
 import { matchesFilter } from '../model/apply-change';
+import { attendanceInSentence } from '../model/attendance';
 import { hostChoices } from '../model/hosts';
 import { resolveRange, type RangeSelection } from '../model/date-range';
 import { AgendaFilters } from './AgendaFilters';
@@ -191,7 +192,7 @@ function Agenda({ zone, active }: { zone: string; active: boolean }) {
             announce(
               appointment.attendance === 'UNKNOWN'
                 ? `Comparecimento de ${appointment.clientName} desmarcado.`
-                : `${appointment.clientName}: ${appointment.attendance === 'ATTENDED' ? 'compareceu' : 'não compareceu'}.`,
+                : `${appointment.clientName}: ${attendanceInSentence(appointment.attendance)}.`,
             );
           }}
         />

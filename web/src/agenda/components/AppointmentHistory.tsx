@@ -4,6 +4,7 @@ import { formatDateTime } from '../../shared/time/zoned-time';
 import { useAppointmentHistory } from '../hooks/useAppointmentHistory';
 import { ACTOR_TYPE_LABELS, auditActionLabel, SOURCE_LABELS, VIA_LABELS } from '../model/labels';
 import type { AppointmentSource } from '../model/appointment';
+import { attendanceInSentence, isAttendance } from '../model/attendance';
 
 interface Props {
   appointmentId: string;
@@ -67,8 +68,7 @@ function describeData(raw: string, zone: string): string[] {
   const to = data.to as { start?: unknown } | undefined;
   if (from && to && when(from.start) && when(to.start)) lines.push(`De ${when(from.start)} para ${when(to.start)}`);
   else if (when(data.start)) lines.push(`Horário: ${when(data.start)}`);
-  const attendance: Record<string, string> = { ATTENDED: 'compareceu', NO_SHOW: 'não compareceu', UNKNOWN: 'sem marcação' };
-  if (typeof data.to === 'string' && attendance[data.to]) lines.push(`Comparecimento: ${attendance[data.to]}`);
+  if (isAttendance(data.to)) lines.push(`Comparecimento: ${attendanceInSentence(data.to)}`);
   if (typeof data.reason === 'string' && data.reason) lines.push(`Motivo: ${data.reason}`);
   if (typeof data.via === 'string') lines.push(`Via: ${VIA_LABELS[data.via] ?? data.via}`);
   if (typeof data.source === 'string') lines.push(`Origem: ${SOURCE_LABELS[data.source as AppointmentSource] ?? data.source}`);

@@ -1,6 +1,7 @@
 import type { IconName } from '../../shared/components/Icon';
 import { reminderOffsetLabel } from '../../shared/format/reminder-offset';
 import type { Appointment, Attendance, ClientConfirmation, Reminder } from './appointment';
+import { ATTENDANCE_WORDS } from './attendance';
 
 /** What the Agenda says about an appointment's reminders, from its reminder rows. */
 export type ReminderState = 'SCHEDULED' | 'SENT' | 'FAILED';
@@ -18,8 +19,8 @@ export const CONFIRMATION_LABELS: Record<ClientConfirmation, { label: string; ic
 };
 
 export const ATTENDANCE_LABELS: Record<Exclude<Attendance, 'UNKNOWN'>, { label: string; icon: IconName; tone: string }> = {
-  ATTENDED: { label: 'Compareceu', icon: 'check', tone: 'confirmed' },
-  NO_SHOW: { label: 'Não compareceu', icon: 'x', tone: 'cancelled' },
+  ATTENDED: { label: ATTENDANCE_WORDS.ATTENDED, icon: 'check', tone: 'confirmed' },
+  NO_SHOW: { label: ATTENDANCE_WORDS.NO_SHOW, icon: 'x', tone: 'cancelled' },
 };
 
 /**

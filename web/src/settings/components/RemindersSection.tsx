@@ -1,14 +1,20 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '../../shared/components/Field';
-import { toAppError } from '../../shared/errors/app-error';
 import { reminderOffsetLabel } from '../../shared/format/reminder-offset';
 import type { Company } from '../graphql/company-fields.fragment';
 import type { CompanySettingsInput } from '../graphql/update-company-settings.mutation';
-import { useUpdateCompanySettings } from '../hooks/useUpdateCompanySettings';
-import { SaveResult, type SaveState } from './SaveResult';
+import { useSettingsForm } from '../hooks/useSettingsForm';
+import { SaveResult } from './SaveResult';
 
-const FIELDS = ['reminderOffsetsMinutes', 'quietHoursStart', 'quietHoursEnd'] as const;
-type ReminderField = (typeof FIELDS)[number];
+/**
+ * How a server message that starts with the input's name reads next to it ("quietHoursEnd deve estar…" →
+ * "O fim do horário de silêncio deve estar…"); the inputs' own labels would not read as a sentence.
+ */
+const LABELS = {
+  reminderOffsetsMinutes: 'A lista de antecedências',
+  quietHoursStart: 'O início do horário de silêncio',
+  quietHoursEnd: 'O fim do horário de silêncio',
+};
 
 /** "1440, 120" → [1440, 120]; a problem as text (the server checks again and has the last word). */
 function parseOffsets(text: string): number[] | string {
@@ -32,61 +38,44 @@ function summary(offsets: number[]): string {
   return `O cliente recebe ${offsets.length === 1 ? 'um lembrete' : `${offsets.length} lembretes`} pelo WhatsApp: ${list} antes do início.`;
 }
 
-/** Server texts start with the input's name ("quietHoursStart deve estar no formato HH:MM…"). */
-function fieldErrors(message: string): Partial<Record<ReminderField, string>> {
-  for (const field of FIELDS) {
-    if (message.startsWith(`${field} `)) {
-      const text = message.slice(field.length + 1).trim();
-      return { [field]: text.charAt(0).toUpperCase() + text.slice(1) };
-    }
-  }
-  return {};
-}
-
 /**
  * "Lembretes": when the WhatsApp reminders go out (minutes before the start; empty = none) and the
  * quiet hours in the company's zone (a reminder due inside them goes earlier, never later).
  */
 export function RemindersSection({ company }: { company: Company }) {
-  const { update, saving } = useUpdateCompanySettings();
+  const { errors, result, saving, save, dismiss } = useSettingsForm(LABELS);
   const [offsetsText, setOffsetsText] = useState(company.reminderOffsetsMinutes.join(', '));
   const [quietOn, setQuietOn] = useState(company.quietHoursStart !== null);
   const [quietStart, setQuietStart] = useState(company.quietHoursStart ?? '21:00');
   const [quietEnd, setQuietEnd] = useState(company.quietHoursEnd ?? '08:00');
-  const [errors, setErrors] = useState<Partial<Record<ReminderField, string>>>({});
-  const [result, setResult] = useState<SaveState>({ kind: 'idle' });
   const parsed = parseOffsets(offsetsText);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    // A previous "Lembretes salvos." must not stand for this save.
-    setResult({ kind: 'idle' });
-    const problems: Partial<Record<ReminderField, string>> = {};
+    const problems: Record<string, string> = {};
     if (typeof parsed === 'string') problems.reminderOffsetsMinutes = parsed;
     if (quietOn && !/^\d{2}:\d{2}$/.test(quietStart)) problems.quietHoursStart = 'Informe o início no formato HH:MM.';
     if (quietOn && !/^\d{2}:\d{2}$/.test(quietEnd)) problems.quietHoursEnd = 'Informe o fim no formato HH:MM.';
-    setErrors(problems);
-    if (Object.keys(problems).length || typeof parsed === 'string') return;
-    const input: CompanySettingsInput = {};
-    if (parsed.join(',') !== company.reminderOffsetsMinutes.join(',')) input.reminderOffsetsMinutes = parsed;
-    const start = quietOn ? quietStart : '';
-    const end = quietOn ? quietEnd : '';
-    if (start !== (company.quietHoursStart ?? '') || end !== (company.quietHoursEnd ?? '')) {
-      input.quietHoursStart = start;
-      input.quietHoursEnd = end;
-    }
-    if (Object.keys(input).length === 0) return setResult({ kind: 'unchanged' });
-    try {
-      const saved = await update(input);
-      setOffsetsText(saved.reminderOffsetsMinutes.join(', '));
-      setQuietOn(saved.quietHoursStart !== null);
-      setResult({ kind: 'saved', message: 'Lembretes salvos. Os agendamentos futuros já seguem a nova configuração.' });
-    } catch (caught) {
-      const error = toAppError(caught);
-      const fields = error.code === 'BAD_USER_INPUT' ? fieldErrors(error.message) : {};
-      setErrors(fields);
-      setResult(Object.keys(fields).length ? { kind: 'idle' } : { kind: 'error', error });
-    }
+    await save({
+      problems,
+      input: () => {
+        const input: CompanySettingsInput = {};
+        // Called only without problems: `parsed` is the list here.
+        if (typeof parsed !== 'string' && parsed.join(',') !== company.reminderOffsetsMinutes.join(',')) input.reminderOffsetsMinutes = parsed;
+        const start = quietOn ? quietStart : '';
+        const end = quietOn ? quietEnd : '';
+        if (start !== (company.quietHoursStart ?? '') || end !== (company.quietHoursEnd ?? '')) {
+          input.quietHoursStart = start;
+          input.quietHoursEnd = end;
+        }
+        return input;
+      },
+      message: 'Lembretes salvos. Os agendamentos futuros já seguem a nova configuração.',
+      onSaved: (saved) => {
+        setOffsetsText(saved.reminderOffsetsMinutes.join(', '));
+        setQuietOn(saved.quietHoursStart !== null);
+      },
+    });
   };
 
   return (
@@ -129,7 +118,7 @@ export function RemindersSection({ company }: { company: Company }) {
             {saving ? 'Salvando…' : 'Salvar lembretes'}
           </button>
         </div>
-        <SaveResult state={result} onDismiss={() => setResult({ kind: 'idle' })} />
+        <SaveResult state={result} onDismiss={dismiss} />
       </form>
     </section>
   );

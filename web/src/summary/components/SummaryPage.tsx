@@ -1,3 +1,4 @@
+import { ATTENDANCE_PLURAL_WORDS } from '../../agenda/model/attendance';
 import { ErrorAlert } from '../../shared/components/ErrorAlert';
 import { Icon } from '../../shared/components/Icon';
 import { Spinner } from '../../shared/components/Spinner';
@@ -41,7 +42,7 @@ export function SummaryPage({ active }: { active: boolean }) {
               <dd data-testid="total-confirmations">{total.confirmations}</dd>
             </div>
             <div>
-              <dt>Não compareceram</dt>
+              <dt>{ATTENDANCE_PLURAL_WORDS.NO_SHOW}</dt>
               <dd data-testid="total-no-shows">{total.noShows}</dd>
             </div>
             <div>
@@ -58,8 +59,8 @@ export function SummaryPage({ active }: { active: boolean }) {
                 <th scope="col">Agendamentos</th>
                 <th scope="col">Confirmações</th>
                 <th scope="col">Recusas</th>
-                <th scope="col">Compareceram</th>
-                <th scope="col">Não compareceram</th>
+                <th scope="col">{ATTENDANCE_PLURAL_WORDS.ATTENDED}</th>
+                <th scope="col">{ATTENDANCE_PLURAL_WORDS.NO_SHOW}</th>
                 <th scope="col">Taxa de não comparecimento</th>
               </tr>
             </thead>

@@ -1,3 +1,4 @@
+import { ATTENDANCE_PLURAL_WORDS } from '../../agenda/model/attendance';
 import { percent, weekLabel, type AttendanceWeek } from '../model/summary';
 
 /**
@@ -11,7 +12,7 @@ const PAD = { top: 20, right: 52, bottom: 40, left: 40 };
 const SERIES = [
   { key: 'appointments', label: 'Agendamentos', className: 'chart__bar--appointments' },
   { key: 'confirmations', label: 'Confirmações', className: 'chart__bar--confirmations' },
-  { key: 'noShows', label: 'Não compareceram', className: 'chart__bar--no-shows' },
+  { key: 'noShows', label: ATTENDANCE_PLURAL_WORDS.NO_SHOW, className: 'chart__bar--no-shows' },
 ] as const;
 
 export function WeeklyChart({ weeks }: { weeks: readonly AttendanceWeek[] }) {
