@@ -13,7 +13,7 @@ export const MAX_PAGE = 200;
  * the caller asks for it (a page read without `overlaps` costs PostgreSQL about twice as much with it).
  */
 const PAGE_COLUMNS = [...APPOINTMENT_VIEW_COLUMNS, 'company_id'].join(', ');
-const PAGE_TUPLE = { withOverlaps: `${appointmentTupleSql('p')}, ${overlapsSql('p')}`, withoutOverlaps: `${appointmentTupleSql('p')}, false` };
+const PAGE_TUPLE = { withOverlaps: `${appointmentTupleSql('p')}, (${overlapsSql('p')})::text`, withoutOverlaps: `${appointmentTupleSql('p')}, 'false'` };
 
 export interface ListFilter {
   from?: Date | null;
@@ -74,9 +74,9 @@ export async function listPage(em: EntityManager, companyId: string, filter: Lis
   // parsing of many rows), plus the count of the whole filter (ignoring `after`) only when asked.
   // The aggregate's own ORDER BY keeps the page order whatever the plan.
   const countSql = options.count ? `(select count(*) from appointments where ${where(false)}) as n, ` : '';
-  const pageSql = `coalesce((select json_agg(json_build_array(${options.overlaps === false ? PAGE_TUPLE.withoutOverlaps : PAGE_TUPLE.withOverlaps}) order by p.start_at, p.id)
+  const pageSql = `coalesce((select json_agg(array[${options.overlaps === false ? PAGE_TUPLE.withoutOverlaps : PAGE_TUPLE.withOverlaps}] order by p.start_at, p.id)
     from (select ${PAGE_COLUMNS} from appointments where ${where(true)} order by start_at, id limit ${param(limit + 1)}) p), '[]') as rows`;
-  const [result] = await rawRead<{ n?: string; rows: unknown[][] }>(em, `select ${countSql}${pageSql}`, values, { prepared });
+  const [result] = await rawRead<{ n?: string; rows: (string | null)[][] }>(em, `select ${countSql}${pageSql}`, values, { prepared });
   const rows = result?.rows ?? [];
   let counted = options.count ? Promise.resolve(Number(result?.n ?? 0)) : undefined;
   const count = () => {

@@ -28,7 +28,7 @@ describe('the list types resolve plain fields by property reads', () => {
   });
 
   it('answer the same through graphql-js and compiled, with dates as ISO strings and nulls kept', async () => {
-    const node = appointmentFromTuple(['a1b2', 'CONFIRMED', 'Reunião', Date.UTC(2031, 2, 15, 10, 0, 0, 123), Date.UTC(2031, 2, 15, 10, 30), 'Zoë', null, 'z@example.com', null, null, 'CALCOM', 'uid-1', null, 0, 1, 'CONFIRMED', 'NO_SHOW']);
+    const node = appointmentFromTuple(['a1b2', 'CONFIRMED', 'Reunião', String(Date.UTC(2031, 2, 15, 10, 0, 0, 123)), String(Date.UTC(2031, 2, 15, 10, 30)), 'Zoë', null, 'z@example.com', null, null, 'CALCOM', 'uid-1', null, '0', '1', 'CONFIRMED', 'NO_SHOW', null, null, null, 'false']);
     const page: Page = { edges: [{ cursor: 'c1', node }], pageInfo: { hasNextPage: false, endCursor: 'c1' }, count: async () => 1 };
     const tenant = { companyId: 'c', kind: 'apiKey', userId: null, canWrite: false, isAdmin: false, actor: { type: 'API_KEY', id: 'k', label: 'k' } };
     const contextValue = { em: {}, tenant, services: { appointments: { list: async () => page } } };
