@@ -58,17 +58,23 @@ function clean(value: unknown, depth: number): unknown {
   return record;
 }
 
+/** Documents already cleaned: Apollo hands the same cached object to every request with that text. */
+const cleanedDocuments = new WeakSet<DocumentNode>();
+
 /**
  * The rule on a GraphQL document's string literals (`login(email: "x\u0000@y.z")`): variables arrive
  * as JSON and are cleaned with it, literals are decoded by the GraphQL parser. In place: parsed
  * documents are cached by their text (Apollo's LRU, the WebSocket's cache), and cleaning is idempotent,
- * so the cached copy simply becomes the clean one and per-document caches keep working.
+ * so the cached copy simply becomes the clean one and per-document caches keep working. A document
+ * is walked once (the walk was 1.5% of a list request's CPU when repeated for every request).
  */
 export function cleanDocument(document: DocumentNode): DocumentNode {
+  if (cleanedDocuments.has(document)) return document;
   visit(document, {
     StringValue(node) {
       if (NEEDS_CLEANING.test(node.value)) (node as { value: string }).value = cleanText(node.value);
     },
   });
+  cleanedDocuments.add(document);
   return document;
 }

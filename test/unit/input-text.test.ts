@@ -41,6 +41,20 @@ describe('the input-text rule', () => {
     expect(print(document)).toContain('email: "x@y.z"');
     expect(print(document)).toContain('password: "abc"');
   });
+
+  it('walks a document once: the cached document Apollo hands to every request is not walked again', () => {
+    const document = parse('query { appointments(filter: { search: "a\\u0000b" }) { totalCount } }');
+    cleanDocument(document);
+    expect(print(document)).toContain('search: "ab"');
+    // Marked as clean: a second call returns at once (a literal changed behind its back stays as it is).
+    const literal = ((document.definitions[0] as any).selectionSet.selections[0].arguments[0].value.fields[0].value) as { value: string };
+    literal.value = 'c\u0000d';
+    expect(cleanDocument(document)).toBe(document);
+    expect(literal.value).toBe('c\u0000d');
+    // Another document with the same text is a different object, and is cleaned.
+    const again = parse('query { appointments(filter: { search: "a\\u0000b" }) { totalCount } }');
+    expect(print(cleanDocument(again))).toContain('search: "ab"');
+  });
 });
 
 describe(databaseTrouble.name, () => {
