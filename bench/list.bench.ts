@@ -31,7 +31,7 @@ const CONCURRENCY = [1, 8, 32, 128];
 /** Where the targets are judged. */
 const TARGET_CONNECTIONS = 32;
 /** The admin agenda's window: the last 14 days of the history (224 appointments per company). */
-const WINDOW = { from: new Date(HISTORY_END.getTime() - 14 * 86_400_000), to: HISTORY_END };
+export const WINDOW = { from: new Date(HISTORY_END.getTime() - 14 * 86_400_000), to: HISTORY_END };
 
 export interface Variant {
   id: 'range' | 'all' | 'count';
