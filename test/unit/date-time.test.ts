@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DateTimeScalar, isoString } from '../../server/platform/date-time.js';
 
@@ -17,6 +18,16 @@ describe('isoString', () => {
       const date = new Date(ms);
       expect(isoString(date), String(ms)).toBe(date.toISOString());
     }
+  });
+
+  it('is exactly toISOString for any instant of years 0 to 9999 and just outside them', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(-2, 0, 1), max: Date.UTC(10001, 11, 31, 23, 59, 59, 999) }), (ms) => {
+        const date = new Date(ms);
+        expect(isoString(date)).toBe(date.toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   it('throws on an invalid date like toISOString does', () => {
