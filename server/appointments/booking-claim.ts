@@ -50,30 +50,34 @@ export class BookingClaims {
   /**
    * The host key and service of a booking Cal.com reported (`reportedHostKey`). The default event
    * type's host is the company's `calDefaultUserId`, else the one host of its service (the key our
-   * own bookings of it claim), read through the services port once per event.
+   * own bookings of it claim), read through the services port once per event. `serviceId: false`:
+   * only the host key (a row that only learns its host), so a service is read only when it names
+   * the default host.
    */
-  async reported(em: EntityManager, companyId: string, event: { eventTypeId: number | null; host: { userId: number | null } | null }): Promise<{ hostKey: string | null; serviceId: string | null }> {
+  async reported(
+    em: EntityManager,
+    companyId: string,
+    event: { eventTypeId: number | null; host: { userId: number | null } | null },
+    options: { serviceId?: boolean } = {},
+  ): Promise<{ hostKey: string | null; serviceId: string | null }> {
+    const withService = options.serviceId !== false;
     const { cal } = await this.owner.integrations(em, companyId);
     const ofDefault = cal.eventTypeId != null && (event.eventTypeId == null || event.eventTypeId === cal.eventTypeId);
     if (!ofDefault) {
-      const serviceId = this.services && event.eventTypeId != null ? await this.services.serviceIdForEventType(em, companyId, event.eventTypeId) : null;
+      const serviceId = withService && this.services && event.eventTypeId != null ? await this.services.serviceIdForEventType(em, companyId, event.eventTypeId) : null;
       return { hostKey: reportedHostKey(cal, event), serviceId };
     }
-    const service = this.services ? await this.services.target(em, companyId, null, { defaultEventTypeId: cal.eventTypeId }) : null;
-    const defaultUserId = cal.defaultUserId?.trim() || (service?.hostUserId != null ? String(service.hostUserId) : null);
-    return { hostKey: reportedHostKey({ eventTypeId: cal.eventTypeId, defaultUserId }, event), serviceId: event.eventTypeId == null ? null : (service?.id ?? null) };
+    const configured = cal.defaultUserId?.trim() || null;
+    const service = this.services && (withService || !configured) ? await this.services.target(em, companyId, null, { defaultEventTypeId: cal.eventTypeId }) : null;
+    const defaultUserId = configured || (service?.hostUserId != null ? String(service.hostUserId) : null);
+    return {
+      hostKey: reportedHostKey({ eventTypeId: cal.eventTypeId, defaultUserId }, event),
+      serviceId: withService && event.eventTypeId != null ? (service?.id ?? null) : null,
+    };
   }
 
-  /**
-   * `reported`'s host key alone, for a row that only learns its host: no service is looked up for
-   * the event type, and the default one's service is read only when it names the default host.
-   */
   async reportedHost(em: EntityManager, companyId: string, event: { eventTypeId: number | null; host: { userId: number | null } | null }): Promise<string | null> {
-    const { cal } = await this.owner.integrations(em, companyId);
-    const ofDefault = cal.eventTypeId != null && (event.eventTypeId == null || event.eventTypeId === cal.eventTypeId);
-    if (!ofDefault || cal.defaultUserId?.trim() || !this.services) return reportedHostKey(cal, event);
-    const service = await this.services.target(em, companyId, null, { defaultEventTypeId: cal.eventTypeId });
-    return reportedHostKey({ eventTypeId: cal.eventTypeId, defaultUserId: service?.hostUserId != null ? String(service.hostUserId) : null }, event);
+    return (await this.reported(em, companyId, event, { serviceId: false })).hostKey;
   }
 
   /**
