@@ -80,7 +80,8 @@ describe('Cal.com faults', () => {
       ['no answer', () => cal.stallNext(20, 3000, { match: { path: '/v2/slots' } })],
     ])('answers availability with CALCOM_UNAVAILABLE in bounded time when Cal.com gives %s, then recovers', async (_case, inject) => {
       const admin = await login(server.url, company.email, company.password);
-      const range = { f: new Date(Date.now() + 86_400_000).toISOString(), t: new Date(Date.now() + 3 * 86_400_000).toISOString() };
+      // A whole week ahead: a shorter window starting on a Friday evening holds only the weekend, with no slots.
+      const range = { f: new Date(Date.now() + 86_400_000).toISOString(), t: new Date(Date.now() + 8 * 86_400_000).toISOString() };
       const query = 'query($f: DateTime!, $t: DateTime!) { availability(from: $f, to: $t) { start } }';
       inject();
       const started = Date.now();
